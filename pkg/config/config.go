@@ -1,0 +1,387 @@
+// Package config loads DocuVault's one typed configuration.
+//
+// Every setting is resolved once, from the first source that has it:
+//
+//	flags > environment > config file > env file > defaults
+//
+// The config file is --config, else the first of ./docuvault.yaml,
+// $XDG_CONFIG_HOME/docuvault/config.yaml and /etc/docuvault/config.yaml that
+// exists. Env files are ./.env, then /etc/docuvault/env (./.env wins). The
+// seed's variable names (DATABASE_URL, MINIO_*, REDIS_URL, SECRET_KEY) are kept
+// as they are; everything DocuVault adds is DOCUVAULT_*. In the config file a
+// setting's key is its lower-case name without the DOCUVAULT_ prefix.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"github.com/subosito/gotenv"
+)
+
+// Config is the effective configuration of one docuvault process.
+type Config struct {
+	DatabaseURL        string // DATABASE_URL: the DML-only app role
+	DatabaseMigrateURL string // DATABASE_MIGRATE_URL: the DDL role, migrate and grant only
+	AppRole            string // DOCUVAULT_APP_ROLE: the role grant gives DML to
+
+	MinioEndpoint     string // MINIO_ENDPOINT: host:port
+	MinioSecure       bool   // MINIO_SECURE: https
+	MinioRegion       string // DOCUVAULT_MINIO_REGION: for S3 servers that need one
+	MinioBucket       string // MINIO_BUCKET
+	MinioAccessKey    string // MINIO_ACCESS_KEY: the bucket-scoped app key
+	MinioSecretKey    string // MINIO_SECRET_KEY
+	MinioRootUser     string // MINIO_ROOT_USER: bucket init only
+	MinioRootPassword string // MINIO_ROOT_PASSWORD: bucket init only
+
+	RedisURL string // REDIS_URL
+
+	SecretKey string // SECRET_KEY: signs tokens (the HTTP API)
+
+	LogLevel  string // DOCUVAULT_LOG_LEVEL: debug, info, warn, error
+	LogFormat string // DOCUVAULT_LOG_FORMAT: text or json
+
+	// Sources says, for each setting's key, where its value came from.
+	Sources map[string]string
+	// ConfigFile is the config file that was read, or "".
+	ConfigFile string
+}
+
+// Setting describes one configuration setting.
+type Setting struct {
+	Key     string // key in the config file and in Sources
+	Env     string // environment variable
+	Flag    string // global flag, if any
+	Default string
+	Secret  bool // the value is never printed
+	URL     bool // the value is a URL whose password is never printed
+	Help    string
+}
+
+// Settings is every setting DocuVault reads, in the order `config show` prints them.
+func Settings() []Setting {
+	return []Setting{
+		{Key: "database_url", Env: "DATABASE_URL", URL: true, Help: "PostgreSQL URL of the DML-only app role (docuvault_app)"},
+		{Key: "database_migrate_url", Env: "DATABASE_MIGRATE_URL", URL: true, Help: "PostgreSQL URL of the DDL role (docuvault_migrate); migrate and grant only"},
+		{Key: "app_role", Env: "DOCUVAULT_APP_ROLE", Default: "docuvault_app", Help: "PostgreSQL role that grant gives DML privileges to"},
+		{Key: "minio_endpoint", Env: "MINIO_ENDPOINT", Default: "localhost:9000", Help: "object store host:port"},
+		{Key: "minio_secure", Env: "MINIO_SECURE", Default: "false", Help: "use https for the object store"},
+		{Key: "minio_region", Env: "DOCUVAULT_MINIO_REGION", Help: "object store region, for S3 servers that need one"},
+		{Key: "minio_bucket", Env: "MINIO_BUCKET", Default: "docuvault", Help: "the one bucket documents live in"},
+		{Key: "minio_access_key", Env: "MINIO_ACCESS_KEY", Help: "bucket-scoped app access key"},
+		{Key: "minio_secret_key", Env: "MINIO_SECRET_KEY", Secret: true, Help: "bucket-scoped app secret key"},
+		{Key: "minio_root_user", Env: "MINIO_ROOT_USER", Help: "MinIO root user; bucket init only"},
+		{Key: "minio_root_password", Env: "MINIO_ROOT_PASSWORD", Secret: true, Help: "MinIO root password; bucket init only"},
+		{Key: "redis_url", Env: "REDIS_URL", Default: "redis://localhost:6379/0", URL: true, Help: "Redis URL (jobs, rate limits), redis://:password@host:port/db"},
+		{Key: "secret_key", Env: "SECRET_KEY", Secret: true, Help: "at least 32 random bytes; signs tokens"},
+		{Key: "log_level", Env: "DOCUVAULT_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error"},
+		{Key: "log_format", Env: "DOCUVAULT_LOG_FORMAT", Flag: "log-format", Default: "text", Help: "text or json"},
+	}
+}
+
+// Options says where Load looks. The zero value means: the real environment,
+// the standard file locations.
+type Options struct {
+	// ConfigFile is --config; "" means search the standard locations.
+	ConfigFile string
+	// Flags holds the global flags named in Settings; only changed flags count.
+	Flags *pflag.FlagSet
+	// LookupEnv reads the environment; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// ConfigSearch and EnvFiles replace the standard locations when non-nil.
+	ConfigSearch []string
+	EnvFiles     []string
+	// Logger receives warnings (an env file others can read); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultConfigSearch is where Load looks for a config file without --config.
+func DefaultConfigSearch(lookupEnv func(string) (string, bool)) []string {
+	paths := []string{"docuvault.yaml"}
+	if x, ok := lookupEnv("XDG_CONFIG_HOME"); ok && x != "" {
+		paths = append(paths, filepath.Join(x, "docuvault", "config.yaml"))
+	} else if h, ok := lookupEnv("HOME"); ok && h != "" {
+		paths = append(paths, filepath.Join(h, ".config", "docuvault", "config.yaml"))
+	}
+	return append(paths, "/etc/docuvault/config.yaml")
+}
+
+// DefaultEnvFiles are the env files Load reads, the first one winning.
+var defaultEnvFiles = []string{".env", "/etc/docuvault/env"}
+
+// Load resolves every setting once.
+func Load(opts Options) (*Config, error) {
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	envFiles := opts.EnvFiles
+	if envFiles == nil {
+		envFiles = defaultEnvFiles
+	}
+
+	// Env files: the first file that sets a name wins.
+	fromEnvFile := map[string]string{}
+	envFileOf := map[string]string{}
+	for _, p := range envFiles {
+		vals, err := readEnvFile(p, log)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range vals {
+			if _, seen := fromEnvFile[k]; !seen {
+				fromEnvFile[k], envFileOf[k] = v, p
+			}
+		}
+	}
+
+	file := viper.New()
+	cfgPath, err := findConfigFile(opts, lookup)
+	if err != nil {
+		return nil, err
+	}
+	if cfgPath != "" {
+		file.SetConfigFile(cfgPath)
+		file.SetConfigType("yaml")
+		if err := file.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("config file %s: %w", cfgPath, err)
+		}
+	}
+
+	// One viper holds the layers in viper's own order: flag > env > config
+	// > default, with the env file folded into the defaults so that it sits
+	// between the config file and the built-in defaults.
+	v := viper.New()
+	sources := map[string]string{}
+	for _, s := range Settings() {
+		def, src := s.Default, "default"
+		if val, ok := fromEnvFile[s.Env]; ok {
+			def, src = val, "env file "+envFileOf[s.Env]
+		}
+		v.SetDefault(s.Key, def)
+		if file.IsSet(s.Key) {
+			v.Set(s.Key, file.GetString(s.Key))
+			src = "config file " + cfgPath
+		}
+		if val, ok := lookup(s.Env); ok {
+			v.Set(s.Key, val)
+			src = "env " + s.Env
+		}
+		if s.Flag != "" && opts.Flags != nil {
+			if f := opts.Flags.Lookup(s.Flag); f != nil && f.Changed {
+				v.Set(s.Key, f.Value.String())
+				src = "flag --" + s.Flag
+			}
+		}
+		sources[s.Key] = src
+	}
+	for _, k := range file.AllKeys() {
+		if _, known := sources[k]; !known {
+			return nil, fmt.Errorf("config file %s: unknown setting %q (known: %s)", cfgPath, k, strings.Join(keys(), ", "))
+		}
+	}
+
+	c := &Config{
+		DatabaseURL:        v.GetString("database_url"),
+		DatabaseMigrateURL: v.GetString("database_migrate_url"),
+		AppRole:            v.GetString("app_role"),
+		MinioEndpoint:      v.GetString("minio_endpoint"),
+		MinioRegion:        v.GetString("minio_region"),
+		MinioBucket:        v.GetString("minio_bucket"),
+		MinioAccessKey:     v.GetString("minio_access_key"),
+		MinioSecretKey:     v.GetString("minio_secret_key"),
+		MinioRootUser:      v.GetString("minio_root_user"),
+		MinioRootPassword:  v.GetString("minio_root_password"),
+		RedisURL:           v.GetString("redis_url"),
+		SecretKey:          v.GetString("secret_key"),
+		LogLevel:           strings.ToLower(v.GetString("log_level")),
+		LogFormat:          strings.ToLower(v.GetString("log_format")),
+		Sources:            sources,
+		ConfigFile:         cfgPath,
+	}
+	if c.MinioSecure, err = parseBool(v.GetString("minio_secure")); err != nil {
+		return nil, fmt.Errorf("MINIO_SECURE (from %s): %w", sources["minio_secure"], err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func keys() []string {
+	var ks []string
+	for _, s := range Settings() {
+		ks = append(ks, s.Key)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func (c *Config) validate() error {
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("DOCUVAULT_LOG_LEVEL (from %s): %q is not one of debug, info, warn, error", c.Sources["log_level"], c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("DOCUVAULT_LOG_FORMAT (from %s): %q is not text or json", c.Sources["log_format"], c.LogFormat)
+	}
+	if c.MinioBucket == "" {
+		return errors.New("MINIO_BUCKET is empty: set a bucket name")
+	}
+	return nil
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "", "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean (true or false)", s)
+}
+
+func findConfigFile(opts Options, lookup func(string) (string, bool)) (string, error) {
+	if opts.ConfigFile != "" {
+		if _, err := os.Stat(opts.ConfigFile); err != nil {
+			return "", fmt.Errorf("--config %s: %w", opts.ConfigFile, err)
+		}
+		return opts.ConfigFile, nil
+	}
+	search := opts.ConfigSearch
+	if search == nil {
+		search = DefaultConfigSearch(lookup)
+	}
+	for _, p := range search {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", nil
+}
+
+// readEnvFile reads NAME=value lines (an optional "export " prefix, quotes
+// and comments as in a shell). A missing file is no error; a file that group
+// or others may read is read, with a warning (seed D-12: chmod 600).
+func readEnvFile(path string, log *slog.Logger) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("env file %s: %w", path, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
+		log.Warn("env file is readable by group or others; run chmod 600 on it", "path", path, "mode", st.Mode().Perm().String())
+	}
+	vals, err := gotenv.StrictParse(f)
+	if err != nil {
+		return nil, fmt.Errorf("env file %s: %w", path, err)
+	}
+	return vals, nil
+}
+
+// Display returns the value of the setting with key as `config show` prints
+// it: secrets as "<redacted>" (or "<unset>"), URL passwords replaced.
+func (c *Config) Display(s Setting) string {
+	val := c.raw(s.Key)
+	switch {
+	case val == "":
+		return "<unset>"
+	case s.Secret:
+		return "<redacted>"
+	case s.URL:
+		return RedactURL(val)
+	}
+	return val
+}
+
+func (c *Config) raw(key string) string {
+	switch key {
+	case "database_url":
+		return c.DatabaseURL
+	case "database_migrate_url":
+		return c.DatabaseMigrateURL
+	case "app_role":
+		return c.AppRole
+	case "minio_endpoint":
+		return c.MinioEndpoint
+	case "minio_secure":
+		return fmt.Sprint(c.MinioSecure)
+	case "minio_region":
+		return c.MinioRegion
+	case "minio_bucket":
+		return c.MinioBucket
+	case "minio_access_key":
+		return c.MinioAccessKey
+	case "minio_secret_key":
+		return c.MinioSecretKey
+	case "minio_root_user":
+		return c.MinioRootUser
+	case "minio_root_password":
+		return c.MinioRootPassword
+	case "redis_url":
+		return c.RedisURL
+	case "secret_key":
+		return c.SecretKey
+	case "log_level":
+		return c.LogLevel
+	case "log_format":
+		return c.LogFormat
+	}
+	return ""
+}
+
+// RedactURL replaces the password in a URL (and a password= query
+// parameter) with "xxxxx". A value that is not a URL is redacted whole.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return "<redacted: not a URL>"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// MissingError reports a setting a command needs that has no value.
+type MissingError struct {
+	Env  string
+	What string
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("%s is not set (%s): set it in the environment, .env or the config file", e.Env, e.What)
+}
+
+// Require returns a *MissingError for the first of envNames whose setting is empty.
+func (c *Config) Require(envNames ...string) error {
+	for _, name := range envNames {
+		for _, s := range Settings() {
+			if s.Env == name && c.raw(s.Key) == "" {
+				return &MissingError{Env: name, What: s.Help}
+			}
+		}
+	}
+	return nil
+}

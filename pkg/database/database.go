@@ -1,0 +1,96 @@
+// Package database opens DocuVault's PostgreSQL connections (sqlx over
+// lib/pq) with bounded connect times, and turns connection failures into
+// one-line errors that name the setting to fix and never the password.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// DefaultConnectTimeout bounds dialling and the start-up handshake when the
+// URL does not set connect_timeout itself.
+const DefaultConnectTimeout = 5 * time.Second
+
+// Open connects to the database at dsn and checks the connection with a
+// ping. setting names the variable the DSN came from (DATABASE_URL,
+// DATABASE_MIGRATE_URL) for error messages.
+func Open(ctx context.Context, setting, dsn string) (*sqlx.DB, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("postgres: %s is not set", setting)
+	}
+	full, target, err := withConnectTimeout(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s is not a valid PostgreSQL URL (postgres://user:password@host:port/db): %w", setting, err)
+	}
+	db, err := sqlx.Open("postgres", full)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", setting, err)
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: cannot connect to %s with %s: %s", target, setting, Describe(err))
+	}
+	return db, nil
+}
+
+// withConnectTimeout adds connect_timeout to a URL-form DSN unless it has
+// one, and returns a description of the target (user@host:port/db) that
+// carries no password.
+func withConnectTimeout(dsn string) (string, string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", "", errors.New("it does not parse")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return "", "", fmt.Errorf("scheme %q is not postgres://", u.Scheme)
+	}
+	q := u.Query()
+	if !q.Has("connect_timeout") {
+		q.Set("connect_timeout", fmt.Sprint(int(DefaultConnectTimeout.Seconds())))
+	}
+	u.RawQuery = q.Encode()
+	target := u.Host + u.Path
+	if u.User != nil {
+		target = u.User.Username() + "@" + target
+	}
+	return u.String(), target, nil
+}
+
+// Describe turns a PostgreSQL error into a short phrase for a person: the
+// server's message for a server error, the network error otherwise.
+func Describe(err error) string {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		msg := pqErr.Message
+		switch pqErr.Code {
+		case "28P01", "28000":
+			msg += " (check the user and password)"
+		case "3D000":
+			msg += " (check the database name)"
+		}
+		return msg
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	s := strings.TrimPrefix(err.Error(), "pq: ")
+	if strings.Contains(s, "SSL is not enabled on the server") {
+		s += " (add ?sslmode=disable to the URL, or enable TLS on the server)"
+	}
+	return s
+}
+
+// IsPermissionDenied reports whether err is PostgreSQL's insufficient_privilege.
+func IsPermissionDenied(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "42501"
+}

@@ -1,0 +1,220 @@
+// Package objectstore is DocuVault's view of S3-compatible object storage:
+// one bucket, S3-generic calls through minio-go, so MinIO, AWS S3 and other
+// S3 servers all work. Only bucket initialisation's user-and-policy step
+// (InitBucket with an admin client) is MinIO-specific.
+//
+// Errors for a key that does not exist wrap ErrNotFound; errors for
+// rejected credentials or a refused operation wrap ErrAccessDenied.
+package objectstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// Sentinel errors of Store methods.
+var (
+	ErrNotFound     = errors.New("object not found")
+	ErrAccessDenied = errors.New("access denied")
+	ErrNoBucket     = errors.New("bucket does not exist")
+)
+
+// PartSize is the multipart part size for uploads of unknown length. It
+// bounds the memory one upload holds; minio-go's own default for unknown
+// sizes would buffer about 537 MiB.
+const PartSize = 16 << 20
+
+// Info describes a stored object.
+type Info struct {
+	Key          string
+	Size         int64
+	ContentType  string
+	LastModified time.Time
+}
+
+// Store is the object store, scoped to one bucket.
+type Store interface {
+	// Put stores r under key. size is the exact length, or -1 when unknown
+	// (then the upload goes in parts of PartSize).
+	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Info, error)
+	// Get opens the object's bytes; a missing key gives ErrNotFound.
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	// Stat describes the object; a missing key gives ErrNotFound.
+	Stat(ctx context.Context, key string) (Info, error)
+	// Delete removes the object; deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// List calls fn for every object under prefix, in key order.
+	List(ctx context.Context, prefix string, fn func(Info) error) error
+	// PresignGet returns a URL that downloads the object until ttl passes.
+	PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (*url.URL, error)
+	// Ping checks, with a real request, that the bucket exists and the
+	// credentials can reach it.
+	Ping(ctx context.Context) error
+	// Bucket is the bucket's name.
+	Bucket() string
+}
+
+// Options configures a connection to the object store.
+type Options struct {
+	Endpoint  string // host:port
+	Secure    bool
+	Region    string
+	Bucket    string
+	AccessKey string
+	SecretKey string
+}
+
+// MinioStore is the Store on minio-go.
+type MinioStore struct {
+	client *minio.Client
+	bucket string
+}
+
+var _ Store = (*MinioStore)(nil)
+
+// NewClient returns a minio-go client; it makes no request.
+func NewClient(o Options) (*minio.Client, error) {
+	if o.Endpoint == "" {
+		return nil, errors.New("MINIO_ENDPOINT is not set")
+	}
+	if u, err := url.Parse(o.Endpoint); err == nil && u.Scheme != "" && u.Host != "" {
+		return nil, fmt.Errorf("MINIO_ENDPOINT %q must be host:port, without a scheme (set MINIO_SECURE=true for https)", o.Endpoint)
+	}
+	c, err := minio.New(o.Endpoint, &minio.Options{
+		Creds:      credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""),
+		Secure:     o.Secure,
+		Region:     o.Region,
+		MaxRetries: 3,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("MINIO_ENDPOINT %q: %w", o.Endpoint, err)
+	}
+	return c, nil
+}
+
+// New returns the Store for o.Bucket with the keys in o.
+func New(o Options) (*MinioStore, error) {
+	c, err := NewClient(o)
+	if err != nil {
+		return nil, err
+	}
+	return &MinioStore{client: c, bucket: o.Bucket}, nil
+}
+
+// Bucket implements Store.
+func (s *MinioStore) Bucket() string { return s.bucket }
+
+// Put implements Store.
+func (s *MinioStore) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Info, error) {
+	opts := minio.PutObjectOptions{ContentType: contentType}
+	if size < 0 {
+		opts.PartSize = PartSize
+	}
+	up, err := s.client.PutObject(ctx, s.bucket, key, r, size, opts)
+	if err != nil {
+		return Info{}, fmt.Errorf("put object %s: %w", key, convert(err))
+	}
+	return Info{Key: key, Size: up.Size, ContentType: contentType, LastModified: up.LastModified}, nil
+}
+
+// Get implements Store.
+func (s *MinioStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	// GetObject makes no request until the first read: stat first so a
+	// missing key is reported here, not on Read.
+	if _, err := s.Stat(ctx, key); err != nil {
+		return nil, err
+	}
+	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get object %s: %w", key, convert(err))
+	}
+	return obj, nil
+}
+
+// Stat implements Store.
+func (s *MinioStore) Stat(ctx context.Context, key string) (Info, error) {
+	st, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		return Info{}, fmt.Errorf("stat object %s: %w", key, convert(err))
+	}
+	return Info{Key: st.Key, Size: st.Size, ContentType: st.ContentType, LastModified: st.LastModified}, nil
+}
+
+// Delete implements Store.
+func (s *MinioStore) Delete(ctx context.Context, key string) error {
+	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		if err := convert(err); !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("delete object %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// List implements Store.
+func (s *MinioStore) List(ctx context.Context, prefix string, fn func(Info) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops minio-go's listing goroutine when fn returns early
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return fmt.Errorf("list objects under %q: %w", prefix, convert(o.Err))
+		}
+		if err := fn(Info{Key: o.Key, Size: o.Size, ContentType: o.ContentType, LastModified: o.LastModified}); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// PresignGet implements Store. filename, when not empty, becomes the
+// download's name through response-content-disposition.
+func (s *MinioStore) PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (*url.URL, error) {
+	params := url.Values{}
+	if filename != "" {
+		params.Set("response-content-disposition", fmt.Sprintf("attachment; filename*=UTF-8''%s", url.PathEscape(filename)))
+	}
+	u, err := s.client.PresignedGetObject(ctx, s.bucket, key, ttl, params)
+	if err != nil {
+		return nil, fmt.Errorf("presign %s: %w", key, convert(err))
+	}
+	return u, nil
+}
+
+// Ping implements Store.
+func (s *MinioStore) Ping(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", s.bucket, convert(err))
+	}
+	if !ok {
+		return fmt.Errorf("bucket %s: %w (run `docuvault bucket init`)", s.bucket, ErrNoBucket)
+	}
+	return nil
+}
+
+// convert maps minio-go's error responses to this package's sentinels,
+// keeping the server's message. ToErrorResponse does not unwrap, so it is
+// called on the error as minio-go returned it.
+func convert(err error) error {
+	resp := minio.ToErrorResponse(err)
+	switch resp.Code {
+	case "NoSuchKey":
+		return fmt.Errorf("%w: %s", ErrNotFound, resp.Message)
+	case "NoSuchBucket":
+		return fmt.Errorf("%w: %s", ErrNoBucket, resp.Message)
+	case "InvalidAccessKeyId", "SignatureDoesNotMatch":
+		return fmt.Errorf("%w: the access key or secret key is wrong (%s)", ErrAccessDenied, resp.Code)
+	case "AccessDenied":
+		return fmt.Errorf("%w: %s", ErrAccessDenied, resp.Message)
+	}
+	if resp.StatusCode == 404 && resp.Code == "" {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Real PostgreSQL, Redis and MinIO for development and tests, on loopback
+# ports of this checkout, with their data under .dev/ (git-ignored).
+#
+#   scripts/services.sh up      install what is missing, start, provision; writes .dev/env
+#   scripts/services.sh status  say what runs where
+#   scripts/services.sh down    stop all three (data is kept; rm -rf .dev to forget it)
+#
+# After `up`, `source .dev/env` makes every docuvault command work (it also puts
+# .dev/bin, where `up` builds docuvault, on PATH). No container engine needed:
+# PostgreSQL and Redis come from Debian packages, MinIO is built from source
+# with `go install` once (about 5 minutes) and cached in
+# ${XDG_CACHE_HOME:-~/.cache}/docuvault/tools, then linked into .dev/tools.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEV="$ROOT/.dev"
+MINIO_MODULE=github.com/minio/minio
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+TOOLS_CACHE="${DOCUVAULT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docuvault/tools}"
+
+say() { printf 'services: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq >/dev/null; apt_updated=1; fi
+  say "installing $* from Debian"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+rand() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pick_port() { # pick_port BASE: BASE or the next free port after it
+  local p=$1
+  while ! port_free "$p"; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# ---------------------------------------------------------------- settings
+# Ports and secrets are chosen on the first `up` and kept in .dev/state.
+load_state() {
+  mkdir -p "$DEV"
+  chmod 755 "$DEV"
+  if [ -f "$DEV/state" ]; then
+    # shellcheck disable=SC1091
+    . "$DEV/state"
+    return
+  fi
+  local off=$(( $(printf %s "$ROOT" | cksum | cut -d' ' -f1) % 400 ))
+  PG_PORT=$(pick_port $((25000 + off)))
+  REDIS_PORT=$(pick_port $((26000 + off)))
+  MINIO_PORT=$(pick_port $((27000 + off)))
+  PG_SUPER_PASSWORD=$(rand)
+  PG_MIGRATE_PASSWORD=$(rand)
+  PG_APP_PASSWORD=$(rand)
+  REDIS_PASSWORD=$(rand)
+  MINIO_ROOT_PASSWORD=$(rand)
+  MINIO_SECRET_KEY=$(rand)
+  SECRET_KEY=$(rand)$(rand)
+  umask 077
+  cat >"$DEV/state" <<STATE
+PG_PORT=$PG_PORT
+REDIS_PORT=$REDIS_PORT
+MINIO_PORT=$MINIO_PORT
+PG_SUPER_PASSWORD=$PG_SUPER_PASSWORD
+PG_MIGRATE_PASSWORD=$PG_MIGRATE_PASSWORD
+PG_APP_PASSWORD=$PG_APP_PASSWORD
+REDIS_PASSWORD=$REDIS_PASSWORD
+MINIO_ROOT_PASSWORD=$MINIO_ROOT_PASSWORD
+MINIO_SECRET_KEY=$MINIO_SECRET_KEY
+SECRET_KEY=$SECRET_KEY
+STATE
+  umask 022
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_bin() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
+}
+
+# PostgreSQL refuses to run as root: its files belong to the postgres user. When
+# that user cannot reach this checkout, the data lives in /var/tmp instead.
+pg_dir() {
+  if runuser -u postgres -- test -x "$DEV" 2>/dev/null; then
+    echo "$DEV/postgres"
+  else
+    echo "/var/tmp/docuvault-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)/postgres"
+  fi
+}
+
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+
+pg_running() { [ -n "${PGBIN:-}" ] && as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" status >/dev/null 2>&1; }
+
+pg_up() {
+  PGBIN=$(pg_bin) || true
+  if [ -z "$PGBIN" ]; then apt_install postgresql postgresql-contrib; PGBIN=$(pg_bin); fi
+  id postgres >/dev/null 2>&1 || die "PostgreSQL is installed but there is no postgres user"
+  PGDIR=$(pg_dir)
+  if [ ! -f "$PGDIR/data/PG_VERSION" ]; then
+    say "creating a PostgreSQL cluster in $PGDIR"
+    mkdir -p "$PGDIR"
+    chown postgres: "$PGDIR"
+    local pwfile; pwfile=$(mktemp); printf '%s\n' "$PG_SUPER_PASSWORD" >"$pwfile"; chown postgres "$pwfile"
+    as_pg "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --pwfile="$pwfile" -E UTF8 --no-locale \
+      --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+    rm -f "$pwfile"
+    as_pg mkdir -p "$PGDIR/run"
+  fi
+  if ! pg_running; then
+    as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/postgres.log" -w -t 60 \
+      -o "-p $PG_PORT -k $PGDIR/run -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      start >/dev/null || die "PostgreSQL did not start: see $PGDIR/postgres.log"
+  fi
+  as_pg env PGHOST="$PGDIR/run" PGPORT="$PG_PORT" POSTGRES_USER=postgres POSTGRES_DB=docuvault \
+      DOCUVAULT_MIGRATE_PASSWORD="$PG_MIGRATE_PASSWORD" DOCUVAULT_APP_PASSWORD="$PG_APP_PASSWORD" \
+      bash "$ROOT/scripts/postgres/initdb.d/01-docuvault-roles.sh"
+  say "postgres  127.0.0.1:$PG_PORT (data $PGDIR/data)"
+}
+
+pg_down() {
+  PGBIN=$(pg_bin) || return 0
+  PGDIR=$(pg_dir)
+  if pg_running; then as_pg "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null; say "postgres stopped"; fi
+}
+
+# ---------------------------------------------------------------- Redis
+redis_running() { [ -f "$DEV/redis/redis.pid" ] && kill -0 "$(cat "$DEV/redis/redis.pid")" 2>/dev/null; }
+
+redis_up() {
+  command -v redis-server >/dev/null || apt_install redis-server
+  mkdir -p "$DEV/redis"
+  if ! redis_running; then
+    # The password goes in a config file, not on the command line (ps shows that).
+    umask 077
+    printf 'requirepass %s\n' "$REDIS_PASSWORD" >"$DEV/redis/redis.conf"
+    umask 022
+    redis-server "$DEV/redis/redis.conf" --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes \
+      --pidfile "$DEV/redis/redis.pid" --dir "$DEV/redis" --logfile "$DEV/redis/redis.log" \
+      --save "" --appendonly no >/dev/null
+    for _ in $(seq 50); do redis_running && ! port_free "$REDIS_PORT" && break; sleep 0.1; done
+    redis_running || die "Redis did not start: see $DEV/redis/redis.log"
+  fi
+  say "redis     127.0.0.1:$REDIS_PORT"
+}
+
+redis_down() {
+  if redis_running; then
+    kill "$(cat "$DEV/redis/redis.pid")"
+    for _ in $(seq 50); do redis_running || break; sleep 0.1; done
+    say "redis stopped"
+  fi
+}
+
+# ---------------------------------------------------------------- MinIO
+minio_bin() { echo "$TOOLS_CACHE/minio-$MINIO_VERSION/minio"; }
+
+minio_running() { [ -f "$DEV/minio/minio.pid" ] && kill -0 "$(cat "$DEV/minio/minio.pid")" 2>/dev/null; }
+
+minio_up() {
+  local bin; bin=$(minio_bin)
+  if [ ! -x "$bin" ]; then
+    command -v go >/dev/null || die "go is needed to build MinIO"
+    say "building MinIO $MINIO_VERSION from source (about 5 minutes, once)"
+    mkdir -p "$(dirname "$bin")"
+    GOBIN="$(dirname "$bin")" GOFLAGS=-buildvcs=false go install "$MINIO_MODULE@$MINIO_VERSION"
+  fi
+  mkdir -p "$DEV/tools/bin" "$DEV/minio/data"
+  ln -sf "$bin" "$DEV/tools/bin/minio"
+  if ! minio_running; then
+    MINIO_ROOT_USER=docuvault-root MINIO_ROOT_PASSWORD="$MINIO_ROOT_PASSWORD" MINIO_BROWSER=off \
+      setsid "$bin" server --quiet --address "127.0.0.1:$MINIO_PORT" "$DEV/minio/data" \
+      >"$DEV/minio/minio.log" 2>&1 </dev/null &
+    echo $! >"$DEV/minio/minio.pid"
+    for _ in $(seq 300); do
+      curl -fsS -o /dev/null "http://127.0.0.1:$MINIO_PORT/minio/health/live" 2>/dev/null && break
+      minio_running || die "MinIO exited: see $DEV/minio/minio.log"
+      sleep 0.1
+    done
+    curl -fsS -o /dev/null "http://127.0.0.1:$MINIO_PORT/minio/health/live" || die "MinIO did not answer: see $DEV/minio/minio.log"
+  fi
+  say "minio     127.0.0.1:$MINIO_PORT (data $DEV/minio/data)"
+}
+
+minio_down() {
+  if minio_running; then
+    kill "$(cat "$DEV/minio/minio.pid")"
+    for _ in $(seq 100); do minio_running || break; sleep 0.1; done
+    say "minio stopped"
+  fi
+}
+
+# ---------------------------------------------------------------- env file
+write_env() {
+  umask 077
+  cat >"$DEV/env" <<ENV
+# Written by scripts/services.sh for this checkout's dev services. source it.
+export DATABASE_URL='postgres://docuvault_app:$PG_APP_PASSWORD@127.0.0.1:$PG_PORT/docuvault?sslmode=disable'
+export DATABASE_MIGRATE_URL='postgres://docuvault_migrate:$PG_MIGRATE_PASSWORD@127.0.0.1:$PG_PORT/docuvault?sslmode=disable'
+export MINIO_ENDPOINT='127.0.0.1:$MINIO_PORT'
+export MINIO_SECURE=false
+export MINIO_BUCKET=docuvault
+export MINIO_ACCESS_KEY=docuvault-app
+export MINIO_SECRET_KEY='$MINIO_SECRET_KEY'
+export MINIO_ROOT_USER=docuvault-root
+export MINIO_ROOT_PASSWORD='$MINIO_ROOT_PASSWORD'
+export REDIS_URL='redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0'
+export SECRET_KEY='$SECRET_KEY'
+# For tests only: a superuser, to create a scratch database per test package.
+export DOCUVAULT_TEST_PG_ADMIN_URL='postgres://postgres:$PG_SUPER_PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable'
+export DOCUVAULT_TEST_MINIO_BIN='$(minio_bin)'
+case ":\$PATH:" in *":$DEV/bin:"*) ;; *) export PATH="$DEV/bin:\$PATH" ;; esac
+ENV
+  umask 022
+}
+
+build_docuvault() {
+  mkdir -p "$DEV/bin"
+  (cd "$ROOT" && go build -o "$DEV/bin/docuvault" .)
+}
+
+case "${1:-}" in
+  up)
+    load_state
+    pg_up
+    redis_up
+    minio_up
+    write_env
+    build_docuvault
+    say "ready: source .dev/env"
+    ;;
+  down)
+    [ -f "$DEV/state" ] && . "$DEV/state"
+    minio_down; redis_down; pg_down
+    ;;
+  status)
+    [ -f "$DEV/state" ] || { say "not set up (run: scripts/services.sh up)"; exit 1; }
+    . "$DEV/state"
+    PGBIN=$(pg_bin) || true; PGDIR=$(pg_dir)
+    rc=0
+    if pg_running; then say "postgres  running on 127.0.0.1:$PG_PORT"; else say "postgres  stopped"; rc=1; fi
+    if redis_running; then say "redis     running on 127.0.0.1:$REDIS_PORT"; else say "redis     stopped"; rc=1; fi
+    if minio_running; then say "minio     running on 127.0.0.1:$MINIO_PORT"; else say "minio     stopped"; rc=1; fi
+    exit $rc
+    ;;
+  *)
+    echo "usage: scripts/services.sh up|down|status" >&2
+    exit 64
+    ;;
+esac
