@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -190,7 +191,11 @@ func (s *MinioStore) PresignGet(ctx context.Context, key string, ttl time.Durati
 func (s *MinioStore) Ping(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("bucket %s: %w", s.bucket, convert(err))
+		err = convert(err)
+		if errors.Is(err, ErrAccessDenied) && !strings.Contains(err.Error(), "key is wrong") {
+			return fmt.Errorf("bucket %s: %w (the key may not use this bucket: check MINIO_BUCKET, or run `docuvault bucket init`)", s.bucket, err)
+		}
+		return fmt.Errorf("bucket %s: %w", s.bucket, err)
 	}
 	if !ok {
 		return fmt.Errorf("bucket %s: %w (run `docuvault bucket init`)", s.bucket, ErrNoBucket)

@@ -1,0 +1,160 @@
+package config_test
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/docuvault/docuvault/pkg/config"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func write(t *testing.T, dir, name, body string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	envFile := write(t, dir, ".env", "export MINIO_BUCKET=from-envfile\nMINIO_ENDPOINT=envfile:9000\nREDIS_URL='redis://:pw@envfile:6379/0'\nDOCUVAULT_LOG_LEVEL=warn\nSECRET_KEY=s3cr3t-from-envfile\n", 0o600)
+	etcEnv := write(t, dir, "etc-env", "MINIO_ACCESS_KEY=from-etc\nMINIO_BUCKET=from-etc\n", 0o600)
+	cfgFile := write(t, dir, "docuvault.yaml", "minio_endpoint: file:9000\nlog_level: error\nlog_format: json\n", 0o600)
+
+	flags := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	flags.String("log-level", "info", "")
+	flags.String("log-format", "text", "")
+	if err := flags.Parse([]string{"--log-level=debug"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(config.Options{
+		Flags:        flags,
+		LookupEnv:    env(map[string]string{"DOCUVAULT_LOG_FORMAT": "text", "MINIO_SECURE": "true"}),
+		ConfigSearch: []string{filepath.Join(dir, "missing.yaml"), cfgFile},
+		EnvFiles:     []string{envFile, etcEnv},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ got, want, source, wantSource string }{
+		{c.LogLevel, "debug", c.Sources["log_level"], "flag --log-level"},                     // flag beats file and env file
+		{c.LogFormat, "text", c.Sources["log_format"], "env DOCUVAULT_LOG_FORMAT"},            // env beats file
+		{c.MinioEndpoint, "file:9000", c.Sources["minio_endpoint"], "config file " + cfgFile}, // file beats env file
+		{c.MinioBucket, "from-envfile", c.Sources["minio_bucket"], "env file " + envFile},     // ./.env beats /etc
+		{c.MinioAccessKey, "from-etc", c.Sources["minio_access_key"], "env file " + etcEnv},
+		{c.AppRole, "docuvault_app", c.Sources["app_role"], "default"},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want || ch.source != ch.wantSource {
+			t.Errorf("got %q from %q, want %q from %q", ch.got, ch.source, ch.want, ch.wantSource)
+		}
+	}
+	if !c.MinioSecure {
+		t.Error("MINIO_SECURE=true not applied")
+	}
+	if c.ConfigFile != cfgFile {
+		t.Errorf("ConfigFile %q", c.ConfigFile)
+	}
+}
+
+func TestDisplayRedactsSecrets(t *testing.T) {
+	c, err := config.Load(config.Options{
+		LookupEnv: env(map[string]string{
+			"DATABASE_URL":        "postgres://docuvault_app:hunter2@db:5432/docuvault?sslmode=disable",
+			"REDIS_URL":           "redis://:redispw@redis:6379/0",
+			"MINIO_SECRET_KEY":    "miniosecret",
+			"MINIO_ROOT_PASSWORD": "rootpw",
+			"SECRET_KEY":          "topsecretkey",
+		}),
+		ConfigSearch: []string{}, EnvFiles: []string{},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, s := range config.Settings() {
+		all.WriteString(c.Display(s) + "\n")
+	}
+	out := all.String()
+	for _, secret := range []string{"hunter2", "redispw", "miniosecret", "rootpw", "topsecretkey"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("Display shows %q:\n%s", secret, out)
+		}
+	}
+	for _, shown := range []string{"docuvault_app:xxxxx@db:5432", "redis://:xxxxx@redis:6379/0", "<redacted>", "<unset>"} {
+		if !strings.Contains(out, shown) {
+			t.Errorf("Display lacks %q:\n%s", shown, out)
+		}
+	}
+}
+
+func TestEnvFileReadableByOthersWarns(t *testing.T) {
+	dir := t.TempDir()
+	loose := write(t, dir, "loose.env", "MINIO_BUCKET=b\n", 0o644)
+	var logs bytes.Buffer
+	c, err := config.Load(config.Options{
+		LookupEnv: env(nil), ConfigSearch: []string{}, EnvFiles: []string{loose},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil || c.MinioBucket != "b" {
+		t.Fatalf("Load = %+v, %v", c, err)
+	}
+	if !strings.Contains(logs.String(), "chmod 600") {
+		t.Errorf("no warning for a 0644 env file: %q", logs.String())
+	}
+	logs.Reset()
+	tight := write(t, dir, "tight.env", "MINIO_BUCKET=b\n", 0o600)
+	if _, err := config.Load(config.Options{LookupEnv: env(nil), ConfigSearch: []string{}, EnvFiles: []string{tight}, Logger: slog.New(slog.NewTextHandler(&logs, nil))}); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("warning for a 0600 env file: %q", logs.String())
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]config.Options{
+		"unknown key in file": {ConfigFile: write(t, dir, "a.yaml", "minio_bukket: x\n", 0o600)},
+		"missing --config":    {ConfigFile: filepath.Join(dir, "nope.yaml")},
+		"bad bool":            {LookupEnv: env(map[string]string{"MINIO_SECURE": "maybe"})},
+		"bad log level":       {LookupEnv: env(map[string]string{"DOCUVAULT_LOG_LEVEL": "loud"})},
+		"broken env file":     {EnvFiles: []string{write(t, dir, "bad.env", "this is not an env file\n", 0o600)}},
+	}
+	for name, o := range cases {
+		if o.LookupEnv == nil {
+			o.LookupEnv = env(nil)
+		}
+		if o.EnvFiles == nil {
+			o.EnvFiles = []string{}
+		}
+		o.ConfigSearch = []string{}
+		if _, err := config.Load(o); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestRequire(t *testing.T) {
+	c, err := config.Load(config.Options{LookupEnv: env(nil), ConfigSearch: []string{}, EnvFiles: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Require("MINIO_BUCKET", "DATABASE_MIGRATE_URL")
+	var missing *config.MissingError
+	if err == nil || !strings.HasPrefix(err.Error(), "DATABASE_MIGRATE_URL is not set") {
+		t.Fatalf("Require: %v", err)
+	}
+	_ = missing
+}

@@ -1,0 +1,241 @@
+package objectstore_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/tests/testenv"
+)
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// initApp runs InitBucket for a scratch bucket with a fresh app key and
+// returns the Store for that key.
+func initApp(t *testing.T) (testenv.MinIO, objectstore.Options, *objectstore.MinioStore) {
+	t.Helper()
+	m := testenv.NewMinIO(t)
+	app := m.Root()
+	app.AccessKey = testenv.RandomName("dvtest-app-")
+	app.SecretKey = testenv.RandomName("secret-")
+	res, err := objectstore.InitBucket(ctx(t), objectstore.InitOptions{Root: m.Root(), AppAccessKey: app.AccessKey, AppSecretKey: app.SecretKey})
+	if err != nil {
+		t.Fatalf("InitBucket: %v", err)
+	}
+	if !res.BucketCreated || res.Policy != objectstore.PolicyName(m.Bucket) {
+		t.Fatalf("InitBucket on a new bucket: %+v", res)
+	}
+	store, err := objectstore.New(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, app, store
+}
+
+// TestStoreConformance is the contract of objectstore.Store, run against
+// the real MinIO with the bucket-scoped app key.
+func TestStoreConformance(t *testing.T) {
+	_, _, store := initApp(t)
+	var s objectstore.Store = store
+
+	if err := s.Ping(ctx(t)); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	payload := make([]byte, 3<<20+17)
+	_, _ = rand.Read(payload)
+
+	t.Run("put known size, stat, get", func(t *testing.T) {
+		info, err := s.Put(ctx(t), "u/d/known.bin", bytes.NewReader(payload), int64(len(payload)), "application/octet-stream")
+		if err != nil || info.Size != int64(len(payload)) {
+			t.Fatalf("Put = %+v, %v", info, err)
+		}
+		st, err := s.Stat(ctx(t), "u/d/known.bin")
+		if err != nil || st.Size != int64(len(payload)) || st.ContentType != "application/octet-stream" {
+			t.Fatalf("Stat = %+v, %v", st, err)
+		}
+		rc, err := s.Get(ctx(t), "u/d/known.bin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil || !bytes.Equal(got, payload) {
+			t.Fatalf("Get returned %d bytes (%v), want the %d put", len(got), err, len(payload))
+		}
+	})
+	t.Run("put unknown size", func(t *testing.T) {
+		info, err := s.Put(ctx(t), "u/d/unknown.bin", io.MultiReader(bytes.NewReader(payload)), -1, "application/pdf")
+		if err != nil || info.Size != int64(len(payload)) {
+			t.Fatalf("Put(-1) = %+v, %v", info, err)
+		}
+	})
+	t.Run("missing key", func(t *testing.T) {
+		if _, err := s.Get(ctx(t), "u/d/missing"); !errors.Is(err, objectstore.ErrNotFound) {
+			t.Errorf("Get missing: %v, want ErrNotFound", err)
+		}
+		if _, err := s.Stat(ctx(t), "u/d/missing"); !errors.Is(err, objectstore.ErrNotFound) {
+			t.Errorf("Stat missing: %v, want ErrNotFound", err)
+		}
+		if err := s.Delete(ctx(t), "u/d/missing"); err != nil {
+			t.Errorf("Delete missing: %v, want nil", err)
+		}
+	})
+	t.Run("list", func(t *testing.T) {
+		var keys []string
+		err := s.List(ctx(t), "u/", func(i objectstore.Info) error { keys = append(keys, i.Key); return nil })
+		if err != nil || strings.Join(keys, ",") != "u/d/known.bin,u/d/unknown.bin" {
+			t.Errorf("List = %v, %v", keys, err)
+		}
+		stop := errors.New("stop")
+		n := 0
+		err = s.List(ctx(t), "", func(objectstore.Info) error { n++; return stop })
+		if !errors.Is(err, stop) || n != 1 {
+			t.Errorf("List stopping early: n=%d err=%v", n, err)
+		}
+	})
+	t.Run("presigned get", func(t *testing.T) {
+		u, err := s.PresignGet(ctx(t), "u/d/known.bin", time.Minute, "Tax return 2025.pdf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !bytes.Equal(got, payload) {
+			t.Fatalf("presigned GET: %d, %d bytes", resp.StatusCode, len(got))
+		}
+		if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "Tax%20return%202025.pdf") {
+			t.Errorf("Content-Disposition %q", cd)
+		}
+	})
+	t.Run("delete", func(t *testing.T) {
+		for _, k := range []string{"u/d/known.bin", "u/d/unknown.bin"} {
+			if err := s.Delete(ctx(t), k); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Stat(ctx(t), k); !errors.Is(err, objectstore.ErrNotFound) {
+				t.Errorf("after Delete, Stat: %v", err)
+			}
+		}
+	})
+}
+
+func TestAppKeyIsConfinedToItsBucket(t *testing.T) {
+	m, app, _ := initApp(t)
+	root, err := objectstore.NewClient(m.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another bucket, with an object, that the app key must not reach.
+	other := testenv.RandomName("dvtest-other-")
+	if err := root.MakeBucket(ctx(t), other, minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { testenv.RemoveBucket(root, other) })
+	if _, err := root.PutObject(ctx(t), other, "secret.txt", strings.NewReader("secret"), 6, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	client, err := objectstore.NewClient(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := func(what string, err error) {
+		t.Helper()
+		if code := minio.ToErrorResponse(err).Code; code != "AccessDenied" {
+			t.Errorf("app key %s: %v (code %q), want AccessDenied", what, err, code)
+		}
+	}
+	denied("make bucket", client.MakeBucket(ctx(t), testenv.RandomName("dvtest-new-"), minio.MakeBucketOptions{}))
+	_, err = client.StatObject(ctx(t), other, "secret.txt", minio.StatObjectOptions{})
+	denied("stat in another bucket", err)
+	obj, _ := client.GetObject(ctx(t), other, "secret.txt", minio.GetObjectOptions{})
+	_, err = io.ReadAll(obj)
+	denied("get from another bucket", err)
+	_, err = client.PutObject(ctx(t), other, "x", strings.NewReader("x"), 1, minio.PutObjectOptions{})
+	denied("put in another bucket", err)
+	for o := range client.ListObjects(ctx(t), other, minio.ListObjectsOptions{}) {
+		denied("list another bucket", o.Err)
+	}
+	denied("remove the bucket", client.RemoveBucket(ctx(t), app.Bucket))
+	// MinIO answers ListBuckets with the buckets the key may see.
+	buckets, err := client.ListBuckets(ctx(t))
+	for _, b := range buckets {
+		if b.Name != app.Bucket {
+			t.Errorf("app key sees bucket %s", b.Name)
+		}
+	}
+	if err != nil && minio.ToErrorResponse(err).Code != "AccessDenied" {
+		t.Errorf("list buckets: %v", err)
+	}
+}
+
+func TestInitBucketIsIdempotent(t *testing.T) {
+	m, app, store := initApp(t)
+	if _, err := store.Put(ctx(t), "keep", strings.NewReader("kept"), 4, "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := objectstore.InitBucket(ctx(t), objectstore.InitOptions{Root: m.Root(), AppAccessKey: app.AccessKey, AppSecretKey: app.SecretKey})
+	if err != nil || res.BucketCreated {
+		t.Fatalf("second InitBucket = %+v, %v", res, err)
+	}
+	if _, err := store.Stat(ctx(t), "keep"); err != nil {
+		t.Errorf("object gone after a second init: %v", err)
+	}
+	if err := store.Ping(ctx(t)); err != nil {
+		t.Errorf("app key after a second init: %v", err)
+	}
+}
+
+func TestInitBucketNoAdminAndBadInput(t *testing.T) {
+	m := testenv.NewMinIO(t)
+	res, err := objectstore.InitBucket(ctx(t), objectstore.InitOptions{Root: m.Root(), NoAdmin: true})
+	if err != nil || !res.BucketCreated || res.Policy != "" {
+		t.Fatalf("NoAdmin: %+v, %v", res, err)
+	}
+	cases := map[string]objectstore.InitOptions{
+		"root key as app key": {Root: m.Root(), AppAccessKey: m.RootUser, AppSecretKey: "longenough"},
+		"short secret":        {Root: m.Root(), AppAccessKey: "dvtest-x", AppSecretKey: "short"},
+		"no app key":          {Root: m.Root()},
+	}
+	for name, o := range cases {
+		if _, err := objectstore.InitBucket(ctx(t), o); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	wrong := m.Root()
+	wrong.SecretKey = "wrong-password"
+	_, err = objectstore.InitBucket(ctx(t), objectstore.InitOptions{Root: wrong, NoAdmin: true})
+	if !errors.Is(err, objectstore.ErrAccessDenied) {
+		t.Errorf("wrong root password: %v, want ErrAccessDenied", err)
+	}
+}
+
+func TestPingFailures(t *testing.T) {
+	m := testenv.NewMinIO(t)
+	s, err := objectstore.New(m.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx(t)); !errors.Is(err, objectstore.ErrNoBucket) {
+		t.Errorf("Ping on a missing bucket: %v, want ErrNoBucket", err)
+	}
+	if _, err := objectstore.New(objectstore.Options{Endpoint: "http://localhost:9000", Bucket: "b"}); err == nil {
+		t.Error("an endpoint with a scheme was accepted")
+	}
+}
