@@ -74,6 +74,10 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newGrantCommand(a),
 		newBucketCommand(a),
 		newHealthCommand(a),
+		newUserCommand(a),
+		newTopicCommand(a),
+		newUploadCommand(a),
+		newFsckCommand(a),
 		newConfigCommand(a),
 		newVersionCommand(a),
 	)

@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"github.com/subosito/gotenv"
@@ -46,6 +47,12 @@ type Config struct {
 	RedisURL string // REDIS_URL
 
 	SecretKey string // SECRET_KEY: signs tokens (the HTTP API)
+
+	RedisNamespace string   // DOCUVAULT_REDIS_NAMESPACE: gocraft/work's key prefix
+	User           string   // DOCUVAULT_USER: the CLI's default owner handle
+	MaxUploadSize  int64    // DOCUVAULT_MAX_UPLOAD_SIZE: bytes
+	AllowedTypes   []string // DOCUVAULT_ALLOWED_TYPES: content types uploads may have
+	DefaultQuota   int64    // DOCUVAULT_DEFAULT_QUOTA: bytes, for new users
 
 	LogLevel  string // DOCUVAULT_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // DOCUVAULT_LOG_FORMAT: text or json
@@ -83,6 +90,11 @@ func Settings() []Setting {
 		{Key: "minio_root_password", Env: "MINIO_ROOT_PASSWORD", Secret: true, Help: "MinIO root password; bucket init only"},
 		{Key: "redis_url", Env: "REDIS_URL", Default: "redis://localhost:6379/0", URL: true, Help: "Redis URL (jobs, rate limits), redis://:password@host:port/db"},
 		{Key: "secret_key", Env: "SECRET_KEY", Secret: true, Help: "at least 32 random bytes; signs tokens"},
+		{Key: "redis_namespace", Env: "DOCUVAULT_REDIS_NAMESPACE", Default: "docuvault", Help: "prefix of the job queue's Redis keys"},
+		{Key: "user", Env: "DOCUVAULT_USER", Help: "handle of the default owner for upload and the other CLI commands"},
+		{Key: "max_upload_size", Env: "DOCUVAULT_MAX_UPLOAD_SIZE", Default: "512MiB", Help: "largest document accepted, e.g. 512MiB"},
+		{Key: "allowed_types", Env: "DOCUVAULT_ALLOWED_TYPES", Default: "default", Help: "comma-separated content types uploads may have; 'default' is the built-in list"},
+		{Key: "default_quota", Env: "DOCUVAULT_DEFAULT_QUOTA", Default: "100MiB", Help: "quota of new users, e.g. 100MiB"},
 		{Key: "log_level", Env: "DOCUVAULT_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error"},
 		{Key: "log_format", Env: "DOCUVAULT_LOG_FORMAT", Flag: "log-format", Default: "text", Help: "text or json"},
 	}
@@ -207,6 +219,8 @@ func Load(opts Options) (*Config, error) {
 		MinioRootPassword:  v.GetString("minio_root_password"),
 		RedisURL:           v.GetString("redis_url"),
 		SecretKey:          v.GetString("secret_key"),
+		RedisNamespace:     v.GetString("redis_namespace"),
+		User:               v.GetString("user"),
 		LogLevel:           strings.ToLower(v.GetString("log_level")),
 		LogFormat:          strings.ToLower(v.GetString("log_format")),
 		Sources:            sources,
@@ -214,6 +228,19 @@ func Load(opts Options) (*Config, error) {
 	}
 	if c.MinioSecure, err = parseBool(v.GetString("minio_secure")); err != nil {
 		return nil, fmt.Errorf("MINIO_SECURE (from %s): %w", sources["minio_secure"], err)
+	}
+	if c.MaxUploadSize, err = ParseSize(v.GetString("max_upload_size")); err != nil || c.MaxUploadSize <= 0 {
+		return nil, fmt.Errorf("DOCUVAULT_MAX_UPLOAD_SIZE (from %s): %q is not a positive size like 512MiB", sources["max_upload_size"], v.GetString("max_upload_size"))
+	}
+	if c.DefaultQuota, err = ParseSize(v.GetString("default_quota")); err != nil {
+		return nil, fmt.Errorf("DOCUVAULT_DEFAULT_QUOTA (from %s): %w", sources["default_quota"], err)
+	}
+	if at := strings.TrimSpace(v.GetString("allowed_types")); at != "" && at != "default" {
+		for _, t := range strings.Split(at, ",") {
+			if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+				c.AllowedTypes = append(c.AllowedTypes, t)
+			}
+		}
 	}
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -341,6 +368,19 @@ func (c *Config) raw(key string) string {
 		return c.RedisURL
 	case "secret_key":
 		return c.SecretKey
+	case "redis_namespace":
+		return c.RedisNamespace
+	case "user":
+		return c.User
+	case "max_upload_size":
+		return humanize.IBytes(uint64(c.MaxUploadSize))
+	case "allowed_types":
+		if c.AllowedTypes == nil {
+			return "default"
+		}
+		return strings.Join(c.AllowedTypes, ",")
+	case "default_quota":
+		return humanize.IBytes(uint64(c.DefaultQuota))
 	case "log_level":
 		return c.LogLevel
 	case "log_format":
@@ -362,6 +402,15 @@ func RedactURL(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// ParseSize parses a size like 512MiB, 2GiB, 100MB or 1048576 into bytes.
+func ParseSize(s string) (int64, error) {
+	n, err := humanize.ParseBytes(strings.TrimSpace(s))
+	if err != nil || n > 1<<62 {
+		return 0, fmt.Errorf("%q is not a size like 512MiB, 2GiB or 100MB", s)
+	}
+	return int64(n), nil
 }
 
 // MissingError reports a setting a command needs that has no value.

@@ -3,6 +3,7 @@
 package exitcode
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -19,6 +20,8 @@ const (
 	// Usage: the command line itself is wrong (unknown flag or command,
 	// wrong number of arguments, a flag value that does not parse).
 	Usage = 64
+	// Interrupted: SIGINT or SIGTERM stopped the command (128 + SIGINT).
+	Interrupted = 130
 )
 
 // Error is an error that asks for a particular exit code.
@@ -52,6 +55,9 @@ func Code(err error) int {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
+	}
+	if errors.Is(err, context.Canceled) {
+		return Interrupted
 	}
 	return Failure
 }

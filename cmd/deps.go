@@ -1,0 +1,53 @@
+package cmd
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/jobs"
+	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/redisconn"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/users"
+)
+
+// openDB connects as the app role (DATABASE_URL).
+func (a *app) openDB(ctx context.Context) (*sqlx.DB, error) {
+	if err := a.cfg.Require("DATABASE_URL"); err != nil {
+		return nil, err
+	}
+	return database.Open(ctx, "DATABASE_URL", a.cfg.DatabaseURL)
+}
+
+// openStorage builds the storage service with the app role, the app key
+// and the job enqueuer. close releases them.
+func (a *app) openStorage(ctx context.Context, db *sqlx.DB) (svc *storage.Service, closeFn func(), err error) {
+	if err := a.cfg.Require("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"); err != nil {
+		return nil, nil, err
+	}
+	store, err := objectstore.New(objectstore.Options{
+		Endpoint: a.cfg.MinioEndpoint, Secure: a.cfg.MinioSecure, Region: a.cfg.MinioRegion,
+		Bucket: a.cfg.MinioBucket, AccessKey: a.cfg.MinioAccessKey, SecretKey: a.cfg.MinioSecretKey,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := redisconn.NewPool(a.cfg.RedisURL, 16)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc = storage.New(db, store, jobs.NewEnqueuer(a.cfg.RedisNamespace, pool),
+		storage.Limits{MaxSize: a.cfg.MaxUploadSize, AllowedTypes: a.cfg.AllowedTypes}, a.log)
+	return svc, func() { pool.Close() }, nil
+}
+
+// owner resolves --user (or DOCUVAULT_USER, or the only user).
+func (a *app) owner(ctx context.Context, db *sqlx.DB, flag string) (users.User, error) {
+	h := flag
+	if h == "" {
+		h = a.cfg.User
+	}
+	return users.Resolve(ctx, db, h)
+}

@@ -1,0 +1,114 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/docuvault/docuvault/pkg/topics"
+)
+
+func newTopicCommand(a *app) *cobra.Command {
+	c := &cobra.Command{Use: "topic", Short: "Manage a user's topics", Args: usageArgs(cobra.NoArgs)}
+	var user, description, color string
+	add := &cobra.Command{
+		Use:   "add NAME [--user H]",
+		Short: "Create a topic",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			u, err := a.owner(ctx, db, user)
+			if err != nil {
+				return err
+			}
+			t, err := topics.Add(ctx, db, u.ID, args[0], description, color)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "created topic %q for %s (%s)\n", t.Name, u.Handle, t.Color)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&user, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")
+	add.Flags().StringVar(&description, "description", "", "what belongs under this topic")
+	add.Flags().StringVar(&color, "color", topics.DefaultColor, "colour, #rrggbb")
+
+	var listUser string
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list [--user H]",
+		Short: "List topics (of one user, or of everyone)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var userID string
+			if listUser != "" {
+				u, err := a.owner(ctx, db, listUser)
+				if err != nil {
+					return err
+				}
+				userID = u.ID
+			}
+			ts, err := topics.List(ctx, db, userID)
+			if err != nil {
+				return fmt.Errorf("list topics: %w", err)
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				for _, t := range ts {
+					if err := enc.Encode(t); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "USER\tNAME\tCOLOR\tDESCRIPTION")
+			for _, t := range ts {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Handle, t.Name, t.Color, t.Description)
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&listUser, "user", "", "only this user's topics")
+	list.Flags().BoolVar(&asJSON, "json", false, "one JSON object per topic per line")
+
+	var rmUser string
+	rm := &cobra.Command{
+		Use:   "rm NAME [--user H]",
+		Short: "Remove a topic (documents keep existing, unfiled from it)",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			u, err := a.owner(ctx, db, rmUser)
+			if err != nil {
+				return err
+			}
+			if err := topics.Remove(ctx, db, u.ID, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "removed topic %q of %s\n", args[0], u.Handle)
+			return nil
+		},
+	}
+	rm.Flags().StringVar(&rmUser, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")
+	c.AddCommand(add, list, rm)
+	return c
+}

@@ -1,0 +1,166 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/dustin/go-humanize"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/docuvault/docuvault/pkg/bulkupload"
+	"github.com/docuvault/docuvault/pkg/exitcode"
+	"github.com/docuvault/docuvault/pkg/topics"
+)
+
+func newUploadCommand(a *app) *cobra.Command {
+	var (
+		o       bulkupload.Options
+		user    string
+		topicNs []string
+		asJSON  bool
+	)
+	c := &cobra.Command{
+		Use:   "upload PATH...",
+		Short: "Store files (or directories, with --recursive) as documents",
+		Long: `Store files as documents of a user (--user, DOCUVAULT_USER, or the only user).
+The type is told from the content, never the name, and must be on the
+allow-list; size and quota are checked before anything is kept. A file whose
+content the user already stored is reported as a duplicate and not stored
+again, unless --allow-duplicates. Each stored document is queued for text
+extraction and classification (unless --no-classify).
+
+One result per file: a line, or with --json one JSON object per line.
+Exit 0 when every file is stored or a duplicate, 2 when some failed (the
+others are stored), 1 when nothing could start.`,
+		Args: usageArgs(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			o.Paths = args
+			if o.Parallel < 1 || o.Parallel > 64 {
+				return usageErrorf("--parallel must be 1 to 64, not %d", o.Parallel)
+			}
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			u, err := a.owner(ctx, db, user)
+			if err != nil {
+				return err
+			}
+			if o.TopicIDs, err = topics.IDsByName(ctx, db, u.ID, topicNs); err != nil {
+				return err
+			}
+			svc, closeStorage, err := a.openStorage(ctx, db)
+			if err != nil {
+				return err
+			}
+			defer closeStorage()
+			o.OwnerID = u.ID
+
+			obs := newUploadPrinter(a.stdout, a.stderr, asJSON)
+			sum, err := bulkupload.Run(ctx, svc, o, obs)
+			obs.finish()
+			if err != nil {
+				return fmt.Errorf("upload: %w", err)
+			}
+			if sum.Failed > 0 {
+				return exitcode.With(exitcode.Partial, fmt.Errorf("upload: %d of %d file(s) failed", sum.Failed, sum.Failed+sum.Stored+sum.Duplicates))
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&user, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")
+	f.StringArrayVar(&topicNs, "topic", nil, "assign this existing topic (repeatable)")
+	f.BoolVarP(&o.Recursive, "recursive", "r", false, "upload the files in directories, and in theirs")
+	f.IntVar(&o.Parallel, "parallel", 4, "uploads in flight (1 to 64)")
+	f.BoolVar(&asJSON, "json", false, "one JSON object per file per line")
+	f.BoolVar(&o.AllowDuplicates, "allow-duplicates", false, "store content the user already has")
+	f.BoolVar(&o.NoClassify, "no-classify", false, "store without queueing extraction and classification (status 'skipped')")
+	return c
+}
+
+// uploadPrinter prints each file's result on stdout and, when stderr is a
+// terminal, a progress bar of bytes and files on stderr.
+type uploadPrinter struct {
+	mu       sync.Mutex
+	out      io.Writer
+	errw     io.Writer
+	asJSON   bool
+	bar      *progressbar.ProgressBar
+	files    int
+	done     int
+	warnedMQ bool
+}
+
+func newUploadPrinter(out, errw io.Writer, asJSON bool) *uploadPrinter {
+	return &uploadPrinter{out: out, errw: errw, asJSON: asJSON}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (p *uploadPrinter) Planned(files int, bytes int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.files = files
+	if !isTerminal(p.errw) {
+		return
+	}
+	p.bar = progressbar.NewOptions64(bytes,
+		progressbar.OptionSetWriter(p.errw),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetDescription(fmt.Sprintf("0/%d files", files)),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100_000_000), // 100ms
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (p *uploadPrinter) Sent(n int64) {
+	if p.bar != nil {
+		_ = p.bar.Add64(n)
+	}
+}
+
+func (p *uploadPrinter) Done(r bulkupload.Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	if p.bar != nil {
+		_ = p.bar.Clear()
+		p.bar.Describe(fmt.Sprintf("%d/%d files", p.done, p.files))
+	}
+	if r.NotQueued != nil && !p.warnedMQ {
+		p.warnedMQ = true
+		fmt.Fprintf(p.errw, "warning: documents are stored but not queued for classification (%v); they stay pending until `docuvault worker` sweeps them\n", r.NotQueued)
+	}
+	if p.asJSON {
+		_ = json.NewEncoder(p.out).Encode(r)
+		return
+	}
+	switch {
+	case r.Error != "":
+		fmt.Fprintf(p.out, "FAILED     %s: %s\n", r.Path, r.Error)
+	case r.DuplicateOf != "":
+		fmt.Fprintf(p.out, "duplicate  %s: same content as document %s (%s)\n", r.Path, r.DuplicateOf, r.Filename)
+	default:
+		fmt.Fprintf(p.out, "stored     %s → %s (%s, %s)\n", r.Path, r.ID, r.ContentType, humanize.IBytes(uint64(r.SizeBytes)))
+	}
+}
+
+func (p *uploadPrinter) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,76 @@
+// Package jobs is DocuVault's background work on gocraft/work (v0.5.1) over
+// redigo: the job names, their arguments, and the enqueuer that the storage
+// package uses after a document is committed.
+//
+// Every process that shares the Redis namespace must register every job
+// name (gocraft/work #117); the names live here so they cannot drift.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gocraft/work"
+	"github.com/gomodule/redigo/redis"
+)
+
+// Job names.
+const (
+	// ExtractAndClassify extracts a document's text and files it under its
+	// owner's topics. Argument: ArgDocumentID.
+	ExtractAndClassify = "extract_and_classify"
+	// ArgDocumentID is the document's id (a UUID string).
+	ArgDocumentID = "document_id"
+)
+
+// Names is every job name, for registration by every worker.
+func Names() []string { return []string{ExtractAndClassify} }
+
+// ErrRedisDown is returned, wrapped, while the enqueuer is backing off after
+// a failure to reach Redis.
+var ErrRedisDown = errors.New("redis unavailable")
+
+// Enqueuer enqueues DocuVault's jobs. After a failure to reach Redis it
+// fails fast for a while instead of waiting on every call, so a batch
+// upload during a Redis outage is not slowed down: its documents stay
+// 'pending' and the worker's sweeper enqueues them later.
+type Enqueuer struct {
+	enq     *work.Enqueuer
+	backoff time.Duration
+
+	mu        sync.Mutex
+	downUntil time.Time
+	lastErr   error
+}
+
+// NewEnqueuer returns an Enqueuer on pool in namespace.
+func NewEnqueuer(namespace string, pool *redis.Pool) *Enqueuer {
+	return &Enqueuer{enq: work.NewEnqueuer(namespace, pool), backoff: 30 * time.Second}
+}
+
+// EnqueueExtract enqueues ExtractAndClassify for documentID, unless the same
+// job is already waiting. ctx only bounds the wait for a backoff decision:
+// gocraft/work's calls take no context (its pool's dial timeout bounds them).
+func (e *Enqueuer) EnqueueExtract(ctx context.Context, documentID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	if time.Now().Before(e.downUntil) {
+		err := e.lastErr
+		e.mu.Unlock()
+		return fmt.Errorf("%w: %v", ErrRedisDown, err)
+	}
+	e.mu.Unlock()
+	_, err := e.enq.EnqueueUnique(ExtractAndClassify, work.Q{ArgDocumentID: documentID})
+	if err != nil {
+		e.mu.Lock()
+		e.downUntil, e.lastErr = time.Now().Add(e.backoff), err
+		e.mu.Unlock()
+		return fmt.Errorf("%w: enqueue %s: %v", ErrRedisDown, ExtractAndClassify, err)
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/docuvault/docuvault/pkg/objectstore"
+)
+
+// FsckOptions says how Fsck looks and whether it repairs.
+type FsckOptions struct {
+	// Repair fixes what is found; without it Fsck only reports.
+	Repair bool
+	// Grace leaves alone uploads and objects younger than this: they may be
+	// an upload in flight. Default one hour.
+	Grace time.Duration
+}
+
+// QuotaDrift is a user whose used_bytes is not the sum of their documents.
+type QuotaDrift struct {
+	UserID string `db:"user_id" json:"user_id"`
+	Used   int64  `db:"used_bytes" json:"used_bytes"`
+	Actual int64  `db:"actual" json:"actual_bytes"`
+}
+
+// FsckReport is what Fsck found (and, with Repair, fixed).
+type FsckReport struct {
+	OrphanObjects  []string     `json:"orphan_objects"`  // objects without a row
+	MissingObjects []Document   `json:"missing_objects"` // rows whose object is gone
+	StaleUploads   []Document   `json:"stale_uploads"`   // 'uploading' rows older than Grace
+	QuotaDrift     []QuotaDrift `json:"quota_drift"`
+	MissingQuotas  []string     `json:"missing_quotas"` // users without a quota row
+	Repaired       bool         `json:"repaired"`
+}
+
+// Problems is the number of problems found.
+func (r FsckReport) Problems() int {
+	return len(r.OrphanObjects) + len(r.MissingObjects) + len(r.StaleUploads) + len(r.QuotaDrift) + len(r.MissingQuotas)
+}
+
+// Fsck compares the bucket with the documents table and the quotas with
+// the documents: objects without rows, rows without objects, uploads that
+// never finished, quota that is not the sum of the owner's documents. With
+// Repair it deletes orphan objects, removes rows whose object is gone and
+// stale uploads (with their bytes in quota), and sets quota to the sum.
+//
+// Each candidate is checked again just before it is reported, so a
+// document uploaded or deleted while Fsck runs is not taken for a problem.
+func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
+	if o.Grace == 0 {
+		o.Grace = time.Hour
+	}
+	var rep FsckReport
+	now := time.Now()
+
+	// Rows first, then the listing: a row committed as stored before the
+	// listing began has its object in the listing.
+	var stored []Document
+	if err := s.db.SelectContext(ctx, &stored, `SELECT `+documentColumns+` FROM documents WHERE status <> $1`, StatusUploading); err != nil {
+		return rep, err
+	}
+	objects := map[string]objectstore.Info{}
+	if err := s.objects.List(ctx, "", func(i objectstore.Info) error { objects[i.Key] = i; return nil }); err != nil {
+		return rep, err
+	}
+	// Then every row's key: an object in the listing had its row inserted
+	// before it was written, so it is here unless deleted since.
+	var keys []string
+	if err := s.db.SelectContext(ctx, &keys, `SELECT object_key FROM documents`); err != nil {
+		return rep, err
+	}
+	known := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		known[k] = true
+	}
+
+	for key, info := range objects {
+		if known[key] || now.Sub(info.LastModified) < o.Grace {
+			continue
+		}
+		if s.stillOrphan(ctx, key) {
+			rep.OrphanObjects = append(rep.OrphanObjects, key)
+		}
+	}
+	for _, d := range stored {
+		if _, ok := objects[d.ObjectKey]; ok {
+			continue
+		}
+		if _, err := s.objects.Stat(ctx, d.ObjectKey); errors.Is(err, objectstore.ErrNotFound) {
+			if _, err := s.Get(ctx, d.UserID, d.ID); err == nil {
+				rep.MissingObjects = append(rep.MissingObjects, d)
+			}
+		}
+	}
+	if err := s.db.SelectContext(ctx, &rep.StaleUploads, `SELECT `+documentColumns+` FROM documents
+		WHERE status = $1 AND updated_at < now() - make_interval(secs => $2)`, StatusUploading, o.Grace.Seconds()); err != nil {
+		return rep, err
+	}
+	if err := s.db.SelectContext(ctx, &rep.MissingQuotas, `SELECT u.id FROM users u LEFT JOIN quotas q ON q.user_id = u.id WHERE q.user_id IS NULL`); err != nil {
+		return rep, err
+	}
+	if err := s.db.SelectContext(ctx, &rep.QuotaDrift, `SELECT q.user_id, q.used_bytes, COALESCE(sum(d.size_bytes), 0)::bigint AS actual
+		FROM quotas q LEFT JOIN documents d ON d.user_id = q.user_id
+		GROUP BY q.user_id, q.used_bytes HAVING q.used_bytes <> COALESCE(sum(d.size_bytes), 0)`); err != nil {
+		return rep, err
+	}
+	if !o.Repair || rep.Problems() == 0 {
+		return rep, nil
+	}
+	return rep, s.repair(ctx, &rep)
+}
+
+// stillOrphan checks one orphan candidate again: its object still exists
+// and no row names it.
+func (s *Service) stillOrphan(ctx context.Context, key string) bool {
+	if _, err := s.objects.Stat(ctx, key); err != nil {
+		return false
+	}
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM documents WHERE object_key = $1`, key); err != nil {
+		return false
+	}
+	return n == 0
+}
+
+func (s *Service) repair(ctx context.Context, rep *FsckReport) error {
+	var errs []error
+	for _, key := range rep.OrphanObjects {
+		if err := s.objects.Delete(ctx, key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, id := range rep.MissingQuotas {
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO quotas (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, d := range append(append([]Document(nil), rep.MissingObjects...), rep.StaleUploads...) {
+		if d.Status == StatusUploading {
+			// Its object, if any part of it was written, goes first.
+			if err := s.objects.Delete(ctx, d.ObjectKey); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		if err := s.removeRow(ctx, d); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// Quota last, after the rows above changed it; each user under its lock.
+	var users []string
+	if err := s.db.SelectContext(ctx, &users, `SELECT user_id FROM quotas`); err != nil {
+		errs = append(errs, err)
+	}
+	for _, u := range users {
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			if _, _, err := lockQuota(ctx, tx, u); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE quotas SET used_bytes = (SELECT COALESCE(sum(size_bytes), 0) FROM documents WHERE user_id = $1)
+				WHERE user_id = $1`, u)
+			return err
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("fsck repair: %w", errors.Join(errs...))
+	}
+	rep.Repaired = true
+	return nil
+}
+
+// removeRow deletes a document row and its bytes from quota, if the row is
+// still as fsck saw it.
+func (s *Service) removeRow(ctx context.Context, d Document) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if d.UserID != "" {
+			if _, _, err := lockQuota(ctx, tx, d.UserID); err != nil {
+				return err
+			}
+		}
+		var size int64
+		err := tx.QueryRowxContext(ctx, `DELETE FROM documents WHERE id = $1 AND status = $2 RETURNING size_bytes`, d.ID, d.Status).Scan(&size)
+		if err != nil {
+			return nil // gone or changed since: leave it
+		}
+		if d.UserID != "" {
+			_, err = tx.ExecContext(ctx, `UPDATE quotas SET used_bytes = used_bytes - $1 WHERE user_id = $2`, size, d.UserID)
+		}
+		return err
+	})
+}

@@ -1,0 +1,273 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// UploadInput is one document to store.
+type UploadInput struct {
+	OwnerID  string
+	Filename string    // as the user gave it; sanitised for storage
+	Body     io.Reader // the content
+	// Size is the exact length of Body, or -1 when unknown. A known size is
+	// checked against the limits before any byte is sent.
+	Size int64
+	// TopicIDs are assigned (source: the uploader) when the document is stored.
+	TopicIDs []string
+	// AllowDuplicates stores the content even when the owner already has it.
+	AllowDuplicates bool
+	// NoClassify stores the document as 'skipped': never queued.
+	NoClassify bool
+}
+
+// UploadResult says what Upload did.
+type UploadResult struct {
+	// Document is the stored document or, for a duplicate, the existing one.
+	Document Document
+	// DuplicateOf is the id of the owner's document with the same content
+	// when nothing was stored; "" otherwise.
+	DuplicateOf string
+	// EnqueueErr is set when the document is stored but could not be queued
+	// (Redis down): it stays 'pending' and the worker's sweeper queues it.
+	EnqueueErr error
+}
+
+// Upload stores one document: sniff its type, check the allow-list and the
+// size limit, reserve quota, stream the bytes to the object store, commit the
+// row, queue it. On any error nothing of it remains: no row, no object, no
+// quota — also when ctx is cancelled mid-stream.
+func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, error) {
+	filename := SanitizeFilename(in.Filename)
+	if in.Size == 0 {
+		return UploadResult{}, ErrEmpty
+	}
+	if in.Size > s.maxSize {
+		return UploadResult{}, fmt.Errorf("%w: %s is over the %s limit (DOCUVAULT_MAX_UPLOAD_SIZE)", ErrTooLarge, human(in.Size), human(s.maxSize))
+	}
+	head := make([]byte, SniffLen)
+	n, err := io.ReadFull(in.Body, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return UploadResult{}, fmt.Errorf("read %s: %w", filename, err)
+	}
+	head = head[:n]
+	if n == 0 {
+		return UploadResult{}, ErrEmpty
+	}
+	if in.Size > 0 && int64(n) > in.Size {
+		return UploadResult{}, ErrSizeMismatch
+	}
+	contentType, ext := Sniff(head, filename)
+	if !s.allowed[contentType] {
+		return UploadResult{}, &TypeNotAllowedError{ContentType: contentType}
+	}
+
+	docID := uuid.NewString()
+	key := fmt.Sprintf("%s/%s/%s%s", in.OwnerID, docID, uuid.NewString(), ext)
+	reserve := max(in.Size, 0)
+
+	// 1. Reserve: the row and its bytes in quota, together.
+	var room int64
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		used, limit, err := lockQuota(ctx, tx, in.OwnerID)
+		if err != nil {
+			return err
+		}
+		if used+reserve > limit {
+			return &QuotaError{Need: reserve, Used: used, Limit: limit}
+		}
+		room = limit - used - reserve
+		if _, err := tx.ExecContext(ctx, `UPDATE quotas SET used_bytes = used_bytes + $1 WHERE user_id = $2`, reserve, in.OwnerID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, user_id, filename, object_key, content_type, size_bytes, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, docID, in.OwnerID, filename, key, contentType, reserve, StatusUploading)
+		return err
+	})
+	if err != nil {
+		return UploadResult{}, fmt.Errorf("reserve: %w", err)
+	}
+
+	// 2. Stream: the bytes go straight through, hashed and counted on the way.
+	body := &meteredReader{r: io.MultiReader(bytes.NewReader(head), in.Body), h: sha256.New()}
+	if in.Size > 0 {
+		body.max, body.overErr = in.Size, ErrSizeMismatch
+	} else {
+		// Unknown length: stop at the size limit or the room left in quota.
+		body.max = s.maxSize
+		body.overErr = fmt.Errorf("%w: the content is over the %s limit (DOCUVAULT_MAX_UPLOAD_SIZE)", ErrTooLarge, human(s.maxSize))
+		if room < body.max {
+			body.max = room
+			body.overErr = fmt.Errorf("%w: the content is larger than the %s left in the quota", ErrOverQuota, human(room))
+		}
+	}
+	if _, err := s.objects.Put(ctx, key, body, in.Size, contentType); err != nil {
+		if body.err != nil {
+			err = body.err // the reader's own error says more than the store's
+		} else if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, err)
+	}
+	if in.Size > 0 && body.n != in.Size {
+		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, ErrSizeMismatch)
+	}
+	sum := body.h.Sum(nil)
+
+	// 3. Commit: the row becomes a document (or, for a duplicate, goes away).
+	var res UploadResult
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		used, limit, err := lockQuota(ctx, tx, in.OwnerID)
+		if err != nil {
+			return err
+		}
+		if !in.AllowDuplicates {
+			var dup Document
+			err := tx.GetContext(ctx, &dup, `SELECT `+documentColumns+` FROM documents
+				WHERE user_id = $1 AND sha256 = $2 AND status <> $3 AND id <> $4 ORDER BY created_at LIMIT 1`,
+				in.OwnerID, sum, StatusUploading, docID)
+			if err == nil {
+				res = UploadResult{Document: dup, DuplicateOf: dup.ID}
+				return nil // the reservation is undone below, with the object
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if grow := body.n - reserve; grow != 0 {
+			if used+grow > limit {
+				return &QuotaError{Need: body.n, Used: used - reserve, Limit: limit}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE quotas SET used_bytes = used_bytes + $1 WHERE user_id = $2`, grow, in.OwnerID); err != nil {
+				return err
+			}
+		}
+		status := StatusPending
+		if in.NoClassify {
+			status = StatusSkipped
+		}
+		err = tx.GetContext(ctx, &res.Document, `UPDATE documents SET size_bytes = $1, sha256 = $2, status = $3, updated_at = now()
+			WHERE id = $4 RETURNING `+documentColumns, body.n, sum, status, docID)
+		if err != nil {
+			return err
+		}
+		if len(in.TopicIDs) > 0 {
+			// Topics must be the owner's: the join refuses anyone else's.
+			r, err := tx.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id)
+				SELECT $1, t.id FROM topics t WHERE t.id = ANY($2) AND t.user_id = $3 ON CONFLICT DO NOTHING`,
+				docID, pq.Array(in.TopicIDs), in.OwnerID)
+			if err != nil {
+				return err
+			}
+			if n, _ := r.RowsAffected(); n != int64(len(dedupe(in.TopicIDs))) {
+				return errors.New("a topic given is not the owner's, or was just removed")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, err)
+	}
+	if res.DuplicateOf != "" {
+		if err := s.discard(ctx, in.OwnerID, docID, key, nil); err != nil {
+			return UploadResult{}, err
+		}
+		return res, nil
+	}
+
+	// 4. Queue: after the commit, so the worker always finds the row.
+	if s.jobs != nil && !in.NoClassify {
+		if err := s.jobs.EnqueueExtract(ctx, docID); err != nil {
+			res.EnqueueErr = err
+			s.log.Warn("document stored but not queued; the worker's sweeper will queue it", "document_id", docID, "error", err)
+		}
+	}
+	return res, nil
+}
+
+// discard undoes an upload that did not become a document: the object (if
+// it was written) goes first, then the row and its reservation together.
+// It runs even when ctx is cancelled. It returns cause, joined with any
+// error of its own; with a nil cause, only its own error.
+func (s *Service) discard(ctx context.Context, owner, docID, key string, cause error) error {
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	var errs []error
+	if cause != nil {
+		errs = append(errs, cause)
+	}
+	if err := s.objects.Delete(cctx, key); err != nil {
+		// The row stays 'uploading' and fsck removes both later.
+		errs = append(errs, fmt.Errorf("clean up: %w", err))
+		return errors.Join(errs...)
+	}
+	err := s.inTx(cctx, func(tx *sqlx.Tx) error {
+		if _, _, err := lockQuota(cctx, tx, owner); err != nil {
+			return err
+		}
+		var size int64
+		err := tx.QueryRowxContext(cctx, `DELETE FROM documents WHERE id = $1 RETURNING size_bytes`, docID).Scan(&size)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(cctx, `UPDATE quotas SET used_bytes = used_bytes - $1 WHERE user_id = $2`, size, owner)
+		return err
+	})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("clean up: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// meteredReader hashes and counts what passes through it, and fails once
+// more than max bytes come.
+type meteredReader struct {
+	r       io.Reader
+	h       hash.Hash
+	n       int64
+	max     int64
+	overErr error
+	err     error // the error this reader itself raised
+}
+
+func (m *meteredReader) Read(p []byte) (int, error) {
+	if m.err != nil {
+		return 0, m.err
+	}
+	if room := m.max - m.n + 1; int64(len(p)) > room {
+		p = p[:room] // read one byte past max at most, to notice an excess
+	}
+	n, err := m.r.Read(p)
+	m.n += int64(n)
+	if m.n > m.max {
+		m.err = m.overErr
+		return 0, m.err
+	}
+	m.h.Write(p[:n])
+	return n, err
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

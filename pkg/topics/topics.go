@@ -1,0 +1,125 @@
+// Package topics keeps each user's topics: the names documents are filed
+// under. A topic's name is unique per user.
+package topics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("no such topic")
+	ErrExists   = errors.New("topic already exists")
+)
+
+// DefaultColor is the seed's default topic colour.
+const DefaultColor = "#6366f1"
+
+// Topic is one of a user's topics.
+type Topic struct {
+	ID          string `db:"id" json:"id"`
+	UserID      string `db:"user_id" json:"user_id"`
+	Handle      string `db:"handle" json:"user"`
+	Name        string `db:"name" json:"name"`
+	Description string `db:"description" json:"description"`
+	Color       string `db:"color" json:"color"`
+}
+
+var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// MaxNameLen is the longest topic name, in characters.
+const MaxNameLen = 100
+
+// Add creates a topic for userID.
+func Add(ctx context.Context, db *sqlx.DB, userID, name, description, color string) (Topic, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
+		return Topic{}, fmt.Errorf("topic name %q: use 1 to %d printable characters", name, MaxNameLen)
+	}
+	if color == "" {
+		color = DefaultColor
+	}
+	if !colorRe.MatchString(color) {
+		return Topic{}, fmt.Errorf("colour %q: use #rrggbb, like #6366f1", color)
+	}
+	var id string
+	err := db.QueryRowContext(ctx, `INSERT INTO topics (user_id, name, description, color) VALUES ($1, $2, $3, $4) RETURNING id`,
+		userID, name, description, strings.ToLower(color)).Scan(&id)
+	if err != nil {
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+			return Topic{}, fmt.Errorf("%w: %q", ErrExists, name)
+		}
+		return Topic{}, fmt.Errorf("add topic: %w", err)
+	}
+	return Topic{ID: id, UserID: userID, Name: name, Description: description, Color: strings.ToLower(color)}, nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+const selectTopic = `SELECT t.id, t.user_id, COALESCE(u.handle, '') AS handle, t.name, t.description, t.color
+	FROM topics t LEFT JOIN users u ON u.id = t.user_id`
+
+// List returns userID's topics by name, or every user's when userID is "".
+func List(ctx context.Context, db *sqlx.DB, userID string) ([]Topic, error) {
+	var ts []Topic
+	var err error
+	if userID == "" {
+		err = db.SelectContext(ctx, &ts, selectTopic+` ORDER BY u.handle, t.name`)
+	} else {
+		err = db.SelectContext(ctx, &ts, selectTopic+` WHERE t.user_id = $1 ORDER BY t.name`, userID)
+	}
+	return ts, err
+}
+
+// Remove deletes userID's topic called name (its document assignments go with it).
+func Remove(ctx context.Context, db *sqlx.DB, userID, name string) error {
+	res, err := db.ExecContext(ctx, `DELETE FROM topics WHERE user_id = $1 AND name = $2`, userID, name)
+	if err != nil {
+		return fmt.Errorf("remove topic: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	return nil
+}
+
+// IDsByName returns the ids of userID's topics called names, in order, or
+// an error naming every unknown one.
+func IDsByName(ctx context.Context, db *sqlx.DB, userID string, names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT id, name FROM topics WHERE user_id = $1 AND name = ANY($2)`, userID, pq.Array(names)); err != nil {
+		return nil, err
+	}
+	byName := map[string]string{}
+	for _, r := range rows {
+		byName[r.Name] = r.ID
+	}
+	var ids []string
+	var unknown []string
+	for _, n := range names {
+		if id, ok := byName[n]; ok {
+			ids = append(ids, id)
+		} else {
+			unknown = append(unknown, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%w: %s (see `docuvault topic list`)", ErrNotFound, strings.Join(unknown, ", "))
+	}
+	return ids, nil
+}
