@@ -10,12 +10,8 @@ import (
 
 	_ "github.com/lib/pq"
 
-	"github.com/docuvault/docuvault/migrations"
 	"github.com/docuvault/docuvault/pkg/config"
-	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/health"
-	"github.com/docuvault/docuvault/pkg/objectstore"
-	"github.com/docuvault/docuvault/pkg/schema"
 	"github.com/docuvault/docuvault/tests/testenv"
 )
 
@@ -47,37 +43,8 @@ func TestRunBoundsEveryCheck(t *testing.T) {
 	}
 }
 
-// devConfig is the configuration of a fully deployed scratch DocuVault:
-// migrated, granted, bucket initialised.
-func devConfig(t *testing.T) *config.Config {
-	t.Helper()
-	ctx := context.Background()
-	tdb := testenv.NewDatabase(t)
-	mig, err := database.Open(ctx, "DATABASE_MIGRATE_URL", tdb.MigrateURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mig.Close()
-	if _, err := schema.NewMigrator(mig.DB, migrations.FS()).Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := schema.Grant(ctx, mig.DB, "docuvault_app"); err != nil {
-		t.Fatal(err)
-	}
-	m := testenv.NewMinIO(t)
-	appKey, appSecret := testenv.RandomName("dvtest-app-"), testenv.RandomName("s-")
-	if _, err := objectstore.InitBucket(ctx, objectstore.InitOptions{Root: m.Root(), AppAccessKey: appKey, AppSecretKey: appSecret}); err != nil {
-		t.Fatal(err)
-	}
-	return &config.Config{
-		DatabaseURL:   tdb.AppURL,
-		MinioEndpoint: m.Endpoint, MinioBucket: m.Bucket, MinioAccessKey: appKey, MinioSecretKey: appSecret,
-		RedisURL: testenv.RedisURL(t),
-	}
-}
-
 func TestChecksAgainstRealServices(t *testing.T) {
-	cfg := devConfig(t)
+	cfg := testenv.Deploy(t).Config()
 	rep := health.Run(context.Background(), 5*time.Second, health.Checks(cfg))
 	if !rep.OK() {
 		t.Fatalf("all services up, report %+v", rep)

@@ -120,6 +120,11 @@ func (s *MinioStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	}
 	up, err := s.client.PutObject(ctx, s.bucket, key, r, size, opts)
 	if err != nil {
+		// minio-go aborts a failed multipart upload with ctx, which may be the
+		// reason it failed: abort again, unbounded by ctx, so no parts linger.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = s.client.RemoveIncompleteUpload(actx, s.bucket, key)
 		return Info{}, fmt.Errorf("put object %s: %w", key, convert(err))
 	}
 	return Info{Key: key, Size: up.Size, ContentType: contentType, LastModified: up.LastModified}, nil

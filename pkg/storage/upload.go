@@ -117,10 +117,10 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 		} else if ctxErr := ctx.Err(); ctxErr != nil {
 			err = ctxErr
 		}
-		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, err)
+		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, false, err)
 	}
 	if in.Size > 0 && body.n != in.Size {
-		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, ErrSizeMismatch)
+		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, true, ErrSizeMismatch)
 	}
 	sum := body.h.Sum(nil)
 
@@ -176,10 +176,10 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 		return nil
 	})
 	if err != nil {
-		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, err)
+		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, true, err)
 	}
 	if res.DuplicateOf != "" {
-		if err := s.discard(ctx, in.OwnerID, docID, key, nil); err != nil {
+		if err := s.discard(ctx, in.OwnerID, docID, key, true, nil); err != nil {
 			return UploadResult{}, err
 		}
 		return res, nil
@@ -195,20 +195,22 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 	return res, nil
 }
 
-// discard undoes an upload that did not become a document: the object (if
-// it was written) goes first, then the row and its reservation together.
-// It runs even when ctx is cancelled. It returns cause, joined with any
-// error of its own; with a nil cause, only its own error.
-func (s *Service) discard(ctx context.Context, owner, docID, key string, cause error) error {
+// discard undoes an upload that did not become a document: the object goes
+// first, then the row and its reservation together. written says whether
+// the object store accepted the object. When it did and cannot delete it
+// now, the row stays 'uploading' so that fsck removes both later. When it
+// did not (a failed PUT leaves no object; a multipart upload's parts are
+// aborted), the row goes even if the store is unreachable. It runs even
+// when ctx is cancelled, and returns cause joined with its own errors.
+func (s *Service) discard(ctx context.Context, owner, docID, key string, written bool, cause error) error {
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
 	var errs []error
 	if cause != nil {
 		errs = append(errs, cause)
 	}
-	if err := s.objects.Delete(cctx, key); err != nil {
-		// The row stays 'uploading' and fsck removes both later.
-		errs = append(errs, fmt.Errorf("clean up: %w", err))
+	if err := s.objects.Delete(cctx, key); err != nil && written {
+		errs = append(errs, fmt.Errorf("clean up (fsck --repair will finish it): %w", err))
 		return errors.Join(errs...)
 	}
 	err := s.inTx(cctx, func(tx *sqlx.Tx) error {
