@@ -43,5 +43,9 @@ func SanitizeFilename(name string) string {
 		_, size := utf8.DecodeLastRuneInString(stem)
 		stem = stem[:len(stem)-size]
 	}
+	// The cut may end the stem in space; a stem that was all cut goes.
+	if stem = strings.TrimSpace(stem); stem == "" {
+		stem = "unnamed"
+	}
 	return stem + ext
 }
