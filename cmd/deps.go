@@ -39,7 +39,7 @@ func (a *app) openStorage(ctx context.Context, db *sqlx.DB) (svc *storage.Servic
 		return nil, nil, err
 	}
 	svc = storage.New(db, store, jobs.NewEnqueuer(a.cfg.RedisNamespace, pool),
-		storage.Limits{MaxSize: a.cfg.MaxUploadSize, AllowedTypes: a.cfg.AllowedTypes}, a.log)
+		storage.Limits{MaxSize: a.cfg.MaxUploadSize, AllowedTypes: a.cfg.AllowedTypes})
 	return svc, func() { pool.Close() }, nil
 }
 

@@ -19,7 +19,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -68,12 +67,11 @@ type Service struct {
 	jobs    Enqueuer // nil: nothing is enqueued
 	maxSize int64
 	allowed map[string]bool
-	log     *slog.Logger
 }
 
-// New returns a Service. jobs may be nil (documents then stay pending for
-// the worker's sweeper); log may be nil.
-func New(db *sqlx.DB, objects objectstore.Store, jobs Enqueuer, limits Limits, log *slog.Logger) *Service {
+// New returns a Service. jobs may be nil: documents then stay pending for
+// the worker's sweeper.
+func New(db *sqlx.DB, objects objectstore.Store, jobs Enqueuer, limits Limits) *Service {
 	if limits.MaxSize <= 0 {
 		limits.MaxSize = DefaultMaxSize
 	}
@@ -84,10 +82,7 @@ func New(db *sqlx.DB, objects objectstore.Store, jobs Enqueuer, limits Limits, l
 	for _, t := range limits.AllowedTypes {
 		allowed[t] = true
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &Service{db: db, objects: objects, jobs: jobs, maxSize: limits.MaxSize, allowed: allowed, log: log}
+	return &Service{db: db, objects: objects, jobs: jobs, maxSize: limits.MaxSize, allowed: allowed}
 }
 
 // MaxSize is the size limit in force.

@@ -50,7 +50,7 @@ func newFixture(t *testing.T, limits storage.Limits, quota int64) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.pool.Close() })
-	f.svc = storage.New(f.db, f.store, jobs.NewEnqueuer(d.Namespace, f.pool), limits, nil)
+	f.svc = storage.New(f.db, f.store, jobs.NewEnqueuer(d.Namespace, f.pool), limits)
 	f.user, err = users.Create(context.Background(), f.db, users.NewUser{Handle: "ann", Email: "ann@example.org", QuotaBytes: quota})
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +298,7 @@ func TestRedisDownKeepsTheDocumentPending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := storage.New(f.db, f.store, jobs.NewEnqueuer(f.d.Namespace, dead), storage.Limits{}, nil)
+	svc := storage.New(f.db, f.store, jobs.NewEnqueuer(f.d.Namespace, dead), storage.Limits{})
 	res, err := svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "a.pdf", Body: bytes.NewReader(pdf("r")), Size: -1})
 	if err != nil {
 		t.Fatal(err)

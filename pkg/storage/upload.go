@@ -187,10 +187,7 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 
 	// 4. Queue: after the commit, so the worker always finds the row.
 	if s.jobs != nil && !in.NoClassify {
-		if err := s.jobs.EnqueueExtract(ctx, docID); err != nil {
-			res.EnqueueErr = err
-			s.log.Warn("document stored but not queued; the worker's sweeper will queue it", "document_id", docID, "error", err)
-		}
+		res.EnqueueErr = s.jobs.EnqueueExtract(ctx, docID)
 	}
 	return res, nil
 }

@@ -19,7 +19,9 @@ import (
 
 	_ "github.com/lib/pq"
 
+	"github.com/docuvault/docuvault/migrations"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/schema"
 	"github.com/docuvault/docuvault/tests/testenv"
 )
 
@@ -62,6 +64,7 @@ type deployment struct {
 	env map[string]string
 	db  testenv.Database
 	m   testenv.MinIO
+	dep testenv.Deployment
 }
 
 func newDeployment(t *testing.T) *deployment {
@@ -82,14 +85,28 @@ func newDeployment(t *testing.T) *deployment {
 	}}
 }
 
+// deployed is a deployment after migrate up, grant and bucket init.
+func deployed(t *testing.T) *deployment {
+	t.Helper()
+	dep := testenv.Deploy(t)
+	return &deployment{env: dep.Env(), db: dep.DB, m: dep.MinIO, dep: dep}
+}
+
 // run runs docuvault with args in an empty directory (no .env, no config
 // file) and only the deployment's environment plus extra.
 func (d *deployment) run(t *testing.T, extra map[string]string, args ...string) result {
+	t.Helper()
+	return d.runIn(t, "", extra, args...)
+}
+
+// runIn is run with stdin.
+func (d *deployment) runIn(t *testing.T, stdin string, extra map[string]string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
 	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
 	for k, v := range d.env {
 		if _, over := extra[k]; !over {
@@ -196,7 +213,11 @@ func TestDeploySequence(t *testing.T) {
 	d.run(t, nil, "migrate", "down").check(t, 0, "rolled back 1 migration(s)", "")
 	d.run(t, nil, "health").check(t, 1, "pending", "")
 	d.run(t, nil, "migrate", "up").check(t, 0, "applied 1 migration(s)", "")
-	d.run(t, nil, "migrate", "redo").check(t, 0, "redid 0001_initial_schema.sql", "")
+	all, err := schema.Embedded(migrations.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.run(t, nil, "migrate", "redo").check(t, 0, "redid "+all[len(all)-1], "")
 	d.run(t, nil, "migrate", "down", "--steps", "0").check(t, 64, "", "--steps must be at least 1")
 }
 
