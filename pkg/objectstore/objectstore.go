@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ var (
 	ErrNotFound     = errors.New("object not found")
 	ErrAccessDenied = errors.New("access denied")
 	ErrNoBucket     = errors.New("bucket does not exist")
+	ErrUnavailable  = errors.New("object store unavailable")
 )
 
 // PartSize is the multipart part size for uploads of unknown length. It
@@ -74,8 +76,9 @@ type Options struct {
 
 // MinioStore is the Store on minio-go.
 type MinioStore struct {
-	client *minio.Client
-	bucket string
+	client   *minio.Client
+	bucket   string
+	endpoint string
 }
 
 var _ Store = (*MinioStore)(nil)
@@ -106,7 +109,7 @@ func New(o Options) (*MinioStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MinioStore{client: c, bucket: o.Bucket}, nil
+	return &MinioStore{client: c, bucket: o.Bucket, endpoint: o.Endpoint}, nil
 }
 
 // Bucket implements Store.
@@ -125,7 +128,7 @@ func (s *MinioStore) Put(ctx context.Context, key string, r io.Reader, size int6
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_ = s.client.RemoveIncompleteUpload(actx, s.bucket, key)
-		return Info{}, fmt.Errorf("put object %s: %w", key, convert(err))
+		return Info{}, fmt.Errorf("store the bytes: %w", s.convert(err))
 	}
 	return Info{Key: key, Size: up.Size, ContentType: contentType, LastModified: up.LastModified}, nil
 }
@@ -139,7 +142,7 @@ func (s *MinioStore) Get(ctx context.Context, key string) (io.ReadCloser, error)
 	}
 	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("get object %s: %w", key, convert(err))
+		return nil, fmt.Errorf("get object %s: %w", key, s.convert(err))
 	}
 	return obj, nil
 }
@@ -148,7 +151,7 @@ func (s *MinioStore) Get(ctx context.Context, key string) (io.ReadCloser, error)
 func (s *MinioStore) Stat(ctx context.Context, key string) (Info, error) {
 	st, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
-		return Info{}, fmt.Errorf("stat object %s: %w", key, convert(err))
+		return Info{}, fmt.Errorf("stat object %s: %w", key, s.convert(err))
 	}
 	return Info{Key: st.Key, Size: st.Size, ContentType: st.ContentType, LastModified: st.LastModified}, nil
 }
@@ -156,7 +159,7 @@ func (s *MinioStore) Stat(ctx context.Context, key string) (Info, error) {
 // Delete implements Store.
 func (s *MinioStore) Delete(ctx context.Context, key string) error {
 	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
-		if err := convert(err); !errors.Is(err, ErrNotFound) {
+		if err := s.convert(err); !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("delete object %s: %w", key, err)
 		}
 	}
@@ -169,7 +172,7 @@ func (s *MinioStore) List(ctx context.Context, prefix string, fn func(Info) erro
 	defer cancel() // stops minio-go's listing goroutine when fn returns early
 	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if o.Err != nil {
-			return fmt.Errorf("list objects under %q: %w", prefix, convert(o.Err))
+			return fmt.Errorf("list objects under %q: %w", prefix, s.convert(o.Err))
 		}
 		if err := fn(Info{Key: o.Key, Size: o.Size, ContentType: o.ContentType, LastModified: o.LastModified}); err != nil {
 			return err
@@ -187,7 +190,7 @@ func (s *MinioStore) PresignGet(ctx context.Context, key string, ttl time.Durati
 	}
 	u, err := s.client.PresignedGetObject(ctx, s.bucket, key, ttl, params)
 	if err != nil {
-		return nil, fmt.Errorf("presign %s: %w", key, convert(err))
+		return nil, fmt.Errorf("presign %s: %w", key, s.convert(err))
 	}
 	return u, nil
 }
@@ -196,7 +199,7 @@ func (s *MinioStore) PresignGet(ctx context.Context, key string, ttl time.Durati
 func (s *MinioStore) Ping(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		err = convert(err)
+		err = s.convert(err)
 		if errors.Is(err, ErrAccessDenied) && !strings.Contains(err.Error(), "key is wrong") {
 			return fmt.Errorf("bucket %s: %w (the key may not use this bucket: check MINIO_BUCKET, or run `docuvault bucket init`)", s.bucket, err)
 		}
@@ -206,6 +209,21 @@ func (s *MinioStore) Ping(ctx context.Context) error {
 		return fmt.Errorf("bucket %s: %w (run `docuvault bucket init`)", s.bucket, ErrNoBucket)
 	}
 	return nil
+}
+
+// convert is the package's convert, with network failures named as the
+// endpoint being unavailable.
+func (s *MinioStore) convert(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		reason := urlErr.Err.Error()
+		var opErr *net.OpError
+		if errors.As(err, &opErr) {
+			reason = opErr.Err.Error()
+		}
+		return fmt.Errorf("%w at %s (MINIO_ENDPOINT): %s", ErrUnavailable, s.endpoint, reason)
+	}
+	return convert(err)
 }
 
 // convert maps minio-go's error responses to this package's sentinels,

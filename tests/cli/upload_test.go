@@ -301,9 +301,13 @@ func TestUploadWhenMinIOStops(t *testing.T) {
 	for !multipartStarted(data) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
+	if !multipartStarted(data) {
+		t.Fatal("the upload's parts never reached MinIO")
+	}
 	_ = minio.Process.Kill()
 	_, _ = minio.Process.Wait()
 	err = cmd.Wait()
+	t.Logf("upload output after MinIO stopped:\n%s%s", out.String(), errb.String())
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
