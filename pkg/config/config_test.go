@@ -158,3 +158,18 @@ func TestRequire(t *testing.T) {
 	}
 	_ = missing
 }
+
+// Every setting is documented in .env.example and the README.
+func TestEverySettingIsDocumented(t *testing.T) {
+	for _, file := range []string{"../../.env.example", "../../README.md"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range config.Settings() {
+			if !strings.Contains(string(b), s.Env) {
+				t.Errorf("%s does not mention %s", file, s.Env)
+			}
+		}
+	}
+}
