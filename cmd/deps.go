@@ -21,6 +21,27 @@ func (a *app) openDB(ctx context.Context) (*sqlx.DB, error) {
 	return database.Open(ctx, "DATABASE_URL", a.cfg.DatabaseURL)
 }
 
+// withDB runs fn with a connection as the app role, closed afterwards.
+func (a *app) withDB(ctx context.Context, fn func(*sqlx.DB) error) error {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
+
+// withOwner is withDB with the owner named by flag resolved.
+func (a *app) withOwner(ctx context.Context, flag string, fn func(*sqlx.DB, users.User) error) error {
+	return a.withDB(ctx, func(db *sqlx.DB) error {
+		u, err := a.owner(ctx, db, flag)
+		if err != nil {
+			return err
+		}
+		return fn(db, u)
+	})
+}
+
 // openStorage builds the storage service with the app role, the app key
 // and the job enqueuer. close releases them.
 func (a *app) openStorage(ctx context.Context, db *sqlx.DB) (svc *storage.Service, closeFn func(), err error) {

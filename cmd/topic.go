@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
 	"github.com/docuvault/docuvault/pkg/topics"
+	"github.com/docuvault/docuvault/pkg/users"
 )
 
 func newTopicCommand(a *app) *cobra.Command {
@@ -19,21 +21,14 @@ func newTopicCommand(a *app) *cobra.Command {
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			u, err := a.owner(ctx, db, user)
-			if err != nil {
-				return err
-			}
-			t, err := topics.Add(ctx, db, u.ID, args[0], description, color)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "created topic %q for %s (%s)\n", t.Name, u.Handle, t.Color)
-			return nil
+			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
+				t, err := topics.Add(ctx, db, u.ID, args[0], description, color)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "created topic %q for %s (%s)\n", t.Name, u.Handle, t.Color)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&user, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")
@@ -48,22 +43,24 @@ func newTopicCommand(a *app) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
+			var ts []topics.Topic
+			err := a.withDB(ctx, func(db *sqlx.DB) error {
+				var userID string
+				if listUser != "" {
+					u, err := a.owner(ctx, db, listUser)
+					if err != nil {
+						return err
+					}
+					userID = u.ID
+				}
+				var err error
+				if ts, err = topics.List(ctx, db, userID); err != nil {
+					return fmt.Errorf("list topics: %w", err)
+				}
+				return nil
+			})
 			if err != nil {
 				return err
-			}
-			defer db.Close()
-			var userID string
-			if listUser != "" {
-				u, err := a.owner(ctx, db, listUser)
-				if err != nil {
-					return err
-				}
-				userID = u.ID
-			}
-			ts, err := topics.List(ctx, db, userID)
-			if err != nil {
-				return fmt.Errorf("list topics: %w", err)
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
@@ -92,20 +89,13 @@ func newTopicCommand(a *app) *cobra.Command {
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			u, err := a.owner(ctx, db, rmUser)
-			if err != nil {
-				return err
-			}
-			if err := topics.Remove(ctx, db, u.ID, args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "removed topic %q of %s\n", args[0], u.Handle)
-			return nil
+			return a.withOwner(ctx, rmUser, func(db *sqlx.DB, u users.User) error {
+				if err := topics.Remove(ctx, db, u.ID, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "removed topic %q of %s\n", args[0], u.Handle)
+				return nil
+			})
 		},
 	}
 	rm.Flags().StringVar(&rmUser, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dustin/go-humanize"
+	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
 	"github.com/docuvault/docuvault/pkg/config"
@@ -60,12 +61,11 @@ cannot log in over HTTP (it can still own documents uploaded from the CLI).
 				}
 			}
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
-			if err != nil {
+			var u users.User
+			err := a.withDB(ctx, func(db *sqlx.DB) (err error) {
+				u, err = users.Create(ctx, db, users.NewUser{Handle: args[0], Email: email, Admin: admin, Password: password, QuotaBytes: q})
 				return err
-			}
-			defer db.Close()
-			u, err := users.Create(ctx, db, users.NewUser{Handle: args[0], Email: email, Admin: admin, Password: password, QuotaBytes: q})
+			})
 			if err != nil {
 				return err
 			}
@@ -88,12 +88,11 @@ func newUserListCommand(a *app) *cobra.Command {
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
-			if err != nil {
+			var us []users.User
+			err := a.withDB(ctx, func(db *sqlx.DB) (err error) {
+				us, err = users.List(ctx, db)
 				return err
-			}
-			defer db.Close()
-			us, err := users.List(ctx, db)
+			})
 			if err != nil {
 				return fmt.Errorf("list users: %w", err)
 			}
@@ -130,12 +129,11 @@ func newUserQuotaCommand(a *app) *cobra.Command {
 				return usageErrorf("quota: %s", err)
 			}
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
-			if err != nil {
+			var u users.User
+			err = a.withDB(ctx, func(db *sqlx.DB) (err error) {
+				u, err = users.SetQuota(ctx, db, args[0], limit)
 				return err
-			}
-			defer db.Close()
-			u, err := users.SetQuota(ctx, db, args[0], limit)
+			})
 			if err != nil {
 				return err
 			}

@@ -89,6 +89,20 @@ func Describe(err error) string {
 	return s
 }
 
+// InTx runs fn in a transaction on db, committing when fn returns nil and
+// rolling back otherwise.
+func InTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
 // IsPermissionDenied reports whether err is PostgreSQL's insufficient_privilege.
 func IsPermissionDenied(err error) bool {
 	var pqErr *pq.Error

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 )
 
@@ -132,15 +133,7 @@ func human(n int64) string {
 
 // inTx runs fn in a transaction, committing when it returns nil.
 func (s *Service) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return database.InTx(ctx, s.db, fn)
 }
 
 // lockQuota locks owner's quota row and returns (used, limit).

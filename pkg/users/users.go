@@ -17,6 +17,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/database"
 )
 
 // Sentinel errors.
@@ -97,7 +99,7 @@ func Create(ctx context.Context, db *sqlx.DB, n NewUser) (User, error) {
 		role = "admin"
 	}
 	var id string
-	err = inTx(ctx, db, func(tx *sqlx.Tx) error {
+	err = database.InTx(ctx, db, func(tx *sqlx.Tx) error {
 		err := tx.QueryRowContext(ctx,
 			`INSERT INTO users (handle, email, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id`,
 			n.Handle, n.Email, hash, role).Scan(&id)
@@ -183,16 +185,4 @@ func SetQuota(ctx context.Context, db *sqlx.DB, handle string, limit int64) (Use
 		return User{}, fmt.Errorf("set quota: %w", err)
 	}
 	return Get(ctx, db, u.ID)
-}
-
-func inTx(ctx context.Context, db *sqlx.DB, fn func(*sqlx.Tx) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

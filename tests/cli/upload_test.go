@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomodule/redigo/redis"
 
+	"github.com/docuvault/docuvault/pkg/bulkupload"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
@@ -72,32 +73,15 @@ func (d *deployment) jobCount(t *testing.T) int {
 	return n
 }
 
-type uploadLine struct {
-	Path, ID, Filename, ContentType, ObjectKey, Status, Error string
-	SizeBytes                                                 int64  `json:"size_bytes"`
-	DuplicateOf                                               string `json:"duplicate_of"`
-}
-
-func parseLines(t *testing.T, out string) map[string]uploadLine {
+func parseLines(t *testing.T, out string) map[string]bulkupload.Result {
 	t.Helper()
-	got := map[string]uploadLine{}
+	got := map[string]bulkupload.Result{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var l struct {
-			Path        string `json:"path"`
-			ID          string `json:"id"`
-			Filename    string `json:"filename"`
-			SizeBytes   int64  `json:"size_bytes"`
-			ContentType string `json:"content_type"`
-			ObjectKey   string `json:"object_key"`
-			Status      string `json:"status"`
-			DuplicateOf string `json:"duplicate_of"`
-			Error       string `json:"error"`
-		}
-		if err := json.Unmarshal([]byte(line), &l); err != nil {
+		var r bulkupload.Result
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("not a JSON line: %q: %v", line, err)
 		}
-		got[filepath.Base(l.Path)] = uploadLine{Path: l.Path, ID: l.ID, Filename: l.Filename, ContentType: l.ContentType, ObjectKey: l.ObjectKey,
-			Status: l.Status, Error: l.Error, SizeBytes: l.SizeBytes, DuplicateOf: l.DuplicateOf}
+		got[filepath.Base(r.Path)] = r
 	}
 	return got
 }
