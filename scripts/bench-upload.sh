@@ -68,6 +68,8 @@ cd "$ROOT"
 command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || die "go is not installed"
 
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
+NL=$'\n'
 RUN_ID="$(date -u +%Y%m%d-%H%M%S)-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 WORK=$(mktemp -d "/tmp/bench-upload.$RUN_ID.XXXXXX")
 LOGS="$WORK/logs"
@@ -331,8 +333,7 @@ report() {
 - Build: $(go version | awk '{ print $3 }'), docuvault from the working tree at $(git rev-parse --short HEAD 2>/dev/null || echo '?') (plus any uncommitted changes); mc $MC_VERSION
 - Services: local PostgreSQL, Redis and single-drive MinIO on loopback (\`scripts/services.sh up\`); both tools write to bucket \`$BUCKET\` of the same MinIO with the app key; DOCUVAULT_MAX_UPLOAD_SIZE=2GiB
 - Reproduce: \`bash scripts/bench-upload.sh\`
-- Method: $RUNS runs per tool per case, alternating, medians of wall time; peak RSS from GNU \`time -v\`; files in the page cache
-$knobs
+- Method: $RUNS runs per tool per case, alternating, medians of wall time; peak RSS from GNU \`time -v\`; files in the page cache; load average before the run: $LOAD_START${knobs:+$NL$knobs}
 
 | case | docuvault median | mc median | ratio | target | docuvault peak RSS |
 | --- | --- | --- | --- | --- | --- |

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
+	"github.com/minio/minio-go/v7"
 
 	"github.com/docuvault/docuvault/pkg/bulkupload"
 	"github.com/docuvault/docuvault/pkg/jobs"
@@ -218,109 +219,62 @@ func TestUploadCommand(t *testing.T) {
 	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "fsck: nothing to repair", "")
 }
 
-// TestUploadWhenMinIOStops stops the object store in the middle of a large
-// upload: the command fails clearly, nothing is half-stored, fsck agrees.
-func TestUploadWhenMinIOStops(t *testing.T) {
-	bin := testenv.Get(t, "DOCUVAULT_TEST_MINIO_BIN")
-	if bin == "" {
+// privateMinIO is a MinIO server of one test's own, that it may stop.
+type privateMinIO struct {
+	addr, data string
+	cmd        *exec.Cmd
+}
+
+func newPrivateMinIO(t *testing.T) *privateMinIO {
+	t.Helper()
+	if testenv.Get(t, "DOCUVAULT_TEST_MINIO_BIN") == "" {
 		testenv.Unavailable(t, "DOCUVAULT_TEST_MINIO_BIN is not set")
 	}
-	// A MinIO of this test's own, so stopping it disturbs nobody.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
+	m := &privateMinIO{addr: l.Addr().String(), data: t.TempDir()}
 	l.Close()
-	data := t.TempDir()
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "server", "--quiet", "--address", addr, data)
-		cmd.Env = append(os.Environ(), "MINIO_ROOT_USER=faultroot", "MINIO_ROOT_PASSWORD=faultroot-password", "MINIO_BROWSER=off")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 200; i++ {
-			c, err := objectstore.NewClient(objectstore.Options{Endpoint: addr, AccessKey: "faultroot", SecretKey: "faultroot-password"})
-			if err == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-				_, err = c.ListBuckets(ctx)
-				cancel()
-				if err == nil {
-					return cmd
-				}
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatal("private MinIO did not start")
-		return nil
-	}
-	minio := start()
-	t.Cleanup(func() { _ = minio.Process.Kill(); _, _ = minio.Process.Wait() })
+	m.start(t)
+	t.Cleanup(m.stop)
+	return m
+}
 
-	d := deployed(t)
-	d.env["MINIO_ENDPOINT"] = addr
-	d.env["MINIO_ROOT_USER"], d.env["MINIO_ROOT_PASSWORD"] = "faultroot", "faultroot-password"
-	d.run(t, nil, "bucket", "init").check(t, 0, "created", "")
-	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org", "--quota", "4GiB").check(t, 0, "", "")
-
-	// 1 GiB, sparse: text at the start (so it sniffs as text), zeros after.
-	big := filepath.Join(t.TempDir(), "big.txt")
-	writeFile(t, big, []byte(strings.Repeat("the quick brown fox\n", 200)))
-	if err := os.Truncate(big, 1<<30); err != nil {
+func (m *privateMinIO) start(t *testing.T) {
+	t.Helper()
+	m.cmd = exec.Command(testenv.Get(t, "DOCUVAULT_TEST_MINIO_BIN"), "server", "--quiet", "--address", m.addr, m.data)
+	m.cmd.Env = append(os.Environ(), "MINIO_ROOT_USER=faultroot", "MINIO_ROOT_PASSWORD=faultroot-password", "MINIO_BROWSER=off")
+	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary(t), "upload", big)
-	cmd.Dir = t.TempDir()
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "DOCUVAULT_MAX_UPLOAD_SIZE=2GiB"}
-	for k, v := range d.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
+	c, err := objectstore.NewClient(objectstore.Options{Endpoint: m.addr, AccessKey: "faultroot", SecretKey: "faultroot-password"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Stop MinIO once the upload's parts are arriving.
-	deadline := time.Now().Add(60 * time.Second)
-	for !multipartStarted(data) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	for i := 0; i < 200; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err = c.ListBuckets(ctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	if !multipartStarted(data) {
-		t.Fatal("the upload's parts never reached MinIO")
-	}
-	_ = minio.Process.Kill()
-	_, _ = minio.Process.Wait()
-	err = cmd.Wait()
-	t.Logf("upload output after MinIO stopped:\n%s%s", out.String(), errb.String())
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	}
-	if code != 2 || !strings.Contains(out.String(), "FAILED") || !strings.Contains(errb.String(), "1 of 1 file(s) failed") {
-		t.Fatalf("upload with MinIO stopped: exit %d\nstdout: %s\nstderr: %s", code, out.String(), errb.String())
-	}
-	if strings.Contains(errb.String(), "panic") {
-		t.Errorf("panic: %s", errb.String())
-	}
+	t.Fatalf("private MinIO did not start: %v", err)
+}
 
-	// Nothing half-stored in PostgreSQL.
-	db := d.dep.AdminDB(t)
-	var rows int
-	var used int64
-	_ = db.Get(&rows, `SELECT count(*) FROM documents`)
-	_ = db.Get(&used, `SELECT used_bytes FROM quotas`)
-	if rows != 0 || used != 0 {
-		t.Errorf("after the failed upload: %d rows, %d bytes of quota used", rows, used)
+func (m *privateMinIO) stop() {
+	if m.cmd != nil && m.cmd.Process != nil {
+		_ = m.cmd.Process.Kill()
+		_, _ = m.cmd.Process.Wait()
 	}
-	// MinIO back: fsck finds nothing to repair.
-	minio = start()
-	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "fsck: nothing to repair", "")
 }
 
 // multipartStarted reports whether MinIO holds any part of a multipart upload.
-func multipartStarted(data string) bool {
+func (m *privateMinIO) multipartStarted() bool {
 	found := false
-	_ = filepath.Walk(filepath.Join(data, ".minio.sys", "multipart"), func(_ string, info os.FileInfo, err error) error {
+	_ = filepath.Walk(filepath.Join(m.data, ".minio.sys", "multipart"), func(_ string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() && info.Size() > 0 {
 			found = true
 			return filepath.SkipAll
@@ -328,4 +282,131 @@ func multipartStarted(data string) bool {
 		return nil
 	})
 	return found
+}
+
+// onPrivateMinIO is a deployment whose object store is a private MinIO,
+// with a user ann, and a 1 GiB sparse text file to upload.
+func onPrivateMinIO(t *testing.T) (*deployment, *privateMinIO, string) {
+	t.Helper()
+	m := newPrivateMinIO(t)
+	d := deployed(t)
+	d.env["MINIO_ENDPOINT"] = m.addr
+	d.env["MINIO_ROOT_USER"], d.env["MINIO_ROOT_PASSWORD"] = "faultroot", "faultroot-password"
+	d.env["DOCUVAULT_MAX_UPLOAD_SIZE"] = "2GiB"
+	d.run(t, nil, "bucket", "init").check(t, 0, "created", "")
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org", "--quota", "4GiB").check(t, 0, "", "")
+	// Text at the start (so it sniffs as text), then sparse zeros.
+	big := filepath.Join(t.TempDir(), "big.txt")
+	writeFile(t, big, []byte(strings.Repeat("the quick brown fox\n", 200)))
+	if err := os.Truncate(big, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	return d, m, big
+}
+
+// startUpload starts `docuvault upload path` and returns once its parts
+// are reaching MinIO.
+func (d *deployment) startUpload(t *testing.T, m *privateMinIO, path string) (*exec.Cmd, *strings.Builder, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(binary(t), "upload", path)
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
+	for k, v := range d.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, errb := &strings.Builder{}, &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !m.multipartStarted() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !m.multipartStarted() {
+		t.Fatal("the upload's parts never reached MinIO")
+	}
+	return cmd, out, errb
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// nothingStored checks that no row and no quota remain.
+func (d *deployment) nothingStored(t *testing.T) {
+	t.Helper()
+	db := d.dep.AdminDB(t)
+	var rows int
+	var used int64
+	_ = db.Get(&rows, `SELECT count(*) FROM documents`)
+	_ = db.Get(&used, `SELECT used_bytes FROM quotas`)
+	if rows != 0 || used != 0 {
+		t.Errorf("%d rows, %d bytes of quota used; want none", rows, used)
+	}
+}
+
+// TestUploadWhenMinIOStops stops the object store in the middle of a large
+// upload: the command fails clearly, nothing is half-stored, fsck agrees.
+func TestUploadWhenMinIOStops(t *testing.T) {
+	d, m, big := onPrivateMinIO(t)
+	cmd, out, errb := d.startUpload(t, m, big)
+	m.stop()
+	code := exitCode(cmd.Wait())
+	t.Logf("upload output after MinIO stopped:\n%s%s", out, errb)
+	if code != 2 || !strings.Contains(out.String(), "FAILED") || !strings.Contains(out.String(), "object store unavailable") ||
+		!strings.Contains(errb.String(), "1 of 1 file(s) failed") || strings.Contains(errb.String(), "panic") {
+		t.Fatalf("upload with MinIO stopped: exit %d\nstdout: %s\nstderr: %s", code, out, errb)
+	}
+	d.nothingStored(t)
+	m.start(t)
+	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "fsck: nothing to repair", "")
+}
+
+// TestUploadInterrupted sends SIGINT (Ctrl-C) in the middle of a large
+// upload: exit 130, and nothing of it remains anywhere.
+func TestUploadInterrupted(t *testing.T) {
+	d, m, big := onPrivateMinIO(t)
+	cmd, out, errb := d.startUpload(t, m, big)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCode(cmd.Wait()); code != 130 {
+		t.Errorf("exit %d after SIGINT, want 130\nstdout: %s\nstderr: %s", code, out, errb)
+	}
+	d.nothingStored(t)
+	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "fsck: nothing to repair", "")
+	root, _ := objectstore.NewClient(objectstore.Options{Endpoint: m.addr, AccessKey: "faultroot", SecretKey: "faultroot-password"})
+	for u := range root.ListIncompleteUploads(context.Background(), d.m.Bucket, "", true) {
+		t.Errorf("incomplete multipart upload left: %s", u.Key)
+	}
+}
+
+func TestFsckCommand(t *testing.T) {
+	d := deployed(t)
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
+	dir := t.TempDir()
+	d.run(t, nil, "upload", writeFile(t, filepath.Join(dir, "a.pdf"), pdfBytes("a"))).check(t, 0, "stored", "")
+	d.run(t, nil, "fsck").check(t, 0, "fsck: nothing to repair", "")
+	// An object nobody's row names, and quota drift.
+	root, _ := objectstore.NewClient(d.m.Root())
+	if _, err := root.PutObject(context.Background(), d.m.Bucket, "stray/object.bin", strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d.dep.AdminDB(t).MustExec(`UPDATE quotas SET used_bytes = used_bytes + 99`)
+	d.run(t, nil, "fsck").check(t, 1, "quota drift", "run again with --repair")
+	r := d.run(t, nil, "fsck", "--grace", "0", "--json")
+	r.check(t, 1, `"orphan_objects":["stray/object.bin"]`, "")
+	d.run(t, nil, "fsck", "--grace", "0", "--repair").check(t, 0, "fsck: repaired 2 problem(s)", "")
+	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "fsck: nothing to repair", "")
+	d.run(t, nil, "fsck", "--grace", "-1s").check(t, 64, "", "--grace must not be negative")
+	if n := d.consistent(t); n != 1 {
+		t.Errorf("%d documents after repair, want 1", n)
+	}
 }
