@@ -96,7 +96,8 @@ if [ ! -x /usr/bin/time ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 ||
     { as_root apt-get update -qq >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
 fi
-/usr/bin/time -v true 2>&1 | grep -q 'Maximum resident set size' || die "/usr/bin/time is not GNU time"
+gnu_time_says=$(/usr/bin/time -v true 2>&1 || true)
+grep -q 'Maximum resident set size' <<<"$gnu_time_says" || die "/usr/bin/time is not GNU time"
 if [ ! -x "$MC" ]; then
   say "building mc $MC_VERSION from source (several minutes, once)"
   mkdir -p "$MC_DIR"
