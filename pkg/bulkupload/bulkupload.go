@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -199,7 +198,8 @@ func uploadOne(ctx context.Context, svc *storage.Service, o Options, f file, obs
 	res, err := svc.Upload(ctx, storage.UploadInput{
 		OwnerID:         o.OwnerID,
 		Filename:        filepath.Base(f.path),
-		Body:            &counting{r: fh, obs: obs},
+		Body:            fh,
+		Progress:        obs.Sent,
 		Size:            f.size,
 		TopicIDs:        o.TopicIDs,
 		AllowDuplicates: o.AllowDuplicates,
@@ -220,18 +220,4 @@ func uploadOne(ctx context.Context, svc *storage.Service, o Options, f file, obs
 	}
 	r.NotQueued = res.EnqueueErr
 	return r
-}
-
-// counting reports bytes as they are read.
-type counting struct {
-	r   io.Reader
-	obs Observer
-}
-
-func (c *counting) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	if n > 0 {
-		c.obs.Sent(int64(n))
-	}
-	return n, err
 }

@@ -19,6 +19,9 @@ import (
 // URL does not set connect_timeout itself.
 const DefaultConnectTimeout = 5 * time.Second
 
+// MaxIdleConns is how many idle connections a pool keeps.
+const MaxIdleConns = 16
+
 // Open connects to the database at dsn and checks the connection with a
 // ping. setting names the variable the DSN came from (DATABASE_URL,
 // DATABASE_MIGRATE_URL) for error messages.
@@ -34,6 +37,10 @@ func Open(ctx context.Context, setting, dsn string) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", setting, err)
 	}
+	// Keep connections for concurrent work (upload --parallel, the API):
+	// database/sql's default of 2 idle ones made every other query open a
+	// new session (a process and a SCRAM handshake on the server).
+	db.SetMaxIdleConns(MaxIdleConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

@@ -29,10 +29,12 @@ var (
 	ErrUnavailable  = errors.New("object store unavailable")
 )
 
-// PartSize is the multipart part size for uploads of unknown length. It
-// bounds the memory one upload holds; minio-go's own default for unknown
-// sizes would buffer about 537 MiB.
-const PartSize = 16 << 20
+// PartSize is the multipart part size of uploads from a stream; with
+// PutThreads it bounds the memory one upload holds (24 MiB).
+const PartSize = 8 << 20
+
+// PutThreads is how many parts of one upload are in flight at once.
+const PutThreads = 3
 
 // Info describes a stored object.
 type Info struct {
@@ -117,10 +119,16 @@ func (s *MinioStore) Bucket() string { return s.bucket }
 
 // Put implements Store.
 func (s *MinioStore) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Info, error) {
-	opts := minio.PutObjectOptions{ContentType: contentType}
-	if size < 0 {
+	opts := minio.PutObjectOptions{ContentType: contentType, NumThreads: 4}
+	if _, isReaderAt := r.(io.ReaderAt); !isReaderAt || size < 0 {
+		// A stream: parts of PartSize, PutThreads of them in flight from
+		// buffers of their own (PartSize × PutThreads bytes in all), never
+		// minio-go's default for unknown sizes (about 537 MiB).
 		opts.PartSize = PartSize
+		opts.ConcurrentStreamParts = true
 	}
+	// A ReaderAt of known size (a file): minio-go sends PutThreads sections
+	// of it at once, read in place, with no part buffers.
 	up, err := s.client.PutObject(ctx, s.bucket, key, r, size, opts)
 	if err != nil {
 		// minio-go aborts a failed multipart upload with ctx, which may be the

@@ -29,6 +29,8 @@ type UploadInput struct {
 	AllowDuplicates bool
 	// NoClassify stores the document as 'skipped': never queued.
 	NoClassify bool
+	// Progress, if set, is told of bytes as they are sent.
+	Progress func(n int64)
 }
 
 // UploadResult says what Upload did.
@@ -98,31 +100,11 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 		return UploadResult{}, fmt.Errorf("reserve: %w", err)
 	}
 
-	// 2. Stream: the bytes go straight through, hashed and counted on the way.
-	body := &meteredReader{r: io.MultiReader(bytes.NewReader(head), in.Body), h: sha256.New()}
-	if in.Size > 0 {
-		body.max, body.overErr = in.Size, ErrSizeMismatch
-	} else {
-		// Unknown length: stop at the size limit or the room left in quota.
-		body.max = s.maxSize
-		body.overErr = fmt.Errorf("%w: the content is over the %s limit (DOCUVAULT_MAX_UPLOAD_SIZE)", ErrTooLarge, human(s.maxSize))
-		if room < body.max {
-			body.max = room
-			body.overErr = fmt.Errorf("%w: the content is larger than the %s left in the quota", ErrOverQuota, human(room))
-		}
-	}
-	if _, err := s.objects.Put(ctx, key, body, in.Size, contentType); err != nil {
-		if body.err != nil {
-			err = body.err // the reader's own error says more than the store's
-		} else if ctxErr := ctx.Err(); ctxErr != nil {
-			err = ctxErr
-		}
+	// 2. Stream: the bytes go straight to the object store, hashed and counted.
+	stored, sum, err := s.send(ctx, in, head, key, contentType, room)
+	if err != nil {
 		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, false, err)
 	}
-	if in.Size > 0 && body.n != in.Size {
-		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, true, ErrSizeMismatch)
-	}
-	sum := body.h.Sum(nil)
 
 	// 3. Commit: the row becomes a document (or, for a duplicate, goes away).
 	var res UploadResult
@@ -144,9 +126,9 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 				return err
 			}
 		}
-		if grow := body.n - reserve; grow != 0 {
+		if grow := stored - reserve; grow != 0 {
 			if used+grow > limit {
-				return &QuotaError{Need: body.n, Used: used - reserve, Limit: limit}
+				return &QuotaError{Need: stored, Used: used - reserve, Limit: limit}
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE quotas SET used_bytes = used_bytes + $1 WHERE user_id = $2`, grow, in.OwnerID); err != nil {
 				return err
@@ -157,7 +139,7 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 			status = StatusSkipped
 		}
 		err = tx.GetContext(ctx, &res.Document, `UPDATE documents SET size_bytes = $1, sha256 = $2, status = $3, updated_at = now()
-			WHERE id = $4 RETURNING `+documentColumns, body.n, sum, status, docID)
+			WHERE id = $4 RETURNING `+documentColumns, stored, sum, status, docID)
 		if err != nil {
 			return err
 		}
@@ -231,15 +213,122 @@ func (s *Service) discard(ctx context.Context, owner, docID, key string, written
 	return errors.Join(errs...)
 }
 
+// send streams the content to the object store under key and returns its
+// length and SHA-256. head is what Upload already read of Body to sniff it.
+//
+// Body that is an io.ReaderAt of known size (a file) is sent the way
+// minio-go sends files — several sections at once, read in place, no part
+// buffers — while a second, sequential pass hashes it. Any other Body goes
+// through once, hashed and counted on the way, and is stopped at the size
+// limit or the room left in quota when its size is unknown.
+func (s *Service) send(ctx context.Context, in UploadInput, head []byte, key, contentType string, room int64) (int64, []byte, error) {
+	if ra, ok := in.Body.(io.ReaderAt); ok && in.Size > 0 {
+		hctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		type hashed struct {
+			sum []byte
+			n   int64
+			err error
+		}
+		done := make(chan hashed, 1)
+		go func() {
+			h := sha256.New()
+			n, err := io.CopyBuffer(h, &ctxReader{ctx: hctx, r: io.NewSectionReader(ra, 0, in.Size)}, make([]byte, 1<<20))
+			done <- hashed{h.Sum(nil), n, err}
+		}()
+		body := &progressReaderAt{SectionReader: io.NewSectionReader(ra, 0, in.Size), fn: in.Progress}
+		if _, err := s.objects.Put(ctx, key, body, in.Size, contentType); err != nil {
+			cancel()
+			<-done
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return 0, nil, ctxErr
+			}
+			return 0, nil, err
+		}
+		h := <-done
+		if h.err != nil {
+			return 0, nil, fmt.Errorf("read the content again to hash it: %w", h.err)
+		}
+		if h.n != in.Size {
+			return 0, nil, ErrSizeMismatch
+		}
+		return in.Size, h.sum, nil
+	}
+
+	body := &meteredReader{r: io.MultiReader(bytes.NewReader(head), in.Body), h: sha256.New(), progress: in.Progress}
+	if in.Size > 0 {
+		body.max, body.overErr = in.Size, ErrSizeMismatch
+	} else {
+		// Unknown length: stop at the size limit or the room left in quota.
+		body.max = s.maxSize
+		body.overErr = fmt.Errorf("%w: the content is over the %s limit (DOCUVAULT_MAX_UPLOAD_SIZE)", ErrTooLarge, human(s.maxSize))
+		if room < body.max {
+			body.max = room
+			body.overErr = fmt.Errorf("%w: the content is larger than the %s left in the quota", ErrOverQuota, human(room))
+		}
+	}
+	if _, err := s.objects.Put(ctx, key, body, in.Size, contentType); err != nil {
+		if body.err != nil {
+			return 0, nil, body.err // the reader's own error says more than the store's
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return 0, nil, ctxErr
+		}
+		return 0, nil, err
+	}
+	if in.Size > 0 && body.n != in.Size {
+		return 0, nil, ErrSizeMismatch
+	}
+	return body.n, body.h.Sum(nil), nil
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// progressReaderAt is a section that reports bytes as they are read.
+type progressReaderAt struct {
+	*io.SectionReader
+	fn func(int64)
+}
+
+func (p *progressReaderAt) Read(b []byte) (int, error) {
+	n, err := p.SectionReader.Read(b)
+	p.report(n)
+	return n, err
+}
+
+func (p *progressReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	n, err := p.SectionReader.ReadAt(b, off)
+	p.report(n)
+	return n, err
+}
+
+func (p *progressReaderAt) report(n int) {
+	if p.fn != nil && n > 0 {
+		p.fn(int64(n))
+	}
+}
+
 // meteredReader hashes and counts what passes through it, and fails once
 // more than max bytes come.
 type meteredReader struct {
-	r       io.Reader
-	h       hash.Hash
-	n       int64
-	max     int64
-	overErr error
-	err     error // the error this reader itself raised
+	r        io.Reader
+	h        hash.Hash
+	n        int64
+	max      int64
+	overErr  error
+	err      error // the error this reader itself raised
+	progress func(int64)
 }
 
 func (m *meteredReader) Read(p []byte) (int, error) {
@@ -256,6 +345,9 @@ func (m *meteredReader) Read(p []byte) (int, error) {
 		return 0, m.err
 	}
 	m.h.Write(p[:n])
+	if m.progress != nil && n > 0 {
+		m.progress(int64(n))
+	}
 	return n, err
 }
 
