@@ -24,10 +24,10 @@
 # the run (the default, 512MiB, would refuse the 1 GiB file). It prints a
 # markdown report on stdout (and to FILE with --out); progress goes to stderr.
 #
-# Safe to re-run: every run has its own id, users (bench-RUN-*) and mc prefix.
-# Its temp files (the data set, the binary, mc's config, logs) go at exit. The
-# stored documents, objects and queued jobs stay, as any upload's would (about
-# 6.7 GB of MinIO data per run with the defaults).
+# Safe to re-run: every run has its own id, users (bench-RUN-*), mc prefix and
+# Redis namespace. At exit it removes all it made: temp files, the run's
+# objects (about 6.7 GB per run with the defaults), its users (their documents
+# and quotas go with them) and its queued jobs. BENCH_KEEP=1 keeps the data.
 #
 # Knobs for a quick trial (the report says when they differ from the defaults):
 #   BENCH_RUNS=3  BENCH_BIG_BYTES=1073741824  BENCH_FILES=1000  BENCH_PARALLEL=8
@@ -74,7 +74,11 @@ RUN_ID="$(date -u +%Y%m%d-%H%M%S)-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d
 WORK=$(mktemp -d "/tmp/bench-upload.$RUN_ID.XXXXXX")
 LOGS="$WORK/logs"
 mkdir -p "$LOGS"
-cleanup() { rm -rf "$WORK"; }
+PURGE=0 # set once the services are reachable: what the run stored can be removed
+cleanup() {
+  if [ "$PURGE" = 1 ] && [ "${BENCH_KEEP:-0}" != 1 ]; then purge_run || say "warning: could not remove all of the run's data"; fi
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
@@ -123,7 +127,9 @@ fi
 . .dev/env
 export DOCUVAULT_MAX_UPLOAD_SIZE=2GiB
 BUCKET=${MINIO_BUCKET:?}
-JOBS_KEY="${DOCUVAULT_REDIS_NAMESPACE:-docuvault}:jobs:extract_and_classify"
+# A Redis namespace of the run's own, so its queued jobs can be removed at exit.
+export DOCUVAULT_REDIS_NAMESPACE="bench-$RUN_ID"
+JOBS_KEY="$DOCUVAULT_REDIS_NAMESPACE:jobs:extract_and_classify"
 
 say "building docuvault from the working tree"
 DV="$WORK/docuvault"
@@ -143,6 +149,7 @@ printf '%s\n' "${MINIO_SECRET_KEY:?}" |
   { cat "$LOGS/mc-alias.log" >&2; die "mc alias set failed"; }
 mcq() { "$MC" --config-dir "$MCCONF" --quiet "$@"; }
 MC_PREFIX="$MC_ALIAS/$BUCKET/bench-mc/$RUN_ID"
+PURGE=1
 
 # PostgreSQL and Redis for the checks: URLs parsed into parts, passwords
 # passed through the environment (PGPASSWORD, REDISCLI_AUTH) only.
@@ -168,6 +175,19 @@ rcli() {
 jobs_len() { rcli LLEN "$JOBS_KEY"; }
 jobs_len >/dev/null || die "redis-cli cannot reach Redis"
 pg -c 'SELECT 1' >/dev/null || die "psql cannot reach PostgreSQL"
+
+# purge_run removes what this run stored: the objects of its users and under
+# its mc prefix, its users (documents and quotas go with them), its jobs.
+purge_run() {
+  local id key
+  say "removing the run's objects, users and jobs"
+  for id in $(pg -v p="bench-$RUN_ID%" <<<"SELECT id FROM users WHERE handle LIKE :'p'"); do
+    mcq rm --recursive --force "$MC_ALIAS/$BUCKET/$id/" >/dev/null 2>&1 || true
+  done
+  mcq rm --recursive --force "$MC_PREFIX/" >/dev/null 2>&1 || true
+  pg -v p="bench-$RUN_ID%" <<<"DELETE FROM users WHERE handle LIKE :'p'" >/dev/null
+  for key in $(rcli --scan --pattern "$DOCUVAULT_REDIS_NAMESPACE:*"); do rcli DEL "$key" >/dev/null; done
+}
 
 # ------------------------------------------------------------------ measuring
 MINIO_PID=$(cat .dev/minio/minio.pid 2>/dev/null || true)
@@ -356,5 +376,4 @@ MD
 report_text=$(report)
 printf '%s\n' "$report_text"
 if [ -n "$OUT" ]; then printf '%s\n' "$report_text" >"$OUT"; say "report written to $OUT"; fi
-say "left in place: documents of users bench-$RUN_ID*, objects under $BUCKET/bench-mc/$RUN_ID/, their queued jobs"
 [ "$FAILED" -eq 0 ] || die "some checks failed"

@@ -10,8 +10,10 @@
 //     transaction that inserts or grows the row, and removed in the one that
 //     deletes it, so used_bytes is always the sum of the owner's rows.
 //
-// Every transaction that changes a user's documents locks that user's quota
-// row first, so they serialise per user and never deadlock.
+// Every transaction that changes a user's documents takes that user's quota
+// row before any document row, so they never deadlock. Uploads reserve with
+// one atomic conditional UPDATE (no lock held across round trips), so one
+// owner's parallel uploads do not queue behind each other.
 package storage
 
 import (

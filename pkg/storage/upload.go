@@ -78,26 +78,11 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 	key := fmt.Sprintf("%s/%s/%s%s", in.OwnerID, docID, uuid.NewString(), ext)
 	reserve := max(in.Size, 0)
 
-	// 1. Reserve: the row and its bytes in quota, together.
-	var room int64
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		used, limit, err := lockQuota(ctx, tx, in.OwnerID)
-		if err != nil {
-			return err
-		}
-		if used+reserve > limit {
-			return &QuotaError{Need: reserve, Used: used, Limit: limit}
-		}
-		room = limit - used - reserve
-		if _, err := tx.ExecContext(ctx, `UPDATE quotas SET used_bytes = used_bytes + $1 WHERE user_id = $2`, reserve, in.OwnerID); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO documents (id, user_id, filename, object_key, content_type, size_bytes, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, docID, in.OwnerID, filename, key, contentType, reserve, StatusUploading)
-		return err
-	})
+	// 1. Reserve: the row and its bytes in quota, in one statement, so that
+	// concurrent uploads of one owner do not queue on the quota row's lock.
+	room, err := s.reserve(ctx, in.OwnerID, docID, filename, key, contentType, reserve)
 	if err != nil {
-		return UploadResult{}, fmt.Errorf("reserve: %w", err)
+		return UploadResult{}, err
 	}
 
 	// 2. Stream: the bytes go straight to the object store, hashed and counted.
@@ -109,10 +94,6 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 	// 3. Commit: the row becomes a document (or, for a duplicate, goes away).
 	var res UploadResult
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		used, limit, err := lockQuota(ctx, tx, in.OwnerID)
-		if err != nil {
-			return err
-		}
 		if !in.AllowDuplicates {
 			var dup Document
 			err := tx.GetContext(ctx, &dup, `SELECT `+documentColumns+` FROM documents
@@ -127,10 +108,8 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 			}
 		}
 		if grow := stored - reserve; grow != 0 {
-			if used+grow > limit {
-				return &QuotaError{Need: stored, Used: used - reserve, Limit: limit}
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE quotas SET used_bytes = used_bytes + $1 WHERE user_id = $2`, grow, in.OwnerID); err != nil {
+			// The quota row before the document's, as everywhere here.
+			if err := growQuota(ctx, tx, in.OwnerID, grow); err != nil {
 				return err
 			}
 		}
@@ -211,6 +190,55 @@ func (s *Service) discard(ctx context.Context, owner, docID, key string, written
 		errs = append(errs, fmt.Errorf("clean up: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// reserve inserts the 'uploading' row of a document and adds its bytes to
+// the owner's quota, atomically, and returns the room left in the quota.
+func (s *Service) reserve(ctx context.Context, owner, docID, filename, key, contentType string, size int64) (int64, error) {
+	var room int64
+	err := s.db.QueryRowxContext(ctx, `WITH q AS (
+			UPDATE quotas SET used_bytes = used_bytes + $6
+			WHERE user_id = $2 AND used_bytes + $6 <= limit_bytes
+			RETURNING limit_bytes - used_bytes AS room)
+		INSERT INTO documents (id, user_id, filename, object_key, content_type, size_bytes, status)
+		SELECT $1, $2, $3, $4, $5, $6, $7 FROM q
+		RETURNING (SELECT room FROM q)`,
+		docID, owner, filename, key, contentType, size, StatusUploading).Scan(&room)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, s.quotaRefusal(ctx, owner, size)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reserve quota: %w", err)
+	}
+	return room, nil
+}
+
+// growQuota adds grow bytes to owner's quota, if they fit.
+func growQuota(ctx context.Context, tx *sqlx.Tx, owner string, grow int64) error {
+	var used, limit int64
+	err := tx.QueryRowxContext(ctx, `UPDATE quotas SET used_bytes = used_bytes + $1
+		WHERE user_id = $2 AND used_bytes + $1 <= limit_bytes RETURNING used_bytes, limit_bytes`, grow, owner).Scan(&used, &limit)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowxContext(ctx, `SELECT used_bytes, limit_bytes FROM quotas WHERE user_id = $1`, owner).Scan(&used, &limit); err != nil {
+			return err
+		}
+		return &QuotaError{Need: grow, Used: used, Limit: limit}
+	}
+	return err
+}
+
+// quotaRefusal says why owner's quota refused size bytes: no such owner, or
+// not enough room.
+func (s *Service) quotaRefusal(ctx context.Context, owner string, size int64) error {
+	var used, limit int64
+	err := s.db.QueryRowxContext(ctx, `SELECT used_bytes, limit_bytes FROM quotas WHERE user_id = $1`, owner).Scan(&used, &limit)
+	if errors.Is(err, sql.ErrNoRows) || isInvalidUUID(err) {
+		return fmt.Errorf("%w: no user with id %s (or it has no quota row: run `docuvault fsck --repair`)", ErrUnknownOwner, owner)
+	}
+	if err != nil {
+		return err
+	}
+	return &QuotaError{Need: size, Used: used, Limit: limit}
 }
 
 // send streams the content to the object store under key and returns its
