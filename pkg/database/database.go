@@ -49,8 +49,8 @@ func Open(ctx context.Context, setting, dsn string) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// withConnectTimeout adds connect_timeout to a URL-form DSN unless it has
-// one, and returns a description of the target (user@host:port/db) that
+// withConnectTimeout adds connect_timeout and binary_parameters to a
+// URL-form DSN unless it sets them, and returns a description of the target (user@host:port/db) that
 // carries no password.
 func withConnectTimeout(dsn string) (string, string, error) {
 	u, err := url.Parse(dsn)
@@ -63,6 +63,11 @@ func withConnectTimeout(dsn string) (string, string, error) {
 	q := u.Query()
 	if !q.Has("connect_timeout") {
 		q.Set("connect_timeout", fmt.Sprint(int(DefaultConnectTimeout.Seconds())))
+	}
+	if !q.Has("binary_parameters") {
+		// One round trip per query with parameters instead of lib/pq's
+		// default two (prepare, then execute).
+		q.Set("binary_parameters", "yes")
 	}
 	u.RawQuery = q.Encode()
 	target := u.Host + u.Path
