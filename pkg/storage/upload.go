@@ -261,7 +261,8 @@ func (s *Service) send(ctx context.Context, in UploadInput, head []byte, key, co
 		done := make(chan hashed, 1)
 		go func() {
 			h := sha256.New()
-			n, err := io.CopyBuffer(h, &ctxReader{ctx: hctx, r: io.NewSectionReader(ra, 0, in.Size)}, make([]byte, 1<<20))
+			buf := make([]byte, min(in.Size, 1<<20))
+			n, err := io.CopyBuffer(h, &ctxReader{ctx: hctx, r: io.NewSectionReader(ra, 0, in.Size)}, buf)
 			done <- hashed{h.Sum(nil), n, err}
 		}()
 		body := &progressReaderAt{SectionReader: io.NewSectionReader(ra, 0, in.Size), fn: in.Progress}
