@@ -551,3 +551,32 @@ func typeNotAllowed(err error) bool {
 	var e *storage.TypeNotAllowedError
 	return errors.As(err, &e)
 }
+
+// failAfterPut is an object store whose Put succeeds and then makes the
+// database refuse the rest of the upload, as a database failing right
+// after the object is written would.
+type failAfterPut struct {
+	objectstore.Store
+	after func()
+}
+
+func (f failAfterPut) Put(ctx context.Context, key string, r io.Reader, size int64, ct string) (objectstore.Info, error) {
+	info, err := f.Store.Put(ctx, key, r, size, ct)
+	f.after()
+	return info, err
+}
+
+func TestDatabaseFailureAfterTheObjectIsWrittenLeavesNothing(t *testing.T) {
+	f := newFixture(t, storage.Limits{}, 0)
+	admin := f.d.AdminDB(t)
+	svc := storage.New(f.db, failAfterPut{Store: f.store, after: func() {
+		admin.MustExec(`REVOKE UPDATE ON documents FROM docuvault_app`)
+	}}, nil, storage.Limits{})
+	_, err := svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "a.pdf", Body: bytes.NewReader(pdf("db fails")), Size: -1})
+	if err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("Upload: %v, want the database's refusal", err)
+	}
+	if n := f.consistent(t); n != 0 {
+		t.Errorf("%d documents after a failed commit", n)
+	}
+}
