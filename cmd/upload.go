@@ -118,6 +118,7 @@ func (p *uploadPrinter) Planned(files int, bytes int64) {
 	p.bar = progressbar.NewOptions64(bytes,
 		progressbar.OptionSetWriter(p.errw),
 		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowCount(),
 		progressbar.OptionSetDescription(fmt.Sprintf("0/%d files", files)),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100_000_000), // 100ms
@@ -136,8 +137,10 @@ func (p *uploadPrinter) Done(r bulkupload.Result) {
 	defer p.mu.Unlock()
 	p.done++
 	if p.bar != nil {
-		_ = p.bar.Clear()
+		// The line takes the bar's place; the bar is drawn again below it.
 		p.bar.Describe(fmt.Sprintf("%d/%d files", p.done, p.files))
+		_ = p.bar.Clear()
+		defer func() { _ = p.bar.RenderBlank() }()
 	}
 	if r.NotQueued != nil && !p.warnedMQ {
 		p.warnedMQ = true
