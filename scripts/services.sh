@@ -8,7 +8,8 @@
 #
 # After `up`, `source .dev/env` makes every docuvault command work (it also puts
 # .dev/bin, where `up` builds docuvault, on PATH). No container engine needed:
-# PostgreSQL and Redis come from Debian packages, MinIO is built from source
+# PostgreSQL and Redis (and pdftotext, tesseract for text extraction) come
+# from Debian packages, MinIO is built from source
 # with `go install` once (about 5 minutes) and cached in
 # ${XDG_CACHE_HOME:-~/.cache}/docuvault/tools, then linked into .dev/tools.
 set -euo pipefail
@@ -195,6 +196,16 @@ minio_down() {
   fi
 }
 
+# ---------------------------------------------------------------- extraction tools
+# pdftotext (poppler-utils) and tesseract make text extraction its best; the
+# worker works without them, and its tests cover both ways.
+tools_up() {
+  local missing=()
+  command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  command -v tesseract >/dev/null || missing+=(tesseract-ocr tesseract-ocr-eng)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
 # ---------------------------------------------------------------- env file
 write_env() {
   umask 077
@@ -230,6 +241,7 @@ case "${1:-}" in
     pg_up
     redis_up
     minio_up
+    tools_up
     write_env
     build_docuvault
     say "ready: source .dev/env"
