@@ -1,0 +1,166 @@
+// Package extract turns a stored document's bytes into text, one small
+// extractor per format, chosen by the content type sniffed at upload.
+//
+// Every extractor is bounded: the caller's context carries a per-document
+// timeout, the text is capped at Limits.MaxTextBytes, archives (DOCX, ODT,
+// …) are opened only within Limits' zip-bomb limits, and a panic in an
+// extractor becomes an error. Errors say, in a short phrase fit for a
+// document's failure reason, what is wrong with the document.
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Sentinel errors; the worker stores their text as a document's failure reason.
+var (
+	ErrUnsupported = errors.New("no extractor for this content type")
+	ErrEncrypted   = errors.New("the document is encrypted or password-protected")
+	ErrCorrupt     = errors.New("the document is damaged or not what its type says")
+	ErrTooBig      = errors.New("the document expands beyond the extraction limits (a zip bomb?)")
+	ErrTimeout     = errors.New("extraction took longer than the per-document timeout")
+)
+
+// Input is one document to extract.
+type Input struct {
+	// Path is a local file holding the whole content (the worker spools the
+	// object to it). Extractors may read it any way they like.
+	Path string
+	// Size is the file's length in bytes.
+	Size int64
+	// ContentType is the type sniffed at upload, without parameters.
+	ContentType string
+	// Filename is the document's name, for what cannot be read (images
+	// without OCR).
+	Filename string
+}
+
+// Output is the extracted text and how it was obtained.
+type Output struct {
+	Text string
+	// Method names the extractor that ran: text, html, rtf, ooxml, odf,
+	// pdftotext, go-pdf, tesseract, or filename (an image with no OCR).
+	Method string
+	// Truncated is set when the text was cut at Limits.MaxTextBytes.
+	Truncated bool
+	// Note says something a person should know, e.g. that OCR was not
+	// available and only the filename was used.
+	Note string
+}
+
+// Limits bound every extraction.
+type Limits struct {
+	MaxTextBytes       int           // the text is cut here (at a character boundary)
+	Timeout            time.Duration // per document
+	MaxZipEntries      int           // archives with more entries are refused
+	MaxZipUncompressed int64         // total uncompressed bytes read from an archive
+	MaxZipRatio        int64         // an entry expanding more than this many times is refused
+}
+
+// DefaultLimits are the limits used when a field is zero.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxTextBytes:       8 << 20,
+		Timeout:            2 * time.Minute,
+		MaxZipEntries:      10000,
+		MaxZipUncompressed: 512 << 20,
+		MaxZipRatio:        200,
+	}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxTextBytes <= 0 {
+		l.MaxTextBytes = d.MaxTextBytes
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
+	}
+	if l.MaxZipEntries <= 0 {
+		l.MaxZipEntries = d.MaxZipEntries
+	}
+	if l.MaxZipUncompressed <= 0 {
+		l.MaxZipUncompressed = d.MaxZipUncompressed
+	}
+	if l.MaxZipRatio <= 0 {
+		l.MaxZipRatio = d.MaxZipRatio
+	}
+	return l
+}
+
+// PDF extractor choices (DOCUVAULT_PDF_EXTRACTOR).
+const (
+	PDFAuto      = "auto"      // pdftotext when it is on PATH, else go
+	PDFGo        = "go"        // the pure-Go extractor
+	PDFPdftotext = "pdftotext" // poppler's pdftotext; an error when it is missing
+)
+
+// Options configure an Extractor.
+type Options struct {
+	Limits Limits
+	// PDF is one of PDFAuto (default), PDFGo, PDFPdftotext.
+	PDF string
+	// LookPath finds external tools (pdftotext, tesseract); nil means
+	// exec.LookPath. Tests use it to pretend a tool is missing.
+	LookPath func(string) (string, error)
+}
+
+// Func is one format's extractor.
+type Func func(ctx context.Context, in Input, lim Limits) (Output, error)
+
+// Extractor picks and runs the extractor for a document's content type.
+type Extractor struct {
+	opts  Options
+	funcs map[string]Func
+}
+
+// Extract returns the text of in, bounded by the limits. It never panics.
+func (e *Extractor) Extract(ctx context.Context, in Input) (out Output, err error) {
+	lim := e.opts.Limits.withDefaults()
+	f, ok := e.funcs[in.ContentType]
+	if !ok {
+		return Output{}, fmt.Errorf("%w: %s", ErrUnsupported, in.ContentType)
+	}
+	if st, err := os.Stat(in.Path); err != nil {
+		return Output{}, fmt.Errorf("open the spooled document: %w", err)
+	} else if in.Size == 0 {
+		in.Size = st.Size()
+	}
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = Output{}, fmt.Errorf("%w: the %s extractor failed on it (%v)", ErrCorrupt, in.ContentType, r)
+		}
+	}()
+	out, err = f(ctx, in, lim)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || (ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded)) {
+			return Output{}, fmt.Errorf("%w (%s)", ErrTimeout, lim.Timeout)
+		}
+		return Output{}, err
+	}
+	out.Text, out.Truncated = capText(out.Text, lim.MaxTextBytes, out.Truncated)
+	return out, nil
+}
+
+// capText makes text valid UTF-8 and cuts it at max bytes, at a character
+// boundary.
+func capText(text string, max int, truncated bool) (string, bool) {
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	text = strings.ReplaceAll(text, "\x00", "")
+	if len(text) <= max {
+		return text, truncated
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut], true
+}
