@@ -48,10 +48,7 @@ func (a *app) openStorage(ctx context.Context, db *sqlx.DB) (svc *storage.Servic
 	if err := a.cfg.Require("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"); err != nil {
 		return nil, nil, err
 	}
-	store, err := objectstore.New(objectstore.Options{
-		Endpoint: a.cfg.MinioEndpoint, Secure: a.cfg.MinioSecure, Region: a.cfg.MinioRegion,
-		Bucket: a.cfg.MinioBucket, AccessKey: a.cfg.MinioAccessKey, SecretKey: a.cfg.MinioSecretKey,
-	})
+	store, err := objectstore.New(a.objectOptions())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -62,6 +59,14 @@ func (a *app) openStorage(ctx context.Context, db *sqlx.DB) (svc *storage.Servic
 	svc = storage.New(db, store, jobs.NewEnqueuer(a.cfg.RedisNamespace, pool),
 		storage.Limits{MaxSize: a.cfg.MaxUploadSize, AllowedTypes: a.cfg.AllowedTypes})
 	return svc, func() { pool.Close() }, nil
+}
+
+// objectOptions is the object store with the bucket-scoped app key.
+func (a *app) objectOptions() objectstore.Options {
+	return objectstore.Options{
+		Endpoint: a.cfg.MinioEndpoint, Secure: a.cfg.MinioSecure, Region: a.cfg.MinioRegion,
+		Bucket: a.cfg.MinioBucket, AccessKey: a.cfg.MinioAccessKey, SecretKey: a.cfg.MinioSecretKey,
+	}
 }
 
 // owner resolves --user (or DOCUVAULT_USER, or the only user).

@@ -78,6 +78,8 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newTopicCommand(a),
 		newUploadCommand(a),
 		newFsckCommand(a),
+		newWorkerCommand(a),
+		newJobsCommand(a),
 		newConfigCommand(a),
 		newVersionCommand(a),
 	)

@@ -21,7 +21,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/pflag"
@@ -53,6 +55,11 @@ type Config struct {
 	MaxUploadSize  int64    // DOCUVAULT_MAX_UPLOAD_SIZE: bytes
 	AllowedTypes   []string // DOCUVAULT_ALLOWED_TYPES: content types uploads may have
 	DefaultQuota   int64    // DOCUVAULT_DEFAULT_QUOTA: bytes, for new users
+
+	PDFExtractor   string        // DOCUVAULT_PDF_EXTRACTOR: auto, go or pdftotext
+	ExtractTimeout time.Duration // DOCUVAULT_EXTRACT_TIMEOUT: per document
+	JobMaxFails    uint          // DOCUVAULT_JOB_MAX_FAILS: tries before a document fails
+	JobRetryDelay  time.Duration // DOCUVAULT_JOB_RETRY_DELAY: first retry's wait, doubling
 
 	LogLevel  string // DOCUVAULT_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // DOCUVAULT_LOG_FORMAT: text or json
@@ -95,6 +102,10 @@ func Settings() []Setting {
 		{Key: "max_upload_size", Env: "DOCUVAULT_MAX_UPLOAD_SIZE", Default: "512MiB", Help: "largest document accepted, e.g. 512MiB"},
 		{Key: "allowed_types", Env: "DOCUVAULT_ALLOWED_TYPES", Default: "default", Help: "comma-separated content types uploads may have; 'default' is the built-in list"},
 		{Key: "default_quota", Env: "DOCUVAULT_DEFAULT_QUOTA", Default: "100MiB", Help: "quota of new users, e.g. 100MiB"},
+		{Key: "pdf_extractor", Env: "DOCUVAULT_PDF_EXTRACTOR", Default: "auto", Help: "PDF text extractor: auto (pdftotext when installed, else go), go or pdftotext"},
+		{Key: "extract_timeout", Env: "DOCUVAULT_EXTRACT_TIMEOUT", Default: "2m", Help: "longest text extraction of one document"},
+		{Key: "job_max_fails", Env: "DOCUVAULT_JOB_MAX_FAILS", Default: "5", Help: "tries of a document's job before it is failed"},
+		{Key: "job_retry_delay", Env: "DOCUVAULT_JOB_RETRY_DELAY", Default: "10s", Help: "wait before a failed job's first retry (doubling after)"},
 		{Key: "log_level", Env: "DOCUVAULT_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error"},
 		{Key: "log_format", Env: "DOCUVAULT_LOG_FORMAT", Flag: "log-format", Default: "text", Help: "text or json"},
 	}
@@ -242,6 +253,18 @@ func Load(opts Options) (*Config, error) {
 			}
 		}
 	}
+	c.PDFExtractor = strings.ToLower(v.GetString("pdf_extractor"))
+	if c.ExtractTimeout, err = time.ParseDuration(v.GetString("extract_timeout")); err != nil || c.ExtractTimeout <= 0 {
+		return nil, fmt.Errorf("DOCUVAULT_EXTRACT_TIMEOUT (from %s): %q is not a positive duration like 2m", sources["extract_timeout"], v.GetString("extract_timeout"))
+	}
+	if c.JobRetryDelay, err = time.ParseDuration(v.GetString("job_retry_delay")); err != nil || c.JobRetryDelay <= 0 {
+		return nil, fmt.Errorf("DOCUVAULT_JOB_RETRY_DELAY (from %s): %q is not a positive duration like 10s", sources["job_retry_delay"], v.GetString("job_retry_delay"))
+	}
+	if n, err := strconv.ParseUint(v.GetString("job_max_fails"), 10, 16); err != nil || n == 0 {
+		return nil, fmt.Errorf("DOCUVAULT_JOB_MAX_FAILS (from %s): %q is not a whole number of 1 or more", sources["job_max_fails"], v.GetString("job_max_fails"))
+	} else {
+		c.JobMaxFails = uint(n)
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -262,6 +285,11 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("DOCUVAULT_LOG_LEVEL (from %s): %q is not one of debug, info, warn, error", c.Sources["log_level"], c.LogLevel)
+	}
+	switch c.PDFExtractor {
+	case "auto", "go", "pdftotext":
+	default:
+		return fmt.Errorf("DOCUVAULT_PDF_EXTRACTOR (from %s): %q is not auto, go or pdftotext", c.Sources["pdf_extractor"], c.PDFExtractor)
 	}
 	switch c.LogFormat {
 	case "text", "json":
@@ -381,6 +409,14 @@ func (c *Config) raw(key string) string {
 		return strings.Join(c.AllowedTypes, ",")
 	case "default_quota":
 		return humanize.IBytes(uint64(c.DefaultQuota))
+	case "pdf_extractor":
+		return c.PDFExtractor
+	case "extract_timeout":
+		return c.ExtractTimeout.String()
+	case "job_max_fails":
+		return fmt.Sprint(c.JobMaxFails)
+	case "job_retry_delay":
+		return c.JobRetryDelay.String()
 	case "log_level":
 		return c.LogLevel
 	case "log_format":

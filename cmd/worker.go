@@ -1,0 +1,104 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/docuvault/docuvault/pkg/classify"
+	"github.com/docuvault/docuvault/pkg/extract"
+	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/redisconn"
+	"github.com/docuvault/docuvault/pkg/worker"
+)
+
+func newWorkerCommand(a *app) *cobra.Command {
+	var (
+		concurrency uint
+		drain       bool
+		shutdown    time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "worker [--concurrency N] [--drain]",
+		Short: "Extract and classify stored documents (long-running, or --drain for cron)",
+		Long: `Run the background jobs: each queued document's text is extracted and the
+document is filed under its owner's topics.
+
+Long-running by default: SIGTERM or Ctrl-C stops fetching, lets the jobs in
+flight finish (up to --shutdown-timeout), and loses no job. A sweeper queues
+pending documents that have no job (stored while Redis was down) and
+documents whose worker died.
+
+--drain is for cron: sweep, process everything queued (waiting for retries
+too), then exit: 0 when nothing failed, 1 when some documents failed (they
+are listed).`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if concurrency < 1 || concurrency > 64 {
+				return usageErrorf("--concurrency must be 1 to 64, not %d", concurrency)
+			}
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := a.cfg.Require("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"); err != nil {
+				return err
+			}
+			store, err := objectstore.New(a.objectOptions())
+			if err != nil {
+				return err
+			}
+			pool, err := redisconn.NewPool(a.cfg.RedisURL, int(concurrency)+4)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			if err := redisconn.Ping(ctx, a.cfg.RedisURL); err != nil {
+				return err
+			}
+			p := &worker.Pipeline{
+				DB:      db,
+				Objects: store,
+				Extractor: extract.New(extract.Options{
+					PDF:    a.cfg.PDFExtractor,
+					Limits: extract.Limits{Timeout: a.cfg.ExtractTimeout},
+				}),
+				Classifier: classify.WordOverlap{},
+			}
+			r := worker.NewRunner(p, pool, worker.Options{
+				Namespace:       a.cfg.RedisNamespace,
+				Concurrency:     concurrency,
+				MaxFails:        a.cfg.JobMaxFails,
+				RetryDelay:      a.cfg.JobRetryDelay,
+				ShutdownTimeout: shutdown,
+			}, a.log)
+			if !drain {
+				return r.Run(ctx)
+			}
+			res, err := r.Drain(ctx)
+			fmt.Fprintf(a.stdout, "drained: %d processed, %d failed (sweeper queued %d)\n", res.Processed, len(res.Failed), res.Swept)
+			for _, id := range res.FailedIDs() {
+				fmt.Fprintf(a.stdout, "failed  %s: %s\n", id, res.Failed[id])
+			}
+			if err != nil {
+				if errors.Is(err, context.Canceled) {
+					return fmt.Errorf("worker --drain: interrupted: %w", err)
+				}
+				return fmt.Errorf("worker --drain: %w", err)
+			}
+			if len(res.Failed) > 0 {
+				return fmt.Errorf("worker --drain: %d document(s) failed (see above, or `docuvault jobs`)", len(res.Failed))
+			}
+			return nil
+		},
+	}
+	c.Flags().UintVar(&concurrency, "concurrency", 2, "jobs at once")
+	c.Flags().BoolVar(&drain, "drain", false, "process everything queued, then exit (for cron)")
+	c.Flags().DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long jobs in flight may finish after SIGTERM")
+	return c
+}

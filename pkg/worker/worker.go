@@ -1,0 +1,275 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gocraft/work"
+	"github.com/gomodule/redigo/redis"
+
+	"github.com/docuvault/docuvault/pkg/jobs"
+)
+
+// Options configure a Runner.
+type Options struct {
+	Namespace   string // Redis namespace of the job queue
+	Concurrency uint   // jobs at once, 1 or more
+	// MaxFails is how many times a job may fail before its document is
+	// given up on (gocraft/work's dead set, status failed). Default 5.
+	MaxFails uint
+	// RetryDelay is the wait before the first retry; it doubles each time,
+	// up to an hour. Default 10s.
+	RetryDelay time.Duration
+	// ShutdownTimeout bounds how long in-flight jobs may run on after a
+	// shutdown is asked for; then they are cancelled (and run again later).
+	// Default 30s.
+	ShutdownTimeout time.Duration
+	// SweepEvery is the sweeper's period in long-running mode. Default 1m.
+	SweepEvery time.Duration
+	// SweepAge: pending documents older than this with no job are queued. Default 1m.
+	SweepAge time.Duration
+	// StaleAfter: documents 'processing' for longer than this are taken to
+	// belong to a worker that died, and are queued again. Default 15m.
+	StaleAfter time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Concurrency == 0 {
+		o.Concurrency = 2
+	}
+	if o.MaxFails == 0 {
+		o.MaxFails = 5
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = 10 * time.Second
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	if o.SweepEvery <= 0 {
+		o.SweepEvery = time.Minute
+	}
+	if o.SweepAge <= 0 {
+		o.SweepAge = time.Minute
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = 15 * time.Minute
+	}
+	return o
+}
+
+// Runner runs the worker pool.
+type Runner struct {
+	pipeline *Pipeline
+	pool     *redis.Pool
+	enqueuer *jobs.Enqueuer
+	opts     Options
+	log      *slog.Logger
+
+	mu     sync.Mutex
+	failed map[string]string // documents given up on in this run: id → reason
+	done   int
+}
+
+// NewRunner returns a Runner; nothing runs until Run or Drain.
+func NewRunner(p *Pipeline, pool *redis.Pool, opts Options, log *slog.Logger) *Runner {
+	opts = opts.withDefaults()
+	return &Runner{pipeline: p, pool: pool, enqueuer: jobs.NewEnqueuer(opts.Namespace, pool), opts: opts, log: log, failed: map[string]string{}}
+}
+
+// handle is the extract_and_classify handler. gocraft/work gives handlers
+// no context: jobCtx is the Runner's, cancelled when a shutdown's grace
+// period is over.
+func (r *Runner) handle(jobCtx context.Context) func(*work.Job) error {
+	return func(job *work.Job) error {
+		id := job.ArgString(jobs.ArgDocumentID)
+		if err := job.ArgError(); err != nil {
+			r.log.Error("job without a document id; dropped", "job_id", job.ID, "error", err)
+			return nil // retrying cannot fix it
+		}
+		start := time.Now()
+		outcome, err := r.pipeline.Process(jobCtx, id)
+		if err == nil {
+			r.log.Info("document processed", "document_id", id, "outcome", string(outcome), "ms", time.Since(start).Milliseconds())
+			r.count()
+			return nil
+		}
+		if jobCtx.Err() != nil {
+			// Shutting down: hand the job back; it runs again later.
+			return fmt.Errorf("interrupted by shutdown: %w", err)
+		}
+		final := errors.Is(err, ErrPermanent) || uint(job.Fails)+1 >= r.opts.MaxFails
+		// A fresh context: the failure must be recorded even on the way out.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(jobCtx), 10*time.Second)
+		defer cancel()
+		if ferr := r.pipeline.Fail(fctx, id, err, final); ferr != nil {
+			r.log.Error("could not record a failure", "document_id", id, "error", ferr)
+		}
+		if final {
+			r.mu.Lock()
+			r.failed[id] = Reason(err)
+			r.mu.Unlock()
+		}
+		if errors.Is(err, ErrPermanent) {
+			r.log.Warn("document failed", "document_id", id, "reason", Reason(err))
+			return nil // nothing to retry: the document says failed and why
+		}
+		r.log.Warn("document failed; will retry", "document_id", id, "attempt", job.Fails+1, "max", r.opts.MaxFails, "final", final, "reason", Reason(err))
+		return err
+	}
+}
+
+func (r *Runner) count() {
+	r.mu.Lock()
+	r.done++
+	r.mu.Unlock()
+}
+
+// newPool builds the gocraft/work pool with every job name registered.
+func (r *Runner) newPool(jobCtx context.Context) *work.WorkerPool {
+	wp := work.NewWorkerPool(struct{}{}, r.opts.Concurrency, r.opts.Namespace, r.pool)
+	delay := r.opts.RetryDelay
+	wp.JobWithOptions(jobs.ExtractAndClassify, work.JobOptions{
+		MaxFails: r.opts.MaxFails,
+		Backoff: func(job *work.Job) int64 {
+			d := delay << min(job.Fails-1, 20)
+			if d <= 0 || d > time.Hour {
+				d = time.Hour
+			}
+			return int64(max(d.Seconds(), 1))
+		},
+	}, r.handle(jobCtx))
+	return wp
+}
+
+// Run processes jobs until ctx is cancelled, sweeping every SweepEvery.
+// On cancellation it stops fetching, lets in-flight jobs finish within
+// ShutdownTimeout, then cancels them (gocraft/work runs them again later).
+func (r *Runner) Run(ctx context.Context) error {
+	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	wp := r.newPool(jobCtx)
+	wp.Start()
+	r.log.Info("worker started", "concurrency", r.opts.Concurrency, "namespace", r.opts.Namespace)
+	r.sweepAndLog(ctx)
+	tick := time.NewTicker(r.opts.SweepEvery)
+	defer tick.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-tick.C:
+			r.sweepAndLog(ctx)
+		}
+	}
+	r.log.Info("worker stopping: finishing the jobs in flight", "timeout", r.opts.ShutdownTimeout)
+	stopped := make(chan struct{})
+	go func() { wp.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(r.opts.ShutdownTimeout):
+		r.log.Warn("jobs still running after the shutdown timeout: cancelling them; they will run again")
+		cancelJobs()
+		<-stopped
+	}
+	r.log.Info("worker stopped")
+	return nil
+}
+
+func (r *Runner) sweepAndLog(ctx context.Context) {
+	n, err := r.Sweep(ctx)
+	if err != nil {
+		r.log.Error("sweep failed", "error", err)
+		return
+	}
+	if n > 0 {
+		r.log.Info("sweeper queued documents", "count", n)
+	}
+}
+
+// DrainResult is what a drain did.
+type DrainResult struct {
+	Swept     int               // documents the sweeper queued first
+	Processed int               // jobs that ended well
+	Failed    map[string]string // documents given up on: id → reason
+}
+
+// FailedIDs returns the failed documents' ids, sorted.
+func (d DrainResult) FailedIDs() []string {
+	ids := make([]string, 0, len(d.Failed))
+	for id := range d.Failed {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Drain sweeps, then processes every queued job — waiting for retries and
+// scheduled jobs too, which gocraft/work's own Drain ignores — and returns
+// when nothing is left or ctx is cancelled.
+func (r *Runner) Drain(ctx context.Context) (DrainResult, error) {
+	var res DrainResult
+	swept, err := r.Sweep(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Swept = swept
+	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	wp := r.newPool(jobCtx)
+	wp.Start()
+	client := work.NewClient(r.opts.Namespace, r.pool)
+	for {
+		wp.Drain()
+		left, err := r.waiting(client)
+		if err != nil {
+			wp.Stop()
+			return res, err
+		}
+		if left == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			stopped := make(chan struct{})
+			go func() { wp.Stop(); close(stopped) }()
+			select {
+			case <-stopped:
+			case <-time.After(r.opts.ShutdownTimeout):
+				cancelJobs()
+				<-stopped
+			}
+			return r.result(res), ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	wp.Stop()
+	return r.result(res), nil
+}
+
+func (r *Runner) result(res DrainResult) DrainResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res.Processed = r.done
+	res.Failed = map[string]string{}
+	for k, v := range r.failed {
+		res.Failed[k] = v
+	}
+	return res
+}
+
+// waiting counts the jobs not yet done: queued, in progress, to be retried
+// or scheduled.
+func (r *Runner) waiting(client *work.Client) (int64, error) {
+	st, err := jobs.Stats(client)
+	if err != nil {
+		return 0, err
+	}
+	return st.Queued + st.InProgress + st.Retrying + st.Scheduled, nil
+}
