@@ -35,11 +35,19 @@ const (
 // encrypted, damaged, of a type nothing reads): the document fails at once.
 var ErrPermanent = errors.New("permanent failure")
 
+// Extractor reads a spooled document's text (*extract.Extractor is one).
+type Extractor interface {
+	Supports(contentType string) bool
+	Extract(ctx context.Context, in extract.Input) (extract.Output, error)
+}
+
+var _ Extractor = (*extract.Extractor)(nil)
+
 // Pipeline processes one document at a time; it is safe for concurrent use.
 type Pipeline struct {
 	DB         *sqlx.DB
 	Objects    objectstore.Store
-	Extractor  *extract.Extractor
+	Extractor  Extractor
 	Classifier classify.Classifier
 	// SpoolDir holds each document's bytes while it is extracted; "" is os.TempDir().
 	SpoolDir string
@@ -125,13 +133,24 @@ func (p *Pipeline) extract(ctx context.Context, d docRow) (string, extract.Outpu
 	}
 	out, err := p.Extractor.Extract(ctx, extract.Input{Path: f.Name(), Size: n, ContentType: d.ContentType, Filename: d.Filename})
 	if err != nil {
-		if ctx.Err() == nil && !errors.Is(err, extract.ErrTimeout) {
-			// The document itself is at fault: encrypted, damaged, a bomb.
+		if documentAtFault(err) {
 			return "", extract.Output{}, fmt.Errorf("%w: %w", ErrPermanent, err)
 		}
 		return "", extract.Output{}, err
 	}
 	return out.Text, out, nil
+}
+
+// documentAtFault reports whether an extraction error is the document's
+// own (encrypted, damaged, a bomb, a type nothing reads), which no retry
+// can fix, rather than the machine's (a timeout, a tool that would not start).
+func documentAtFault(err error) bool {
+	for _, e := range []error{extract.ErrEncrypted, extract.ErrCorrupt, extract.ErrTooBig, extract.ErrUnsupported} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Pipeline) topics(ctx context.Context, owner string) ([]classify.Topic, error) {
@@ -196,7 +215,7 @@ func Reason(cause error) string {
 	msg := strings.TrimPrefix(cause.Error(), ErrPermanent.Error()+": ")
 	msg = strings.Join(strings.Fields(msg), " ")
 	if len(msg) > 500 {
-		msg = msg[:500]
+		msg = strings.ToValidUTF8(msg[:500], "")
 	}
 	return msg
 }

@@ -13,7 +13,7 @@ import (
 // for longer than StaleAfter (their worker died) go back to pending, and
 // pending documents older than SweepAge that have no job waiting (stored
 // while Redis was down, or whose job was lost) are queued. It returns how
-// many it queued.
+// many it queued or found already queued.
 func (r *Runner) Sweep(ctx context.Context) (int, error) {
 	if _, err := r.pipeline.DB.ExecContext(ctx, `UPDATE documents SET status = 'pending', updated_at = now() - make_interval(secs => $2)
 		WHERE status = 'processing' AND updated_at < now() - make_interval(secs => $1)`,
