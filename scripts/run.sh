@@ -16,7 +16,10 @@ docuvault health
 
 cat <<'MSG'
 
-DocuVault's services are up, migrated, granted and healthy.
-`docuvault serve` and `docuvault worker` do not exist yet: stopping here.
-In your shell: source .dev/env, then try `docuvault health` or `docuvault config show`.
+DocuVault's services are up, migrated, granted and healthy. Now running the
+worker (Ctrl-C stops it gracefully); `docuvault serve` does not exist yet.
+In another shell: source .dev/env, then e.g.
+  docuvault user add me --email me@example.org
+  docuvault upload ~/Documents/some.pdf
 MSG
+exec docuvault worker

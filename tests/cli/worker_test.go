@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestWorkerDrainAndJobs(t *testing.T) {
+	d := deployed(t)
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
+	d.run(t, nil, "topic", "add", "Finance", "--description", "invoices bank statements taxes").check(t, 0, "", "")
+	dir := t.TempDir()
+	inv := writeFile(t, filepath.Join(dir, "invoice.txt"), []byte("Invoice 2025-17\nPlease pay by bank transfer.\n"))
+	poem := writeFile(t, filepath.Join(dir, "poem.md"), []byte("# Roses\n\nRoses are red.\n"))
+	lines := parseLines(t, d.run(t, nil, "upload", "--json", inv, poem).stdout)
+
+	// Nothing to do yet for jobs already queued? They are: drain takes them.
+	r := d.run(t, nil, "jobs", "--json")
+	r.check(t, 0, `"queued":2`, "")
+
+	d.run(t, nil, "worker", "--drain", "--concurrency", "2").check(t, 0, "drained: 2 processed, 0 failed", "")
+	db := d.dep.AdminDB(t)
+	var got []struct {
+		Filename string `db:"filename"`
+		Status   string `db:"status"`
+		Text     string `db:"text"`
+		Topics   string `db:"topics"`
+	}
+	if err := db.Select(&got, `SELECT d.filename, d.status, COALESCE(d.extracted_text, '') AS text,
+		COALESCE(string_agg(t.name, ','), '') AS topics FROM documents d
+		LEFT JOIN document_topics dt ON dt.document_id = d.id LEFT JOIN topics t ON t.id = dt.topic_id
+		GROUP BY d.id ORDER BY d.filename`); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Filename != "invoice.txt" || got[0].Status != "classified" || got[0].Topics != "Finance" ||
+		!strings.Contains(got[0].Text, "bank transfer") || got[1].Status != "classified" || got[1].Topics != "" {
+		t.Errorf("after drain: %+v", got)
+	}
+	_ = lines
+
+	// Drain again: nothing to do.
+	d.run(t, nil, "worker", "--drain").check(t, 0, "drained: 0 processed, 0 failed", "")
+	r = d.run(t, nil, "jobs", "--json")
+	var st struct {
+		Queued, Dead int64
+		Recent       []any `json:"recent_failures"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st.Queued != 0 || st.Dead != 0 || len(st.Recent) != 0 {
+		t.Errorf("jobs --json: %s (%v)", r.stdout, err)
+	}
+	d.run(t, nil, "jobs").check(t, 0, "queued     0", "")
+	d.run(t, nil, "jobs", "retry-dead").check(t, 0, "queued 0 dead job(s) again", "")
+
+	// Bad input and a missing Redis.
+	d.run(t, nil, "worker", "--concurrency", "0").check(t, 64, "", "--concurrency must be 1 to 64")
+	d.run(t, map[string]string{"REDIS_URL": "redis://:x@127.0.0.1:1/0"}, "worker", "--drain").check(t, 1, "", "redis: cannot connect")
+	d.run(t, map[string]string{"DOCUVAULT_PDF_EXTRACTOR": "magic"}, "worker", "--drain").check(t, 1, "", "DOCUVAULT_PDF_EXTRACTOR")
+}
+
+func TestWorkerStopsOnSIGTERM(t *testing.T) {
+	d := deployed(t)
+	cmd := exec.Command(binary(t), "worker")
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
+	for k, v := range d.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("worker after SIGTERM: %v\n%s", err, errb.String())
+		}
+	case <-time.After(40 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("worker did not stop after SIGTERM\n%s", errb.String())
+	}
+	if !strings.Contains(errb.String(), "worker stopped") {
+		t.Errorf("no 'worker stopped' log:\n%s", errb.String())
+	}
+}
