@@ -44,7 +44,7 @@ type Classifier interface {
 // document: a word of the topic's name counts twice as much as a word of
 // its description, and the name found as a phrase assigns it outright.
 type WordOverlap struct {
-	// Threshold is the least score that assigns a topic; 0 means 0.34.
+	// Threshold is the least score that assigns a topic; 0 means 0.25.
 	Threshold float64
 }
 
@@ -54,7 +54,7 @@ var _ Classifier = WordOverlap{}
 func (w WordOverlap) Classify(ctx context.Context, doc Document, topics []Topic) ([]Match, error) {
 	threshold := w.Threshold
 	if threshold == 0 {
-		threshold = 0.34
+		threshold = 0.25
 	}
 	text := strings.ToLower(doc.Filename + "\n" + doc.Text)
 	words := map[string]bool{}
