@@ -100,6 +100,7 @@ SRC="$WORK/src"; PDF="$WORK/pdf"; DOCX="$WORK/docx"
 mkdir -p "$SRC" "$PDF" "$DOCX"
 say "making 20 PDFs (groff + ps2pdf) and 20 DOCX files of about 5 pages"
 mapfile -t texts < <(ls /usr/share/common-licenses/* /usr/share/doc/*/copyright 2>/dev/null | head -n 200)
+set +o pipefail # head ends the pipes below early, on purpose
 for i in $(seq -w 1 20); do
   src="$SRC/$i.txt"
   # About 5 pages: ~15 KB of real prose from the machine's licence texts.
@@ -116,6 +117,7 @@ with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("word/document.xml", '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>%s</w:body></w:document>' % paras)
 PY
 done
+set -o pipefail
 pages=$(for f in "$SRC"/*.pdf; do pdfinfo "$f" 2>/dev/null | awk '/^Pages:/ { print $2 }'; done | awk '{ s += $1 } END { printf "%.1f", s / NR }')
 for n in $(seq -w 1 "$NFILES"); do
   k=$(printf '%02d' $(( (10#$n - 1) % 20 + 1 )))

@@ -143,13 +143,14 @@ func (s *MinioStore) Put(ctx context.Context, key string, r io.Reader, size int6
 
 // Get implements Store.
 func (s *MinioStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	// GetObject makes no request until the first read: stat first so a
-	// missing key is reported here, not on Read.
-	if _, err := s.Stat(ctx, key); err != nil {
-		return nil, err
-	}
 	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
+		return nil, fmt.Errorf("get object %s: %w", key, s.convert(err))
+	}
+	// GetObject makes no request until used: Stat sends the GET itself (one
+	// round trip), so a missing key is reported here, not on Read.
+	if _, err := obj.Stat(); err != nil {
+		obj.Close()
 		return nil, fmt.Errorf("get object %s: %w", key, s.convert(err))
 	}
 	return obj, nil
