@@ -13,7 +13,7 @@ export DOCUVAULT_TEST_REQUIRE_SERVICES=1
 echo "== go vet"
 go vet ./...
 echo "== gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.dev/*'))
+unformatted=$(find . -path ./.dev -prune -o -name '*.go' -print | xargs gofmt -l)
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
 echo "== go test"
 go test -race -count=1 ./...

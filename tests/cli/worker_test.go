@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docuvault/docuvault/tests/testenv"
 )
 
 func TestWorkerDrainAndJobs(t *testing.T) {
@@ -94,4 +96,73 @@ func TestWorkerStopsOnSIGTERM(t *testing.T) {
 	if !strings.Contains(errb.String(), "worker stopped") {
 		t.Errorf("no 'worker stopped' log:\n%s", errb.String())
 	}
+}
+
+// TestUploadThenDrainEveryKind is the issue's "done when": a PDF, a DOCX
+// and a text file uploaded, then `worker --drain`, leave all three
+// classified with their text and topics; an encrypted PDF fails with its
+// reason, and the drain says so (exit 1).
+func TestUploadThenDrainEveryKind(t *testing.T) {
+	testdata := filepath.Join(repoRoot(t), "pkg", "extract", "testdata")
+	for _, pdfExtractor := range []string{"auto", "go"} {
+		t.Run(pdfExtractor, func(t *testing.T) {
+			d := deployed(t)
+			d.env["DOCUVAULT_PDF_EXTRACTOR"] = pdfExtractor
+			d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
+			d.run(t, nil, "topic", "add", "Meetings", "--description", "board meeting minutes agenda quorum").check(t, 0, "", "")
+			d.run(t, nil, "topic", "add", "Sales", "--description", "quarterly report revenue figures").check(t, 0, "", "")
+			d.run(t, nil, "topic", "add", "Finance", "--description", "invoices bank statements taxes").check(t, 0, "", "")
+			txt := writeFile(t, filepath.Join(t.TempDir(), "invoice.txt"), []byte("Invoice 2025-17: pay by bank transfer.\n"))
+			d.run(t, nil, "upload", filepath.Join(testdata, "pdf", "libreoffice.pdf"), filepath.Join(testdata, "document.docx"), txt).check(t, 0, "", "")
+			d.run(t, nil, "worker", "--drain").check(t, 0, "drained: 3 processed, 0 failed", "")
+
+			db := d.dep.AdminDB(t)
+			var got []struct {
+				Filename  string `db:"filename"`
+				Status    string `db:"status"`
+				Extractor string `db:"extractor"`
+				Text      string `db:"text"`
+				Topics    string `db:"topics"`
+			}
+			if err := db.Select(&got, `SELECT d.filename, d.status, COALESCE(d.extractor, '') AS extractor, COALESCE(d.extracted_text, '') AS text,
+				COALESCE(string_agg(t.name, ',' ORDER BY t.name), '') AS topics FROM documents d
+				LEFT JOIN document_topics dt ON dt.document_id = d.id LEFT JOIN topics t ON t.id = dt.topic_id
+				GROUP BY d.id ORDER BY d.filename`); err != nil {
+				t.Fatal(err)
+			}
+			wantPDF := map[string]string{"auto": "pdftotext", "go": "go-pdf"}[pdfExtractor]
+			want := []struct{ filename, extractor, text, topics string }{
+				{"document.docx", "ooxml", "Quarterly Report Alpha", "Sales"},
+				{"invoice.txt", "text", "bank transfer", "Finance"},
+				{"libreoffice.pdf", wantPDF, "quorum was present", "Meetings,Sales"}, // its minutes discuss revenue
+			}
+			if len(got) != len(want) {
+				t.Fatalf("documents: %+v", got)
+			}
+			for i, w := range want {
+				g := got[i]
+				if g.Filename != w.filename || g.Status != "classified" || g.Extractor != w.extractor ||
+					!strings.Contains(strings.Join(strings.Fields(g.Text), " "), w.text) || g.Topics != w.topics {
+					t.Errorf("%s: status %s, extractor %s, topics %q, text %.80q; want classified by %s under %q with %q",
+						g.Filename, g.Status, g.Extractor, g.Topics, g.Text, w.extractor, w.topics, w.text)
+				}
+			}
+
+			// An encrypted PDF fails at once, with its reason, and the drain says so.
+			r := d.run(t, nil, "upload", "--json", filepath.Join(testdata, "pdf", "encrypted.pdf"))
+			id := parseLines(t, r.stdout)["encrypted.pdf"].ID
+			r = d.run(t, nil, "worker", "--drain")
+			r.check(t, 1, "failed  "+id+": ", "1 document(s) failed")
+			if !strings.Contains(r.stdout, "encrypted") {
+				t.Errorf("no reason in the drain's output:\n%s", r.stdout)
+			}
+			d.run(t, nil, "jobs").check(t, 0, "encrypted.pdf", "")
+		})
+	}
+}
+
+// repoRoot is the module's root directory.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	return testenv.ModuleRoot(t)
 }

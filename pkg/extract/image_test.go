@@ -1,0 +1,159 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// lookPathOnly returns a LookPath that finds only tesseract, at bin (or
+// nothing when bin is empty).
+func lookPathOnly(bin string) func(string) (string, error) {
+	return func(name string) (string, error) {
+		if name == "tesseract" && bin != "" {
+			return bin, nil
+		}
+		return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
+	}
+}
+
+// fakeTool writes an executable shell script.
+func fakeTool(t *testing.T, script string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "tesseract")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\nPATH=/usr/bin:/bin\n"+script+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestImageOCR: with tesseract installed, the rendered words of the
+// fixtures are read (PNG and WebP, which this Debian's tesseract reads).
+func TestImageOCR(t *testing.T) {
+	requireTool(t, "tesseract")
+	e := New(Options{})
+	for _, tt := range []struct{ file, ct string }{
+		{"invoice.png", "image/png"},
+		{"invoice.webp", "image/webp"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			out, err := extractFixture(t, e, tt.ct, tt.file)
+			if err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			if out.Method == "filename" && tt.ct == "image/webp" {
+				t.Skipf("this tesseract cannot read WebP: %s", out.Note)
+			}
+			if out.Method != "tesseract" || !strings.Contains(out.Text, "Invoice") || !strings.Contains(out.Text, "2025") {
+				t.Fatalf("got %q by %q; want \"Invoice 2025\" by tesseract", out.Text, out.Method)
+			}
+		})
+	}
+}
+
+// TestImageUnreadable: an image tesseract cannot read is ErrCorrupt with
+// tesseract's reason, except a WebP one, which falls back to its filename.
+func TestImageUnreadable(t *testing.T) {
+	requireTool(t, "tesseract")
+	junk := []byte("RIFF\x10\x00\x00\x00WEBPVP8 not really an image")
+	t.Run("png", func(t *testing.T) {
+		_, err := extractData(t, "image/png", "broken.png", junk)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "OCR could not read") {
+			t.Fatalf("err = %v; want ErrCorrupt saying OCR could not read it", err)
+		}
+	})
+	t.Run("webp", func(t *testing.T) {
+		out, err := extractData(t, "image/webp", "receipt_2024-03.webp", junk)
+		if err != nil {
+			t.Fatalf("Extract: %v", err)
+		}
+		if out.Method != "filename" || out.Text != "receipt 2024 03" || !strings.Contains(out.Note, "OCR could not read this WebP image") {
+			t.Fatalf("got %q by %q, note %q; want the filename's words and a note", out.Text, out.Method, out.Note)
+		}
+	})
+}
+
+// TestImageWithoutTesseract: without tesseract the filename's words are the
+// text, with a note saying so.
+func TestImageWithoutTesseract(t *testing.T) {
+	e := New(Options{LookPath: lookPathOnly("")})
+	out, err := extractDataWith(t, e, "image/png", "Invoice_2025-scan.png", readFixture(t, "invoice.png"))
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	want := Output{Text: "Invoice 2025 scan", Method: "filename", Note: noTesseractNote}
+	if out != want {
+		t.Fatalf("got %+v; want %+v", out, want)
+	}
+	if want := "tesseract is not installed: the image is classified by its filename only"; out.Note != want {
+		t.Fatalf("note %q; want %q", out.Note, want)
+	}
+}
+
+// TestImageFakeTesseract: the command's output is capped, its stderr is
+// the error's reason, and the per-document timeout kills it.
+func TestImageFakeTesseract(t *testing.T) {
+	png := readFixture(t, "invoice.png")
+	t.Run("output capped", func(t *testing.T) {
+		bin := fakeTool(t, `i=0; while [ $i -lt 20000 ]; do echo "word word word word"; i=$((i+1)); done`)
+		e := New(Options{LookPath: lookPathOnly(bin), Limits: Limits{MaxTextBytes: 1000}})
+		out, err := extractDataWith(t, e, "image/png", "scan.png", png)
+		if err != nil {
+			t.Fatalf("Extract: %v", err)
+		}
+		if out.Method != "tesseract" || !out.Truncated || len(out.Text) > 1000 || !strings.HasPrefix(out.Text, "word word") {
+			t.Fatalf("got %d bytes by %q, truncated %v; want at most 1000 by tesseract, truncated", len(out.Text), out.Method, out.Truncated)
+		}
+	})
+	t.Run("failure reason", func(t *testing.T) {
+		bin := fakeTool(t, `echo "Estimating resolution as 300" >&2; echo "Error in pixReadStream: Unknown format" >&2; exit 1`)
+		_, err := extractDataWith(t, New(Options{LookPath: lookPathOnly(bin)}), "image/png", "scan.png", png)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "Error in pixReadStream: Unknown format") {
+			t.Fatalf("err = %v; want ErrCorrupt with tesseract's error line", err)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		bin := fakeTool(t, `exec sleep 30`)
+		e := New(Options{LookPath: lookPathOnly(bin), Limits: Limits{Timeout: 300 * time.Millisecond}})
+		start := time.Now()
+		_, err := extractDataWith(t, e, "image/png", "scan.png", png)
+		if !errors.Is(err, ErrTimeout) || time.Since(start) > 10*time.Second {
+			t.Fatalf("err = %v after %v; want ErrTimeout soon after 300ms", err, time.Since(start))
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		bin := fakeTool(t, `exec sleep 30`)
+		e := New(Options{LookPath: lookPathOnly(bin)})
+		p := filepath.Join(t.TempDir(), "scan.png")
+		os.WriteFile(p, png, 0o600)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(200*time.Millisecond, cancel)
+		_, err := e.Extract(ctx, Input{Path: p, ContentType: "image/png", Filename: "scan.png"})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v; want context.Canceled", err)
+		}
+	})
+}
+
+// TestFilenameWords: the folder and extension go, _ - . split words.
+func TestFilenameWords(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Invoice_2025-scan.png", "Invoice 2025 scan"},
+		{"scan_2024-03.invoice.final.JPG", "scan 2024 03 invoice final"},
+		{`C:\Users\me\Pictures\holiday photo.jpeg`, "holiday photo"},
+		{"dir/sub/__weird--name..webp", "weird name"},
+		{"noextension", "noextension"},
+		{"", ""},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := filenameWords(tt.in); got != tt.want {
+				t.Errorf("filenameWords(%q) = %q; want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

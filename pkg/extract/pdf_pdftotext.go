@@ -1,0 +1,106 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// pdftotextStderrMax bounds the diagnostics kept from pdftotext.
+const pdftotextStderrMax = 64 << 10
+
+// extractPDFPdftotext runs poppler's pdftotext at path on the document:
+// plain mode (not -layout), which keeps reading order best, UTF-8, text to
+// stdout. Stdout is kept up to lim.MaxTextBytes (then pdftotext is stopped
+// and the text is marked Truncated).
+//
+// Failures map to sentinels from what pdftotext writes on stderr:
+// "Incorrect password" → ErrEncrypted; permission errors (exit 3) →
+// ErrEncrypted; any other failure (exit 1 "Syntax Error: Couldn't read xref
+// table", "May not be a PDF file", a crash) → ErrCorrupt with pdftotext's
+// first message as the reason.
+func extractPDFPdftotext(ctx context.Context, path string, in Input, lim Limits) (Output, error) {
+	stdout := &pdfCapWriter{max: lim.MaxTextBytes}
+	stderr := &pdfCapWriter{max: pdftotextStderrMax}
+	cmd := exec.CommandContext(ctx, path, "-enc", "UTF-8", in.Path, "-")
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.WaitDelay = 2 * time.Second
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return Output{}, fmt.Errorf("pdftotext: %w", ctx.Err())
+	}
+	if stdout.over {
+		// pdftotext was cut off by the closed pipe: the text is what we kept.
+		return Output{Text: stdout.buf.String(), Method: "pdftotext", Truncated: true}, nil
+	}
+	if err != nil {
+		return Output{}, pdftotextError(err, stderr.buf.String())
+	}
+	return Output{Text: stdout.buf.String(), Method: "pdftotext"}, nil
+}
+
+// pdftotextError maps a failed run to a sentinel error with a short reason.
+func pdftotextError(err error, stderr string) error {
+	reason := pdftotextReason(stderr)
+	if strings.Contains(stderr, "Incorrect password") {
+		return fmt.Errorf("%w (pdftotext: %s)", ErrEncrypted, reason)
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if exit.ExitCode() == 3 {
+			return fmt.Errorf("%w (pdftotext: the PDF's permissions forbid copying its text)", ErrEncrypted)
+		}
+		if reason == "" {
+			reason = exit.String()
+		}
+		return fmt.Errorf("%w: pdftotext: %s", ErrCorrupt, reason)
+	}
+	// pdftotext could not be started at all.
+	return fmt.Errorf("run pdftotext: %w", err)
+}
+
+// pdftotextReason picks the most telling line of pdftotext's stderr: the
+// last "Syntax Error"/"Error" line (poppler ends with the fatal one), cut
+// to a length fit for a failure reason.
+func pdftotextReason(stderr string) string {
+	var reason string
+	for _, line := range strings.Split(stderr, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if reason == "" || strings.Contains(line, "Error") {
+			reason = line
+		}
+	}
+	reason = strings.TrimPrefix(reason, "Command Line Error: ")
+	reason = strings.TrimPrefix(reason, "Syntax Error: ")
+	if len(reason) > 160 {
+		reason = reason[:160] + "…"
+	}
+	return strings.ToValidUTF8(reason, "?")
+}
+
+// pdfCapWriter keeps the first max bytes written to it. A write past max
+// fails, which closes the pipe and stops the writer process.
+type pdfCapWriter struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+var errPDFCapReached = errors.New("output limit reached")
+
+func (w *pdfCapWriter) Write(p []byte) (int, error) {
+	room := w.max - w.buf.Len()
+	if len(p) <= room {
+		return w.buf.Write(p)
+	}
+	w.buf.Write(p[:max(room, 0)])
+	w.over = true
+	return max(room, 0), errPDFCapReached
+}
