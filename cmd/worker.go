@@ -53,7 +53,7 @@ are listed).`,
 			if err != nil {
 				return err
 			}
-			pool, err := redisconn.NewPool(a.cfg.RedisURL, int(concurrency)+4)
+			pool, err := redisconn.NewPool(a.cfg.RedisURL, 2*int(concurrency)+6)
 			if err != nil {
 				return err
 			}

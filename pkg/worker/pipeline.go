@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -51,6 +52,10 @@ type Pipeline struct {
 	Classifier classify.Classifier
 	// SpoolDir holds each document's bytes while it is extracted; "" is os.TempDir().
 	SpoolDir string
+
+	// extractSlots, when set (by NewRunner), bounds how many extractions
+	// run at once.
+	extractSlots chan struct{}
 }
 
 // Outcome is what Process did with a document.
@@ -89,6 +94,8 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return "", fmt.Errorf("claim document: %w", err)
 	}
+	stopBeat := p.heartbeat(ctx, d.ID)
+	defer stopBeat()
 
 	text, out, err := p.extract(ctx, d)
 	if err != nil {
@@ -106,6 +113,32 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 		return "", err
 	}
 	return Classified, nil
+}
+
+// HeartbeatEvery is how often a document being processed is marked alive;
+// the sweeper takes one unmarked for much longer (Options.StaleAfter) to be
+// the job of a worker that died.
+const HeartbeatEvery = 20 * time.Second
+
+// heartbeat keeps the document's updated_at fresh while it is processed,
+// until the returned function is called.
+func (p *Pipeline) heartbeat(ctx context.Context, id string) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_, _ = p.DB.ExecContext(ctx, `UPDATE documents SET updated_at = now() WHERE id = $1 AND status = 'processing'`, id)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // extract spools the object to a file and reads its text.
@@ -130,6 +163,14 @@ func (p *Pipeline) extract(ctx context.Context, d docRow) (string, extract.Outpu
 	n, err := io.Copy(f, rc)
 	if err != nil {
 		return "", extract.Output{}, fmt.Errorf("spool the object: %w", err)
+	}
+	if p.extractSlots != nil {
+		select {
+		case p.extractSlots <- struct{}{}:
+			defer func() { <-p.extractSlots }()
+		case <-ctx.Done():
+			return "", extract.Output{}, ctx.Err()
+		}
 	}
 	out, err := p.Extractor.Extract(ctx, extract.Input{Path: f.Name(), Size: n, ContentType: d.ContentType, Filename: d.Filename})
 	if err != nil {

@@ -18,7 +18,10 @@ import (
 // Options configure a Runner.
 type Options struct {
 	Namespace   string // Redis namespace of the job queue
-	Concurrency uint   // jobs at once, 1 or more
+	// Concurrency is how many documents are extracted at once (the CPU-bound
+	// part); twice as many jobs run, so that one job's database and object
+	// store round trips overlap another's extraction.
+	Concurrency uint
 	// MaxFails is how many times a job may fail before its document is
 	// given up on (gocraft/work's dead set, status failed). Default 5.
 	MaxFails uint
@@ -33,8 +36,9 @@ type Options struct {
 	SweepEvery time.Duration
 	// SweepAge: pending documents older than this with no job are queued. Default 1m.
 	SweepAge time.Duration
-	// StaleAfter: documents 'processing' for longer than this are taken to
-	// belong to a worker that died, and are queued again. Default 15m.
+	// StaleAfter: documents 'processing' whose heartbeat (HeartbeatEvery)
+	// is older than this belong to a worker that died, and are queued again.
+	// Default 2m.
 	StaleAfter time.Duration
 }
 
@@ -58,7 +62,7 @@ func (o Options) withDefaults() Options {
 		o.SweepAge = time.Minute
 	}
 	if o.StaleAfter <= 0 {
-		o.StaleAfter = 15 * time.Minute
+		o.StaleAfter = 2 * time.Minute
 	}
 	return o
 }
@@ -79,6 +83,7 @@ type Runner struct {
 // NewRunner returns a Runner; nothing runs until Run or Drain.
 func NewRunner(p *Pipeline, pool *redis.Pool, opts Options, log *slog.Logger) *Runner {
 	opts = opts.withDefaults()
+	p.extractSlots = make(chan struct{}, opts.Concurrency)
 	return &Runner{pipeline: p, pool: pool, enqueuer: jobs.NewEnqueuer(opts.Namespace, pool), opts: opts, log: log, failed: map[string]string{}}
 }
 
@@ -96,7 +101,9 @@ func (r *Runner) handle(jobCtx context.Context) func(*work.Job) error {
 		outcome, err := r.pipeline.Process(jobCtx, id)
 		if err == nil {
 			r.log.Info("document processed", "document_id", id, "outcome", string(outcome), "ms", time.Since(start).Milliseconds())
-			r.count()
+			if outcome == Classified {
+				r.count()
+			}
 			return nil
 		}
 		if jobCtx.Err() != nil {
@@ -132,7 +139,7 @@ func (r *Runner) count() {
 
 // newPool builds the gocraft/work pool with every job name registered.
 func (r *Runner) newPool(jobCtx context.Context) *work.WorkerPool {
-	wp := work.NewWorkerPool(struct{}{}, r.opts.Concurrency, r.opts.Namespace, r.pool)
+	wp := work.NewWorkerPool(struct{}{}, 2*r.opts.Concurrency, r.opts.Namespace, r.pool)
 	delay := r.opts.RetryDelay
 	wp.JobWithOptions(jobs.ExtractAndClassify, work.JobOptions{
 		MaxFails: r.opts.MaxFails,
@@ -196,7 +203,7 @@ func (r *Runner) sweepAndLog(ctx context.Context) {
 // DrainResult is what a drain did.
 type DrainResult struct {
 	Swept     int               // documents the sweeper queued first
-	Processed int               // jobs that ended well
+	Processed int               // documents classified
 	Failed    map[string]string // documents given up on: id → reason
 }
 

@@ -166,3 +166,53 @@ func repoRoot(t *testing.T) string {
 	t.Helper()
 	return testenv.ModuleRoot(t)
 }
+
+// TestKilledWorkerJobFinishes kills a worker (SIGKILL) in the middle of a
+// job; once its heartbeat is stale, the next worker's sweeper queues the
+// document again and it is finished.
+func TestKilledWorkerJobFinishes(t *testing.T) {
+	d := deployed(t)
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
+	png := filepath.Join(repoRoot(t), "pkg", "extract", "testdata", "invoice.png")
+	id := parseLines(t, d.run(t, nil, "upload", "--json", png).stdout)["invoice.png"].ID
+
+	// A tesseract that never finishes keeps the job in flight.
+	fake := t.TempDir()
+	writeFile(t, filepath.Join(fake, "tesseract"), []byte("#!/bin/sh\nsleep 120\n"))
+	if err := os.Chmod(filepath.Join(fake, "tesseract"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary(t), "worker")
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + fake + ":" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
+	for k, v := range d.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	db := d.dep.AdminDB(t)
+	status := func() string {
+		var s string
+		_ = db.Get(&s, `SELECT status FROM documents WHERE id = $1`, id)
+		return s
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for status() != "processing" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if status() != "processing" {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the job never started: status %s", status())
+	}
+	_ = cmd.Process.Kill() // SIGKILL: no chance to clean up
+	_ = cmd.Wait()
+	// Three minutes pass without a heartbeat.
+	db.MustExec(`UPDATE documents SET updated_at = now() - interval '3 minutes' WHERE id = $1`, id)
+
+	d.run(t, nil, "worker", "--drain").check(t, 0, "drained: 1 processed, 0 failed", "")
+	var text string
+	if err := db.Get(&text, `SELECT COALESCE(extracted_text, '') FROM documents WHERE id = $1 AND status = 'classified'`, id); err != nil || !strings.Contains(text, "Invoice") {
+		t.Errorf("after the second worker: %q, %v", text, err)
+	}
+}
