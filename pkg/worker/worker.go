@@ -17,7 +17,7 @@ import (
 
 // Options configure a Runner.
 type Options struct {
-	Namespace   string // Redis namespace of the job queue
+	Namespace string // Redis namespace of the job queue
 	// Concurrency is how many documents are extracted at once (the CPU-bound
 	// part); twice as many jobs run, so that one job's database and object
 	// store round trips overlap another's extraction.
