@@ -142,8 +142,9 @@ say "pdftotext alone: $NFILES PDFs, $CONC at a time"
 measure sh -c "ls '$PDF'/*.pdf | xargs -P $CONC -n 8 sh -c 'for f; do pdftotext -enc UTF-8 \"\$f\" - >/dev/null; done' sh"
 PT_WALL=$WALL; PT_RATE=$(rate "$NFILES" "$WALL")
 
-run_worker() { # run_worker KIND DIR: upload (untimed), then time the drain
+run_worker() { # run_worker KIND DIR [PDF-EXTRACTOR]: upload (untimed), then time the drain
   local user="bw-$RUN_ID-$1"
+  export DOCUVAULT_PDF_EXTRACTOR=${3:-auto}
   "$DV" user add "$user" --email "$user@bench.invalid" --quota 100GiB >/dev/null
   "$DV" upload --user "$user" --recursive --parallel 8 --allow-duplicates "$2" >/dev/null || die "upload of $1 failed"
   measure "$DV" worker --drain --concurrency "$CONC" --log-level warn
@@ -152,14 +153,18 @@ run_worker() { # run_worker KIND DIR: upload (untimed), then time the drain
   [ "$classified" = "$NFILES" ] || die "$1: $classified of $NFILES documents classified"
   EXTRACTOR=$(pg -v h="$user" <<<"SELECT string_agg(DISTINCT d.extractor, ',') FROM documents d JOIN users u ON u.id = d.user_id WHERE u.handle = :'h'")
 }
-say "worker --drain --concurrency $CONC: $NFILES PDFs"
-run_worker pdf "$PDF"
+say "worker --drain --concurrency $CONC: $NFILES PDFs, DOCUVAULT_PDF_EXTRACTOR=auto (pdftotext when installed)"
+run_worker pdf "$PDF" auto
 W_PDF_WALL=$WALL; W_PDF_RSS=$RSS; W_PDF_RATE=$(rate "$NFILES" "$WALL"); W_PDF_EXTRACTOR=$EXTRACTOR
+say "worker --drain --concurrency $CONC: $NFILES PDFs, DOCUVAULT_PDF_EXTRACTOR=go"
+run_worker pdfgo "$PDF" go
+W_GO_WALL=$WALL; W_GO_RSS=$RSS; W_GO_RATE=$(rate "$NFILES" "$WALL")
 say "worker --drain --concurrency $CONC: $NFILES DOCX"
 run_worker docx "$DOCX"
 W_DOCX_WALL=$WALL; W_DOCX_RSS=$RSS; W_DOCX_RATE=$(rate "$NFILES" "$WALL")
 
 ratio=$(awk -v a="$W_PDF_RATE" -v b="$PT_RATE" 'BEGIN { printf "%.2f", a / b }')
+ratio_go=$(awk -v a="$W_GO_RATE" -v b="$PT_RATE" 'BEGIN { printf "%.2f", a / b }')
 met() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN { if ((op == ">=" && a + 0 >= b + 0) || (op == "<=" && a + 0 <= b + 0)) print "met"; else print "NOT met" }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 report=$(cat <<MD
@@ -167,12 +172,13 @@ report=$(cat <<MD
 
 - Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC') (run \`$RUN_ID\`); machine: nproc $(nproc), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); docuvault at $(git rev-parse --short HEAD)
 - Reproduce: \`bash scripts/bench-worker.sh\`
-- Data: $NFILES PDFs (20 groff + ps2pdf documents of $pages pages on average, copied) and $NFILES DOCX (20 documents, copied); worker with \`--concurrency $CONC\`; PDFs read by: $W_PDF_EXTRACTOR; pdftotext alone with $CONC processes at a time
+- Data: $NFILES PDFs (20 groff + ps2pdf documents of $pages pages on average, copied) and $NFILES DOCX (20 documents, copied); worker with \`--concurrency $CONC\` (each document: claim, stream from MinIO, extract, classify, save); pdftotext alone with $CONC processes at a time, output discarded
 
 | case | wall | documents/s | ratio to pdftotext | worker peak RSS | targets |
 | --- | --- | --- | --- | --- | --- |
 | pdftotext alone, $NFILES PDFs | ${PT_WALL} s | $PT_RATE | 1 | | |
-| worker, $NFILES PDFs (extract, classify, save) | ${W_PDF_WALL} s | $W_PDF_RATE | $ratio | $(mib "$W_PDF_RSS") MiB | rate ≥ ${TARGET_RATIO}× pdftotext: $(met "$ratio" "$TARGET_RATIO" ">="); RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_PDF_RSS")" "$TARGET_RSS_MIB" "<=") |
+| worker, $NFILES PDFs, default \`auto\` (read by $W_PDF_EXTRACTOR) | ${W_PDF_WALL} s | $W_PDF_RATE | $ratio | $(mib "$W_PDF_RSS") MiB | rate ≥ ${TARGET_RATIO}× pdftotext: $(met "$ratio" "$TARGET_RATIO" ">="); RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_PDF_RSS")" "$TARGET_RSS_MIB" "<=") |
+| worker, $NFILES PDFs, \`DOCUVAULT_PDF_EXTRACTOR=go\` | ${W_GO_WALL} s | $W_GO_RATE | $ratio_go | $(mib "$W_GO_RSS") MiB | rate ≥ ${TARGET_RATIO}× pdftotext: $(met "$ratio_go" "$TARGET_RATIO" ">="); RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_GO_RSS")" "$TARGET_RSS_MIB" "<=") |
 | worker, $NFILES DOCX | ${W_DOCX_WALL} s | $W_DOCX_RATE | | $(mib "$W_DOCX_RSS") MiB | RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_DOCX_RSS")" "$TARGET_RSS_MIB" "<=") |
 MD
 )
