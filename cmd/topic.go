@@ -8,13 +8,15 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
+	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/topics"
 	"github.com/docuvault/docuvault/pkg/users"
 )
 
 func newTopicCommand(a *app) *cobra.Command {
 	c := &cobra.Command{Use: "topic", Short: "Manage a user's topics", Args: usageArgs(cobra.NoArgs)}
-	var user, description, color string
+	var user, description, color, match, algorithm string
+	var caseSensitive bool
 	add := &cobra.Command{
 		Use:   "add NAME [--user H]",
 		Short: "Create a topic",
@@ -22,7 +24,11 @@ func newTopicCommand(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
-				t, err := topics.Add(ctx, db, u.ID, args[0], description, color)
+				if match != "" && algorithm == "" {
+					algorithm = classify.MatchAny
+				}
+				rule := classify.Rule{Match: match, Algorithm: algorithm, CaseInsensitive: !caseSensitive}
+				t, err := topics.AddWithRule(ctx, db, u.ID, args[0], description, color, rule)
 				if err != nil {
 					return err
 				}
@@ -34,6 +40,9 @@ func newTopicCommand(a *app) *cobra.Command {
 	add.Flags().StringVar(&user, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")
 	add.Flags().StringVar(&description, "description", "", "what belongs under this topic")
 	add.Flags().StringVar(&color, "color", topics.DefaultColor, "colour, #rrggbb")
+	add.Flags().StringVar(&match, "match", "", "match rule: words, a phrase or a pattern that always assigns this topic")
+	add.Flags().StringVar(&algorithm, "algorithm", "", "how --match matches: any (default), all, literal, regex or fuzzy")
+	add.Flags().BoolVar(&caseSensitive, "case-sensitive", false, "--match is case-sensitive")
 
 	var listUser string
 	var asJSON bool
@@ -72,9 +81,13 @@ func newTopicCommand(a *app) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "USER\tNAME\tCOLOR\tDESCRIPTION")
+			fmt.Fprintln(tw, "USER\tNAME\tCOLOR\tRULE\tDESCRIPTION")
 			for _, t := range ts {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Handle, t.Name, t.Color, t.Description)
+				rule := "-"
+				if t.Algorithm != classify.MatchNone {
+					rule = fmt.Sprintf("%s %q", t.Algorithm, t.Match)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Handle, t.Name, t.Color, rule, t.Description)
 			}
 			return tw.Flush()
 		},

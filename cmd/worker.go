@@ -68,7 +68,7 @@ are listed).`,
 					PDF:    a.cfg.PDFExtractor,
 					Limits: extract.Limits{Timeout: a.cfg.ExtractTimeout},
 				}),
-				Classifier: classify.WordOverlap{},
+				Classifier: classify.WithRules{Base: classify.WordOverlap{}},
 			}
 			r := worker.NewRunner(p, pool, worker.Options{
 				Namespace:       a.cfg.RedisNamespace,

@@ -18,6 +18,7 @@ type Topic struct {
 	ID          string
 	Name        string
 	Description string
+	Rule        Rule // optional: a match rule that always assigns the topic
 }
 
 // Document is what a classifier sees of a document.

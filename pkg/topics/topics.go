@@ -12,6 +12,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/classify"
 )
 
 // Sentinel errors.
@@ -31,6 +33,10 @@ type Topic struct {
 	Name        string `db:"name" json:"name"`
 	Description string `db:"description" json:"description"`
 	Color       string `db:"color" json:"color"`
+	// The match rule: Algorithm is none, any, all, literal, regex or fuzzy.
+	Match           string `db:"match" json:"match"`
+	Algorithm       string `db:"matching_algorithm" json:"algorithm"`
+	CaseInsensitive bool   `db:"is_insensitive" json:"case_insensitive"`
 }
 
 var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -38,8 +44,21 @@ var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 // MaxNameLen is the longest topic name, in characters.
 const MaxNameLen = 100
 
-// Add creates a topic for userID.
+// Add creates a topic for userID, without a match rule.
 func Add(ctx context.Context, db *sqlx.DB, userID, name, description, color string) (Topic, error) {
+	return AddWithRule(ctx, db, userID, name, description, color, classify.Rule{})
+}
+
+// AddWithRule creates a topic for userID with a match rule (see
+// pkg/classify: any, all, literal, regex, fuzzy), refusing a rule that
+// cannot be used.
+func AddWithRule(ctx context.Context, db *sqlx.DB, userID, name, description, color string, rule classify.Rule) (Topic, error) {
+	if rule.Algorithm == "" {
+		rule.Algorithm = classify.MatchNone
+	}
+	if _, err := rule.Compile(); err != nil {
+		return Topic{}, err
+	}
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
 		return Topic{}, fmt.Errorf("topic name %q: use 1 to %d printable characters", name, MaxNameLen)
@@ -51,8 +70,9 @@ func Add(ctx context.Context, db *sqlx.DB, userID, name, description, color stri
 		return Topic{}, fmt.Errorf("colour %q: use #rrggbb, like #6366f1", color)
 	}
 	var id string
-	err := db.QueryRowContext(ctx, `INSERT INTO topics (user_id, name, description, color) VALUES ($1, $2, $3, $4) RETURNING id`,
-		userID, name, description, strings.ToLower(color)).Scan(&id)
+	err := db.QueryRowContext(ctx, `INSERT INTO topics (user_id, name, description, color, match, matching_algorithm, is_insensitive)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		userID, name, description, strings.ToLower(color), rule.Match, rule.Algorithm, rule.CaseInsensitive).Scan(&id)
 	if err != nil {
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
@@ -60,12 +80,14 @@ func Add(ctx context.Context, db *sqlx.DB, userID, name, description, color stri
 		}
 		return Topic{}, fmt.Errorf("add topic: %w", err)
 	}
-	return Topic{ID: id, UserID: userID, Name: name, Description: description, Color: strings.ToLower(color)}, nil
+	return Topic{ID: id, UserID: userID, Name: name, Description: description, Color: strings.ToLower(color),
+		Match: rule.Match, Algorithm: rule.Algorithm, CaseInsensitive: rule.CaseInsensitive}, nil
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
-const selectTopic = `SELECT t.id, t.user_id, COALESCE(u.handle, '') AS handle, t.name, t.description, t.color
+const selectTopic = `SELECT t.id, t.user_id, COALESCE(u.handle, '') AS handle, t.name, t.description, t.color,
+	t.match, t.matching_algorithm, t.is_insensitive
 	FROM topics t LEFT JOIN users u ON u.id = t.user_id`
 
 // List returns userID's topics by name, or every user's when userID is "".

@@ -195,10 +195,19 @@ func documentAtFault(err error) bool {
 }
 
 func (p *Pipeline) topics(ctx context.Context, owner string) ([]classify.Topic, error) {
-	var ts []classify.Topic
-	err := p.DB.SelectContext(ctx, &ts, `SELECT id AS "id", name AS "name", description AS "description" FROM topics WHERE user_id = $1 ORDER BY name`, owner)
+	var rows []struct {
+		ID, Name, Description, Match, Algorithm string
+		Insensitive                             bool
+	}
+	err := p.DB.SelectContext(ctx, &rows, `SELECT id, name, description, match, matching_algorithm AS algorithm,
+		is_insensitive AS insensitive FROM topics WHERE user_id = $1 ORDER BY name`, owner)
 	if err != nil {
 		return nil, fmt.Errorf("load topics: %w", err)
+	}
+	ts := make([]classify.Topic, len(rows))
+	for i, r := range rows {
+		ts[i] = classify.Topic{ID: r.ID, Name: r.Name, Description: r.Description,
+			Rule: classify.Rule{Match: r.Match, Algorithm: r.Algorithm, CaseInsensitive: r.Insensitive}}
 	}
 	return ts, nil
 }

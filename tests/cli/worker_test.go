@@ -216,3 +216,22 @@ func TestKilledWorkerJobFinishes(t *testing.T) {
 		t.Errorf("after the second worker: %q, %v", text, err)
 	}
 }
+
+// TestTopicRules: a topic's match rule always assigns it, whatever the
+// word overlap says; a rule that cannot be used is refused up front.
+func TestTopicRules(t *testing.T) {
+	d := deployed(t)
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
+	d.run(t, nil, "topic", "add", "Taxes", "--match", `steuer\w*`, "--algorithm", "regex").check(t, 0, "", "")
+	d.run(t, nil, "topic", "add", "Acme", "--match", "ACME Korp", "--algorithm", "fuzzy").check(t, 0, "", "")
+	d.run(t, nil, "topic", "add", "Bad", "--match", "(unclosed", "--algorithm", "regex").check(t, 1, "", "invalid match rule")
+	d.run(t, nil, "topic", "add", "Worse", "--match", "x", "--algorithm", "magic").check(t, 1, "", "invalid match rule")
+	d.run(t, nil, "topic", "list").check(t, 0, `regex "steuer\\w*"`, "")
+	f := writeFile(t, filepath.Join(t.TempDir(), "bescheid.txt"), []byte("Einkommensteuerbescheid 2025 der ACME Corp\n"))
+	d.run(t, nil, "upload", f).check(t, 0, "", "")
+	d.run(t, nil, "worker", "--drain").check(t, 0, "drained: 1 processed", "")
+	var topicsOf string
+	if err := d.dep.AdminDB(t).Get(&topicsOf, `SELECT string_agg(t.name, ',' ORDER BY t.name) FROM document_topics dt JOIN topics t ON t.id = dt.topic_id`); err != nil || topicsOf != "Acme,Taxes" {
+		t.Errorf("topics %q (%v), want Acme,Taxes", topicsOf, err)
+	}
+}
