@@ -252,28 +252,12 @@ func pdfUnhex(c byte) byte {
 
 func (p *pdfParser) hexString() string {
 	p.pos++ // '<'
-	var out []byte
-	var hi byte
-	half := false
-	for p.pos < len(p.b) {
-		c := p.b[p.pos]
-		p.pos++
-		if c == '>' {
-			break
-		}
-		if !pdfIsHex(c) {
-			continue
-		}
-		if half {
-			out = append(out, hi<<4|pdfUnhex(c))
-		} else {
-			hi = pdfUnhex(c)
-		}
-		half = !half
+	end := bytes.IndexByte(p.b[p.pos:], '>')
+	if end < 0 {
+		end = len(p.b) - p.pos
 	}
-	if half {
-		out = append(out, hi<<4)
-	}
+	out := pdfAsciiHexDecode(p.b[p.pos : p.pos+end])
+	p.pos = min(p.pos+end+1, len(p.b))
 	return string(out)
 }
 
