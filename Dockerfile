@@ -1,19 +1,41 @@
-# Multi-stage build of the docuvault image: a static binary on a small
-# runtime with the extraction tools, run as a non-root user.
-FROM golang:1.26-bookworm AS build
+# The docuvault container image: a static binary built in a Go stage, on a
+# small Debian runtime that carries pdftotext (poppler-utils) and tesseract so
+# that text extraction is at its best. Runs as an unprivileged user;
+# `docuvault` is the entrypoint, so `docker run IMAGE worker --drain` works.
+#
+#   docker build -t docuvault:local \
+#     --build-arg VERSION=$(git describe --tags --always) \
+#     --build-arg COMMIT=$(git rev-parse HEAD) \
+#     --build-arg DATE=$(git log -1 --format=%cI) .
+#
+# tests/ship runs this file's `go build` line and checks the runtime stage.
+
+ARG GO_VERSION=1.26
+
+FROM golang:${GO_VERSION} AS build
 WORKDIR /src
+ENV CGO_ENABLED=0
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/docuvault/docuvault/cmd.version=${VERSION}" -o /out/docuvault .
+ARG COMMIT=none
+ARG DATE=unknown
+RUN go build -trimpath \
+      -ldflags "-s -w -X github.com/docuvault/docuvault/cmd.version=${VERSION} -X github.com/docuvault/docuvault/cmd.commit=${COMMIT} -X github.com/docuvault/docuvault/cmd.date=${DATE}" \
+      -o /out/docuvault .
+RUN /out/docuvault version
 
-FROM debian:bookworm-slim
+FROM debian:trixie-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates poppler-utils tesseract-ocr \
+ && apt-get install -y --no-install-recommends ca-certificates poppler-utils tesseract-ocr tesseract-ocr-eng \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home /nonexistent --shell /usr/sbin/nologin docuvault
+ && groupadd --system --gid 10001 docuvault \
+ && useradd --system --uid 10001 --gid docuvault --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin docuvault
 COPY --from=build /out/docuvault /usr/local/bin/docuvault
-USER docuvault
+# No ./.env or ./docuvault.yaml here: configuration comes from the environment.
+WORKDIR /
+USER 10001:10001
+EXPOSE 8080
 ENTRYPOINT ["docuvault"]
 CMD ["health"]

@@ -11,6 +11,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/pkg/worker"
 )
 
 // openDB connects as the app role (DATABASE_URL).
@@ -76,4 +77,17 @@ func (a *app) owner(ctx context.Context, db *sqlx.DB, flag string) (users.User, 
 		h = a.cfg.User
 	}
 	return users.Resolve(ctx, db, h)
+}
+
+// classifiers picks each owner's classifier as configured.
+func (a *app) classifiers(db *sqlx.DB) *worker.Classifiers {
+	return &worker.Classifiers{
+		DB:        db,
+		Default:   a.cfg.AIProvider,
+		Threshold: a.cfg.ClassifyThreshold,
+		OpenAI: worker.OpenAIConfig{
+			BaseURL: a.cfg.OpenAIBaseURL, APIKey: a.cfg.OpenAIAPIKey, Model: a.cfg.OpenAIModel,
+			Timeout: a.cfg.AITimeout, MaxInputTokens: a.cfg.AIMaxInputTokens,
+		},
+	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
@@ -68,7 +67,7 @@ are listed).`,
 					PDF:    a.cfg.PDFExtractor,
 					Limits: extract.Limits{Timeout: a.cfg.ExtractTimeout},
 				}),
-				Classifier: classify.WithRules{Base: classify.WordOverlap{}},
+				Classifiers: a.classifiers(db),
 			}
 			r := worker.NewRunner(p, pool, worker.Options{
 				Namespace:       a.cfg.RedisNamespace,

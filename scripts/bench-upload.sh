@@ -169,8 +169,8 @@ pg() { PGPASSWORD="$PG_PASS" PGSSLMODE=disable psql -X -q -At -v ON_ERROR_STOP=1
 parse_url "${REDIS_URL:?}" || die "REDIS_URL is not a redis:// URL"
 R_USER=$U_USER R_PASS=$U_PASS R_HOST=$U_HOST R_PORT=${U_PORT:-6379} R_DB=${U_PATH:-0}
 rcli() {
-  local user=(); [ -n "$R_USER" ] && user=(--user "$R_USER")
-  REDISCLI_AUTH="$R_PASS" redis-cli --no-auth-warning -h "$R_HOST" -p "$R_PORT" -n "${R_DB:-0}" "${user[@]}" "$@"
+  local ruser=(); [ -n "$R_USER" ] && ruser=(--user "$R_USER")
+  REDISCLI_AUTH="$R_PASS" redis-cli --no-auth-warning -h "$R_HOST" -p "$R_PORT" -n "${R_DB:-0}" "${ruser[@]}" "$@"
 }
 jobs_len() { rcli LLEN "$JOBS_KEY"; }
 jobs_len >/dev/null || die "redis-cli cannot reach Redis"

@@ -5,6 +5,8 @@
 #   scripts/services.sh up      install what is missing, start, provision; writes .dev/env
 #   scripts/services.sh status  say what runs where
 #   scripts/services.sh down    stop all three (data is kept; rm -rf .dev to forget it)
+#   scripts/services.sh tools   install the tools tests/ship checks the release with
+#                               (Debian's docker-compose, ShellCheck, systemd; GoReleaser)
 #
 # After `up`, `source .dev/env` makes every docuvault command work (it also puts
 # .dev/bin, where `up` builds docuvault, on PATH). No container engine needed:
@@ -18,6 +20,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEV="$ROOT/.dev"
 MINIO_MODULE=github.com/minio/minio
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+GORELEASER_MODULE=github.com/goreleaser/goreleaser/v2
+GORELEASER_VERSION=v2.15.1
 TOOLS_CACHE="${DOCUVAULT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docuvault/tools}"
 
 say() { printf 'services: %s\n' "$*" >&2; }
@@ -80,7 +84,7 @@ STATE
 # ---------------------------------------------------------------- PostgreSQL
 pg_bin() {
   local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
 }
 
@@ -206,6 +210,43 @@ tools_up() {
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
+# ---------------------------------------------------------------- browser
+# Debian's Chromium (and ChromeDriver) for the web app's end-to-end tests
+# (tests/web), driven by playwright-core from web/node_modules; never a
+# browser downloaded by a test tool.
+browser_up() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+# ---------------------------------------------------------------- release tools
+# For tests/ship, not for running DocuVault: shellcheck; docker-compose, which
+# validates docker-compose.yml without a container engine; systemd-analyze,
+# which checks the units in docs/operations.md; GoReleaser, built
+# from source with `go install` once (about 7 minutes on two cores), cached
+# like MinIO and linked into .dev/tools/bin.
+goreleaser_bin() { echo "$TOOLS_CACHE/goreleaser-$GORELEASER_VERSION/goreleaser"; }
+
+release_tools_up() {
+  local missing=() bin
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  bin=$(goreleaser_bin)
+  if [ ! -x "$bin" ]; then
+    command -v go >/dev/null || die "go is needed to build GoReleaser"
+    say "building GoReleaser $GORELEASER_VERSION from source (about 7 minutes, once)"
+    mkdir -p "$(dirname "$bin")"
+    GOBIN="$(dirname "$bin")" GOFLAGS=-buildvcs=false go install "$GORELEASER_MODULE@$GORELEASER_VERSION"
+  fi
+  mkdir -p "$DEV/tools/bin"
+  ln -sf "$bin" "$DEV/tools/bin/goreleaser"
+  say "tools     shellcheck, docker-compose, systemd-analyze, goreleaser $GORELEASER_VERSION"
+}
+
 # ---------------------------------------------------------------- env file
 write_env() {
   umask 077
@@ -242,16 +283,23 @@ case "${1:-}" in
     redis_up
     minio_up
     tools_up
+    browser_up
     write_env
     build_docuvault
     say "ready: source .dev/env"
     ;;
+  tools)
+    mkdir -p "$DEV"
+    release_tools_up
+    ;;
   down)
+    # shellcheck disable=SC1091
     [ -f "$DEV/state" ] && . "$DEV/state"
     minio_down; redis_down; pg_down
     ;;
   status)
     [ -f "$DEV/state" ] || { say "not set up (run: scripts/services.sh up)"; exit 1; }
+    # shellcheck disable=SC1091
     . "$DEV/state"
     PGBIN=$(pg_bin) || true; PGDIR=$(pg_dir)
     rc=0
@@ -261,7 +309,7 @@ case "${1:-}" in
     exit $rc
     ;;
   *)
-    echo "usage: scripts/services.sh up|down|status" >&2
+    echo "usage: scripts/services.sh up|down|status|tools" >&2
     exit 64
     ;;
 esac

@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
 
 bash scripts/services.sh up
+bash scripts/services.sh tools
 # shellcheck disable=SC1091
 . .dev/env
 export DOCUVAULT_TEST_REQUIRE_SERVICES=1
@@ -13,7 +14,9 @@ export DOCUVAULT_TEST_REQUIRE_SERVICES=1
 echo "== go vet"
 go vet ./...
 echo "== gofmt"
-unformatted=$(find . -path ./.dev -prune -o -name '*.go' -print | xargs gofmt -l)
+unformatted=$(find . -path ./.dev -prune -o -name '*.go' -exec gofmt -l {} +)
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+echo "== web app build (web/dist matches web/src)"
+bash scripts/check-web.sh
 echo "== go test"
 go test -race -count=1 ./...

@@ -1,9 +1,12 @@
 // Package classify files a document under its owner's topics. A Classifier
 // only ever picks from the topics it is given: it never invents one.
 //
-// This first classifier scores word overlap between a document and each
-// topic's name and description; the next ones (match rules, learning from
-// corrections, LLMs) implement the same interface.
+// Builtin is the offline classifier: zero-shot from each topic's name and
+// description, and it learns from the documents a person filed (Examples).
+// OpenAI asks any OpenAI-compatible chat-completions endpoint and falls back
+// to another classifier when that fails. WithRules puts the topics' match
+// rules (any, all, literal, regex, fuzzy) in front of either: a matching
+// rule always assigns its topic.
 package classify
 
 import (
@@ -27,98 +30,54 @@ type Document struct {
 	Text     string
 }
 
-// Match is a topic a document belongs under, with the classifier's
-// confidence in [0, 1].
+// Match is one topic's verdict for a document: Score is the classifier's
+// confidence in [0, 1] that the document belongs under it, Assigned whether
+// it files the document there.
 type Match struct {
-	TopicID string
-	Score   float64
+	TopicID  string
+	Score    float64
+	Assigned bool
+	ByRule   bool // assigned by the topic's match rule
 }
 
-// Classifier picks a document's topics from the owner's.
-type Classifier interface {
-	// Classify returns the topics (a subset of topics) the document belongs
-	// under, best first. No topic is an empty result, not an error.
-	Classify(ctx context.Context, doc Document, topics []Topic) ([]Match, error)
+// Result is a classifier's answer: every topic it was given, scored, best
+// first.
+type Result struct {
+	Matches []Match
+	// Provider names what decided: "builtin" or "openai".
+	Provider string
+	// Note is what a person should know about how it was decided, such as
+	// a fallback from a provider that failed; "" when nothing.
+	Note string
 }
 
-// WordOverlap assigns a topic when enough of its words occur in the
-// document: a word of the topic's name counts twice as much as a word of
-// its description, and the name found as a phrase assigns it outright.
-type WordOverlap struct {
-	// Threshold is the least score that assigns a topic; 0 means 0.25.
-	Threshold float64
-}
-
-var _ Classifier = WordOverlap{}
-
-// Classify implements Classifier.
-func (w WordOverlap) Classify(ctx context.Context, doc Document, topics []Topic) ([]Match, error) {
-	threshold := w.Threshold
-	if threshold == 0 {
-		threshold = 0.25
-	}
-	text := strings.ToLower(doc.Filename + "\n" + doc.Text)
-	words := map[string]bool{}
-	for _, t := range Words(text) {
-		words[t], words[stem(t)] = true, true
-	}
+// Assigned returns the topics the result files the document under, best first.
+func (r Result) Assigned() []Match {
 	var out []Match
-	for _, t := range topics {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		score := overlap(t, words, text)
-		if score >= threshold {
-			out = append(out, Match{TopicID: t.ID, Score: score})
+	for _, m := range r.Matches {
+		if m.Assigned {
+			out = append(out, m)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	return out, nil
+	return out
 }
 
-func overlap(t Topic, words map[string]bool, text string) float64 {
-	name := strings.ToLower(strings.TrimSpace(t.Name))
-	if name != "" && containsPhrase(text, name) {
-		return 1
-	}
-	var have, total float64
-	seen := map[string]bool{}
-	add := func(ws []string, weight float64) {
-		for _, w := range ws {
-			if seen[w] {
-				continue
-			}
-			seen[w] = true
-			total += weight
-			if words[w] || words[stem(w)] {
-				have += weight
-			}
-		}
-	}
-	add(Words(name), 2)
-	add(Words(strings.ToLower(t.Description)), 1)
-	if total == 0 {
-		return 0
-	}
-	return have / total
+// Classifier scores a document against the owner's topics.
+type Classifier interface {
+	// Classify scores doc against topics. No topics is an empty result,
+	// not an error; the returned matches name only topics from topics.
+	Classify(ctx context.Context, doc Document, topics []Topic) (Result, error)
 }
 
-// containsPhrase reports whether phrase occurs in text between word boundaries.
-func containsPhrase(text, phrase string) bool {
-	for i := 0; ; {
-		j := strings.Index(text[i:], phrase)
-		if j < 0 {
-			return false
+// sortMatches orders matches best first, rule matches ahead, then by score.
+func sortMatches(ms []Match) {
+	sort.SliceStable(ms, func(i, j int) bool {
+		if ms[i].ByRule != ms[j].ByRule {
+			return ms[i].ByRule
 		}
-		start, end := i+j, i+j+len(phrase)
-		if (start == 0 || !isWordByte(text[start-1])) && (end == len(text) || !isWordByte(text[end])) {
-			return true
-		}
-		i = start + 1
-	}
+		return ms[i].Score > ms[j].Score
+	})
 }
-
-func isWordByte(b byte) bool { return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 0x80 }
 
 // Words splits lower-case text into words of two or more letters or
 // digits, dropping common English stop words.
@@ -133,18 +92,52 @@ func Words(text string) []string {
 	return out
 }
 
-// stem drops a plural s, so "invoices" in a description meets "invoice" in a text.
+// stem reduces a word to a rough common form, so "invoices" in a
+// description meets "invoice" in a text. It only has to be consistent.
 func stem(w string) string {
-	if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
-		return w[:len(w)-1]
+	w = plural(w)
+	// Then keep the first six letters: "prescribed" meets "prescription",
+	// "inspection" meets "inspections" (truncation stemming; it beat the
+	// suffix rules alone on the evaluation in docs/benchmarks.md).
+	n := 0
+	for i := range w {
+		if n == stemLen {
+			return w[:i]
+		}
+		n++
 	}
 	return w
 }
 
+// stemLen is how many letters of a word stem keeps.
+const stemLen = 6
+
+// plural undoes common English inflections.
+func plural(w string) string {
+	n := len(w)
+	switch {
+	case n > 4 && strings.HasSuffix(w, "ies"):
+		return w[:n-3] + "y"
+	case n > 5 && strings.HasSuffix(w, "ing"):
+		return w[:n-3]
+	case n > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed"):
+		return w[:n-2]
+	case n > 4 && (strings.HasSuffix(w, "xes") || strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "zes")):
+		return w[:n-2]
+	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return w[:n-1]
+	}
+	return w
+}
+
+// stopWords are function words that say nothing about a topic.
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields(`a an and are as at be by for from has have in is it its of on or that the this to was were will with
-		about all any can do does not no our so such than then there these they those we what when which who you your my me i`) {
+	for _, w := range strings.Fields(`a an and are as at be by for from has have had in is it its of on or that the this to was were will with
+		about all any can do does did not no our so such than then there these they those we what when which who you your my me i
+		he she him her his hers them their us if but also into out up down over under more most other some only own same too very
+		just should would could been being am how why where here after before again further once both each few nor off per via
+		may might must shall while whom whose yours ours itself himself herself themselves ourselves yourself`) {
 		m[w] = true
 	}
 	return m

@@ -7,43 +7,125 @@ import (
 	"github.com/docuvault/docuvault/pkg/classify"
 )
 
-func TestWordOverlap(t *testing.T) {
-	topics := []classify.Topic{
-		{ID: "fin", Name: "Finance", Description: "invoices, bank statements, taxes"},
-		{ID: "health", Name: "Health", Description: "doctor, hospital, prescriptions"},
-		{ID: "car", Name: "Car insurance", Description: ""},
+var household = []classify.Topic{
+	{ID: "fin", Name: "Finance", Description: "invoices, bank statements, taxes"},
+	{ID: "health", Name: "Health", Description: "doctor, hospital, prescriptions"},
+	{ID: "car", Name: "Car insurance", Description: ""},
+}
+
+func train(t *testing.T, in classify.TrainInput) *classify.Builtin {
+	t.Helper()
+	b, err := classify.Train(context.Background(), in, classify.Options{SelfTrain: true})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return b
+}
+
+func assigned(t *testing.T, c classify.Classifier, doc classify.Document, topics []classify.Topic) []string {
+	t.Helper()
+	res, err := c.Classify(context.Background(), doc, topics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Matches) != len(topics) {
+		t.Fatalf("%d matches for %d topics", len(res.Matches), len(topics))
+	}
+	known := map[string]bool{}
+	for _, tp := range topics {
+		known[tp.ID] = true
+	}
+	var ids []string
+	for i, m := range res.Matches {
+		if !known[m.TopicID] {
+			t.Fatalf("invented topic %q", m.TopicID)
+		}
+		if m.Score < 0 || m.Score > 1 {
+			t.Errorf("score %v out of [0, 1]", m.Score)
+		}
+		if i > 0 && m.Score > res.Matches[i-1].Score && !res.Matches[i-1].ByRule {
+			t.Errorf("matches not best first: %+v", res.Matches)
+		}
+		if m.Assigned {
+			ids = append(ids, m.TopicID)
+		}
+	}
+	return ids
+}
+
+func TestBuiltinZeroShot(t *testing.T) {
+	b := train(t, classify.TrainInput{Topics: household})
 	cases := []struct {
 		name, filename, text string
 		want                 []string
 	}{
 		{"name as a word", "x.pdf", "Finance report 2025", []string{"fin"}},
 		{"description words, plural stems", "scan.pdf", "Your invoice from the bank; taxes included", []string{"fin"}},
-		{"one description word is not enough", "a.txt", "a doctor", nil},
-		{"multi-word name as a phrase", "a.txt", "renewal of your car insurance", []string{"car"}},
-		{"name inside another word does not count", "a.txt", "carpet and healthy food", nil},
+		{"multi-word name", "a.txt", "renewal of your car insurance policy", []string{"car"}},
+		{"name inside another word does not count", "a.txt", "carpet and wooden floors", nil},
+		{"word forms meet", "letter.txt", "the prescribed antibiotics, after the inspection", []string{"health"}},
 		{"filename counts", "hospital_doctor_prescription.txt", "", []string{"health"}},
 		{"nothing", "a.txt", "roses are red", nil},
+		{"no text at all", "", "", nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := classify.WordOverlap{}.Classify(context.Background(), classify.Document{Filename: tc.filename, Text: tc.text}, topics)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ids []string
-			for _, m := range got {
-				ids = append(ids, m.TopicID)
-				if m.Score <= 0 || m.Score > 1 {
-					t.Errorf("score %v out of (0, 1]", m.Score)
-				}
-			}
-			if len(ids) != len(tc.want) || (len(ids) > 0 && ids[0] != tc.want[0]) {
-				t.Errorf("got %v, want %v", ids, tc.want)
+			got := assigned(t, b, classify.Document{Filename: tc.filename, Text: tc.text}, household)
+			if len(got) != len(tc.want) || (len(got) > 0 && got[0] != tc.want[0]) {
+				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
 	}
-	if got, _ := (classify.WordOverlap{}).Classify(context.Background(), classify.Document{Text: "finance"}, nil); len(got) != 0 {
-		t.Errorf("no topics: %v", got)
+	if res, err := b.Classify(context.Background(), classify.Document{Text: "finance"}, nil); err != nil || len(res.Matches) != 0 {
+		t.Errorf("no topics: %+v %v", res, err)
+	}
+}
+
+// A person's filings teach it words the topic's name and description lack.
+func TestBuiltinLearnsFromExamples(t *testing.T) {
+	topics := []classify.Topic{
+		{ID: "garden", Name: "Garden", Description: "plants and the garden"},
+		{ID: "kids", Name: "Kids", Description: "school and the children"},
+	}
+	doc := classify.Document{Text: "Quote for pruning the apple trees and mowing the lawn"}
+	before := assigned(t, train(t, classify.TrainInput{Topics: topics}), doc, topics)
+	if len(before) != 0 {
+		t.Fatalf("zero-shot already assigns %v; the test needs a document it cannot place", before)
+	}
+	examples := []classify.Example{
+		{Text: "Invoice: lawn mowing, hedge trimming, apple trees pruned", TopicIDs: []string{"garden"}},
+		{Text: "Lawn care plan: mowing every two weeks, fertiliser", TopicIDs: []string{"garden"}},
+		{Text: "Parent evening at the primary school, class 3b", TopicIDs: []string{"kids"}},
+		{Text: "Kindergarten fees for the children, autumn term", TopicIDs: []string{"kids"}},
+	}
+	after := assigned(t, train(t, classify.TrainInput{Topics: topics, Examples: examples}), doc, topics)
+	if len(after) != 1 || after[0] != "garden" {
+		t.Errorf("after learning: %v, want [garden]", after)
+	}
+	// An example naming a topic that is not among the topics is ignored.
+	ghost := append(examples, classify.Example{Text: "pruning trees mowing lawn", TopicIDs: []string{"ghost"}})
+	if got := assigned(t, train(t, classify.TrainInput{Topics: topics, Examples: ghost}), doc, topics); len(got) != 1 || got[0] != "garden" {
+		t.Errorf("with a ghost topic: %v", got)
+	}
+}
+
+// A topic deleted after training is left out; one added is scored 0.
+func TestBuiltinTopicsChanged(t *testing.T) {
+	b := train(t, classify.TrainInput{Topics: household})
+	now := []classify.Topic{household[0], {ID: "new", Name: "Travel"}}
+	res, err := b.Classify(context.Background(), classify.Document{Text: "travel invoice from the bank"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Matches) != 2 || res.Matches[0].TopicID != "fin" || res.Matches[1].Score != 0 {
+		t.Errorf("got %+v", res.Matches)
+	}
+}
+
+func TestBuiltinCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := classify.Train(ctx, classify.TrainInput{Topics: household, Background: []string{"a"}}, classify.Options{}); err == nil {
+		t.Error("Train ignored a canceled context")
 	}
 }

@@ -94,7 +94,7 @@ func (r Rule) Compile() (*Matcher, error) {
 }
 
 // WithRules is a Classifier that assigns every topic whose rule matches the
-// document (score 1) and adds what Base assigns to the others.
+// document (score 1) and takes Base's verdict on the others.
 type WithRules struct {
 	Base Classifier
 }
@@ -102,9 +102,8 @@ type WithRules struct {
 var _ Classifier = WithRules{}
 
 // Classify implements Classifier.
-func (w WithRules) Classify(ctx context.Context, doc Document, topics []Topic) ([]Match, error) {
+func (w WithRules) Classify(ctx context.Context, doc Document, topics []Topic) (Result, error) {
 	text := doc.Filename + "\n" + doc.Text
-	var out []Match
 	ruled := map[string]bool{}
 	for _, t := range topics {
 		m, err := t.Rule.Compile()
@@ -112,20 +111,20 @@ func (w WithRules) Classify(ctx context.Context, doc Document, topics []Topic) (
 			continue // refused when the topic was saved; never fatal here
 		}
 		if m.Matches(text) {
-			out = append(out, Match{TopicID: t.ID, Score: 1})
 			ruled[t.ID] = true
 		}
 	}
-	base, err := w.Base.Classify(ctx, doc, topics)
+	res, err := w.Base.Classify(ctx, doc, topics)
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
-	for _, m := range base {
-		if !ruled[m.TopicID] {
-			out = append(out, m)
+	for i, m := range res.Matches {
+		if ruled[m.TopicID] {
+			res.Matches[i] = Match{TopicID: m.TopicID, Score: 1, Assigned: true, ByRule: true}
 		}
 	}
-	return out, nil
+	sortMatches(res.Matches)
+	return res, nil
 }
 
 // Matches reports whether text matches the rule.

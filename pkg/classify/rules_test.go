@@ -55,12 +55,17 @@ func TestWithRules(t *testing.T) {
 		{ID: "tax", Name: "Taxes", Rule: classify.Rule{Algorithm: "regex", Match: `(?i)steuer`}},
 		{ID: "fin", Name: "Finance", Description: "invoices bank"},
 	}
-	got, err := classify.WithRules{Base: classify.WordOverlap{}}.Classify(context.Background(),
+	b, err := classify.Train(context.Background(), classify.TrainInput{Topics: topics}, classify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := classify.WithRules{Base: b}.Classify(context.Background(),
 		classify.Document{Text: "Einkommensteuerbescheid; paid by bank with the invoice"}, topics)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].TopicID != "tax" || got[0].Score != 1 || got[1].TopicID != "fin" {
+	got := res.Assigned()
+	if len(got) != 2 || got[0].TopicID != "tax" || got[0].Score != 1 || !got[0].ByRule || got[1].TopicID != "fin" || got[1].ByRule {
 		t.Errorf("got %+v", got)
 	}
 }

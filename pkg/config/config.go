@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -60,6 +61,24 @@ type Config struct {
 	ExtractTimeout time.Duration // DOCUVAULT_EXTRACT_TIMEOUT: per document
 	JobMaxFails    uint          // DOCUVAULT_JOB_MAX_FAILS: tries before a document fails
 	JobRetryDelay  time.Duration // DOCUVAULT_JOB_RETRY_DELAY: first retry's wait, doubling
+
+	// Classification.
+	AIProvider        string        // DOCUVAULT_AI_PROVIDER: builtin or openai, for users who chose none
+	ClassifyThreshold float64       // DOCUVAULT_CLASSIFY_THRESHOLD: least score that assigns a topic
+	OpenAIBaseURL     string        // OPENAI_BASE_URL: an OpenAI-compatible API
+	OpenAIAPIKey      string        // OPENAI_API_KEY
+	OpenAIModel       string        // OPENAI_MODEL: for users who chose none
+	AITimeout         time.Duration // DOCUVAULT_AI_TIMEOUT: per LLM request
+	AIMaxInputTokens  int           // DOCUVAULT_AI_MAX_INPUT_TOKENS: document text budget per request
+
+	// The HTTP API (docuvault serve).
+	Listen          string        // DOCUVAULT_LISTEN: host:port serve listens on
+	AccessTokenTTL  time.Duration // DOCUVAULT_ACCESS_TOKEN_TTL: life of an access token (JWT)
+	RefreshTokenTTL time.Duration // DOCUVAULT_REFRESH_TOKEN_TTL: life of a refresh token
+	CORSOrigins     []string      // DOCUVAULT_CORS_ORIGINS: SPA origins allowed cross-origin
+	TrustedProxies  []string      // DOCUVAULT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
+	LoginLimit      Rate          // DOCUVAULT_LOGIN_LIMIT: failed logins per account
+	LoginIPLimit    Rate          // DOCUVAULT_LOGIN_IP_LIMIT: login attempts per client IP
 
 	LogLevel  string // DOCUVAULT_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // DOCUVAULT_LOG_FORMAT: text or json
@@ -106,6 +125,20 @@ func Settings() []Setting {
 		{Key: "extract_timeout", Env: "DOCUVAULT_EXTRACT_TIMEOUT", Default: "2m", Help: "longest text extraction of one document"},
 		{Key: "job_max_fails", Env: "DOCUVAULT_JOB_MAX_FAILS", Default: "5", Help: "tries of a document's job before it is failed"},
 		{Key: "job_retry_delay", Env: "DOCUVAULT_JOB_RETRY_DELAY", Default: "10s", Help: "wait before a failed job's first retry (doubling after)"},
+		{Key: "ai_provider", Env: "DOCUVAULT_AI_PROVIDER", Default: "builtin", Help: "classifier for users who chose none: builtin (offline) or openai"},
+		{Key: "classify_threshold", Env: "DOCUVAULT_CLASSIFY_THRESHOLD", Default: "0.5", Help: "least score (0 to 1) that files a document under a topic"},
+		{Key: "openai_base_url", Env: "OPENAI_BASE_URL", Default: "https://api.openai.com/v1", Help: "OpenAI-compatible API (OpenAI, Ollama, vLLM, llama.cpp server), e.g. http://127.0.0.1:11434/v1"},
+		{Key: "openai_api_key", Env: "OPENAI_API_KEY", Secret: true, Help: "API key of OPENAI_BASE_URL (empty for servers that need none)"},
+		{Key: "openai_model", Env: "OPENAI_MODEL", Default: "gpt-4o-mini", Help: "model for users who chose none"},
+		{Key: "ai_timeout", Env: "DOCUVAULT_AI_TIMEOUT", Default: "30s", Help: "longest wait for one LLM answer"},
+		{Key: "ai_max_input_tokens", Env: "DOCUVAULT_AI_MAX_INPUT_TOKENS", Default: "3000", Help: "how much of a document's text is sent to the LLM, in tokens (about 4 characters each)"},
+		{Key: "listen", Env: "DOCUVAULT_LISTEN", Default: ":8080", Help: "host:port the HTTP API (serve) listens on"},
+		{Key: "access_token_ttl", Env: "DOCUVAULT_ACCESS_TOKEN_TTL", Default: "15m", Help: "life of an API access token (JWT)"},
+		{Key: "refresh_token_ttl", Env: "DOCUVAULT_REFRESH_TOKEN_TTL", Default: "720h", Help: "life of an API refresh token (30 days)"},
+		{Key: "cors_origins", Env: "DOCUVAULT_CORS_ORIGINS", Help: "comma-separated origins of the web app allowed to call the API cross-origin, e.g. https://docs.example.org"},
+		{Key: "trusted_proxies", Env: "DOCUVAULT_TRUSTED_PROXIES", Help: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8"},
+		{Key: "login_limit", Env: "DOCUVAULT_LOGIN_LIMIT", Default: "10/15m", Help: "failed logins allowed per account per window, e.g. 10/15m"},
+		{Key: "login_ip_limit", Env: "DOCUVAULT_LOGIN_IP_LIMIT", Default: "50/15m", Help: "login attempts allowed per client IP per window, e.g. 50/15m"},
 		{Key: "log_level", Env: "DOCUVAULT_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error"},
 		{Key: "log_format", Env: "DOCUVAULT_LOG_FORMAT", Flag: "log-format", Default: "text", Help: "text or json"},
 	}
@@ -254,6 +287,21 @@ func Load(opts Options) (*Config, error) {
 		}
 	}
 	c.PDFExtractor = strings.ToLower(v.GetString("pdf_extractor"))
+	c.AIProvider = strings.ToLower(v.GetString("ai_provider"))
+	c.OpenAIBaseURL = strings.TrimRight(v.GetString("openai_base_url"), "/")
+	c.OpenAIAPIKey = v.GetString("openai_api_key")
+	c.OpenAIModel = v.GetString("openai_model")
+	if c.ClassifyThreshold, err = strconv.ParseFloat(v.GetString("classify_threshold"), 64); err != nil || c.ClassifyThreshold <= 0 || c.ClassifyThreshold > 1 {
+		return nil, fmt.Errorf("DOCUVAULT_CLASSIFY_THRESHOLD (from %s): %q is not a number above 0 and at most 1, like 0.5", sources["classify_threshold"], v.GetString("classify_threshold"))
+	}
+	if c.AITimeout, err = time.ParseDuration(v.GetString("ai_timeout")); err != nil || c.AITimeout <= 0 {
+		return nil, fmt.Errorf("DOCUVAULT_AI_TIMEOUT (from %s): %q is not a positive duration like 30s", sources["ai_timeout"], v.GetString("ai_timeout"))
+	}
+	if n, err := strconv.Atoi(v.GetString("ai_max_input_tokens")); err != nil || n < 100 {
+		return nil, fmt.Errorf("DOCUVAULT_AI_MAX_INPUT_TOKENS (from %s): %q is not a whole number of 100 or more", sources["ai_max_input_tokens"], v.GetString("ai_max_input_tokens"))
+	} else {
+		c.AIMaxInputTokens = n
+	}
 	if c.ExtractTimeout, err = time.ParseDuration(v.GetString("extract_timeout")); err != nil || c.ExtractTimeout <= 0 {
 		return nil, fmt.Errorf("DOCUVAULT_EXTRACT_TIMEOUT (from %s): %q is not a positive duration like 2m", sources["extract_timeout"], v.GetString("extract_timeout"))
 	}
@@ -265,10 +313,78 @@ func Load(opts Options) (*Config, error) {
 	} else {
 		c.JobMaxFails = uint(n)
 	}
+	if err := c.loadServe(v, sources); err != nil {
+		return nil, err
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// loadServe reads the HTTP API's settings.
+func (c *Config) loadServe(v *viper.Viper, sources map[string]string) error {
+	var err error
+	c.Listen = strings.TrimSpace(v.GetString("listen"))
+	if c.AccessTokenTTL, err = time.ParseDuration(v.GetString("access_token_ttl")); err != nil || c.AccessTokenTTL <= 0 {
+		return fmt.Errorf("DOCUVAULT_ACCESS_TOKEN_TTL (from %s): %q is not a positive duration like 15m", sources["access_token_ttl"], v.GetString("access_token_ttl"))
+	}
+	if c.RefreshTokenTTL, err = time.ParseDuration(v.GetString("refresh_token_ttl")); err != nil || c.RefreshTokenTTL <= 0 {
+		return fmt.Errorf("DOCUVAULT_REFRESH_TOKEN_TTL (from %s): %q is not a positive duration like 720h", sources["refresh_token_ttl"], v.GetString("refresh_token_ttl"))
+	}
+	c.CORSOrigins = splitList(v.GetString("cors_origins"))
+	for _, o := range c.CORSOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("DOCUVAULT_CORS_ORIGINS (from %s): %q is not an origin like https://docs.example.org", sources["cors_origins"], o)
+		}
+	}
+	c.TrustedProxies = splitList(v.GetString("trusted_proxies"))
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return fmt.Errorf("DOCUVAULT_TRUSTED_PROXIES (from %s): %q is not a CIDR like 10.0.0.0/8 or an address", sources["trusted_proxies"], p)
+			}
+		}
+	}
+	if c.LoginLimit, err = ParseRate(v.GetString("login_limit")); err != nil {
+		return fmt.Errorf("DOCUVAULT_LOGIN_LIMIT (from %s): %w", sources["login_limit"], err)
+	}
+	if c.LoginIPLimit, err = ParseRate(v.GetString("login_ip_limit")); err != nil {
+		return fmt.Errorf("DOCUVAULT_LOGIN_IP_LIMIT (from %s): %w", sources["login_ip_limit"], err)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, strings.TrimSuffix(p, "/"))
+		}
+	}
+	return out
+}
+
+// Rate is a number of events allowed per window of time.
+type Rate struct {
+	N      int64
+	Window time.Duration
+}
+
+func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.N, r.Window) }
+
+// ParseRate parses a rate like 10/15m: at least one event per positive window.
+func ParseRate(s string) (Rate, error) {
+	n, w, ok := strings.Cut(strings.TrimSpace(s), "/")
+	count, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+	if !ok || err != nil || count < 1 {
+		return Rate{}, fmt.Errorf("%q is not a rate like 10/15m", s)
+	}
+	window, err := time.ParseDuration(strings.TrimSpace(w))
+	if err != nil || window < time.Second {
+		return Rate{}, fmt.Errorf("%q is not a rate like 10/15m (a window of at least 1s)", s)
+	}
+	return Rate{N: count, Window: window}, nil
 }
 
 func keys() []string {
@@ -290,6 +406,14 @@ func (c *Config) validate() error {
 	case "auto", "go", "pdftotext":
 	default:
 		return fmt.Errorf("DOCUVAULT_PDF_EXTRACTOR (from %s): %q is not auto, go or pdftotext", c.Sources["pdf_extractor"], c.PDFExtractor)
+	}
+	switch c.AIProvider {
+	case "builtin", "openai":
+	default:
+		return fmt.Errorf("DOCUVAULT_AI_PROVIDER (from %s): %q is not builtin or openai", c.Sources["ai_provider"], c.AIProvider)
+	}
+	if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("OPENAI_BASE_URL (from %s): %q is not an http(s) URL like https://api.openai.com/v1", c.Sources["openai_base_url"], c.OpenAIBaseURL)
 	}
 	switch c.LogFormat {
 	case "text", "json":
@@ -417,6 +541,34 @@ func (c *Config) raw(key string) string {
 		return fmt.Sprint(c.JobMaxFails)
 	case "job_retry_delay":
 		return c.JobRetryDelay.String()
+	case "ai_provider":
+		return c.AIProvider
+	case "classify_threshold":
+		return strconv.FormatFloat(c.ClassifyThreshold, 'g', -1, 64)
+	case "openai_base_url":
+		return c.OpenAIBaseURL
+	case "openai_api_key":
+		return c.OpenAIAPIKey
+	case "openai_model":
+		return c.OpenAIModel
+	case "ai_timeout":
+		return c.AITimeout.String()
+	case "ai_max_input_tokens":
+		return strconv.Itoa(c.AIMaxInputTokens)
+	case "listen":
+		return c.Listen
+	case "access_token_ttl":
+		return c.AccessTokenTTL.String()
+	case "refresh_token_ttl":
+		return c.RefreshTokenTTL.String()
+	case "cors_origins":
+		return strings.Join(c.CORSOrigins, ",")
+	case "trusted_proxies":
+		return strings.Join(c.TrustedProxies, ",")
+	case "login_limit":
+		return c.LoginLimit.String()
+	case "login_ip_limit":
+		return c.LoginIPLimit.String()
 	case "log_level":
 		return c.LogLevel
 	case "log_format":

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"time"
@@ -87,6 +88,10 @@ func pdftotextReason(stderr string) string {
 
 // pdfCapWriter keeps the first max bytes written to it. A write past max
 // fails, which closes the pipe and stops the writer process.
+//
+// It is also an io.ReaderFrom, so os/exec's copying goroutine reads the
+// tool's output straight into buf instead of through a 32 KiB buffer of
+// its own for each stream of each document.
 type pdfCapWriter struct {
 	buf  bytes.Buffer
 	max  int
@@ -103,4 +108,18 @@ func (w *pdfCapWriter) Write(p []byte) (int, error) {
 	w.buf.Write(p[:max(room, 0)])
 	w.over = true
 	return max(room, 0), errPDFCapReached
+}
+
+// ReadFrom reads r to its end, keeping what fits; past max it stops with
+// errPDFCapReached, as Write does.
+func (w *pdfCapWriter) ReadFrom(r io.Reader) (int64, error) {
+	room := int64(max(w.max-w.buf.Len(), 0))
+	// One byte beyond the room tells a full buffer from a longer output.
+	n, err := w.buf.ReadFrom(io.LimitReader(r, room+1))
+	if n > room {
+		w.buf.Truncate(w.buf.Len() - int(n-room))
+		w.over = true
+		return room, errPDFCapReached
+	}
+	return n, err
 }

@@ -119,7 +119,7 @@ func (s *MinioStore) Bucket() string { return s.bucket }
 
 // Put implements Store.
 func (s *MinioStore) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Info, error) {
-	opts := minio.PutObjectOptions{ContentType: contentType, NumThreads: 4}
+	opts := minio.PutObjectOptions{ContentType: contentType, NumThreads: PutThreads}
 	if _, isReaderAt := r.(io.ReaderAt); !isReaderAt || size < 0 {
 		// A stream: parts of PartSize, PutThreads of them in flight from
 		// buffers of their own (PartSize × PutThreads bytes in all), never
@@ -147,14 +147,33 @@ func (s *MinioStore) Get(ctx context.Context, key string) (io.ReadCloser, error)
 	if err != nil {
 		return nil, fmt.Errorf("get object %s: %w", key, s.convert(err))
 	}
-	// GetObject makes no request until used: Stat sends the GET itself (one
-	// round trip), so a missing key is reported here, not on Read.
+	// GetObject makes no request until used: Stat asks first (a HEAD), so a
+	// missing key is reported here, not on Read; the reader can seek.
 	if _, err := obj.Stat(); err != nil {
 		obj.Close()
 		return nil, fmt.Errorf("get object %s: %w", key, s.convert(err))
 	}
 	return obj, nil
 }
+
+// Stream opens the object's bytes for one read from start to end, in a
+// single GET (Get's reader can also seek, at the price of a HEAD first); a
+// missing key gives ErrNotFound at once.
+func (s *MinioStore) Stream(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, _, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get object %s: %w", key, s.convert(err))
+	}
+	return rc, nil
+}
+
+// Streamer is a Store that can also open an object for one sequential read
+// more cheaply than Get.
+type Streamer interface {
+	Stream(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
+var _ Streamer = (*MinioStore)(nil)
 
 // Stat implements Store.
 func (s *MinioStore) Stat(ctx context.Context, key string) (Info, error) {

@@ -93,7 +93,60 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 
 	// 3. Commit: the row becomes a document (or, for a duplicate, goes away).
 	var res UploadResult
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	status := StatusPending
+	if in.NoClassify {
+		status = StatusSkipped
+	}
+	if stored == reserve && len(in.TopicIDs) == 0 {
+		// The common case, in one statement: no quota to grow, no topics.
+		res, err = s.commitSimple(ctx, in, docID, stored, sum, status)
+	} else {
+		res, err = s.commit(ctx, in, docID, stored, reserve, sum, status)
+	}
+	if err != nil {
+		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, true, err)
+	}
+	if res.DuplicateOf != "" {
+		if err := s.discard(ctx, in.OwnerID, docID, key, true, nil); err != nil {
+			return UploadResult{}, err
+		}
+		return res, nil
+	}
+
+	// 4. Queue: after the commit, so the worker always finds the row.
+	if s.jobs != nil && !in.NoClassify {
+		res.EnqueueErr = s.jobs.EnqueueExtract(ctx, docID)
+	}
+	return res, nil
+}
+
+// commitSimple makes the reserved row a document when its size was known
+// and no topics were given: the duplicate check and the update are one
+// statement. A duplicate leaves the row as it is (the caller discards it).
+func (s *Service) commitSimple(ctx context.Context, in UploadInput, docID string, stored int64, sum []byte, status string) (UploadResult, error) {
+	var res UploadResult
+	err := s.db.GetContext(ctx, &res.Document, `UPDATE documents SET size_bytes = $1, sha256 = $2, status = $3, updated_at = now()
+		WHERE id = $4 AND ($6 OR NOT EXISTS (SELECT 1 FROM documents
+			WHERE user_id = $5 AND sha256 = $2 AND status <> $7 AND id <> $4))
+		RETURNING `+documentColumns, stored, sum, status, docID, in.OwnerID, in.AllowDuplicates, StatusUploading)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return res, err
+	}
+	var dup Document
+	err = s.db.GetContext(ctx, &dup, `SELECT `+documentColumns+` FROM documents
+		WHERE user_id = $1 AND sha256 = $2 AND status <> $3 AND id <> $4 ORDER BY created_at LIMIT 1`,
+		in.OwnerID, sum, StatusUploading, docID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return res, errors.New("the upload's row was removed while its bytes were sent (fsck?)")
+	}
+	return UploadResult{Document: dup, DuplicateOf: dup.ID}, err
+}
+
+// commit makes the reserved row a document in a transaction: duplicate
+// check, the quota grown to the size actually stored, the topics given.
+func (s *Service) commit(ctx context.Context, in UploadInput, docID string, stored, reserve int64, sum []byte, status string) (UploadResult, error) {
+	var res UploadResult
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if !in.AllowDuplicates {
 			var dup Document
 			err := tx.GetContext(ctx, &dup, `SELECT `+documentColumns+` FROM documents
@@ -101,7 +154,7 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 				in.OwnerID, sum, StatusUploading, docID)
 			if err == nil {
 				res = UploadResult{Document: dup, DuplicateOf: dup.ID}
-				return nil // the reservation is undone below, with the object
+				return nil // the reservation is undone by the caller, with the object
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
 				return err
@@ -113,11 +166,7 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 				return err
 			}
 		}
-		status := StatusPending
-		if in.NoClassify {
-			status = StatusSkipped
-		}
-		err = tx.GetContext(ctx, &res.Document, `UPDATE documents SET size_bytes = $1, sha256 = $2, status = $3, updated_at = now()
+		err := tx.GetContext(ctx, &res.Document, `UPDATE documents SET size_bytes = $1, sha256 = $2, status = $3, updated_at = now()
 			WHERE id = $4 RETURNING `+documentColumns, stored, sum, status, docID)
 		if err != nil {
 			return err
@@ -136,21 +185,7 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 		}
 		return nil
 	})
-	if err != nil {
-		return UploadResult{}, s.discard(ctx, in.OwnerID, docID, key, true, err)
-	}
-	if res.DuplicateOf != "" {
-		if err := s.discard(ctx, in.OwnerID, docID, key, true, nil); err != nil {
-			return UploadResult{}, err
-		}
-		return res, nil
-	}
-
-	// 4. Queue: after the commit, so the worker always finds the row.
-	if s.jobs != nil && !in.NoClassify {
-		res.EnqueueErr = s.jobs.EnqueueExtract(ctx, docID)
-	}
-	return res, nil
+	return res, err
 }
 
 // discard undoes an upload that did not become a document: the object goes

@@ -8,20 +8,22 @@ package worker
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/classify"
-	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/search"
 )
 
 // Document statuses the worker reads and writes (see pkg/storage).
@@ -46,16 +48,21 @@ var _ Extractor = (*extract.Extractor)(nil)
 
 // Pipeline processes one document at a time; it is safe for concurrent use.
 type Pipeline struct {
-	DB         *sqlx.DB
-	Objects    objectstore.Store
-	Extractor  Extractor
-	Classifier classify.Classifier
+	DB        *sqlx.DB
+	Objects   objectstore.Store
+	Extractor Extractor
+	// Classifiers gives each owner's classifier (*Classifiers, or Static
+	// for one classifier for all).
+	Classifiers ClassifierSource
 	// SpoolDir holds each document's bytes while it is extracted; "" is os.TempDir().
 	SpoolDir string
 
 	// extractSlots, when set (by NewRunner), bounds how many extractions
 	// run at once.
 	extractSlots chan struct{}
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sqlx.Stmt // prepared statements, by query (see stmt)
 }
 
 // Outcome is what Process did with a document.
@@ -75,6 +82,9 @@ type docRow struct {
 	ContentType string `db:"content_type"`
 	SizeBytes   int64  `db:"size_bytes"`
 	Status      string `db:"status"`
+	// Topics is the owner's topics as a JSON array, loaded by the claim
+	// (one round trip instead of two).
+	Topics []byte `db:"topics"`
 }
 
 // Process extracts and classifies document id. Running it again for a
@@ -83,11 +93,13 @@ type docRow struct {
 func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	// Claim the document: pending (or failed, for a retried dead job) →
 	// processing. A document already classified, skipped, uploading or
-	// gone is left alone.
+	// gone is left alone. The same statement loads the owner's topics.
 	var d docRow
-	err := p.DB.GetContext(ctx, &d, `UPDATE documents SET status = $2, failure_reason = NULL, updated_at = now()
-		WHERE id = $1 AND status IN ('pending', 'processing', 'failed')
-		RETURNING id, COALESCE(user_id::text, '') AS user_id, filename, object_key, content_type, size_bytes, status`, id, statusProcessing)
+	claim, err := p.stmt(ctx, claimSQL)
+	if err != nil {
+		return "", fmt.Errorf("claim document: %w", err)
+	}
+	err = claim.GetContext(ctx, &d, id, statusProcessing)
 	if errors.Is(err, sql.ErrNoRows) || isInvalidUUID(err) {
 		return Skipped, nil
 	}
@@ -101,15 +113,19 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return "", err
 	}
-	topics, err := p.topics(ctx, d.UserID)
+	topics, err := decodeTopics(d.Topics)
 	if err != nil {
 		return "", err
 	}
-	matches, err := p.Classifier.Classify(ctx, classify.Document{Filename: d.Filename, Text: text}, topics)
+	c, err := p.Classifiers.For(ctx, d.UserID, topics)
 	if err != nil {
 		return "", fmt.Errorf("classify: %w", err)
 	}
-	if err := p.save(ctx, d, text, out, matches); err != nil {
+	verdict, err := c.Classify(ctx, classify.Document{Filename: d.Filename, Text: text}, topics)
+	if err != nil {
+		return "", fmt.Errorf("classify: %w", err)
+	}
+	if err := p.save(ctx, d, text, out, verdict); err != nil {
 		return "", err
 	}
 	return Classified, nil
@@ -146,7 +162,11 @@ func (p *Pipeline) extract(ctx context.Context, d docRow) (string, extract.Outpu
 	if !p.Extractor.Supports(d.ContentType) {
 		return "", extract.Output{}, fmt.Errorf("%w: %w: %s", ErrPermanent, extract.ErrUnsupported, d.ContentType)
 	}
-	rc, err := p.Objects.Get(ctx, d.ObjectKey)
+	get := p.Objects.Get
+	if st, ok := p.Objects.(objectstore.Streamer); ok {
+		get = st.Stream // one GET, no HEAD: the bytes are read once, in order
+	}
+	rc, err := get(ctx, d.ObjectKey)
 	if errors.Is(err, objectstore.ErrNotFound) {
 		return "", extract.Output{}, fmt.Errorf("%w: the document's bytes are missing from the object store (run `docuvault fsck`)", ErrPermanent)
 	}
@@ -194,14 +214,26 @@ func documentAtFault(err error) bool {
 	return false
 }
 
-func (p *Pipeline) topics(ctx context.Context, owner string) ([]classify.Topic, error) {
+// claimSQL claims a document (see Process) and returns its row with the
+// owner's topics, ordered by name, as a JSON array.
+const claimSQL = `UPDATE documents SET status = $2, failure_reason = NULL, updated_at = now()
+	WHERE id = $1 AND status IN ('pending', 'processing', 'failed')
+	RETURNING id, COALESCE(user_id::text, '') AS user_id, filename, object_key, content_type, size_bytes, status,
+		(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'description', t.description,
+			'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive) ORDER BY t.name), '[]')
+		FROM topics t WHERE t.user_id = documents.user_id) AS topics`
+
+// decodeTopics reads the topics the claim loaded.
+func decodeTopics(raw []byte) ([]classify.Topic, error) {
 	var rows []struct {
-		ID, Name, Description, Match, Algorithm string
-		Insensitive                             bool
+		ID          string `json:"id"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+		Match       string `json:"match"`
+		Algorithm   string `json:"algorithm"`
+		Insensitive bool   `json:"insensitive"`
 	}
-	err := p.DB.SelectContext(ctx, &rows, `SELECT id, name, description, match, matching_algorithm AS algorithm,
-		is_insensitive AS insensitive FROM topics WHERE user_id = $1 ORDER BY name`, owner)
-	if err != nil {
+	if err := json.Unmarshal(raw, &rows); err != nil {
 		return nil, fmt.Errorf("load topics: %w", err)
 	}
 	ts := make([]classify.Topic, len(rows))
@@ -212,40 +244,75 @@ func (p *Pipeline) topics(ctx context.Context, owner string) ([]classify.Topic, 
 	return ts, nil
 }
 
-// save stores the text and the classifier's topics (replacing its earlier
-// ones, keeping a person's), and marks the document classified. A topic
-// deleted meanwhile is simply not assigned.
-func (p *Pipeline) save(ctx context.Context, d docRow, text string, out extract.Output, matches []classify.Match) error {
-	return database.InTx(ctx, p.DB, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE documents SET extracted_text = $2, extractor = $3, extraction_note = NULLIF($4, ''),
-			status = $5, failure_reason = NULL, updated_at = now() WHERE id = $1 AND status = $6`,
-			d.ID, text, out.Method, out.Note, statusClassified, statusProcessing)
-		if err != nil {
-			return fmt.Errorf("save text: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // deleted (or taken) meanwhile: nothing to save
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM document_topics WHERE document_id = $1 AND source = 'auto'`, d.ID); err != nil {
-			return fmt.Errorf("clear earlier topics: %w", err)
-		}
-		if len(matches) == 0 {
-			return nil
-		}
-		ids := make([]string, len(matches))
-		scores := make([]float64, len(matches))
-		for i, m := range matches {
-			ids[i], scores[i] = m.TopicID, m.Score
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id, source, score)
-			SELECT $1, t.id, 'auto', m.score FROM unnest($2::uuid[], $3::real[]) AS m(topic_id, score)
-			JOIN topics t ON t.id = m.topic_id AND t.user_id = $4
-			ON CONFLICT (document_id, topic_id) DO NOTHING`, d.ID, pq.Array(ids), pq.Array(scores), d.UserID)
-		if err != nil {
-			return fmt.Errorf("save topics: %w", err)
-		}
-		return nil
-	})
+// save stores the text and the topics the classifier assigned, with their
+// scores (replacing its earlier ones, keeping a person's), which classifier
+// decided and its note, and marks the document classified. A topic
+// deleted meanwhile is simply not assigned. It is one statement (one round
+// trip, atomic on its own): the earlier automatic topics not assigned again
+// are removed, the assigned ones added or their score updated, a person's
+// left as they are.
+func (p *Pipeline) save(ctx context.Context, d docRow, text string, out extract.Output, verdict classify.Result) error {
+	matches := verdict.Assigned()
+	ids := make([]string, len(matches))
+	scores := make([]float64, len(matches))
+	for i, m := range matches {
+		ids[i], scores[i] = m.TopicID, m.Score
+	}
+	st, err := p.stmt(ctx, saveSQL)
+	if err != nil {
+		return fmt.Errorf("save text and topics: %w", err)
+	}
+	var saved int
+	err = st.GetContext(ctx, &saved,
+		d.ID, text, out.Method, out.Note, statusClassified, statusProcessing, verdict.Provider, verdict.Note,
+		pq.Array(ids), pq.Array(scores), search.Config(text))
+	if err != nil {
+		return fmt.Errorf("save text and topics: %w", err)
+	}
+	// saved is 0 when the document was deleted (or taken) meanwhile:
+	// nothing was saved, which is right.
+	return nil
+}
+
+// saveSQL is save's statement.
+const saveSQL = `WITH doc AS (
+			UPDATE documents SET extracted_text = $2, search_config = $11, extractor = $3, extraction_note = NULLIF($4, ''),
+			status = $5, failure_reason = NULL, classifier = NULLIF($7, ''), classification_note = NULLIF($8, ''), updated_at = now()
+			WHERE id = $1 AND status = $6
+			RETURNING id, user_id
+		), assigned AS (
+			SELECT DISTINCT ON (t.id) t.id AS topic_id, m.score
+			FROM unnest($9::uuid[], $10::real[]) WITH ORDINALITY AS m(topic_id, score, n)
+			JOIN topics t ON t.id = m.topic_id JOIN doc ON t.user_id = doc.user_id
+			ORDER BY t.id, m.n
+		), cleared AS (
+			DELETE FROM document_topics dt USING doc
+			WHERE dt.document_id = doc.id AND dt.source = 'auto' AND dt.topic_id NOT IN (SELECT topic_id FROM assigned)
+		), added AS (
+			INSERT INTO document_topics (document_id, topic_id, source, score)
+			SELECT doc.id, a.topic_id, 'auto', a.score FROM doc, assigned a
+			ON CONFLICT (document_id, topic_id) DO UPDATE SET score = EXCLUDED.score WHERE document_topics.source = 'auto'
+		)
+		SELECT count(*) FROM doc`
+
+// stmt returns query prepared: PostgreSQL then parses and plans it once per
+// connection instead of on every call, which measured as most of a job's
+// database cost. database/sql prepares it again on each new connection.
+func (p *Pipeline) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	p.stmtMu.Lock()
+	defer p.stmtMu.Unlock()
+	if st, ok := p.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := p.DB.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sqlx.Stmt{}
+	}
+	p.stmts[query] = st
+	return st, nil
 }
 
 // Fail records a failure. final says whether the document is given up on

@@ -17,7 +17,6 @@ import (
 	"github.com/gomodule/redigo/redis"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
@@ -104,7 +103,7 @@ func (f *fixture) runner(x worker.Extractor, opts worker.Options) *worker.Runner
 	if opts.RetryDelay == 0 {
 		opts.RetryDelay = time.Second
 	}
-	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: x, Classifier: classify.WordOverlap{}}
+	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: x, Classifiers: &worker.Classifiers{DB: f.db}}
 	return worker.NewRunner(p, f.pool, opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
@@ -156,7 +155,7 @@ func TestDrainClassifiesAndIsIdempotent(t *testing.T) {
 		t.Errorf("topic source %q, want auto", got)
 	}
 	// Running it again for a classified document changes nothing.
-	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: &plainText{}, Classifier: classify.WordOverlap{}}
+	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: &plainText{}, Classifiers: &worker.Classifiers{DB: f.db}}
 	if out, err := p.Process(ctx(t), inv); err != nil || out != worker.Skipped {
 		t.Errorf("Process again: %v, %v", out, err)
 	}

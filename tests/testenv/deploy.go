@@ -84,10 +84,10 @@ func (d Deployment) Env() map[string]string {
 	}
 }
 
-// AppDB connects as the app role.
+// AppDB connects as the app role, with the settings the app uses.
 func (d Deployment) AppDB(t testing.TB) *sqlx.DB {
 	t.Helper()
-	db, err := sqlx.Open("postgres", d.DB.AppURL)
+	db, err := database.Open(context.Background(), "DATABASE_URL", d.DB.AppURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,187 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dustin/go-humanize"
+	"github.com/jmoiron/sqlx"
+	"github.com/spf13/cobra"
+
+	"github.com/docuvault/docuvault/pkg/catalog"
+	"github.com/docuvault/docuvault/pkg/topics"
+	"github.com/docuvault/docuvault/pkg/users"
+)
+
+func newDocCommand(a *app) *cobra.Command {
+	c := &cobra.Command{Use: "doc", Short: "Look at a user's documents and file them by hand", Args: usageArgs(cobra.NoArgs)}
+	var user string
+	var asJSON bool
+
+	var status, topic string
+	var limit int
+	list := &cobra.Command{
+		Use:   "list [--user H] [--status S] [--topic NAME] [--limit N] [--json]",
+		Short: "List documents, newest first, with their status and topics",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 1 || limit > 200 {
+				return usageErrorf("doc list: --limit must be 1 to 200, not %d", limit)
+			}
+			ctx := cmd.Context()
+			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
+				q := catalog.Query{Viewer: u.ID, Status: status, Limit: limit}
+				if topic != "" {
+					ids, err := topics.IDsByName(ctx, db, u.ID, []string{topic})
+					if err != nil {
+						return err
+					}
+					q.TopicID = ids[0]
+				}
+				page, err := catalog.List(ctx, db, q)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return json.NewEncoder(a.stdout).Encode(page)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tFILENAME\tSIZE\tSTATUS\tTOPICS")
+				for _, d := range page.Documents {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.ID, d.Filename, humanize.IBytes(uint64(d.SizeBytes)), d.Status, topicNames(d.Topics))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	list.Flags().StringVar(&status, "status", "", "only documents with this status (pending, processing, classified, failed, skipped)")
+	list.Flags().StringVar(&topic, "topic", "", "only documents filed under this topic")
+	list.Flags().IntVar(&limit, "limit", 50, "how many (1 to 200)")
+
+	show := &cobra.Command{
+		Use:   "show DOC_ID [--user H] [--json]",
+		Short: "Show a document: status, why it failed, which classifier filed it, its topics with scores",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
+				d, err := ownDocument(cmd, db, u, args[0])
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return json.NewEncoder(a.stdout).Encode(d)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+				row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+				row("id", d.ID)
+				row("filename", d.Filename)
+				row("type", d.ContentType)
+				row("size", humanize.IBytes(uint64(d.SizeBytes)))
+				row("status", d.Status)
+				for _, x := range []struct {
+					k string
+					v *string
+				}{{"failure", d.FailureReason}, {"extractor", d.Extractor}, {"extraction", d.ExtractionNote},
+					{"classifier", d.Classifier}, {"classification", d.ClassificationNote}} {
+					if x.v != nil && *x.v != "" {
+						row(x.k, *x.v)
+					}
+				}
+				row("created", d.CreatedAt.Format("2006-01-02 15:04:05 MST"))
+				if len(d.Topics) == 0 {
+					row("topics", "-")
+				}
+				for i, t := range d.Topics {
+					k := ""
+					if i == 0 {
+						k = "topics"
+					}
+					how := "filed by a person"
+					if t.Source == "auto" {
+						how = "classifier"
+						if t.Score != nil {
+							how = fmt.Sprintf("classifier, score %.2f", *t.Score)
+						}
+					}
+					row(k, fmt.Sprintf("%s (%s)", t.Name, how))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+
+	var set string
+	setTopics := &cobra.Command{
+		Use:   "topics DOC_ID --set A,B [--user H]",
+		Short: "File a document under exactly these topics (the classifier learns from it)",
+		Long: `File a document under exactly the named topics, replacing the ones it has
+(--set "" removes them all). A person's choice is stored as such ('manual'):
+the classifier never overrides it, and the builtin classifier learns from it,
+so the next documents are filed better.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("set") {
+				return usageErrorf("doc topics: say which topics with --set A,B (or --set \"\" for none)")
+			}
+			var names []string
+			for _, n := range strings.Split(set, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					names = append(names, n)
+				}
+			}
+			ctx := cmd.Context()
+			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
+				ids, err := topics.IDsByName(ctx, db, u.ID, names)
+				if err != nil {
+					return err
+				}
+				if err := topics.SetDocument(ctx, db, u.ID, args[0], ids); err != nil {
+					if errors.Is(err, topics.ErrNoDocument) {
+						return fmt.Errorf("doc topics: %s has no document %s (see `docuvault doc list`)", u.Handle, args[0])
+					}
+					return err
+				}
+				if len(names) == 0 {
+					fmt.Fprintf(a.stdout, "%s: no topics\n", args[0])
+				} else {
+					fmt.Fprintf(a.stdout, "%s: filed under %s\n", args[0], strings.Join(names, ", "))
+				}
+				return nil
+			})
+		},
+	}
+	setTopics.Flags().StringVar(&set, "set", "", "comma-separated topic names")
+
+	for _, sub := range []*cobra.Command{list, show, setTopics} {
+		sub.Flags().StringVar(&user, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")
+		if sub != setTopics {
+			sub.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+		}
+		c.AddCommand(sub)
+	}
+	return c
+}
+
+// ownDocument returns u's document id, or a not-found error naming it.
+func ownDocument(cmd *cobra.Command, db *sqlx.DB, u users.User, id string) (catalog.Document, error) {
+	d, err := catalog.Get(cmd.Context(), db, id, "owner")
+	if errors.Is(err, catalog.ErrNotFound) || err == nil && d.OwnerID != u.ID {
+		return catalog.Document{}, fmt.Errorf("%s has no document %s (see `docuvault doc list`)", u.Handle, id)
+	}
+	return d, err
+}
+
+func topicNames(ts []catalog.TopicRef) string {
+	if len(ts) == 0 {
+		return "-"
+	}
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.Name
+	}
+	return strings.Join(names, ", ")
+}

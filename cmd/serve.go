@@ -1,0 +1,173 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/gocraft/work"
+	"github.com/spf13/cobra"
+
+	"github.com/docuvault/docuvault/pkg/api"
+	"github.com/docuvault/docuvault/pkg/auth"
+	"github.com/docuvault/docuvault/pkg/jobs"
+	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/redisconn"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/web"
+)
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	Listen          string
+	ShutdownTimeout time.Duration
+}
+
+func newServeCommand(a *app) *cobra.Command {
+	var o serveOptions
+	c := &cobra.Command{
+		Use:   "serve [--listen HOST:PORT]",
+		Short: "Run the HTTP API (for the web app), with /health and /metrics",
+		Long: `Serve the HTTP JSON API the web app talks to: accounts and sessions,
+documents, topics, folders, shares, settings and the audit trail, plus
+/health, /metrics and /api/openapi.json, and the web app itself at / (open
+the printed address in a browser). It keeps no state of its own: run as
+many as you like behind a load balancer, with one SECRET_KEY.
+
+SIGTERM or Ctrl-C stops accepting connections and lets requests in flight
+(uploads included) finish, up to --shutdown-timeout.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("listen") {
+				a.cfg.Listen = o.Listen
+			}
+			if o.ShutdownTimeout <= 0 {
+				return usageErrorf("--shutdown-timeout must be positive, not %s", o.ShutdownTimeout)
+			}
+			return runServe(cmd.Context(), a, o)
+		},
+	}
+	c.Flags().StringVar(&o.Listen, "listen", ":8080", "host:port to listen on (env DOCUVAULT_LISTEN)")
+	c.Flags().DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 5*time.Minute, "how long requests in flight (uploads) may finish after SIGTERM")
+	return c
+}
+
+// runServe runs the API until ctx is cancelled, then shuts down gracefully.
+func runServe(ctx context.Context, a *app, o serveOptions) error {
+	cfg := a.cfg
+	if err := auth.CheckSecret(cfg.SecretKey); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err := cfg.Require("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"); err != nil {
+		return err
+	}
+	var proxies []netip.Prefix
+	for _, p := range cfg.TrustedProxies {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return fmt.Errorf("DOCUVAULT_TRUSTED_PROXIES: %q is not a CIDR", p)
+			}
+			pfx = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		proxies = append(proxies, pfx)
+	}
+
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// Enough connections for concurrent uploads, all kept when idle: a new
+	// connection costs a SCRAM handshake (4096 PBKDF2 rounds) on both sides.
+	db.SetMaxOpenConns(48)
+	db.SetMaxIdleConns(48)
+	store, err := objectstore.New(a.objectOptions())
+	if err != nil {
+		return err
+	}
+	pool, err := redisconn.NewPool(cfg.RedisURL, 32)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	enq := jobs.NewEnqueuer(cfg.RedisNamespace, pool)
+	svc := storage.New(db, store, enq, storage.Limits{MaxSize: cfg.MaxUploadSize, AllowedTypes: cfg.AllowedTypes})
+	authSvc, err := auth.New(db, pool, auth.Options{
+		Secret: cfg.SecretKey, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
+		AccountLimit: auth.Limit{N: cfg.LoginLimit.N, Window: cfg.LoginLimit.Window},
+		IPLimit:      auth.Limit{N: cfg.LoginIPLimit.N, Window: cfg.LoginIPLimit.Window},
+		Namespace:    cfg.RedisNamespace,
+	})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer authSvc.Close()
+	handler := api.New(api.Deps{
+		DB: db, Storage: svc, Auth: authSvc, Jobs: enq,
+		JobsClient:     work.NewClient(cfg.RedisNamespace, pool),
+		Health:         api.PooledChecks(db, store, pool),
+		Log:            a.log,
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustedProxies: proxies,
+		DefaultQuota:   cfg.DefaultQuota,
+		Web:            web.Handler(web.FS()),
+	})
+
+	defer handler.Close()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s (DOCUVAULT_LISTEN or --listen): %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler: handler,
+		// Headers must come quickly; bodies (uploads) may take as long as
+		// they keep moving: the upload handler extends its own deadline on
+		// progress, and other routes set theirs.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.log.Info("serve: listening", "addr", ln.Addr().String(), "url", browserURL(ln.Addr()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("serve: shutting down; requests in flight may finish", "timeout", o.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("serve: requests still in flight after %s were cut off: %w", o.ShutdownTimeout, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	a.log.Info("serve: stopped")
+	return nil
+}
+
+// browserURL is the address to open the web app at: a wildcard listener
+// is reachable on localhost.
+func browserURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}

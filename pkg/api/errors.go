@@ -1,0 +1,152 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/docuvault/docuvault/pkg/audit"
+	"github.com/docuvault/docuvault/pkg/auth"
+	"github.com/docuvault/docuvault/pkg/catalog"
+	"github.com/docuvault/docuvault/pkg/classify"
+	"github.com/docuvault/docuvault/pkg/folders"
+	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/search"
+	"github.com/docuvault/docuvault/pkg/settings"
+	"github.com/docuvault/docuvault/pkg/shares"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/topics"
+	"github.com/docuvault/docuvault/pkg/users"
+)
+
+// Error is an error with its HTTP status and machine-readable code. Handlers
+// return one for mistakes they find themselves; errors from the data
+// packages are mapped by classify.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	// RetryAfter, when set, becomes the Retry-After header (seconds).
+	RetryAfter int
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// errorBody is the one JSON shape of every error.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// classifyError maps any error to what the client is told: the one place
+// that decides statuses. Errors it does not know are 500s whose message
+// says nothing of the cause (it is logged instead).
+func classifyError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var rl *auth.RateLimitError
+	if errors.As(err, &rl) {
+		secs := int(rl.RetryAfter.Seconds() + 0.999)
+		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: rl.Error(), RetryAfter: max(secs, 1)}
+	}
+	var typeErr *storage.TypeNotAllowedError
+	if errors.As(err, &typeErr) {
+		return &Error{Status: http.StatusUnsupportedMediaType, Code: "type_not_allowed", Message: typeErr.Error()}
+	}
+	var maxBytes *http.MaxBytesError
+	if errors.As(err, &maxBytes) {
+		return errorf(http.StatusRequestEntityTooLarge, "too_large", "the request body is over %d bytes", maxBytes.Limit)
+	}
+	type rule struct {
+		target error
+		status int
+		code   string
+		detail bool // the error's own message is safe and useful to show
+	}
+	for _, r := range []rule{
+		{auth.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials", false},
+		{auth.ErrTokenReused, http.StatusUnauthorized, "token_reused", true},
+		{auth.ErrInvalidToken, http.StatusUnauthorized, "invalid_token", false},
+		{auth.ErrInactive, http.StatusForbidden, "account_disabled", true},
+		{auth.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", false},
+		{auth.ErrInvalidRole, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{storage.ErrEmpty, http.StatusUnprocessableEntity, "empty_file", true},
+		{storage.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", true},
+		{storage.ErrOverQuota, http.StatusRequestEntityTooLarge, "over_quota", true},
+		{storage.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{storage.ErrUnknownOwner, http.StatusNotFound, "not_found", false},
+
+		{catalog.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{catalog.ErrBusy, http.StatusConflict, "busy", true},
+		{catalog.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{topics.ErrUnknownTopic, http.StatusUnprocessableEntity, "unknown_topic", true},
+		{topics.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{topics.ErrExists, http.StatusConflict, "conflict", true},
+		{topics.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+		{classify.ErrBadRule, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{folders.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{folders.ErrConflict, http.StatusConflict, "conflict", true},
+		{folders.ErrCycle, http.StatusUnprocessableEntity, "cycle", true},
+		{folders.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{shares.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{shares.ErrConflict, http.StatusConflict, "conflict", true},
+		{shares.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{audit.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{search.ErrInvalid, http.StatusBadRequest, "invalid_query", true},
+
+		{users.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{users.ErrExists, http.StatusConflict, "conflict", true},
+
+		{settings.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+		{settings.ErrNotFound, http.StatusNotFound, "not_found", false},
+
+		{objectstore.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", false},
+		{context.DeadlineExceeded, http.StatusServiceUnavailable, "unavailable", false},
+	} {
+		if errors.Is(err, r.target) {
+			msg := r.target.Error()
+			if r.detail {
+				msg = err.Error()
+			}
+			return &Error{Status: r.status, Code: r.code, Message: msg}
+		}
+	}
+	return errorf(http.StatusInternalServerError, "internal", "internal error")
+}
+
+// writeError answers err in the one JSON error shape.
+func writeError(w http.ResponseWriter, e *Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="docuvault"`)
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = e.Code, e.Message
+	writeJSON(w, e.Status, body)
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

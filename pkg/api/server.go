@@ -1,0 +1,216 @@
+// Package api is DocuVault's HTTP JSON API, the one `docuvault serve`
+// runs: the route table, its middleware (request ids, access logs, CORS
+// for configured origins only, security headers, panic recovery, metrics)
+// and the handlers, which call the data packages (storage, catalog,
+// topics, folders, shares, audit, auth, settings). A Server keeps nothing
+// between requests that another instance would need (only caches:
+// prepared statements, buffers), so any number of instances can serve
+// behind one balancer.
+//
+// Every error answers with one JSON shape, {"error":{"code","message"}},
+// and its status is decided in one place (errors.go).
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gocraft/work"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/docuvault/docuvault/pkg/auth"
+	"github.com/docuvault/docuvault/pkg/catalog"
+	"github.com/docuvault/docuvault/pkg/health"
+	"github.com/docuvault/docuvault/pkg/storage"
+)
+
+// Enqueuer queues a document for extraction and classification.
+type Enqueuer interface {
+	EnqueueExtract(ctx context.Context, documentID string) error
+}
+
+// Deps is what the API needs; cmd/serve builds them.
+type Deps struct {
+	DB      *sqlx.DB
+	Storage *storage.Service
+	Auth    *auth.Service
+	Jobs    Enqueuer // for reclassify; may be nil (the sweeper queues pending documents)
+	// JobsClient reads queue depth for /metrics; may be nil.
+	JobsClient *work.Client
+	// Health returns the checks /health runs (the same as `docuvault health`).
+	Health        map[string]health.Check
+	HealthTimeout time.Duration // each check's bound; 0 means 5s
+	Log           *slog.Logger
+	// CORSOrigins may call the API from a browser; no others.
+	CORSOrigins []string
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// PresignTTL is the life of a ?redirect=1 download URL; 0 means 5 minutes.
+	PresignTTL time.Duration
+	// DefaultQuota is the quota of users created over the API (bytes).
+	DefaultQuota int64
+	// MaxStreams bounds the uploads streamed in parts at once (files over
+	// 256 KiB): each holds the object store client's part buffers (32 MiB).
+	// Others wait their turn. 0 means 4.
+	MaxStreams int
+	// Web serves the web app (package web) for GET and HEAD of every path
+	// outside /api, /health and /metrics; nil answers those with the JSON 404.
+	Web http.Handler
+}
+
+// Server is the API. Its zero value is not usable: call New.
+type Server struct {
+	d       Deps
+	metrics *metrics
+	routes  []route
+	handler http.Handler
+	// heads are the small-file buffers of uploads (smallFile bytes each),
+	// reused rather than allocated and zeroed for every file.
+	heads sync.Pool
+	// streams holds a token per upload being streamed in parts.
+	streams chan struct{}
+	// lister lists documents with prepared statements.
+	lister *catalog.Lister
+	// prepared runs the audit log's insert as a prepared statement.
+	prepared *preparedExecer
+}
+
+// New builds the API on d.
+func New(d Deps) *Server {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.HealthTimeout <= 0 {
+		d.HealthTimeout = 5 * time.Second
+	}
+	if d.PresignTTL <= 0 {
+		d.PresignTTL = 5 * time.Minute
+	}
+	if d.MaxStreams <= 0 {
+		d.MaxStreams = 4
+	}
+	s := &Server{d: d, streams: make(chan struct{}, d.MaxStreams), lister: catalog.NewLister(d.DB),
+		prepared: &preparedExecer{db: d.DB, stmts: map[string]*sqlx.Stmt{}}}
+	s.heads.New = func() any { b := make([]byte, smallFile); return &b }
+	s.metrics = newMetrics(d.DB, d.JobsClient)
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.method+" "+rt.pattern, s.endpoint(rt))
+	}
+	// Anything else: the web app, or the JSON 404 (or 405), not net/http's
+	// plain text.
+	mux.Handle("/", s.endpoint(route{pattern: "/", access: public, h: s.fallback}))
+	s.handler = s.middleware(mux)
+	return s
+}
+
+// Close releases what the Server holds in the database (prepared
+// statements); the Deps stay the caller's to close.
+func (s *Server) Close() error { return errors.Join(s.lister.Close(), s.prepared.Close()) }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// access is who may call a route.
+type access int
+
+const (
+	public access = iota // anyone
+	user                 // a valid access token of an active account
+	admin                // as user, with role admin
+)
+
+// route is one entry of the route table; the OpenAPI description is
+// checked against this table both ways.
+type route struct {
+	method  string
+	pattern string
+	access  access
+	h       handlerFunc
+	// streaming routes move bodies of any size and manage their own
+	// connection deadlines.
+	streaming bool
+}
+
+// handlerFunc is a handler that returns its error for writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// routeTable is every route of the API.
+func (s *Server) routeTable() []route {
+	return []route{
+		{"GET", "/health", public, s.health, false},
+		{"GET", "/metrics", public, s.metricsHandler, false},
+		{"GET", "/api/openapi.json", public, s.openAPI, false},
+
+		{"POST", "/api/auth/login", public, s.login, false},
+		{"POST", "/api/auth/refresh", public, s.refresh, false},
+		{"POST", "/api/auth/logout", user, s.logout, false},
+		{"GET", "/api/me", user, s.me, false},
+
+		{"GET", "/api/admin/users", admin, s.adminListUsers, false},
+		{"POST", "/api/admin/users", admin, s.adminCreateUser, false},
+		{"GET", "/api/admin/users/{id}", admin, s.adminGetUser, false},
+		{"PATCH", "/api/admin/users/{id}", admin, s.adminUpdateUser, false},
+
+		{"POST", "/api/documents", user, s.uploadDocuments, true},
+		{"GET", "/api/documents", user, s.listDocuments, false},
+		{"GET", "/api/search", user, s.search, false},
+		{"GET", "/api/documents/{id}", user, s.getDocument, false},
+		{"PATCH", "/api/documents/{id}", user, s.updateDocument, false},
+		{"DELETE", "/api/documents/{id}", user, s.deleteDocument, false},
+		{"GET", "/api/documents/{id}/content", user, s.documentContent, true},
+		{"GET", "/api/documents/{id}/text", user, s.documentText, false},
+		{"POST", "/api/documents/{id}/reclassify", user, s.reclassifyDocument, false},
+		{"POST", "/api/documents/{id}/shares", user, s.createShare, false},
+
+		{"GET", "/api/topics", user, s.listTopics, false},
+		{"POST", "/api/topics", user, s.createTopic, false},
+		{"GET", "/api/topics/{id}", user, s.getTopic, false},
+		{"PATCH", "/api/topics/{id}", user, s.updateTopic, false},
+		{"DELETE", "/api/topics/{id}", user, s.deleteTopic, false},
+
+		{"GET", "/api/folders", user, s.listFolders, false},
+		{"POST", "/api/folders", user, s.createFolder, false},
+		{"GET", "/api/folders/{id}", user, s.getFolder, false},
+		{"PATCH", "/api/folders/{id}", user, s.updateFolder, false},
+		{"DELETE", "/api/folders/{id}", user, s.deleteFolder, false},
+
+		{"GET", "/api/shares", user, s.listShares, false},
+		{"DELETE", "/api/shares/{id}", user, s.deleteShare, false},
+
+		{"GET", "/api/settings", user, s.getSettings, false},
+		{"PUT", "/api/settings", user, s.putSettings, false},
+
+		{"GET", "/api/audit", user, s.listAudit, false},
+	}
+}
+
+// fallback serves the web app for what is not the API's, else the JSON 404.
+func (s *Server) fallback(w http.ResponseWriter, r *http.Request) error {
+	if s.d.Web != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !apiPath(r.URL.Path) {
+		s.d.Web.ServeHTTP(w, r)
+		return nil
+	}
+	return s.notFound(w, r)
+}
+
+// apiPath reports whether p belongs to the API rather than the web app.
+func apiPath(p string) bool {
+	for _, prefix := range []string{"/api", "/health", "/metrics"} {
+		if p == prefix || strings.HasPrefix(p, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return errorf(http.StatusNotFound, "not_found", "no such route: %s %s", r.Method, r.URL.Path)
+}

@@ -1,0 +1,188 @@
+// Package auth is the HTTP API's accounts and sessions (the seed's Phase 2):
+// logging in by handle or email and password, short-lived access tokens
+// (JWT, HS256, the key derived from SECRET_KEY with HKDF), long-lived
+// refresh tokens kept only as SHA-256 hashes in refresh_tokens and rotated
+// on every use (a used token presented again revokes all of its user's
+// tokens), and login rate limits in Redis per account and per client IP.
+//
+// Nothing here is per process: every instance with the same SECRET_KEY,
+// database and Redis accepts every other's tokens.
+package auth
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+	"github.com/jmoiron/sqlx"
+)
+
+// Sentinel errors; test with errors.Is.
+var (
+	// ErrInvalidCredentials: no such account, or the wrong password. The
+	// two are never told apart.
+	ErrInvalidCredentials = errors.New("invalid handle or password")
+	// ErrInactive: the account is disabled.
+	ErrInactive = errors.New("account disabled")
+	// ErrInvalidToken: a token that is malformed, expired, revoked or
+	// signed with another key.
+	ErrInvalidToken = errors.New("invalid or expired token")
+	// ErrTokenReused: a refresh token that was already exchanged was
+	// presented again; every refresh token of its user is now revoked.
+	ErrTokenReused = errors.New("refresh token already used: every session of this account was signed out")
+	// ErrUnavailable: Redis, which keeps the rate limits, cannot be reached;
+	// logins are refused rather than let through unlimited.
+	ErrUnavailable = errors.New("rate limiter unavailable")
+	// ErrWeakSecret: SECRET_KEY is missing, a placeholder, or too short.
+	ErrWeakSecret = errors.New("SECRET_KEY is unusable")
+)
+
+// RateLimitError is returned, wrapping ErrRateLimited, when a login is
+// refused by a rate limit; RetryAfter says when to try again.
+type RateLimitError struct {
+	Scope      string // "account" or "ip"
+	RetryAfter time.Duration
+}
+
+// ErrRateLimited is what a *RateLimitError unwraps to.
+var ErrRateLimited = errors.New("too many login attempts")
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("too many login attempts for this %s: try again in %s", e.Scope, e.RetryAfter.Round(time.Second))
+}
+
+// Unwrap makes errors.Is(err, ErrRateLimited) true.
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// MinSecretLen is the shortest SECRET_KEY accepted, in bytes.
+const MinSecretLen = 32
+
+// CheckSecret says why secret cannot sign tokens: missing, a placeholder
+// from .env.example or the seed, or shorter than MinSecretLen bytes.
+func CheckSecret(secret string) error {
+	switch {
+	case secret == "":
+		return fmt.Errorf("%w: it is not set; set it to at least %d random bytes (openssl rand -hex 32)", ErrWeakSecret, MinSecretLen)
+	case isPlaceholder(secret):
+		return fmt.Errorf("%w: it is still the placeholder value; set it to at least %d random bytes (openssl rand -hex 32)", ErrWeakSecret, MinSecretLen)
+	case len(secret) < MinSecretLen:
+		return fmt.Errorf("%w: it is %d bytes, fewer than %d; set it to at least %d random bytes (openssl rand -hex 32)", ErrWeakSecret, len(secret), MinSecretLen, MinSecretLen)
+	}
+	return nil
+}
+
+func isPlaceholder(s string) bool {
+	u := strings.ToUpper(s)
+	return strings.Contains(u, "CHANGE_ME") || strings.Contains(u, "CHANGEME") || strings.Contains(u, "CHANGE-ME")
+}
+
+// Limit is a number of events allowed per window.
+type Limit struct {
+	N      int64
+	Window time.Duration
+}
+
+// Options configures a Service.
+type Options struct {
+	Secret     string        // SECRET_KEY
+	AccessTTL  time.Duration // 0 means 15 minutes
+	RefreshTTL time.Duration // 0 means 30 days
+	// AccountLimit bounds failed logins per account; IPLimit bounds login
+	// attempts per client IP. Zero means 10/15m and 50/15m.
+	AccountLimit Limit
+	IPLimit      Limit
+	// Namespace prefixes the rate limits' Redis keys.
+	Namespace string
+}
+
+// Service logs people in and checks their tokens.
+type Service struct {
+	db        *sqlx.DB
+	redis     *redis.Pool
+	key       []byte
+	opts      Options
+	hashSlots chan struct{} // bounds concurrent argon2id runs (64 MiB each)
+
+	stmtMu      sync.Mutex
+	accountStmt *sqlx.Stmt // Authenticate's query, prepared on first use
+}
+
+// New returns a Service, refusing an unusable secret (ErrWeakSecret).
+func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
+	if err := CheckSecret(o.Secret); err != nil {
+		return nil, err
+	}
+	if o.AccessTTL <= 0 {
+		o.AccessTTL = 15 * time.Minute
+	}
+	if o.RefreshTTL <= 0 {
+		o.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if o.AccountLimit.N <= 0 || o.AccountLimit.Window <= 0 {
+		o.AccountLimit = Limit{N: 10, Window: 15 * time.Minute}
+	}
+	if o.IPLimit.N <= 0 || o.IPLimit.Window <= 0 {
+		o.IPLimit = Limit{N: 50, Window: 15 * time.Minute}
+	}
+	if o.Namespace == "" {
+		o.Namespace = "docuvault"
+	}
+	key, err := deriveKey(o.Secret)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2)}, nil
+}
+
+// AccessTTL is the life of the access tokens this Service issues.
+func (s *Service) AccessTTL() time.Duration { return s.opts.AccessTTL }
+
+// deriveKey derives the HS256 signing key from SECRET_KEY with HKDF-SHA256,
+// so the raw secret never signs anything and other uses of it get
+// independent keys (by another info string).
+func deriveKey(secret string) ([]byte, error) {
+	return hkdf.Key(sha256.New, []byte(secret), []byte("docuvault"), "docuvault access token HS256 v1", 32)
+}
+
+// Tokens is what login and refresh answer.
+type Tokens struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"` // seconds the access token lives
+}
+
+// newRefreshToken returns a random refresh token and the hash it is stored as.
+func newRefreshToken() (token, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", err
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token), nil
+}
+
+// hashToken is the SHA-256 of a refresh token, hex: all the database keeps.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// acquireHashSlot waits for a free argon2id slot, or ctx.
+func (s *Service) acquireHashSlot(ctx context.Context) (func(), error) {
+	select {
+	case s.hashSlots <- struct{}{}:
+		return func() { <-s.hashSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,207 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gomodule/redigo/redis"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/users"
+)
+
+// dummyHash is verified against when no account matches, so an unknown
+// handle takes as long to refuse as a wrong password.
+const dummyHash = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$3o2VwnGq1fwVyyyzjaY0qM1Cz8ZmLOBRCeVqS5A5Ru0"
+
+// LoginAttempt is one login, for Login.
+type LoginAttempt struct {
+	Identifier string // handle or email
+	Password   string
+	ClientIP   string // for the per-IP limit; "" skips it
+}
+
+// Login checks a handle (or email) and password and starts a session.
+//
+// Errors: *RateLimitError (ErrRateLimited) when the client IP made too
+// many attempts or the account had too many failures in the window;
+// ErrInvalidCredentials for an unknown account or a wrong password;
+// ErrInactive for a disabled account whose password was right;
+// ErrUnavailable when Redis cannot be asked. The account's id is returned
+// whenever the identifier named one, even on failure (for the audit trail).
+func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t Tokens, err error) {
+	ident := strings.TrimSpace(a.Identifier)
+	if a.ClientIP != "" {
+		n, ttl, err := s.hit(ctx, s.key2("ip", a.ClientIP), s.opts.IPLimit.Window)
+		if err != nil {
+			return "", Tokens{}, err
+		}
+		if n > s.opts.IPLimit.N {
+			return "", Tokens{}, &RateLimitError{Scope: "client address", RetryAfter: ttl}
+		}
+	}
+
+	var acct struct {
+		ID       string `db:"id"`
+		Hash     string `db:"password_hash"`
+		IsActive bool   `db:"is_active"`
+	}
+	found := true
+	if ident == "" {
+		found = false
+	} else {
+		err = s.db.GetContext(ctx, &acct, `SELECT id, password_hash, is_active FROM users
+			WHERE handle = $1 OR (email = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE handle = $1))`, ident)
+		if errors.Is(err, sql.ErrNoRows) {
+			found = false
+		} else if err != nil {
+			return "", Tokens{}, fmt.Errorf("find account: %w", err)
+		}
+	}
+	// The per-account key is the account's id when there is one, so its
+	// handle and its email share one budget.
+	acctKey := s.key2("account", "unknown:"+strings.ToLower(ident))
+	if found {
+		acctKey = s.key2("account", acct.ID)
+	}
+	fails, ttl, err := s.peek(ctx, acctKey)
+	if err != nil {
+		return acct.ID, Tokens{}, err
+	}
+	if fails >= s.opts.AccountLimit.N {
+		return acct.ID, Tokens{}, &RateLimitError{Scope: "account", RetryAfter: ttl}
+	}
+
+	hash := dummyHash
+	if found {
+		hash = acct.Hash
+	}
+	release, err := s.acquireHashSlot(ctx)
+	if err != nil {
+		return acct.ID, Tokens{}, err
+	}
+	ok, verr := users.VerifyPassword(hash, a.Password)
+	release()
+	s.returnHashMemory()
+	if verr != nil && !errors.Is(verr, users.ErrBadHash) {
+		return acct.ID, Tokens{}, verr
+	}
+	if !found || !ok {
+		if _, _, err := s.hit(ctx, acctKey, s.opts.AccountLimit.Window); err != nil {
+			return acct.ID, Tokens{}, err
+		}
+		return acct.ID, Tokens{}, ErrInvalidCredentials
+	}
+	if !acct.IsActive {
+		return acct.ID, Tokens{}, ErrInactive
+	}
+	s.forget(ctx, acctKey)
+
+	err = database.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var err error
+		t, _, err = s.issue(ctx, tx, acct.ID)
+		return err
+	})
+	if err != nil {
+		return acct.ID, Tokens{}, err
+	}
+	return acct.ID, t, nil
+}
+
+// key2 is a rate limit's Redis key. The value is hashed: it may be
+// anything a client typed.
+func (s *Service) key2(scope, value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return s.opts.Namespace + ":ratelimit:login:" + scope + ":" + hex.EncodeToString(sum[:16])
+}
+
+// hitScript counts one event in a fixed window: the first event of a
+// window starts its expiry. It returns the count and the window's
+// remaining milliseconds.
+var hitScript = redis.NewScript(1, `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}`)
+
+// hit counts one event under key and returns the window's count so far
+// and the time left in it.
+func (s *Service) hit(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+	c, err := s.redis.GetContext(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer c.Close()
+	vals, err := redis.Int64s(hitScript.DoContext(ctx, c, key, window.Milliseconds()))
+	if err != nil || len(vals) != 2 {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return vals[0], retryAfter(vals[1]), nil
+}
+
+// peek returns the count under key and the time left in its window.
+func (s *Service) peek(ctx context.Context, key string) (int64, time.Duration, error) {
+	c, err := s.redis.GetContext(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer c.Close()
+	if err := c.Send("GET", key); err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if err := c.Send("PTTL", key); err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if err := c.Flush(); err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	n, err := redis.Int64(redis.ReceiveContext(c, ctx))
+	if errors.Is(err, redis.ErrNil) {
+		n, err = 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	ms, err := redis.Int64(redis.ReceiveContext(c, ctx))
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return n, retryAfter(ms), nil
+}
+
+// forget clears key (a successful login clears its account's failures).
+// A failure here only leaves the count to expire.
+func (s *Service) forget(ctx context.Context, key string) {
+	c, err := s.redis.GetContext(ctx)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	_, _ = redis.DoContext(c, ctx, "DEL", key)
+}
+
+func retryAfter(ms int64) time.Duration {
+	if ms < 1000 {
+		return time.Second
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// returnHashMemory gives argon2id's 64 MiB back to the operating system
+// once no other verification is running: logins are rare and rate-limited,
+// and without this one login would keep serve's RSS that much higher until
+// the runtime's scavenger gets round to it.
+func (s *Service) returnHashMemory() {
+	if len(s.hashSlots) == 0 {
+		debug.FreeOSMemory()
+	}
+}

@@ -1,0 +1,488 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/catalog"
+)
+
+// Hit is one document a search found, as the viewer may see it.
+type Hit struct {
+	ID          string             `json:"id"`
+	OwnerID     string             `json:"owner_id"`
+	OwnerHandle string             `json:"owner"`
+	Permission  string             `json:"permission"` // owner, edit or view: what the viewer may do
+	FolderID    *string            `json:"folder_id"`
+	Filename    string             `json:"filename"`
+	ContentType string             `json:"content_type"`
+	SizeBytes   int64              `json:"size_bytes"`
+	Status      string             `json:"status"`
+	CreatedAt   time.Time          `json:"created_at"`
+	Topics      []catalog.TopicRef `json:"topics"`
+	// Match is "text" when the query matched the document's words (its
+	// text or its filename's words), "filename" when only its filename is
+	// like the query (a typo-tolerant match).
+	Match string `json:"match"`
+	// Rank orders hits, highest first: 1 plus ts_rank_cd (normalised to
+	// [0, 1)) for "text" matches, so always above 1; pg_trgm's word
+	// similarity (0.6 to 1) for "filename" matches, so always below every
+	// text match. Ties go to the newer document.
+	Rank float64 `json:"rank"`
+	// Snippet is HTML: a passage of the document's text (see
+	// SnippetSource) HTML-escaped, whitespace and control
+	// characters made single spaces, with the words the query matched in
+	// <mark>…</mark> — the only tags it ever has, balanced, never nested.
+	// It is safe to insert as HTML. "" when the document has no text yet.
+	Snippet string `json:"snippet"`
+}
+
+// Facet is how many of all the hits (not only this page's) are filed
+// under one topic.
+type Facet struct {
+	TopicID string `json:"topic_id"`
+	Name    string `json:"name"`
+	Color   string `json:"color"`
+	Count   int64  `json:"count"`
+}
+
+// Result is one page of hits. Next is "" on the last page.
+//
+// Total is exact (TotalExact) when the GIN index finds at most RankLimit
+// documents. Past that only the newest RankLimit are checked and ranked
+// (see Search), and Total is estimated: the hits among them plus every
+// other document the index found, unchecked (the index matches any
+// language's form of the query, so a few may not match in their own).
+// Facets count the hits that were ranked: all of them when TotalExact.
+type Result struct {
+	Hits       []Hit   `json:"hits"`
+	Next       string  `json:"next_cursor,omitempty"`
+	Total      int64   `json:"total"`
+	TotalExact bool    `json:"total_exact"`
+	Facets     []Facet `json:"facets"`
+}
+
+// Snippets: ts_headline parses all the text it is given (about 1 ms per
+// 10,000 characters), so it gets at most SnippetSource characters: the
+// whole text when it is that short, else a passage starting a little
+// before the first place the query's first word (as a lexeme: "price" for
+// "prices", a prefix of the word in most languages) appears in the text's
+// first SnippetSearch characters, or at the start when it does not.
+const (
+	SnippetSource = 4000
+	SnippetSearch = 200000
+)
+
+// RankLimit is the most documents a search ranks: when the index finds
+// more, the newest RankLimit are ranked (see Search and Result). Ranking
+// reads each document's tsvector (about 3 µs each), finding them only the
+// index and the rows' dates (about 1 µs each), so a query matching 20,000
+// documents costs tens of milliseconds instead of a hundred.
+const RankLimit = 1000
+
+// FilenameLimit is the most filename-only (typo-tolerant) matches a search
+// returns, the most similar first; they are looked for only when the
+// query's words find fewer than FuzzyBelow documents (a typo finds none),
+// as they would only trail many real hits.
+const (
+	FilenameLimit = 50
+	FuzzyBelow    = 10
+)
+
+// Markers ts_headline puts around matched words. They are control
+// characters, removed from the text before, so they cannot come from it.
+const (
+	markOpen  = "\x02"
+	markClose = "\x03"
+)
+
+const headlineOptions = `E'StartSel=\x02, StopSel=\x03, MaxFragments=2, MaxWords=25, MinWords=10, FragmentDelimiter=" … "'`
+
+// configs are the text search configurations a document may have: the
+// CHECK of documents.search_config (migrations/0008_search.sql).
+var configs = []string{"simple", "arabic", "armenian", "basque", "catalan", "danish", "dutch", "english", "finnish",
+	"french", "german", "greek", "hindi", "hungarian", "indonesian", "irish", "italian",
+	"lithuanian", "nepali", "norwegian", "portuguese", "romanian", "russian", "serbian",
+	"spanish", "swedish", "tamil", "turkish", "yiddish"}
+
+// parsed is a query as each configuration reads it.
+type parsed struct {
+	configs []string // configurations for which the query has lexemes
+	queries []string // their tsquery, as text
+	firsts  []string // the first lexeme each looks for ("" if none), for snippets
+	union   string   // the OR of all of them: the GIN index's condition
+}
+
+// parse turns text into one tsquery per configuration. A query that would
+// match everything (only excluded words: "-tax", "a or -b") is refused: it
+// cannot use the index. A query with no lexemes in any configuration
+// (only punctuation) gives an empty parsed.
+func parse(ctx context.Context, db sqlx.QueryerContext, text string) (parsed, error) {
+	var rows []struct {
+		Config string `db:"cfgname"`
+		Query  string `db:"query"`
+		Nodes  int    `db:"nodes"`
+		Tree   string `db:"tree"`
+	}
+	err := sqlx.SelectContext(ctx, db, &rows, `SELECT c.cfgname, q::text AS query, numnode(q) AS nodes, querytree(q) AS tree
+		FROM pg_ts_config c CROSS JOIN LATERAL websearch_to_tsquery(c.oid::regconfig, $1) AS q
+		WHERE c.cfgnamespace = 'pg_catalog'::regnamespace AND c.cfgname = ANY($2)`, text, pq.Array(configs))
+	if err != nil {
+		return parsed{}, fmt.Errorf("search: parse the query: %w", err)
+	}
+	var p parsed
+	var parts []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if r.Nodes == 0 {
+			continue // only stop words in this language
+		}
+		if r.Tree == "T" {
+			return parsed{}, invalid("q", "the query only excludes words: add a word to look for")
+		}
+		p.configs = append(p.configs, r.Config)
+		p.queries = append(p.queries, r.Query)
+		p.firsts = append(p.firsts, firstLexeme(r.Query))
+		if !seen[r.Query] {
+			seen[r.Query] = true
+			parts = append(parts, "("+r.Query+")")
+		}
+	}
+	p.union = strings.Join(parts, " | ")
+	return p, nil
+}
+
+// begin starts the read-only transaction a search runs in, with JIT
+// compilation off: the statement's cost estimate passes PostgreSQL's
+// jit_above_cost for broad queries, and compiling it (100 ms and more)
+// costs far more than it saves on a query of tens of milliseconds. Sequential
+// scans are off too: for a word in nearly every document the planner would
+// rather read them all, checking each tsvector, than use the GIN index,
+// whose matches need no tsvector read at all; that scan costs a multiple.
+func begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off; SET LOCAL enable_seqscan = off"); err != nil {
+		_ = tx.Rollback()
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return tx, nil
+}
+
+// firstLexeme returns the first lexeme a tsquery (as text: 'oil' & !'gas')
+// looks for, not one it excludes; "" when there is none.
+func firstLexeme(tsq string) string {
+	for i := 0; i < len(tsq); i++ {
+		if tsq[i] != '\'' {
+			continue
+		}
+		negated := i > 0 && tsq[i-1] == '!'
+		var b strings.Builder
+		j := i + 1
+		for ; j < len(tsq); j++ {
+			if tsq[j] == '\'' {
+				if j+1 < len(tsq) && tsq[j+1] == '\'' {
+					b.WriteByte('\'')
+					j++
+					continue
+				}
+				break
+			}
+			b.WriteByte(tsq[j])
+		}
+		if !negated {
+			return b.String()
+		}
+		i = j
+	}
+	return ""
+}
+
+// statement is a search ready to run: its SQL and arguments, for q
+// (normalized). query is "" when nothing can match.
+type statement struct {
+	q     Query
+	query string
+	args  []any
+}
+
+// prepare checks q and builds its statement.
+func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, error) {
+	q, err := q.normalize()
+	if err != nil {
+		return statement{}, err
+	}
+	var after *keyset
+	if q.Cursor != "" {
+		k, err := decodeCursor(q)
+		if err != nil {
+			return statement{}, err
+		}
+		after = &k
+	}
+	p, err := parse(ctx, db, q.Text)
+	if err != nil {
+		return statement{}, err
+	}
+	fuzzy := plain(q.Text) && len([]rune(q.Text)) >= 3 && len([]rune(q.Text)) <= 100
+	if p.union == "" && !fuzzy {
+		return statement{q: q}, nil
+	}
+
+	args := []any{q.Viewer, pq.Array(p.configs), pq.Array(p.queries), pq.Array(p.firsts)}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	visible := []string{"(d.user_id = $1 OR d.id IN (SELECT document_id FROM shares WHERE recipient_id = $1))",
+		"d.status <> 'uploading'"}
+	if q.Status != "" {
+		visible = append(visible, "d.status = "+arg(q.Status))
+	}
+	if q.TopicID != "" {
+		visible = append(visible, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(q.TopicID)+")")
+	}
+	switch q.FolderID {
+	case "":
+	case "root":
+		visible = append(visible, "d.folder_id IS NULL")
+	default:
+		visible = append(visible, "d.folder_id = "+arg(q.FolderID))
+	}
+	if q.ContentType != "" {
+		visible = append(visible, "d.content_type = "+arg(q.ContentType))
+	}
+	if !q.From.IsZero() {
+		visible = append(visible, "d.created_at >= "+arg(q.From))
+	}
+	if !q.To.IsZero() {
+		visible = append(visible, "d.created_at < "+arg(q.To))
+	}
+	filter := strings.Join(visible, " AND ")
+
+	// cand: every document the GIN index finds for the union of the
+	// query's forms (ids and dates only: no tsvector is read unless the
+	// query has a phrase, which the index cannot check). window: the
+	// newest RankLimit of them, the only ones ranked.
+	cand := "SELECT NULL::uuid AS id, NULL::timestamptz AS created_at WHERE false"
+	union := "NULL::tsquery"
+	if p.union != "" {
+		union = arg(p.union) + "::tsquery"
+		cand = "SELECT d.id, d.created_at FROM documents d WHERE d.search_vector @@ " + union + " AND " + filter
+	}
+	// Hits: the window's documents whose vector matches the query in their
+	// own configuration, ranked; then filename-only matches (pg_trgm),
+	// ranked by similarity, below every text hit.
+	hits := `SELECT d.id, d.created_at, 1 + ts_rank_cd(d.search_vector, q.query, 1|32)::float8 AS rank, 'text' AS match
+				FROM recent w JOIN documents d ON d.id = w.id JOIN q ON q.config = d.search_config
+				WHERE d.search_vector @@ q.query`
+	if fuzzy {
+		f := arg(q.Text)
+		hits += `
+			UNION ALL (
+				SELECT d.id, d.created_at, word_similarity(` + f + `, d.filename)::float8, 'filename'
+				FROM documents d
+				WHERE (SELECT count(*) FROM (SELECT 1 FROM cand LIMIT ` + fmt.Sprint(FuzzyBelow) + `) x) < ` + fmt.Sprint(FuzzyBelow) + `
+					AND ` + f + ` <% d.filename AND NOT (d.search_vector @@ ` + union + `) IS TRUE AND ` + filter + `
+				ORDER BY 3 DESC, d.created_at DESC LIMIT ` + fmt.Sprint(FilenameLimit) + `)`
+	}
+	pageWhere := "true"
+	if after != nil {
+		pageWhere = fmt.Sprintf("(m.rank, m.created_at, m.id) < (%s::float8, %s::timestamptz, %s::uuid)", arg(after.rank), arg(after.created), arg(after.id))
+	}
+	limit := arg(q.Limit + 1)
+	// The passage of the text ts_headline reads (see SnippetSource).
+	snippetText := fmt.Sprintf(`CASE WHEN octet_length(d.extracted_text) <= %[1]d THEN d.extracted_text
+		ELSE substr(d.extracted_text, greatest(1, strpos(lower(substr(d.extracted_text, 1, %[2]d)), q.first) - 200), %[1]d) END`,
+		SnippetSource, SnippetSearch)
+
+	query := `WITH q AS MATERIALIZED (
+			SELECT config, query::tsquery AS query, first FROM unnest($2::text[], $3::text[], $4::text[]) AS q(config, query, first)
+		), cand AS MATERIALIZED (
+			` + cand + `
+		), recent AS MATERIALIZED (
+			SELECT id FROM cand ORDER BY created_at DESC, id DESC LIMIT ` + fmt.Sprint(RankLimit) + `
+		), m AS MATERIALIZED (
+			` + hits + `
+		), page AS (
+			SELECT m.*, row_number() OVER (ORDER BY m.rank DESC, m.created_at DESC, m.id DESC) AS n
+			FROM m WHERE ` + pageWhere + `
+			ORDER BY m.rank DESC, m.created_at DESC, m.id DESC LIMIT ` + limit + `
+		)
+		SELECT (SELECT count(*) FROM cand) AS candidates, (SELECT count(*) FROM m) AS hits_total,
+		(SELECT COALESCE(json_agg(f ORDER BY f.count DESC, f.name, f.topic_id), '[]')
+			FROM (SELECT t.id AS topic_id, t.name, t.color, count(*) AS count
+				FROM m JOIN document_topics dt ON dt.document_id = m.id JOIN topics t ON t.id = dt.topic_id
+				GROUP BY t.id, t.name, t.color) f) AS facets,
+		(SELECT COALESCE(json_agg(json_build_object(
+				'id', d.id, 'owner_id', d.user_id, 'owner', u.handle,
+				'permission', CASE WHEN d.user_id = $1 THEN 'owner' ELSE s.permission END,
+				'folder_id', d.folder_id, 'filename', d.filename, 'content_type', d.content_type,
+				'size_bytes', d.size_bytes, 'status', d.status, 'created_at', d.created_at,
+				'match', p.match, 'rank', p.rank,
+				'topics', (SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color,
+						'source', dt.source, 'score', dt.score) ORDER BY t.name), '[]')
+					FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id),
+				'snippet', CASE WHEN p.n <= ` + fmt.Sprint(q.Limit) + ` THEN COALESCE(ts_headline(('pg_catalog.' || d.search_config)::regconfig,
+						translate(` + snippetText + `, E'\x02\x03', ''),
+						q.query, ` + headlineOptions + `),
+					substr(COALESCE(d.extracted_text, ''), 1, 300)) END -- the row past the page only tells there is a next page
+			) ORDER BY p.rank DESC, p.created_at DESC, p.id DESC), '[]')
+			FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.user_id
+			LEFT JOIN shares s ON s.document_id = d.id AND s.recipient_id = $1 AND s.owner_id = d.user_id
+			LEFT JOIN q ON q.config = d.search_config) AS hits`
+	return statement{q: q, query: query, args: args}, nil
+}
+
+// Explain returns PostgreSQL's plan (EXPLAIN, text; with analyze, EXPLAIN
+// ANALYZE, which runs the search) for q's statement, or "" when q can
+// match nothing. Tests and the benchmark use it to check that searches go
+// through the GIN indexes.
+func Explain(ctx context.Context, db *sqlx.DB, q Query, analyze bool) (string, error) {
+	tx, err := begin(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	st, err := prepare(ctx, tx, q)
+	if err != nil || st.query == "" {
+		return "", err
+	}
+	var lines []string
+	explain := "EXPLAIN "
+	if analyze {
+		explain = "EXPLAIN (ANALYZE, BUFFERS) "
+	}
+	if err := tx.SelectContext(ctx, &lines, explain+st.query, st.args...); err != nil {
+		return "", fmt.Errorf("search: explain: %w", err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// Search returns the page of q's hits: the viewer's own documents and those
+// shared with them (never documents still uploading) that match q.Text and
+// the filters.
+//
+// A document matches when its search vector (filename and extracted text,
+// in its own text search configuration) matches the query parsed in that
+// same configuration, so English stemming applies to English documents
+// only. When q.Text is plain (no quotes, no -word, no or) and 3 to 100
+// characters long, a document whose filename has a word like it (pg_trgm
+// word similarity at least 0.6) also matches, as a "filename" match ranked
+// below every text match (see Hit.Rank).
+//
+// Hits are ordered by rank, then newest first, then by id; Next resumes
+// after the last hit (keyset: stable while documents are added). Ranking
+// reads every ranked document's tsvector, so at most RankLimit are ranked:
+// when the index finds more, the newest RankLimit of them (a query that
+// broad is narrowed by a word or a filter, such as created_before, to
+// reach older ones), and Total is estimated. The facets count the ranked
+// hits.
+//
+// Errors for the caller's mistakes are *Error (ErrInvalid): an empty,
+// too long or control-character query, one of only excluded words, bad
+// filters, limit or cursor. A query of only stop words finds documents
+// of the "simple" configuration only (no word is a stop word there), and
+// none when there are none.
+func Search(ctx context.Context, db *sqlx.DB, q Query) (Result, error) {
+	tx, err := begin(ctx, db)
+	if err != nil {
+		return Result{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	st, err := prepare(ctx, tx, q)
+	if err != nil {
+		return Result{}, err
+	}
+	q = st.q
+	if st.query == "" {
+		return Result{Hits: []Hit{}, Facets: []Facet{}, TotalExact: true}, nil
+	}
+	query, args := st.query, st.args
+	var row struct {
+		Candidates int64  `db:"candidates"`
+		Total      int64  `db:"hits_total"`
+		Facets     []byte `db:"facets"`
+		Hits       []byte `db:"hits"`
+	}
+	if err := tx.GetContext(ctx, &row, query, args...); err != nil {
+		return Result{}, fmt.Errorf("search: %w", err)
+	}
+	res := Result{Total: row.Total, TotalExact: row.Candidates <= RankLimit}
+	if !res.TotalExact {
+		// Only the newest RankLimit candidates were checked and ranked:
+		// count the others as the index found them.
+		res.Total = row.Total + row.Candidates - RankLimit
+	}
+	if err := json.Unmarshal(row.Facets, &res.Facets); err != nil {
+		return Result{}, fmt.Errorf("search: facets: %w", err)
+	}
+	if err := json.Unmarshal(row.Hits, &res.Hits); err != nil {
+		return Result{}, fmt.Errorf("search: hits: %w", err)
+	}
+	if len(res.Hits) > q.Limit {
+		res.Hits = res.Hits[:q.Limit]
+		last := res.Hits[q.Limit-1]
+		res.Next = encodeCursor(q, keyset{rank: last.Rank, created: last.CreatedAt, id: last.ID})
+	}
+	for i := range res.Hits {
+		res.Hits[i].Snippet = markSnippet(res.Hits[i].Snippet)
+	}
+	return res, nil
+}
+
+// markSnippet turns ts_headline's output into Hit.Snippet's HTML.
+func markSnippet(s string) string {
+	var b strings.Builder
+	open, space := false, false
+	flush := func() {
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+	}
+	for _, r := range s {
+		switch {
+		case string(r) == markOpen:
+			if !open {
+				flush()
+				b.WriteString("<mark>")
+				open = true
+			}
+		case string(r) == markClose:
+			if open {
+				b.WriteString("</mark>")
+				open = false
+			}
+		case unicode.IsSpace(r) || unicode.IsControl(r):
+			space = true
+		default:
+			flush()
+			b.WriteString(html.EscapeString(string(r)))
+		}
+	}
+	if open {
+		b.WriteString("</mark>")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// RenderSnippet returns Hit.Snippet as plain text, each match between open
+// and close (ANSI bold on a terminal, «…» elsewhere, say). The text holds
+// no control characters, so it is safe to print to a terminal.
+func RenderSnippet(snippet, open, close string) string {
+	s := strings.NewReplacer("<mark>", "\x02", "</mark>", "\x03").Replace(snippet)
+	s = html.UnescapeString(s)
+	return strings.NewReplacer("\x02", open, "\x03", close).Replace(s)
+}

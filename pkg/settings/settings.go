@@ -1,0 +1,99 @@
+// Package settings keeps each user's own preferences: which classifier
+// files their documents (users.ai_provider: builtin or openai) and with
+// which model (users.ai_model). Unset means the deployment's default.
+package settings
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("no such user")
+	ErrInvalid  = errors.New("invalid setting")
+)
+
+// Providers are the classifiers a user may choose.
+var Providers = []string{"builtin", "openai"}
+
+// MaxModelLen is the longest model name accepted.
+const MaxModelLen = 200
+
+// Settings are a user's preferences; nil means unset (the default).
+type Settings struct {
+	AIProvider *string `db:"ai_provider" json:"ai_provider"`
+	AIModel    *string `db:"ai_model" json:"ai_model"`
+}
+
+// Get returns userID's settings.
+func Get(ctx context.Context, db *sqlx.DB, userID string) (Settings, error) {
+	if _, err := uuid.Parse(userID); err != nil {
+		return Settings{}, ErrNotFound
+	}
+	var s Settings
+	err := db.GetContext(ctx, &s, `SELECT ai_provider, ai_model FROM users WHERE id = $1`, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Settings{}, ErrNotFound
+	}
+	return s, err
+}
+
+// Validate says what is wrong with s, wrapping ErrInvalid, or nil. An empty
+// string counts as unset.
+func (s *Settings) Validate() error {
+	if s.AIProvider != nil {
+		p := strings.ToLower(strings.TrimSpace(*s.AIProvider))
+		if p == "" {
+			s.AIProvider = nil
+		} else {
+			ok := false
+			for _, known := range Providers {
+				ok = ok || p == known
+			}
+			if !ok {
+				return fmt.Errorf("%w: ai_provider %q: use %s (or null for the default)", ErrInvalid, *s.AIProvider, strings.Join(Providers, " or "))
+			}
+			s.AIProvider = &p
+		}
+	}
+	if s.AIModel != nil {
+		m := strings.TrimSpace(*s.AIModel)
+		if m == "" {
+			s.AIModel = nil
+		} else {
+			if utf8.RuneCountInString(m) > MaxModelLen || strings.ContainsFunc(m, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				return fmt.Errorf("%w: ai_model: use up to %d printable characters", ErrInvalid, MaxModelLen)
+			}
+			s.AIModel = &m
+		}
+	}
+	return nil
+}
+
+// Put replaces userID's settings with s (validated first).
+func Put(ctx context.Context, db *sqlx.DB, userID string, s Settings) (Settings, error) {
+	if err := s.Validate(); err != nil {
+		return Settings{}, err
+	}
+	if _, err := uuid.Parse(userID); err != nil {
+		return Settings{}, ErrNotFound
+	}
+	var out Settings
+	err := db.GetContext(ctx, &out, `UPDATE users SET ai_provider = $2, ai_model = $3 WHERE id = $1 RETURNING ai_provider, ai_model`,
+		userID, s.AIProvider, s.AIModel)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Settings{}, ErrNotFound
+	}
+	if err != nil {
+		return Settings{}, fmt.Errorf("save settings: %w", err)
+	}
+	return out, nil
+}

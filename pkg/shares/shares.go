@@ -1,0 +1,266 @@
+package shares
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Sentinel errors. Every error for a caller's mistake is an *Error that
+// unwraps to one of them.
+var (
+	// ErrNotFound: the share or document does not exist, is not the
+	// caller's, or its id is not a UUID. The cases are never told apart.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the document is already shared with that recipient.
+	ErrConflict = errors.New("already shared")
+	// ErrInvalid: a bad permission or recipient.
+	ErrInvalid = errors.New("invalid share")
+)
+
+// Error is a caller's mistake: Err is ErrNotFound, ErrConflict or ErrInvalid
+// (errors.Is works), Field names the input at fault ("id", "document_id",
+// "recipient" or "permission"), and the message says what to do about it.
+type Error struct {
+	Err   error
+	Field string
+	Msg   string
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Permissions a share grants.
+const (
+	PermView = "view"
+	PermEdit = "edit"
+)
+
+// Level is what a user may do with a document, as Access answers it. The
+// levels are ordered: each allows everything the one before it does, so
+// callers compare (level >= View).
+//
+// It is not named Access because the function Access returns it, and a Go
+// package cannot have a type and a function of one name.
+type Level int
+
+// Access levels.
+const (
+	None  Level = iota // may not know the document exists
+	View               // may read it and its metadata
+	Edit               // may also rename, move and retag it
+	Owner              // may also delete and share it
+)
+
+// String returns "none", "view", "edit" or "owner".
+func (a Level) String() string {
+	switch a {
+	case None:
+		return "none"
+	case View:
+		return "view"
+	case Edit:
+		return "edit"
+	case Owner:
+		return "owner"
+	}
+	return fmt.Sprintf("Level(%d)", int(a))
+}
+
+// MarshalText makes a Level a JSON string, like "edit".
+func (a Level) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// Share is a document's owner giving its recipient access to it.
+type Share struct {
+	ID              string    `db:"id" json:"id"`
+	DocumentID      string    `db:"document_id" json:"document_id"`
+	OwnerID         string    `db:"owner_id" json:"owner_id"`
+	OwnerHandle     string    `db:"owner_handle" json:"owner_handle"`
+	RecipientID     string    `db:"recipient_id" json:"recipient_id"`
+	RecipientHandle string    `db:"recipient_handle" json:"recipient_handle"`
+	Permission      string    `db:"permission" json:"permission"` // PermView or PermEdit
+	CreatedAt       time.Time `db:"created_at" json:"created_at"`
+	Filename        string    `db:"filename" json:"filename"` // the document's
+}
+
+const selectShare = `SELECT s.id, s.document_id, s.owner_id, o.handle AS owner_handle,
+	s.recipient_id, r.handle AS recipient_handle, s.permission, s.created_at, d.filename
+	FROM shares s
+	JOIN documents d ON d.id = s.document_id
+	JOIN users o ON o.id = s.owner_id
+	JOIN users r ON r.id = s.recipient_id`
+
+// statusUploading is the documents.status of a document whose bytes are
+// still being written: absent for every purpose here.
+const statusUploading = "uploading"
+
+func documentNotFound() error {
+	return &Error{Err: ErrNotFound, Field: "document_id", Msg: "document not found: you can share only your own documents"}
+}
+
+func shareNotFound() error {
+	return &Error{Err: ErrNotFound, Field: "id", Msg: "share not found: use the id of a share you gave or received"}
+}
+
+func invalid(field, format string, args ...any) error {
+	return &Error{Err: ErrInvalid, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Create shares ownerID's document documentID with the active user whose
+// handle (not email) is recipientHandle, with permission "view" or "edit".
+//
+// Errors: ErrInvalid for another permission (Field "permission"), or a
+// recipient who is unknown, inactive or the owner (Field "recipient");
+// ErrNotFound when the document is not ownerID's — checked before the
+// recipient, so a non-owner learns nothing about either; ErrConflict when
+// the document is already shared with that recipient (delete that share to
+// change its permission).
+func Create(ctx context.Context, db *sqlx.DB, ownerID, documentID, recipientHandle, permission string) (Share, error) {
+	if permission != PermView && permission != PermEdit {
+		return Share{}, invalid("permission", "permission %q: use %q or %q", permission, PermView, PermEdit)
+	}
+	docID, ok := parseID(documentID)
+	if !ok {
+		return Share{}, documentNotFound()
+	}
+	recipientHandle = strings.TrimSpace(recipientHandle)
+	var owns bool
+	var recipient sql.NullString
+	err := db.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM documents WHERE id = $1 AND user_id = $2 AND status <> $3),
+		(SELECT id FROM users WHERE handle = $4 AND is_active)`,
+		docID, ownerID, statusUploading, recipientHandle).Scan(&owns, &recipient)
+	if err != nil {
+		return Share{}, fmt.Errorf("create share: %w", err)
+	}
+	switch {
+	case !owns:
+		return Share{}, documentNotFound()
+	case recipientHandle == "":
+		return Share{}, invalid("recipient", "no recipient: give the handle of the person to share with")
+	case !recipient.Valid:
+		// Unknown and inactive read alike: an owner learns no more than a
+		// directory of active users would tell.
+		return Share{}, invalid("recipient", "no active user with handle %q: check the recipient's handle", recipientHandle)
+	case recipient.String == ownerID:
+		return Share{}, invalid("recipient", "you cannot share a document with yourself: name another user")
+	}
+	var id string
+	// The ownership test is repeated in the INSERT: a document deleted
+	// since is not shared.
+	err = db.QueryRowContext(ctx, `INSERT INTO shares (document_id, owner_id, recipient_id, permission)
+		SELECT d.id, d.user_id, $3, $4 FROM documents d WHERE d.id = $1 AND d.user_id = $2 AND d.status <> $5
+		RETURNING id`, docID, ownerID, recipient.String, permission, statusUploading).Scan(&id)
+	var pqErr *pq.Error
+	errors.As(err, &pqErr)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Share{}, documentNotFound()
+	case pqErr != nil && pqErr.Code == "23505":
+		return Share{}, &Error{Err: ErrConflict, Field: "recipient",
+			Msg: fmt.Sprintf("the document is already shared with %q: delete that share first to change its permission", recipientHandle)}
+	case pqErr != nil && pqErr.Code == "23503" && strings.Contains(pqErr.Constraint, "document"):
+		return Share{}, documentNotFound()
+	case pqErr != nil && pqErr.Code == "23503":
+		return Share{}, invalid("recipient", "no active user with handle %q: check the recipient's handle", recipientHandle)
+	case err != nil:
+		return Share{}, fmt.Errorf("create share: %w", err)
+	}
+	var s Share
+	if err := db.GetContext(ctx, &s, selectShare+` WHERE s.id = $1`, id); err != nil {
+		return Share{}, fmt.Errorf("read new share: %w", err)
+	}
+	return s, nil
+}
+
+// ListGiven returns the shares of userID's documents, newest first.
+func ListGiven(ctx context.Context, db *sqlx.DB, userID string) ([]Share, error) {
+	return list(ctx, db, "s.owner_id", userID)
+}
+
+// ListReceived returns the shares userID has received, newest first,
+// leaving out documents that are still uploading.
+func ListReceived(ctx context.Context, db *sqlx.DB, userID string) ([]Share, error) {
+	return list(ctx, db, "s.recipient_id", userID)
+}
+
+// list returns the shares whose column (a constant, never input) is userID.
+func list(ctx context.Context, db *sqlx.DB, column, userID string) ([]Share, error) {
+	ss := []Share{}
+	err := db.SelectContext(ctx, &ss, selectShare+` WHERE `+column+` = $1 AND d.status <> $2
+		ORDER BY s.created_at DESC, s.id DESC`, userID, statusUploading)
+	if err != nil {
+		return nil, fmt.Errorf("list shares: %w", err)
+	}
+	return ss, nil
+}
+
+// Delete ends share shareID; its owner or its recipient may. ErrNotFound
+// for anyone else, and for a share that does not exist.
+func Delete(ctx context.Context, db *sqlx.DB, userID, shareID string) error {
+	id, ok := parseID(shareID)
+	if !ok {
+		return shareNotFound()
+	}
+	res, err := db.ExecContext(ctx, `DELETE FROM shares WHERE id = $1 AND (owner_id = $2 OR recipient_id = $2)`, id, userID)
+	if err != nil {
+		return fmt.Errorf("delete share: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("delete share: %w", err)
+	}
+	if n == 0 {
+		return shareNotFound()
+	}
+	return nil
+}
+
+// Access returns what userID may do with documentID: Owner for its owner,
+// View or Edit for a recipient of a share, None otherwise — also for a
+// document that does not exist, is still uploading, or an id that is not a
+// UUID. The error is only ever a database failure.
+func Access(ctx context.Context, db *sqlx.DB, userID, documentID string) (Level, error) {
+	docID, ok := parseID(documentID)
+	if !ok {
+		return None, nil
+	}
+	if _, ok := parseID(userID); !ok {
+		return None, nil
+	}
+	var owner bool
+	var perm sql.NullString
+	err := db.QueryRowContext(ctx, `SELECT COALESCE(d.user_id = $2, false), s.permission
+		FROM documents d
+		LEFT JOIN shares s ON s.document_id = d.id AND s.recipient_id = $2 AND s.owner_id = d.user_id
+		WHERE d.id = $1 AND d.status <> $3`, docID, userID, statusUploading).Scan(&owner, &perm)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return None, nil
+	case err != nil:
+		return None, fmt.Errorf("document access: %w", err)
+	case owner:
+		return Owner, nil
+	case perm.String == PermEdit:
+		return Edit, nil
+	case perm.String == PermView:
+		return View, nil
+	}
+	return None, nil
+}
+
+// parseID returns id in canonical form, or false when it is not a UUID.
+func parseID(id string) (string, bool) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return "", false
+	}
+	return u.String(), true
+}

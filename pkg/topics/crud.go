@@ -1,0 +1,108 @@
+package topics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/classify"
+)
+
+// ErrInvalid is returned by Update for a name, colour or rule that cannot
+// be used.
+var ErrInvalid = errors.New("invalid topic")
+
+// Get returns owner's topic id (ErrNotFound when it is absent, another
+// user's, or id is not a UUID).
+func Get(ctx context.Context, db *sqlx.DB, owner, id string) (Topic, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return Topic{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	var t Topic
+	err := db.GetContext(ctx, &t, selectTopic+` WHERE t.id = $1 AND t.user_id = $2`, id, owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Topic{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return Topic{}, fmt.Errorf("get topic: %w", err)
+	}
+	return t, nil
+}
+
+// Change is an update to a topic; nil fields stay as they are. Rule, when
+// set, replaces the whole match rule.
+type Change struct {
+	Name        *string
+	Description *string
+	Color       *string
+	Rule        *classify.Rule
+}
+
+// Update applies c to owner's topic id. Errors: ErrNotFound, ErrExists (the
+// new name is taken), ErrInvalid (a name, colour or rule that cannot be
+// used; the message says why).
+func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (Topic, error) {
+	t, err := Get(ctx, db, owner, id)
+	if err != nil {
+		return Topic{}, err
+	}
+	if c.Name != nil {
+		name := strings.TrimSpace(*c.Name)
+		if name == "" || utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
+			return Topic{}, fmt.Errorf("%w: topic name %q: use 1 to %d printable characters", ErrInvalid, name, MaxNameLen)
+		}
+		t.Name = name
+	}
+	if c.Description != nil {
+		t.Description = *c.Description
+	}
+	if c.Color != nil {
+		if !colorRe.MatchString(*c.Color) {
+			return Topic{}, fmt.Errorf("%w: colour %q: use #rrggbb, like #6366f1", ErrInvalid, *c.Color)
+		}
+		t.Color = strings.ToLower(*c.Color)
+	}
+	if c.Rule != nil {
+		r := *c.Rule
+		if r.Algorithm == "" {
+			r.Algorithm = classify.MatchNone
+		}
+		if _, err := r.Compile(); err != nil {
+			return Topic{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		t.Match, t.Algorithm, t.CaseInsensitive = r.Match, r.Algorithm, r.CaseInsensitive
+	}
+	_, err = db.ExecContext(ctx, `UPDATE topics SET name = $3, description = $4, color = $5, match = $6,
+		matching_algorithm = $7, is_insensitive = $8 WHERE id = $1 AND user_id = $2`,
+		id, owner, t.Name, t.Description, t.Color, t.Match, t.Algorithm, t.CaseInsensitive)
+	if err != nil {
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+			return Topic{}, fmt.Errorf("%w: %q", ErrExists, t.Name)
+		}
+		return Topic{}, fmt.Errorf("update topic: %w", err)
+	}
+	return t, nil
+}
+
+// RemoveByID deletes owner's topic id; its document assignments go with it.
+func RemoveByID(ctx context.Context, db *sqlx.DB, owner, id string) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	res, err := db.ExecContext(ctx, `DELETE FROM topics WHERE id = $1 AND user_id = $2`, id, owner)
+	if err != nil {
+		return fmt.Errorf("remove topic: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return nil
+}

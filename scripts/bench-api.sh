@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# API benchmark (issue 6): one `docuvault serve` on loopback, loaded by a
+# second process (scripts/benchapi, a small Go load driver), against the
+# dev services of scripts/services.sh.
+#
+#   bash scripts/bench-api.sh [--out FILE]
+#
+# What it measures (targets in brackets):
+#   1. GET /api/documents with 100,000 documents for one user: first page and
+#      a page 50,000 documents deep (by cursor), at 200 requests/s for 20 s
+#      each, open loop; p50/p90/p99/max.            [p99 <= 20 ms]
+#   2. 100 KB uploads from 32 concurrent clients through serve, against the
+#      same bytes PUT straight to MinIO with minio-go, 3 runs each,
+#      alternating; medians.                           [ratio >= 0.7]
+#   3. serve's RSS during 1 and 2 [<= 100 MiB], and its growth during one
+#      1 GiB upload [<= 64 MiB].
+#
+# The driver seeds the documents with SQL, and removes its user, rows and
+# objects at exit. Knobs: BENCH_DOCS=100000 BENCH_RATE=200 BENCH_DURATION=20s
+# BENCH_FILES=1000 BENCH_SIZE=100000 BENCH_BIG=1073741824 BENCH_RUNS=3.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) OUT=$2; shift 2 ;;
+    --out=*) OUT=${1#--out=}; shift ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument $1" >&2; exit 64 ;;
+  esac
+done
+say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { say "FATAL: $*"; exit 1; }
+
+RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+WORK=$(mktemp -d)
+SERVE_PID=""
+cleanup() {
+  if [ -n "$SERVE_PID" ]; then kill -TERM "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+say "run $RUN_ID; services up"
+bash scripts/services.sh up >"$WORK/services.log" 2>&1 ||
+  { bash scripts/services.sh status >/dev/null 2>&1 || { cat "$WORK/services.log" >&2; die "services.sh up failed"; }; }
+# shellcheck disable=SC1091
+. .dev/env
+export DOCUVAULT_MAX_UPLOAD_SIZE=2GiB
+export DOCUVAULT_REDIS_NAMESPACE="bench-$RUN_ID"   # its jobs are no worker's business
+export DOCUVAULT_LOGIN_LIMIT=1000/1m DOCUVAULT_LOGIN_IP_LIMIT=1000/1m
+export DOCUVAULT_LOG_LEVEL=warn
+
+say "building docuvault and the load driver"
+go build -o "$WORK/docuvault" . || die "go build failed"
+go build -o "$WORK/benchapi" ./scripts/benchapi || die "go build ./scripts/benchapi failed"
+for step in "migrate up" "grant" "bucket init"; do
+  # shellcheck disable=SC2086
+  "$WORK/docuvault" $step >"$WORK/deploy.log" 2>&1 || { cat "$WORK/deploy.log" >&2; die "docuvault $step failed"; }
+done
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$WORK/docuvault" serve --listen "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 100); do
+  curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$WORK/serve.log" >&2; die "serve did not become healthy"; }
+say "serve pid $SERVE_PID on 127.0.0.1:$PORT"
+
+REPORT="$WORK/report.md"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+"$WORK/benchapi" -url "http://127.0.0.1:$PORT" -pid "$SERVE_PID" -minio-pid "$(cat .dev/minio/minio.pid 2>/dev/null || echo 0)" -run "$RUN_ID" \
+  -docs "${BENCH_DOCS:-100000}" -rate "${BENCH_RATE:-200}" -duration "${BENCH_DURATION:-20s}" \
+  -files "${BENCH_FILES:-1000}" -size "${BENCH_SIZE:-100000}" -big "${BENCH_BIG:-1073741824}" -runs "${BENCH_RUNS:-3}" \
+  >"$REPORT" || { tail -n 20 "$WORK/serve.log" >&2; die "the load driver failed"; }
+
+{
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S') UTC (run \`$RUN_ID\`)"
+  echo "- Machine: nproc $(nproc), memory $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "- Build: $(go version | awk '{print $3}'), docuvault from the working tree at $(git rev-parse --short HEAD 2>/dev/null || echo '?') (plus uncommitted changes)"
+  echo "- Services: local PostgreSQL, Redis, single-drive MinIO on loopback; one \`docuvault serve\`; the load driver in its own process"
+  echo "- Load average before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- Reproduce: \`bash scripts/bench-api.sh\`"
+  echo
+  cat "$REPORT"
+} | tee "${OUT:-/dev/null}"

@@ -1,0 +1,194 @@
+package ship
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docuvault/docuvault/cmd"
+	"github.com/docuvault/docuvault/tests/testenv"
+)
+
+var (
+	fenced     = regexp.MustCompile("(?ms)^[ \\t]*```[^\\n]*\\n(.*?)^[ \\t]*```")
+	inlineCode = regexp.MustCompile("`([^`\\n]+)`")
+	assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+)
+
+// docuvaultCommands finds the docuvault command lines in markdown: in code
+// blocks and inline code, each `docuvault` (or …/bin/docuvault, also after
+// NAME= as in ExecStart=) with the words after it up to a shell operator.
+func docuvaultCommands(md string) [][]string {
+	var texts []string
+	for _, m := range fenced.FindAllStringSubmatch(md, -1) {
+		texts = append(texts, strings.ReplaceAll(m[1], "\\\n", " "))
+	}
+	for _, m := range inlineCode.FindAllStringSubmatch(fenced.ReplaceAllString(md, ""), -1) {
+		texts = append(texts, m[1])
+	}
+	var out [][]string
+	for _, text := range texts {
+		for _, line := range strings.Split(text, "\n") {
+			words := shellWords(line)
+			for i, w := range words {
+				if !isDocuvault(w) {
+					continue
+				}
+				if i > 0 && strings.HasPrefix(words[i-1], "-") {
+					continue // a flag's value: sudo -u docuvault, install -o docuvault
+				}
+				if i+1 < len(words) && isDocuvault(words[i+1]) {
+					continue // install docuvault /usr/local/bin/docuvault, sudo -u docuvault docuvault …
+				}
+				var args []string
+				for _, a := range words[i+1:] {
+					if isShellOperator(a) {
+						break
+					}
+					args = append(args, a)
+				}
+				if len(args) > 0 {
+					out = append(out, args)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// isDocuvault says whether a word runs docuvault: the name, a path to it in
+// a bin directory, either after NAME= (ExecStart=…).
+func isDocuvault(w string) bool {
+	w = assignment.ReplaceAllString(w, "")
+	return w == "docuvault" || strings.HasSuffix(w, "/bin/docuvault")
+}
+
+func isShellOperator(w string) bool {
+	switch w {
+	case "&&", "||", ";", "|", "&", ")", "\\":
+		return true
+	}
+	return strings.HasPrefix(w, "#") || strings.HasPrefix(w, ">") || strings.HasPrefix(w, "<") ||
+		strings.HasPrefix(w, "2>") || strings.HasSuffix(w, ";")
+}
+
+// shellWords splits a line into words, keeping quoted strings whole.
+func shellWords(line string) []string {
+	var words []string
+	var cur strings.Builder
+	var quote rune
+	inWord := false
+	for _, r := range line {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// Every docuvault command line in the operator's guide is one the binary
+// accepts: the subcommand exists and runs, each flag exists, the number of
+// arguments fits.
+func TestOperationsGuideCommandsExist(t *testing.T) {
+	t.Parallel()
+	root := testenv.ModuleRoot(t)
+	b, err := os.ReadFile(filepath.Join(root, "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	lines := docuvaultCommands(string(b))
+	for _, args := range lines {
+		rootCmd := cmd.NewRootCommand(io.Discard, io.Discard)
+		c, rest, err := rootCmd.Find(args)
+		if err != nil || c == rootCmd {
+			t.Errorf("docuvault %s: no such command (%v)", strings.Join(args, " "), err)
+			continue
+		}
+		if err := c.ParseFlags(rest); err != nil {
+			t.Errorf("docuvault %s: %v", strings.Join(args, " "), err)
+			continue
+		}
+		if !c.Runnable() {
+			t.Errorf("docuvault %s: %s is not a command that runs", strings.Join(args, " "), c.CommandPath())
+			continue
+		}
+		if err := c.ValidateArgs(c.Flags().Args()); err != nil {
+			t.Errorf("docuvault %s: %v", strings.Join(args, " "), err)
+		}
+		path := strings.TrimPrefix(c.CommandPath(), "docuvault ")
+		if c.Flags().Changed("drain") {
+			path += " --drain"
+		}
+		seen[path] = true
+	}
+	for _, want := range []string{"migrate up", "grant", "bucket init", "health", "serve", "worker", "worker --drain", "user add", "version"} {
+		if !seen[want] {
+			t.Errorf("docs/operations.md never shows `docuvault %s`", want)
+		}
+	}
+	t.Logf("%d docuvault command lines checked", len(lines))
+}
+
+// The systemd units in the guide pass `systemd-analyze verify` (unknown
+// keys, bad values, an ExecStart that is not executable), run on the fresh
+// build in place of /usr/local/bin/docuvault.
+func TestOperationsGuideSystemdUnits(t *testing.T) {
+	t.Parallel()
+	root := testenv.ModuleRoot(t)
+	analyze := tool(t, "systemd-analyze")
+	b, err := os.ReadFile(filepath.Join(root, "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(docuvaultDir(t), "docuvault")
+	dir := t.TempDir()
+	var units []string
+	for _, m := range fenced.FindAllStringSubmatch(string(b), -1) {
+		unit := m[1]
+		if !strings.Contains(unit, "[Service]") {
+			continue
+		}
+		first, _, _ := strings.Cut(unit, "\n")
+		name := filepath.Base(strings.TrimSpace(strings.TrimPrefix(first, "#")))
+		if !strings.HasSuffix(name, ".service") {
+			t.Errorf("a unit in docs/operations.md does not start with its path: %q", first)
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.ReplaceAll(unit, "/usr/local/bin/docuvault", bin)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		units = append(units, name)
+		r := run(t, dir, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, time.Minute, "", analyze, "verify", path)
+		if r.code != 0 || strings.TrimSpace(r.stdout+r.stderr) != "" {
+			t.Errorf("systemd-analyze verify %s: %s", name, r)
+		}
+	}
+	if strings.Join(units, " ") != "docuvault-serve.service docuvault-worker.service" {
+		t.Errorf("units in docs/operations.md: %v, want docuvault-serve.service and docuvault-worker.service", units)
+	}
+}

@@ -1,0 +1,250 @@
+// The API client: every call the app makes goes through here. It keeps the
+// session (access token in memory, refresh token in localStorage), refreshes
+// the access token silently when it has expired, and turns every failure
+// into an ApiError whose message can be shown to a person as it is.
+import { reactive } from 'vue'
+
+const REFRESH_KEY = 'docuvault.refresh'
+
+export const session = reactive({
+  access: '',
+  refresh: localStorage.getItem(REFRESH_KEY) || '',
+  user: null,
+  // why the last session ended, shown on the sign-in page
+  ended: '',
+})
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
+const unreachable = () =>
+  new ApiError(0, 'unreachable', 'Cannot reach the DocuVault server. Check your connection, or that the server is running, and try again.')
+
+function setTokens(t) {
+  session.access = t.access_token
+  session.refresh = t.refresh_token
+  localStorage.setItem(REFRESH_KEY, t.refresh_token)
+}
+
+function clearSession(reason) {
+  session.access = ''
+  session.refresh = ''
+  session.user = null
+  session.ended = reason || ''
+  localStorage.removeItem(REFRESH_KEY)
+}
+
+async function errorFrom(res) {
+  let code = 'http_' + res.status
+  let message = ''
+  try {
+    const body = await res.json()
+    if (body && body.error) {
+      code = body.error.code || code
+      message = body.error.message || ''
+    }
+  } catch {
+    // not JSON: a proxy's page, say
+  }
+  if (!message) {
+    message = res.status >= 500
+      ? `The server had a problem (HTTP ${res.status}). Try again in a moment.`
+      : `The request failed (HTTP ${res.status}).`
+  }
+  if (res.status === 429) {
+    const after = res.headers.get('Retry-After')
+    if (after) message += ` Try again in ${after} seconds.`
+  }
+  return new ApiError(res.status, code, message)
+}
+
+let refreshing = null
+
+// refresh exchanges the refresh token for new tokens, once at a time.
+export function refresh() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      if (!session.refresh) throw new ApiError(401, 'unauthenticated', 'Sign in to continue.')
+      let res
+      try {
+        res = await fetch('/api/auth/refresh', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ refresh_token: session.refresh }),
+        })
+      } catch {
+        throw unreachable()
+      }
+      if (!res.ok) {
+        const err = await errorFrom(res)
+        if (res.status === 401 || res.status === 403) {
+          // 403: the account was disabled; its message says so.
+          clearSession(res.status === 403 ? err.message : 'Your session has ended. Sign in again.')
+        }
+        throw err
+      }
+      setTokens(await res.json())
+    })().finally(() => { refreshing = null })
+  }
+  return refreshing
+}
+
+// raw sends a request with the access token, refreshing it once on 401.
+export async function raw(path, opts = {}) {
+  if (!session.access && session.refresh) await refresh()
+  const send = () => {
+    const headers = new Headers(opts.headers || {})
+    if (session.access) headers.set('Authorization', 'Bearer ' + session.access)
+    return fetch(path, { ...opts, headers })
+  }
+  let res
+  try {
+    res = await send()
+    if (res.status === 401 && session.refresh) {
+      await refresh()
+      res = await send()
+    }
+  } catch (e) {
+    if (e instanceof ApiError) throw e
+    throw unreachable()
+  }
+  if (res.status === 401) {
+    clearSession('Your session has ended. Sign in again.')
+  }
+  if (!res.ok) throw await errorFrom(res)
+  return res
+}
+
+export async function api(method, path, body) {
+  const opts = { method }
+  if (body !== undefined) {
+    opts.body = JSON.stringify(body)
+    opts.headers = { 'Content-Type': 'application/json' }
+  }
+  const res = await raw(path, opts)
+  if (res.status === 204) return null
+  const type = res.headers.get('Content-Type') || ''
+  return type.includes('json') ? res.json() : res.text()
+}
+
+export async function login(handle, password) {
+  let res
+  try {
+    res = await fetch('/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ handle, password }),
+    })
+  } catch {
+    throw unreachable()
+  }
+  if (!res.ok) {
+    const err = await errorFrom(res)
+    if (err.code === 'invalid_credentials') err.message = 'Wrong handle or password.'
+    throw err
+  }
+  setTokens(await res.json())
+  session.ended = ''
+  session.user = await api('GET', '/api/me')
+  return session.user
+}
+
+export async function logout() {
+  try {
+    if (session.refresh) await api('POST', '/api/auth/logout', { refresh_token: session.refresh })
+  } catch {
+    // signing out locally is what matters
+  }
+  clearSession('You have signed out.')
+}
+
+// loadUser restores a session from the stored refresh token.
+export async function loadUser() {
+  if (session.user) return session.user
+  if (!session.refresh) return null
+  session.user = await api('GET', '/api/me')
+  return session.user
+}
+
+export function qs(params) {
+  const p = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') p.set(k, v)
+  }
+  const s = p.toString()
+  return s ? '?' + s : ''
+}
+
+// uploadFile sends one file (XHR, for upload progress). onProgress gets
+// 0..1. It resolves to the file's result: {document, duplicate_of} or
+// rejects with an ApiError.
+export async function uploadFile(file, onProgress, extra = {}) {
+  if (!session.access && session.refresh) await refresh()
+  const attempt = () => new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', '/api/documents')
+    xhr.setRequestHeader('Authorization', 'Bearer ' + session.access)
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total) }
+    xhr.onerror = () => reject(unreachable())
+    xhr.onload = () => resolve(xhr)
+    const form = new FormData()
+    for (const [k, v] of Object.entries(extra)) if (v) form.append(k, v)
+    form.append('file', file, file.name)
+    xhr.send(form)
+  })
+  let xhr = await attempt()
+  if (xhr.status === 401 && session.refresh) {
+    await refresh()
+    xhr = await attempt()
+  }
+  let body = null
+  try { body = JSON.parse(xhr.responseText) } catch { body = null }
+  if (xhr.status === 201 || xhr.status === 207) {
+    const r = body && body.results && body.results.find((x) => x.field === 'file')
+    if (r && r.error) throw new ApiError(r.status, r.error.code, r.error.message)
+    return r || {}
+  }
+  if (xhr.status === 401) clearSession('Your session has ended. Sign in again.')
+  const e = body && body.error
+  throw new ApiError(xhr.status, e ? e.code : 'http_' + xhr.status,
+    e ? e.message : `The upload failed (HTTP ${xhr.status}).`)
+}
+
+// uploadMessage says in plain words why a file was refused.
+export function uploadMessage(err) {
+  // The server's message names the detail; drop its own prefix where the
+  // plain-words lead-in already says it.
+  const detail = err.message.replace(/^(type not allowed|too large|over quota)\s*:\s*/i, '')
+  switch (err.code) {
+    case 'type_not_allowed':
+    case 'unsupported_media_type':
+      return `This type of file is not allowed: ${detail}`
+    case 'too_large':
+      return `The file is too large: ${detail}`
+    case 'over_quota':
+      return `Over your storage quota: ${detail}. Delete documents or ask an administrator for more space.`
+    case 'empty_file':
+      return 'The file is empty.'
+    default:
+      return err.message
+  }
+}
+
+export function formatBytes(n) {
+  if (n == null) return ''
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let i = 0
+  let v = n
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++ }
+  return (i === 0 ? v : v.toFixed(1)) + ' ' + units[i]
+}
+
+export function formatDate(s) {
+  if (!s) return ''
+  return new Date(s).toLocaleString()
+}

@@ -1,0 +1,49 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { session, loadUser } from './api.js'
+import { notice } from './notice.js'
+import Login from './views/Login.vue'
+import Documents from './views/Documents.vue'
+import Document from './views/Document.vue'
+import Search from './views/Search.vue'
+import Topics from './views/Topics.vue'
+import Shares from './views/Shares.vue'
+import Audit from './views/Audit.vue'
+import Settings from './views/Settings.vue'
+import Admin from './views/Admin.vue'
+import NotFound from './views/NotFound.vue'
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', component: Login, meta: { public: true, title: 'Sign in' } },
+    { path: '/', component: Documents, meta: { title: 'Documents' } },
+    { path: '/shared', component: Documents, props: { shared: true }, meta: { title: 'Shared with me' } },
+    { path: '/documents/:id', component: Document, props: true, meta: { title: 'Document' } },
+    { path: '/search', component: Search, meta: { title: 'Search' } },
+    { path: '/topics', component: Topics, meta: { title: 'Topics' } },
+    { path: '/shares', component: Shares, meta: { title: 'Shares' } },
+    { path: '/audit', component: Audit, meta: { title: 'Activity' } },
+    { path: '/settings', component: Settings, meta: { title: 'Settings' } },
+    { path: '/admin', component: Admin, meta: { title: 'Users', admin: true } },
+    { path: '/:rest(.*)*', component: NotFound, meta: { public: true, title: 'Not found' } },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  try {
+    const u = await loadUser()
+    if (!u) return { path: '/login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  } catch (e) {
+    if (!session.refresh) return { path: '/login', query: { next: to.fullPath } }
+    // server down: stay, and say so (the page shows the notice)
+    notice.error = e.message
+    return true
+  }
+  if (to.meta.admin && session.user && session.user.role !== 'admin') return '/'
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = (to.meta.title ? to.meta.title + ' · ' : '') + 'DocuVault'
+})
