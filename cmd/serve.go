@@ -117,6 +117,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: proxies,
 		DefaultQuota:   cfg.DefaultQuota,
+		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
 	})
 

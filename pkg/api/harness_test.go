@@ -27,6 +27,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/pkg/worker"
 	"github.com/docuvault/docuvault/tests/testenv"
 )
 
@@ -81,6 +82,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		DB: e.db, Storage: svc, Auth: a, Jobs: enq, JobsClient: work.NewClient(d.Namespace, e.pool),
 		Health: health.Checks(d.Config()), Log: slog.New(slog.NewJSONHandler(e.logs, nil)),
 		CORSOrigins: o.cors, TrustedProxies: o.proxies, DefaultQuota: users.DefaultQuota,
+		Classifiers: &worker.Classifiers{DB: e.db, Default: "builtin"},
 	})
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(e.srv.Close)

@@ -59,6 +59,9 @@ type Deps struct {
 	// 256 KiB): each holds the object store client's part buffers (32 MiB).
 	// Others wait their turn. 0 means 4.
 	MaxStreams int
+	// Classifiers gives each user's classifier, for POST /api/classify
+	// (the topics page's "try it"); nil answers it with 503.
+	Classifiers ClassifierSource
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
 	Web http.Handler
@@ -175,6 +178,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/topics/{id}", user, s.getTopic, false},
 		{"PATCH", "/api/topics/{id}", user, s.updateTopic, false},
 		{"DELETE", "/api/topics/{id}", user, s.deleteTopic, false},
+		{"POST", "/api/classify", user, s.classifyText, false},
 
 		{"GET", "/api/folders", user, s.listFolders, false},
 		{"POST", "/api/folders", user, s.createFolder, false},

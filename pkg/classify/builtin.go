@@ -332,6 +332,9 @@ func (b *Builtin) refine(protos []vector) {
 					rival = k
 				}
 			}
+			if rival < 0 {
+				continue // filed under every topic: nothing to tell apart
+			}
 			for k := range own {
 				if s[k]-s[rival] < refineMargin {
 					protos[k].add(v, refineRate)

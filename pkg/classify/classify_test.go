@@ -102,6 +102,12 @@ func TestBuiltinLearnsFromExamples(t *testing.T) {
 	if len(after) != 1 || after[0] != "garden" {
 		t.Errorf("after learning: %v, want [garden]", after)
 	}
+	// An example filed under every topic teaches nothing to tell them apart
+	// (and must not break training).
+	all := append(examples, classify.Example{Text: "lawn and school", TopicIDs: []string{"garden", "kids"}})
+	if got := assigned(t, train(t, classify.TrainInput{Topics: topics, Examples: all}), doc, topics); len(got) != 1 || got[0] != "garden" {
+		t.Errorf("with an example under every topic: %v", got)
+	}
 	// An example naming a topic that is not among the topics is ignored.
 	ghost := append(examples, classify.Example{Text: "pruning trees mowing lawn", TopicIDs: []string{"ghost"}})
 	if got := assigned(t, train(t, classify.TrainInput{Topics: topics, Examples: ghost}), doc, topics); len(got) != 1 || got[0] != "garden" {

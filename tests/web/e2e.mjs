@@ -203,6 +203,17 @@ try {
   await ann.goto(BASE + '/audit')
   await ann.locator('td', { hasText: 'share' }).first().waitFor()
 
+  // --- "Try it": the classifier on pasted text, nothing stored.
+  step('try it')
+  await ann.goto(BASE + '/topics')
+  await ann.fill('#ttext', 'Minutes of the board meeting: the agenda, apologies and the vote.')
+  await ann.getByRole('button', { name: 'Classify' }).click()
+  const best = ann.locator('[data-test=try-result] li').first()
+  await best.waitFor()
+  const bestText = await best.innerText()
+  if (!/Meetings/.test(bestText) || !/assigned/.test(bestText) || /not assigned/.test(bestText)) throw new Error('try it: ' + bestText)
+  await shot(ann, '05b-topics-try-it')
+
   step('settings and a new user')
   await ann.goto(BASE + '/settings')
   await ann.selectOption('#provider', 'builtin')
