@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/docuvault/docuvault/tests/testenv"
 )
 
 func TestServeRefusesAnUnusableSecretKey(t *testing.T) {
@@ -38,25 +40,8 @@ func TestServeRefusesAnUnusableSecretKey(t *testing.T) {
 type server struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 	done chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // serve starts `docuvault serve` on a free loopback port and waits until it listens.
@@ -75,7 +60,7 @@ func (d *deployment) serve(t *testing.T, extra map[string]string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
+	s := &server{cmd: cmd, logs: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -21,31 +21,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/docuvault/docuvault/tests/testenv"
 	"github.com/docuvault/docuvault/web"
 )
-
-// syncBuffer collects a process's output from its own goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type env struct {
 	root, bin string
@@ -88,7 +69,7 @@ func (e env) run(t *testing.T, stdin string, args ...string) {
 }
 
 // start starts a long-running docuvault command, stopped when the test ends.
-func (e env) start(t *testing.T, logs *syncBuffer, args ...string) *exec.Cmd {
+func (e env) start(t *testing.T, logs *testenv.SyncBuffer, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := e.command(context.Background(), t, args...)
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -103,7 +84,7 @@ func (e env) start(t *testing.T, logs *syncBuffer, args ...string) *exec.Cmd {
 }
 
 // serve starts `docuvault serve` on a free port and returns its base URL.
-func (e env) serve(t *testing.T, logs *syncBuffer) string {
+func (e env) serve(t *testing.T, logs *testenv.SyncBuffer) string {
 	t.Helper()
 	cmd := e.command(context.Background(), t, "serve", "--listen", "127.0.0.1:0", "--shutdown-timeout", "5s")
 	stderr, err := cmd.StderrPipe()
@@ -235,7 +216,7 @@ func TestWebApp(t *testing.T) {
 	// Access tokens live 2s (the server allows 5s of leeway): the browser
 	// refreshes them silently, and e2e.mjs checks it does.
 	e.vars["DOCUVAULT_ACCESS_TOKEN_TTL"] = "2s"
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	base := e.serve(t, logs)
 	e.start(t, logs, "worker", "--concurrency", "2")
 	defer func() {
