@@ -296,41 +296,11 @@ func list(ctx context.Context, q Query, sel func(docs *[]Document, query string,
 		where = append(where, "d.user_id = $1")
 		perm, sharedAt = "'owner'", "NULL::timestamptz"
 	}
-	if q.Status != "" {
-		known := false
-		for _, s := range Statuses {
-			known = known || s == q.Status
-		}
-		if !known {
-			return Page{}, invalid("status %q: use one of %s", q.Status, strings.Join(Statuses, ", "))
-		}
-		where = append(where, "d.status = "+arg(q.Status))
+	f := Filter{Status: q.Status, TopicID: q.TopicID, FolderID: q.FolderID, ContentType: q.ContentType, From: q.From, To: q.To}
+	if err := f.Validate(); err != nil {
+		return Page{}, err
 	}
-	if q.TopicID != "" {
-		if _, err := uuid.Parse(q.TopicID); err != nil {
-			return Page{}, invalid("topic %q is not a topic id", q.TopicID)
-		}
-		where = append(where, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(q.TopicID)+")")
-	}
-	switch q.FolderID {
-	case "":
-	case "root":
-		where = append(where, "d.folder_id IS NULL")
-	default:
-		if _, err := uuid.Parse(q.FolderID); err != nil {
-			return Page{}, invalid("folder %q is not a folder id (or root)", q.FolderID)
-		}
-		where = append(where, "d.folder_id = "+arg(q.FolderID))
-	}
-	if q.ContentType != "" {
-		where = append(where, "d.content_type = "+arg(q.ContentType))
-	}
-	if !q.From.IsZero() {
-		where = append(where, "d.created_at >= "+arg(q.From))
-	}
-	if !q.To.IsZero() {
-		where = append(where, "d.created_at < "+arg(q.To))
-	}
+	where = append(where, f.Conditions(arg)...)
 	cmp, dir := ">", "ASC"
 	if spec.desc {
 		cmp, dir = "<", "DESC"

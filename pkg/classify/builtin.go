@@ -54,6 +54,7 @@ const DefaultThreshold = 0.5
 type Builtin struct {
 	threshold float64
 	topics    []Topic
+	at        map[string]int       // topic id → its index in topics
 	index     map[string][]posting // word → the topics whose prototype has it
 	idf       idf
 	learned   bool // some topic has examples, or self-trained ones
@@ -161,10 +162,11 @@ func Train(ctx context.Context, in TrainInput, o Options) (*Builtin, error) {
 	if b.threshold == 0 {
 		b.threshold = DefaultThreshold
 	}
-	at := make(map[string]int, len(b.topics))
+	b.at = make(map[string]int, len(b.topics))
 	for i, t := range b.topics {
-		at[t.ID] = i
+		b.at[t.ID] = i
 	}
+	at := b.at
 
 	// Word rarity from everything the owner has.
 	exCounts := make([]map[string]int, len(in.Examples))
@@ -396,13 +398,9 @@ func (b *Builtin) Classify(ctx context.Context, doc Document, topics []Topic) (R
 	}
 	raw := b.raw(b.idf.vector(counts(doc.Filename + "\n" + doc.Text)))
 	scores := b.calibrate(raw)
-	at := make(map[string]int, len(b.topics))
-	for i, t := range b.topics {
-		at[t.ID] = i
-	}
 	for _, t := range topics {
 		m := Match{TopicID: t.ID}
-		if k, ok := at[t.ID]; ok {
+		if k, ok := b.at[t.ID]; ok {
 			m.Score = scores[k]
 			m.Assigned = m.Score >= b.threshold
 		}
@@ -419,16 +417,27 @@ func (b *Builtin) calibrate(raw []float64) []float64 {
 	if b.learned {
 		bias, slope, leadw = learnedBias, learnedSlope, learnedLead
 	}
+	// The best other topic's cosine: the best one's, or for the best, the
+	// second best's.
+	best, second := -1, 0.0
+	for k, r := range raw {
+		if best < 0 || r > raw[best] {
+			if best >= 0 {
+				second = math.Max(second, raw[best])
+			}
+			best = k
+		} else if r > second {
+			second = r
+		}
+	}
 	out := make([]float64, len(raw))
 	for k, r := range raw {
 		if r <= 0 {
 			continue
 		}
-		var other float64
-		for j, x := range raw {
-			if j != k {
-				other = math.Max(other, x)
-			}
+		other := raw[best]
+		if k == best {
+			other = second
 		}
 		lead := math.Max(-1, (r-other)/r)
 		z := bias + slope*r + leadw*lead

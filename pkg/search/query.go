@@ -76,6 +76,11 @@ type Query struct {
 
 // normalize checks q and returns it with Text cleaned: surrounding space
 // trimmed, tabs and line breaks made spaces. Every error is an *Error.
+// filter is q's list filters, as catalog has them.
+func (q Query) filter() catalog.Filter {
+	return catalog.Filter{Status: q.Status, TopicID: q.TopicID, FolderID: q.FolderID, ContentType: q.ContentType, From: q.From, To: q.To}
+}
+
 func (q Query) normalize() (Query, error) {
 	if !utf8.ValidString(q.Text) {
 		return q, invalid("q", "the query is not valid UTF-8 text")
@@ -107,24 +112,12 @@ func (q Query) normalize() (Query, error) {
 	if q.Limit < 1 || q.Limit > MaxLimit {
 		return q, invalid("limit", "limit must be 1 to %d, not %d", MaxLimit, q.Limit)
 	}
-	if q.Status != "" {
-		known := false
-		for _, s := range catalog.Statuses {
-			known = known || s == q.Status
+	if err := q.filter().Validate(); err != nil {
+		var fe *catalog.FilterError
+		if errors.As(err, &fe) {
+			return q, invalid(fe.Field, "%s", fe.Msg)
 		}
-		if !known {
-			return q, invalid("status", "status %q: use one of %s", q.Status, strings.Join(catalog.Statuses, ", "))
-		}
-	}
-	if q.TopicID != "" {
-		if _, err := uuid.Parse(q.TopicID); err != nil {
-			return q, invalid("topic", "topic %q is not a topic id", q.TopicID)
-		}
-	}
-	if q.FolderID != "" && q.FolderID != "root" {
-		if _, err := uuid.Parse(q.FolderID); err != nil {
-			return q, invalid("folder", "folder %q is not a folder id (or root)", q.FolderID)
-		}
+		return q, err
 	}
 	if _, err := uuid.Parse(q.Viewer); err != nil {
 		// A programming error, not the person's: the caller resolved the viewer.

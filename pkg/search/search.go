@@ -247,28 +247,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 	}
 	visible := []string{"(d.user_id = $1 OR d.id IN (SELECT document_id FROM shares WHERE recipient_id = $1))",
 		"d.status <> 'uploading'"}
-	if q.Status != "" {
-		visible = append(visible, "d.status = "+arg(q.Status))
-	}
-	if q.TopicID != "" {
-		visible = append(visible, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(q.TopicID)+")")
-	}
-	switch q.FolderID {
-	case "":
-	case "root":
-		visible = append(visible, "d.folder_id IS NULL")
-	default:
-		visible = append(visible, "d.folder_id = "+arg(q.FolderID))
-	}
-	if q.ContentType != "" {
-		visible = append(visible, "d.content_type = "+arg(q.ContentType))
-	}
-	if !q.From.IsZero() {
-		visible = append(visible, "d.created_at >= "+arg(q.From))
-	}
-	if !q.To.IsZero() {
-		visible = append(visible, "d.created_at < "+arg(q.To))
-	}
+	visible = append(visible, q.filter().Conditions(arg)...)
 	filter := strings.Join(visible, " AND ")
 
 	// cand: every document the GIN index finds for the union of the
