@@ -114,30 +114,74 @@ func shellWords(line string) []string {
 // arguments fits.
 func TestOperationsGuideCommandsExist(t *testing.T) {
 	t.Parallel()
-	root := testenv.ModuleRoot(t)
-	b, err := os.ReadFile(filepath.Join(root, "docs", "operations.md"))
+	seen := checkCommands(t, filepath.Join("docs", "operations.md"), false)
+	for _, want := range []string{"migrate up", "grant", "bucket init", "health", "serve", "worker", "worker --drain", "user add", "version"} {
+		if !seen[want] {
+			t.Errorf("docs/operations.md never shows `docuvault %s`", want)
+		}
+	}
+}
+
+// Every docuvault command line the README shows runs as shown: the
+// command exists, its flags parse, its arguments fit. Synopses (with
+// [optional], A|B or … in them) are left to the help text.
+func TestREADMECommandsExist(t *testing.T) {
+	t.Parallel()
+	seen := checkCommands(t, "README.md", true)
+	for _, want := range []string{"classify", "doc topics", "search", "upload", "worker --drain"} {
+		if !seen[want] {
+			t.Errorf("README.md never shows `docuvault %s` as a runnable line", want)
+		}
+	}
+}
+
+var flagName = regexp.MustCompile(`(?:^|[\s\[|])--([a-z][a-z0-9-]*)`)
+
+// checkCommands checks the docuvault command lines of a markdown file of
+// the repository against the real command tree and returns the command
+// paths it saw (with " --drain" when given). skipSynopses leaves out lines
+// written in synopsis notation.
+func checkCommands(t *testing.T, file string, skipSynopses bool) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	lines := docuvaultCommands(string(b))
-	for _, args := range lines {
+	checked := 0
+	for _, args := range docuvaultCommands(string(b)) {
+		line := strings.Join(args, " ")
+		if skipSynopses && (strings.ContainsAny(line, "[]|…") || strings.Contains(line, "...")) {
+			// A synopsis: its command must exist and every flag it names.
+			c, _, err := cmd.NewRootCommand(io.Discard, io.Discard).Find(args)
+			if err != nil {
+				t.Errorf("%s: docuvault %s: no such command (%v)", file, line, err)
+				continue
+			}
+			for _, w := range flagName.FindAllStringSubmatch(line, -1) {
+				if c.Flags().Lookup(w[1]) == nil && c.InheritedFlags().Lookup(w[1]) == nil {
+					t.Errorf("%s: docuvault %s: %s has no flag --%s", file, line, c.CommandPath(), w[1])
+				}
+			}
+			continue
+		}
+		checked++
 		rootCmd := cmd.NewRootCommand(io.Discard, io.Discard)
 		c, rest, err := rootCmd.Find(args)
 		if err != nil || c == rootCmd {
-			t.Errorf("docuvault %s: no such command (%v)", strings.Join(args, " "), err)
+			t.Errorf("%s: docuvault %s: no such command (%v)", file, line, err)
 			continue
 		}
 		if err := c.ParseFlags(rest); err != nil {
-			t.Errorf("docuvault %s: %v", strings.Join(args, " "), err)
+			t.Errorf("%s: docuvault %s: %v", file, line, err)
 			continue
 		}
 		if !c.Runnable() {
-			t.Errorf("docuvault %s: %s is not a command that runs", strings.Join(args, " "), c.CommandPath())
+			t.Errorf("%s: docuvault %s: %s is not a command that runs", file, line, c.CommandPath())
 			continue
 		}
 		if err := c.ValidateArgs(c.Flags().Args()); err != nil {
-			t.Errorf("docuvault %s: %v", strings.Join(args, " "), err)
+			t.Errorf("%s: docuvault %s: %v", file, line, err)
 		}
 		path := strings.TrimPrefix(c.CommandPath(), "docuvault ")
 		if c.Flags().Changed("drain") {
@@ -145,12 +189,8 @@ func TestOperationsGuideCommandsExist(t *testing.T) {
 		}
 		seen[path] = true
 	}
-	for _, want := range []string{"migrate up", "grant", "bucket init", "health", "serve", "worker", "worker --drain", "user add", "version"} {
-		if !seen[want] {
-			t.Errorf("docs/operations.md never shows `docuvault %s`", want)
-		}
-	}
-	t.Logf("%d docuvault command lines checked", len(lines))
+	t.Logf("%s: %d docuvault command lines checked", file, checked)
+	return seen
 }
 
 // The systemd units in the guide pass `systemd-analyze verify` (unknown
