@@ -258,10 +258,11 @@ func (s *Server) uploadDocuments(w http.ResponseWriter, r *http.Request) error {
 const uploadIdleTimeout = time.Minute
 
 // smallFile is how much of a file is read before deciding how to store
-// it: a file that ends within it goes to the object store in one request
-// of known size; a longer one is streamed in parts. It bounds the memory
-// one upload holds besides the object store client's part buffers.
-const smallFile = 256 << 10
+// it: a file that ends within it is stored as a small upload of known size
+// (one request to the object store, one statement); a longer one is
+// streamed in parts. It bounds the memory one upload holds besides the
+// object store client's part buffers.
+const smallFile = storage.SmallUpload
 
 func (s *Server) uploadPart(ctx context.Context, rc *http.ResponseController, part io.Reader, owner, ownerHandle string, topicIDs []string, folderID *string) uploadResult {
 	filename := ""

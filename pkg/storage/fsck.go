@@ -68,7 +68,8 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 		return rep, err
 	}
 	// Then every row's key: an object in the listing had its row inserted
-	// before it was written, so it is here unless deleted since.
+	// before it was written, or (a small upload) is being stored right now
+	// and younger than Grace, so it is here unless deleted since or young.
 	var keys []string
 	if err := s.db.SelectContext(ctx, &keys, `SELECT object_key FROM documents`); err != nil {
 		return rep, err

@@ -211,6 +211,7 @@ func TestBadUploadsLeaveNothing(t *testing.T) {
 		{"over size limit, unknown", storage.UploadInput{Filename: "big.txt", Body: bytes.NewReader(big), Size: -1}, is(storage.ErrTooLarge)},
 		{"short body", storage.UploadInput{Filename: "a.pdf", Body: bytes.NewReader(pdf("short")), Size: 5000}, func(err error) bool { return err != nil }},
 		{"unknown owner", storage.UploadInput{OwnerID: "00000000-0000-0000-0000-000000000000", Filename: "a.pdf", Body: bytes.NewReader(pdf("x")), Size: -1}, is(storage.ErrUnknownOwner)},
+		{"unknown owner, small upload", storage.UploadInput{OwnerID: "00000000-0000-0000-0000-000000000000", Filename: "a.pdf", Body: bytes.NewReader(pdf("x")), Size: int64(len(pdf("x")))}, is(storage.ErrUnknownOwner)},
 		{"another user's topic", storage.UploadInput{Filename: "a.pdf", Body: bytes.NewReader(pdf("y")), Size: -1, TopicIDs: []string{bobsTopic.ID}}, func(err error) bool { return err != nil }},
 	}
 	for _, tc := range cases {
@@ -273,12 +274,14 @@ func TestDuplicatesTopicsAndNoClassify(t *testing.T) {
 	if err := f.db.Get(&assigned, `SELECT count(*) FROM document_topics WHERE document_id = $1 AND topic_id = $2`, first.Document.ID, topic.ID); err != nil || assigned != 1 {
 		t.Errorf("topic assignments %d, %v", assigned, err)
 	}
-	dup, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "copy.docx", Body: bytes.NewReader(content), Size: -1})
-	if err != nil || dup.DuplicateOf != first.Document.ID {
-		t.Fatalf("duplicate: %+v, %v", dup, err)
-	}
-	if n := f.consistent(t); n != 1 {
-		t.Fatalf("a duplicate was stored: %d documents", n)
+	for _, size := range []int64{-1, int64(len(content))} { // a reserved upload, a small one
+		dup, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "copy.docx", Body: bytes.NewReader(content), Size: size})
+		if err != nil || dup.DuplicateOf != first.Document.ID || dup.Document.ID != first.Document.ID {
+			t.Fatalf("duplicate (size %d): %+v, %v", size, dup, err)
+		}
+		if n := f.consistent(t); n != 1 {
+			t.Fatalf("a duplicate was stored (size %d): %d documents", size, n)
+		}
 	}
 	again, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "copy.docx", Body: bytes.NewReader(content), Size: -1, AllowDuplicates: true, NoClassify: true})
 	if err != nil || again.DuplicateOf != "" || again.Document.Status != storage.StatusSkipped {
@@ -567,16 +570,31 @@ func (f failAfterPut) Put(ctx context.Context, key string, r io.Reader, size int
 }
 
 func TestDatabaseFailureAfterTheObjectIsWrittenLeavesNothing(t *testing.T) {
-	f := newFixture(t, storage.Limits{}, 0)
-	admin := f.d.AdminDB(t)
-	svc := storage.New(f.db, failAfterPut{Store: f.store, after: func() {
-		admin.MustExec(`REVOKE UPDATE ON documents FROM docuvault_app`)
-	}}, nil, storage.Limits{})
-	_, err := svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "a.pdf", Body: bytes.NewReader(pdf("db fails")), Size: -1})
-	if err == nil || !strings.Contains(err.Error(), "permission denied") {
-		t.Fatalf("Upload: %v, want the database's refusal", err)
-	}
-	if n := f.consistent(t); n != 0 {
-		t.Errorf("%d documents after a failed commit", n)
+	for _, c := range []struct {
+		name   string
+		size   func(content []byte) int64
+		revoke string // the statement after the PUT that is refused
+	}{
+		// Unknown size: a reserved row, then its commit (an UPDATE).
+		{"reserved upload", func([]byte) int64 { return -1 }, "UPDATE"},
+		// A small upload of known size: its row is inserted after the PUT.
+		{"small upload", func(b []byte) int64 { return int64(len(b)) }, "INSERT"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, storage.Limits{}, 0)
+			admin := f.d.AdminDB(t)
+			defer admin.MustExec(`GRANT ` + c.revoke + ` ON documents TO docuvault_app`)
+			svc := storage.New(f.db, failAfterPut{Store: f.store, after: func() {
+				admin.MustExec(`REVOKE ` + c.revoke + ` ON documents FROM docuvault_app`)
+			}}, nil, storage.Limits{})
+			content := pdf("db fails")
+			_, err := svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "a.pdf", Body: bytes.NewReader(content), Size: c.size(content)})
+			if err == nil || !strings.Contains(err.Error(), "permission denied") {
+				t.Fatalf("Upload: %v, want the database's refusal", err)
+			}
+			if n := f.consistent(t); n != 0 {
+				t.Errorf("%d documents after a failed commit", n)
+			}
+		})
 	}
 }

@@ -45,6 +45,16 @@ type UploadResult struct {
 	EnqueueErr error
 }
 
+// SmallUpload is the largest upload of known size that is stored object
+// first: its bytes go to the object store, then its row, duplicate check
+// and quota are one statement (docuvault_store_upload), and a refusal
+// deletes the object. Larger uploads, and uploads of unknown size, reserve
+// their row and quota before their bytes are written, and are committed
+// after. Either way no object outlives a failed upload but for a crash
+// between the two steps, which leaves an object without a row that fsck
+// removes once it is older than its grace period.
+const SmallUpload = 256 << 10
+
 // Upload stores one document: sniff its type, check the allow-list and the
 // size limit, reserve quota, stream the bytes to the object store, commit the
 // row, queue it. On any error nothing of it remains: no row, no object, no
@@ -76,6 +86,9 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 
 	docID := uuid.NewString()
 	key := fmt.Sprintf("%s/%s/%s%s", in.OwnerID, docID, uuid.NewString(), ext)
+	if in.Size > 0 && in.Size <= SmallUpload && len(in.TopicIDs) == 0 {
+		return s.uploadSmall(ctx, in, head, docID, filename, key, contentType)
+	}
 	reserve := max(in.Size, 0)
 
 	// 1. Reserve: the row and its bytes in quota, in one statement, so that
@@ -118,6 +131,57 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 		res.EnqueueErr = s.jobs.EnqueueExtract(ctx, docID)
 	}
 	return res, nil
+}
+
+// uploadSmall stores an upload of at most SmallUpload bytes, of known size
+// and without topics: object first, then one statement for the row, the
+// duplicate check and the quota (two round trips to the database fewer
+// than a reservation and its commit, and the row written once).
+func (s *Service) uploadSmall(ctx context.Context, in UploadInput, head []byte, docID, filename, key, contentType string) (UploadResult, error) {
+	stored, sum, err := s.send(ctx, in, head, key, contentType, in.Size)
+	if err != nil {
+		// A failed PUT stores nothing; the delete, whose own failure does not
+		// matter then, is for a PUT the store finished after ctx gave up.
+		_ = s.dropObject(ctx, key, nil)
+		return UploadResult{}, err
+	}
+	status := StatusPending
+	if in.NoClassify {
+		status = StatusSkipped
+	}
+	var doc Document
+	err = s.db.GetContext(ctx, &doc, `SELECT `+documentColumns+` FROM docuvault_store_upload($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		docID, in.OwnerID, filename, key, contentType, stored, sum, status, in.AllowDuplicates)
+	if err != nil {
+		if isNoRoom(err) {
+			err = s.quotaRefusal(ctx, in.OwnerID, stored)
+		}
+		return UploadResult{}, s.dropObject(ctx, key, err)
+	}
+	if doc.ID != docID {
+		// The owner has this content already: nothing was inserted.
+		if err := s.dropObject(ctx, key, nil); err != nil {
+			return UploadResult{}, err
+		}
+		return UploadResult{Document: doc, DuplicateOf: doc.ID}, nil
+	}
+	res := UploadResult{Document: doc}
+	if s.jobs != nil && !in.NoClassify {
+		res.EnqueueErr = s.jobs.EnqueueExtract(ctx, docID)
+	}
+	return res, nil
+}
+
+// dropObject deletes the object of an upload that has no row, even when
+// ctx is cancelled, and returns cause joined with its own error. An object
+// it cannot delete is left to fsck, which removes objects without rows.
+func (s *Service) dropObject(ctx context.Context, key string, cause error) error {
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	if err := s.objects.Delete(cctx, key); err != nil {
+		return errors.Join(cause, fmt.Errorf("clean up (fsck --repair will finish it): %w", err))
+	}
+	return cause
 }
 
 // commitSimple makes the reserved row a document when its size was known
@@ -229,23 +293,30 @@ func (s *Service) discard(ctx context.Context, owner, docID, key string, written
 
 // reserve inserts the 'uploading' row of a document and adds its bytes to
 // the owner's quota, atomically, and returns the room left in the quota.
+// The row goes in before the quota row is locked (migration 0009), so the
+// owner's concurrent uploads hold that lock only briefly.
 func (s *Service) reserve(ctx context.Context, owner, docID, filename, key, contentType string, size int64) (int64, error) {
 	var room int64
-	err := s.db.QueryRowxContext(ctx, `WITH q AS (
-			UPDATE quotas SET used_bytes = used_bytes + $6
-			WHERE user_id = $2 AND used_bytes + $6 <= limit_bytes
-			RETURNING limit_bytes - used_bytes AS room)
-		INSERT INTO documents (id, user_id, filename, object_key, content_type, size_bytes, status)
-		SELECT $1, $2, $3, $4, $5, $6, $7 FROM q
-		RETURNING (SELECT room FROM q)`,
+	err := s.db.QueryRowxContext(ctx, `SELECT docuvault_reserve_upload($1, $2, $3, $4, $5, $6, $7)`,
 		docID, owner, filename, key, contentType, size, StatusUploading).Scan(&room)
-	if errors.Is(err, sql.ErrNoRows) {
+	if isNoRoom(err) {
 		return 0, s.quotaRefusal(ctx, owner, size)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("reserve quota: %w", err)
 	}
 	return room, nil
+}
+
+// isNoRoom reports the refusals of docuvault_reserve_upload that
+// quotaRefusal explains: no room in the quota or no quota row (DVQ01), an
+// owner that does not exist (foreign key) or is not a UUID.
+func isNoRoom(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && (pqErr.Code == "DVQ01" || pqErr.Code == "23503") {
+		return true
+	}
+	return isInvalidUUID(err)
 }
 
 // growQuota adds grow bytes to owner's quota, if they fit.
