@@ -84,10 +84,13 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	// Enough connections for concurrent uploads, all kept when idle: a new
-	// connection costs a SCRAM handshake (4096 PBKDF2 rounds) on both sides.
-	db.SetMaxOpenConns(48)
-	db.SetMaxIdleConns(48)
+	// A few connections, all kept when idle (a new one costs a SCRAM
+	// handshake, 4096 PBKDF2 rounds on both sides). Requests hold one only
+	// for a statement or a short transaction, never while bytes stream, so
+	// more would only have PostgreSQL's backends contend for the same CPU
+	// and locks (docs/benchmarks.md: 32 at once spend 4x the CPU per upload).
+	db.SetMaxOpenConns(cfg.DBConns)
+	db.SetMaxIdleConns(cfg.DBConns)
 	store, err := objectstore.New(a.objectOptions())
 	if err != nil {
 		return err

@@ -73,6 +73,7 @@ type Config struct {
 
 	// The HTTP API (docuvault serve).
 	Listen          string        // DOCUVAULT_LISTEN: host:port serve listens on
+	DBConns         int           // DOCUVAULT_DB_CONNS: serve's PostgreSQL connections
 	AccessTokenTTL  time.Duration // DOCUVAULT_ACCESS_TOKEN_TTL: life of an access token (JWT)
 	RefreshTokenTTL time.Duration // DOCUVAULT_REFRESH_TOKEN_TTL: life of a refresh token
 	CORSOrigins     []string      // DOCUVAULT_CORS_ORIGINS: SPA origins allowed cross-origin
@@ -133,6 +134,7 @@ func Settings() []Setting {
 		{Key: "ai_timeout", Env: "DOCUVAULT_AI_TIMEOUT", Default: "30s", Help: "longest wait for one LLM answer"},
 		{Key: "ai_max_input_tokens", Env: "DOCUVAULT_AI_MAX_INPUT_TOKENS", Default: "3000", Help: "how much of a document's text is sent to the LLM, in tokens (about 4 characters each)"},
 		{Key: "listen", Env: "DOCUVAULT_LISTEN", Default: ":8080", Help: "host:port the HTTP API (serve) listens on"},
+		{Key: "db_conns", Env: "DOCUVAULT_DB_CONNS", Default: "8", Help: "PostgreSQL connections one serve keeps (requests beyond them wait their turn)"},
 		{Key: "access_token_ttl", Env: "DOCUVAULT_ACCESS_TOKEN_TTL", Default: "15m", Help: "life of an API access token (JWT)"},
 		{Key: "refresh_token_ttl", Env: "DOCUVAULT_REFRESH_TOKEN_TTL", Default: "720h", Help: "life of an API refresh token (30 days)"},
 		{Key: "cors_origins", Env: "DOCUVAULT_CORS_ORIGINS", Help: "comma-separated origins of the web app allowed to call the API cross-origin, e.g. https://docs.example.org"},
@@ -301,6 +303,11 @@ func Load(opts Options) (*Config, error) {
 		return nil, fmt.Errorf("DOCUVAULT_AI_MAX_INPUT_TOKENS (from %s): %q is not a whole number of 100 or more", sources["ai_max_input_tokens"], v.GetString("ai_max_input_tokens"))
 	} else {
 		c.AIMaxInputTokens = n
+	}
+	if n, err := strconv.Atoi(v.GetString("db_conns")); err != nil || n < 1 || n > 1000 {
+		return nil, fmt.Errorf("DOCUVAULT_DB_CONNS (from %s): %q is not a whole number from 1 to 1000", sources["db_conns"], v.GetString("db_conns"))
+	} else {
+		c.DBConns = n
 	}
 	if c.ExtractTimeout, err = time.ParseDuration(v.GetString("extract_timeout")); err != nil || c.ExtractTimeout <= 0 {
 		return nil, fmt.Errorf("DOCUVAULT_EXTRACT_TIMEOUT (from %s): %q is not a positive duration like 2m", sources["extract_timeout"], v.GetString("extract_timeout"))
@@ -557,6 +564,8 @@ func (c *Config) raw(key string) string {
 		return strconv.Itoa(c.AIMaxInputTokens)
 	case "listen":
 		return c.Listen
+	case "db_conns":
+		return strconv.Itoa(c.DBConns)
 	case "access_token_ttl":
 		return c.AccessTokenTTL.String()
 	case "refresh_token_ttl":
