@@ -12,6 +12,9 @@
 #   2. 100 KB uploads from 32 concurrent clients through serve, against the
 #      same bytes PUT straight to MinIO with minio-go, 3 runs each,
 #      alternating; medians.                           [ratio >= 0.7]
+#      Beside them, the same uploads through a bare proxy (the driver's
+#      -floor-proxy mode: multipart in, PutObject out, no database): the
+#      floor any upload API in front of MinIO stands on, on this machine.
 #   3. serve's RSS during 1 and 2 [<= 100 MiB], and its growth during one
 #      1 GiB upload [<= 64 MiB].
 #
@@ -37,8 +40,10 @@ die() { say "FATAL: $*"; exit 1; }
 RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 WORK=$(mktemp -d)
 SERVE_PID=""
+FLOOR_PID=""
 cleanup() {
   if [ -n "$SERVE_PID" ]; then kill -TERM "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
+  if [ -n "$FLOOR_PID" ]; then kill -TERM "$FLOOR_PID" 2>/dev/null || true; wait "$FLOOR_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -71,9 +76,20 @@ done
 curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$WORK/serve.log" >&2; die "serve did not become healthy"; }
 say "serve pid $SERVE_PID on 127.0.0.1:$PORT"
 
+# The bare proxy (the driver's -floor-proxy mode): multipart in, PutObject
+# out, nothing else; the floor under serve's upload ratio on this machine.
+FLOOR_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$WORK/benchapi" -floor-proxy "127.0.0.1:$FLOOR_PORT" -run "$RUN_ID" >"$WORK/floor.log" 2>&1 &
+FLOOR_PID=$!
+for _ in $(seq 50); do
+  curl -s -o /dev/null "http://127.0.0.1:$FLOOR_PORT/" && break
+  sleep 0.1
+done
+
 REPORT="$WORK/report.md"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 "$WORK/benchapi" -url "http://127.0.0.1:$PORT" -pid "$SERVE_PID" -minio-pid "$(cat .dev/minio/minio.pid 2>/dev/null || echo 0)" -run "$RUN_ID" \
+  -floor "http://127.0.0.1:$FLOOR_PORT" -floor-pid "$FLOOR_PID" \
   -docs "${BENCH_DOCS:-100000}" -rate "${BENCH_RATE:-200}" -duration "${BENCH_DURATION:-20s}" \
   -files "${BENCH_FILES:-1000}" -size "${BENCH_SIZE:-100000}" -big "${BENCH_BIG:-1073741824}" -runs "${BENCH_RUNS:-3}" \
   >"$REPORT" || { tail -n 20 "$WORK/serve.log" >&2; die "the load driver failed"; }

@@ -57,6 +57,8 @@ type options struct {
 	runs     int
 	runID    string
 	minioPID int
+	floor    string // base URL of the bare proxy (floor mode), or ""
+	floorPID int
 }
 
 func main() {
@@ -73,7 +75,17 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "upload runs per side, alternating")
 	flag.StringVar(&o.runID, "run", "", "run id (names the user)")
 	flag.IntVar(&o.minioPID, "minio-pid", 0, "MinIO's process id, for its CPU time")
+	flag.StringVar(&o.floor, "floor", "", "base URL of a bare proxy (-floor-proxy) to upload through as well")
+	flag.IntVar(&o.floorPID, "floor-pid", 0, "the bare proxy's process id, for its CPU time")
+	proxy := flag.String("floor-proxy", "", "run as the bare proxy on this host:port instead (see floorProxy)")
 	flag.Parse()
+	if *proxy != "" {
+		if err := floorProxy(*proxy, o.runID); err != nil {
+			fmt.Fprintln(os.Stderr, "benchapi:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if o.base == "" || o.runID == "" {
 		fmt.Fprintln(os.Stderr, "benchapi: -url and -run are required")
 		os.Exit(64)
@@ -179,8 +191,14 @@ func run(ctx context.Context, o options) (err error) {
 	}
 
 	// --- uploads
-	fmt.Fprintf(report, "\n| upload run | serve (multipart, %d clients) | minio-go PutObject (%d clients) | ratio | serve peak RSS | CPU per file: serve, MinIO (via serve / direct), PostgreSQL |\n|---|---|---|---|---|---|\n", o.clients, o.clients)
-	var apiRates, directRates []float64
+	fmt.Fprintf(report, "\n| upload run | serve (multipart, %d clients) | minio-go PutObject (%d clients) | ratio | serve peak RSS | CPU per file: serve, MinIO (via serve / direct), PostgreSQL |", o.clients, o.clients)
+	if o.floor != "" {
+		fmt.Fprintf(report, " bare proxy (multipart → PutObject, nothing else) | its ratio | CPU per file: proxy, MinIO |\n|---|---|---|---|---|---|---|---|---|\n")
+	} else {
+		fmt.Fprintf(report, "\n|---|---|---|---|---|---|\n")
+	}
+	var apiRates, directRates, floorRates []float64
+	floorClient := &httpClient{base: o.floor, c: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}} // as serve's
 	for r := 1; r <= o.runs; r++ {
 		rss.reset()
 		say("upload run %d: %d × %d B through serve", r, o.files, o.size)
@@ -206,8 +224,20 @@ func run(ctx context.Context, o options) (err error) {
 		total := float64(o.files * o.size)
 		ar, dr := total/apiTime.Seconds()/1e6, total/directTime.Seconds()/1e6
 		apiRates, directRates = append(apiRates, ar), append(directRates, dr)
-		fmt.Fprintf(report, "| %d | %.1f MB/s (%s) | %.1f MB/s (%s) | %.2f | %s | %s, %s / %s, %s |\n", r, ar, apiTime.Round(time.Millisecond), dr, directTime.Round(time.Millisecond), ar/dr, mib(peak),
+		fmt.Fprintf(report, "| %d | %.1f MB/s (%s) | %.1f MB/s (%s) | %.2f | %s | %s, %s / %s, %s |", r, ar, apiTime.Round(time.Millisecond), dr, directTime.Round(time.Millisecond), ar/dr, mib(peak),
 			perFile(serveCPU1-serveCPU0), perFile(minioCPU1-minioCPU0), perFile(minioCPU2-minioCPU1), perFile(pgCPU1-pgCPU0))
+		if o.floor != "" {
+			say("upload run %d: %d × %d B through the bare proxy", r, o.files, o.size)
+			proxyCPU0 := cpuTime(o.floorPID)
+			floorTime, err := uploads(o, func(i int, body []byte) error { return floorClient.upload(fmt.Sprintf("f%06d.txt", i), body) })
+			if err != nil {
+				return fmt.Errorf("upload through the bare proxy: %w", err)
+			}
+			fr := total / floorTime.Seconds() / 1e6
+			floorRates = append(floorRates, fr/dr)
+			fmt.Fprintf(report, " %.1f MB/s (%s) | %.2f | %s, %s |", fr, floorTime.Round(time.Millisecond), fr/dr, perFile(cpuTime(o.floorPID)-proxyCPU0), perFile(cpuTime(o.minioPID)-minioCPU2))
+		}
+		fmt.Fprintln(report)
 	}
 	// Each run pairs serve with MinIO under the same background load; the
 	// median of the paired ratios is the verdict (the ratio of the medians
@@ -217,7 +247,11 @@ func run(ctx context.Context, o options) (err error) {
 		ratios = append(ratios, apiRates[i]/directRates[i])
 	}
 	ma, md, mr := median(apiRates), median(directRates), median(ratios)
-	fmt.Fprintf(report, "| median | %.1f MB/s | %.1f MB/s | **%.2f** paired (of medians: %.2f); target ≥ 0.7: %s | | |\n", ma, md, mr, ma/md, met(mr >= 0.7))
+	fmt.Fprintf(report, "| median | %.1f MB/s | %.1f MB/s | **%.2f** paired (of medians: %.2f); target ≥ 0.7: %s | | |", ma, md, mr, ma/md, met(mr >= 0.7))
+	if o.floor != "" {
+		fmt.Fprintf(report, " | **%.2f** paired | |", median(floorRates))
+	}
+	fmt.Fprintln(report)
 
 	// --- one big upload
 	if o.big > 0 {
@@ -564,4 +598,58 @@ func commCPU(comm string) time.Duration {
 		}
 	}
 	return total
+}
+
+// floorProxy is the least an upload API in front of MinIO does: a Go
+// net/http server that reads each multipart file part of POST
+// /api/documents (whole, for these small files, as serve does below 256
+// KiB) and PUTs it to MinIO with minio-go under a key shaped like serve's,
+// answering 201. No account,
+// database, quota, audit or queue: uploading through it measures the cost
+// of the extra hop alone, the floor under serve's ratio on this machine.
+func floorProxy(addr, runID string) error {
+	client, err := objectstore.NewClient(objectstore.Options{
+		Endpoint: os.Getenv("MINIO_ENDPOINT"), Secure: os.Getenv("MINIO_SECURE") == "true",
+		AccessKey: os.Getenv("MINIO_ACCESS_KEY"), SecretKey: os.Getenv("MINIO_SECRET_KEY"),
+	})
+	if err != nil {
+		return err
+	}
+	bucket := os.Getenv("MINIO_BUCKET")
+	var n atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/documents", func(w http.ResponseWriter, r *http.Request) {
+		mr, err := r.MultipartReader()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body, err := io.ReadAll(io.LimitReader(part, 256<<10))
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			// Keys shaped as serve's (D-06: owner/document/uuid.ext): two
+			// new directory levels per object in MinIO's tree.
+			key := fmt.Sprintf("bench-direct/%s/floor/%d/%s.txt", runID, n.Add(1), hex.EncodeToString(randBytes(16)))
+			if _, err := client.PutObject(r.Context(), bucket, key, bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{ContentType: "text/plain"}); err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"documents":[]}`)
+	})
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return srv.ListenAndServe()
 }

@@ -1,0 +1,416 @@
+//go:build classifydev
+
+package classify
+
+// A development evaluation of Builtin on the TRAINING split of the
+// Reuters-21578 corpus of scripts/bench-classify.sh (never its test split):
+// held-out training documents play the test set, the k examples per topic
+// are drawn from the other training documents. Built only with the
+// classifydev tag, and DOCUVAULT_CLASSIFY_DEV names the corpus directory
+// (.dev/classify-corpus, made by scripts/bench-classify.sh):
+//
+//	DOCUVAULT_CLASSIFY_DEV=$PWD/.dev/classify-corpus go test -tags classifydev ./pkg/classify/ -run DevEval -v
+//
+// Each fold holds out, per topic, 35 % of its training documents (at most
+// 100); rows: zero-shot, and 5 and 20 examples per topic drawn from the
+// rest (seeds). The held-out documents are also the unlabelled background,
+// as the test documents are in the benchmark. Knobs: DEV_FOLDS (3),
+// DEV_SEEDS (2), DEV_CONF=1 (print the confusions), DOCUVAULT_CLASSIFY_DEV_OOD=1
+// (add the licenses of /usr/share/common-licenses to the background and
+// count how many get a topic; =chunks cuts them into 150-word pieces).
+// TestDevExplain (DEV_EXPLAIN=label DEV_EXPLAIN_PRED=label) prints the words
+// behind a few documents of one topic ranked under another.
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+type devDoc struct {
+	ID, Label, Text string
+}
+
+type devTopic struct {
+	Label, Name, Description string
+}
+
+func devHash(s string) uint64 {
+	h := sha256.Sum256([]byte(s))
+	return binary.BigEndian.Uint64(h[:8])
+}
+
+func devLoad(t *testing.T, dir string) ([]devTopic, []devDoc) {
+	var meta struct {
+		Labels []devTopic `json:"labels"`
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "topics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "train.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var docs []devDoc
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var d devDoc
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	return meta.Labels, docs
+}
+
+// devSplit holds out, per label, the 35 % of training documents (at most
+// 100) that rank first by sha256("dev:FOLD:id"); the rest is the pool.
+func devSplit(docs []devDoc, labels []devTopic, fold int) (held, pool []devDoc) {
+	by := map[string][]devDoc{}
+	for _, d := range docs {
+		by[d.Label] = append(by[d.Label], d)
+	}
+	for _, l := range labels {
+		ds := append([]devDoc(nil), by[l.Label]...)
+		sort.Slice(ds, func(i, j int) bool {
+			return devHash(fmt.Sprintf("dev:%d:%s", fold, ds[i].ID)) < devHash(fmt.Sprintf("dev:%d:%s", fold, ds[j].ID))
+		})
+		n := int(math.Ceil(0.35 * float64(len(ds))))
+		if n > 100 {
+			n = 100
+		}
+		held = append(held, ds[:n]...)
+		pool = append(pool, ds[n:]...)
+	}
+	return held, pool
+}
+
+func devSample(pool []devDoc, label string, k, fold, seed int) []devDoc {
+	var ds []devDoc
+	for _, d := range pool {
+		if d.Label == label {
+			ds = append(ds, d)
+		}
+	}
+	sort.Slice(ds, func(i, j int) bool {
+		return devHash(fmt.Sprintf("devsample:%d:%d:%s", fold, seed, ds[i].ID)) < devHash(fmt.Sprintf("devsample:%d:%d:%s", fold, seed, ds[j].ID))
+	})
+	if len(ds) > k {
+		ds = ds[:k]
+	}
+	return ds
+}
+
+// devOOD is text about none of the topics: the licenses in
+// /usr/share/common-licenses, whole (first 2,000 words), or with
+// DOCUVAULT_CLASSIFY_DEV_OOD=chunks cut into chunks of about 150 words.
+func devOOD() []string {
+	paths, _ := filepath.Glob("/usr/share/common-licenses/*")
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil || !st.Mode().IsRegular() {
+			continue
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		w := strings.Fields(string(raw))
+		if os.Getenv("DOCUVAULT_CLASSIFY_DEV_OOD") == "chunks" {
+			for i := 0; i < len(w) && i < 3000; i += 150 {
+				j := min(i+150, len(w))
+				out = append(out, strings.Join(w[i:j], " "))
+			}
+			continue
+		}
+		out = append(out, strings.Join(w[:min(len(w), 2000)], " "))
+	}
+	return out
+}
+
+type devStats struct {
+	acc, f1              float64
+	assigned, assignedOK int
+	docsWithTopic, n     int
+	oodAssigned, oodN    int
+	oodMax               float64
+	secs                 float64
+	bands, bandsOK       [5]int
+}
+
+func devRun(t *testing.T, topics []devTopic, held []devDoc, ex map[string][]devDoc, ood []string) devStats {
+	var ts []Topic
+	var exs []Example
+	for _, tp := range topics {
+		ts = append(ts, Topic{ID: tp.Label, Name: tp.Name, Description: tp.Description})
+		for _, d := range ex[tp.Label] {
+			exs = append(exs, Example{Text: d.Text, TopicIDs: []string{tp.Label}})
+		}
+	}
+	var bg []string
+	for _, d := range held {
+		bg = append(bg, "\n"+d.Text)
+	}
+	for _, s := range ood {
+		bg = append(bg, "\n"+s)
+	}
+	t0 := time.Now()
+	b, err := Train(context.Background(), TrainInput{Topics: ts, Examples: exs, Background: bg}, Options{SelfTrain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st devStats
+	gold := make([]string, len(held))
+	pred := make([]string, len(held))
+	for i, d := range held {
+		res, err := b.Classify(context.Background(), Document{Text: d.Text}, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gold[i], pred[i] = d.Label, res.Matches[0].TopicID
+		any := false
+		for _, m := range res.Matches {
+			if m.Score >= 0.2 {
+				bnd := min(int(m.Score*5), 4)
+				st.bands[bnd]++
+				if m.TopicID == d.Label {
+					st.bandsOK[bnd]++
+				}
+			}
+			if m.Assigned {
+				any = true
+				st.assigned++
+				if m.TopicID == d.Label {
+					st.assignedOK++
+				}
+			}
+		}
+		if any {
+			st.docsWithTopic++
+		}
+	}
+	st.secs = time.Since(t0).Seconds()
+	for _, s := range ood {
+		res, _ := b.Classify(context.Background(), Document{Text: s}, ts)
+		st.oodN++
+		if res.Matches[0].Assigned {
+			st.oodAssigned++
+		}
+		st.oodMax = math.Max(st.oodMax, res.Matches[0].Score)
+	}
+	st.n = len(held)
+	if os.Getenv("DEV_CONF") != "" {
+		conf := map[[2]string]int{}
+		for i := range gold {
+			if gold[i] != pred[i] {
+				conf[[2]string{gold[i], pred[i]}]++
+			}
+		}
+		type kv struct {
+			k [2]string
+			n int
+		}
+		var all []kv
+		for k, n := range conf {
+			all = append(all, kv{k, n})
+		}
+		sort.Slice(all, func(i, j int) bool {
+			return all[i].n > all[j].n || all[i].n == all[j].n && all[i].k[0]+all[i].k[1] < all[j].k[0]+all[j].k[1]
+		})
+		line := "CONF"
+		for _, x := range all {
+			if x.n >= 2 {
+				line += fmt.Sprintf(" %s→%s:%d", x.k[0], x.k[1], x.n)
+			}
+		}
+		fmt.Println(line)
+	}
+	correct := 0
+	for i := range gold {
+		if gold[i] == pred[i] {
+			correct++
+		}
+	}
+	st.acc = float64(correct) / float64(len(gold))
+	for _, tp := range topics {
+		var tp_, fp, fn float64
+		for i := range gold {
+			switch {
+			case gold[i] == tp.Label && pred[i] == tp.Label:
+				tp_++
+			case gold[i] != tp.Label && pred[i] == tp.Label:
+				fp++
+			case gold[i] == tp.Label:
+				fn++
+			}
+		}
+		if tp_ > 0 {
+			p, r := tp_/(tp_+fp), tp_/(tp_+fn)
+			st.f1 += 2 * p * r / (p + r)
+		}
+	}
+	st.f1 /= float64(len(topics))
+	return st
+}
+
+func TestDevEval(t *testing.T) {
+	dir := os.Getenv("DOCUVAULT_CLASSIFY_DEV")
+	if dir == "" {
+		t.Fatal("set DOCUVAULT_CLASSIFY_DEV to the corpus directory (.dev/classify-corpus)")
+	}
+	topics, docs := devLoad(t, dir)
+	folds, seeds := 3, 2
+	if v := os.Getenv("DEV_FOLDS"); v != "" {
+		fmt.Sscan(v, &folds)
+	}
+	if v := os.Getenv("DEV_SEEDS"); v != "" {
+		fmt.Sscan(v, &seeds)
+	}
+	var ood []string
+	if os.Getenv("DOCUVAULT_CLASSIFY_DEV_OOD") != "" {
+		ood = devOOD()
+	}
+	type agg struct {
+		s  []devStats
+		lo float64
+		hi float64
+	}
+	rows := map[string]*agg{}
+	order := []string{"zero-shot", "k=5", "k=20"}
+	add := func(name string, s devStats) {
+		a := rows[name]
+		if a == nil {
+			a = &agg{lo: 1}
+			rows[name] = a
+		}
+		a.s = append(a.s, s)
+		a.lo, a.hi = math.Min(a.lo, s.acc), math.Max(a.hi, s.acc)
+	}
+	for fold := 0; fold < folds; fold++ {
+		held, pool := devSplit(docs, topics, fold)
+		s := devRun(t, topics, held, nil, ood)
+		add("zero-shot", s)
+		t.Logf("fold %d zero-shot: n=%d acc %.3f f1 %.3f", fold, s.n, s.acc, s.f1)
+		for _, k := range []int{5, 20} {
+			for seed := 0; seed < seeds; seed++ {
+				ex := map[string][]devDoc{}
+				for _, tp := range topics {
+					ex[tp.Label] = devSample(pool, tp.Label, k, fold, seed)
+				}
+				s := devRun(t, topics, held, ex, ood)
+				add(fmt.Sprintf("k=%d", k), s)
+				t.Logf("fold %d k=%d seed %d: acc %.3f f1 %.3f", fold, k, seed, s.acc, s.f1)
+			}
+		}
+	}
+	for _, name := range order {
+		a := rows[name]
+		var acc, f1, secs float64
+		var asg, asgOK, withT, n, oodA, oodN int
+		var oodMax float64
+		var bands, bandsOK [5]int
+		for _, s := range a.s {
+			acc += s.acc
+			f1 += s.f1
+			secs += s.secs
+			asg += s.assigned
+			asgOK += s.assignedOK
+			withT += s.docsWithTopic
+			n += s.n
+			oodA += s.oodAssigned
+			oodN += s.oodN
+			oodMax = math.Max(oodMax, s.oodMax)
+			for i := range bands {
+				bands[i] += s.bands[i]
+				bandsOK[i] += s.bandsOK[i]
+			}
+		}
+		m := float64(len(a.s))
+		line := fmt.Sprintf("DEV %-9s acc %.4f f1 %.4f (acc %.3f–%.3f) | assigned prec %.3f, docs with topic %.3f | bands", name, acc/m, f1/m, a.lo, a.hi,
+			float64(asgOK)/math.Max(1, float64(asg)), float64(withT)/float64(n))
+		for i := 1; i < 5; i++ {
+			line += fmt.Sprintf(" %.2f(n=%d)", float64(bandsOK[i])/math.Max(1, float64(bands[i])), bands[i]/len(a.s))
+		}
+		if oodN > 0 {
+			line += fmt.Sprintf(" | OOD assigned %d/%d, max %.2f", oodA, oodN, oodMax)
+		}
+		line += fmt.Sprintf(" | %.2fs/run", secs/m)
+		fmt.Println(line)
+	}
+}
+
+func TestDevExplain(t *testing.T) {
+	dir := os.Getenv("DOCUVAULT_CLASSIFY_DEV")
+	if dir == "" || os.Getenv("DEV_EXPLAIN") == "" {
+		t.Skip()
+	}
+	topics, docs := devLoad(t, dir)
+	held, _ := devSplit(docs, topics, 0)
+	var ts []Topic
+	for _, tp := range topics {
+		ts = append(ts, Topic{ID: tp.Label, Name: tp.Name, Description: tp.Description})
+	}
+	var bg []string
+	for _, d := range held {
+		bg = append(bg, "\n"+d.Text)
+	}
+	b, _ := Train(context.Background(), TrainInput{Topics: ts, Background: bg}, Options{SelfTrain: true})
+	want, wrong := os.Getenv("DEV_EXPLAIN"), os.Getenv("DEV_EXPLAIN_PRED")
+	shown := 0
+	for _, d := range held {
+		if d.Label != want {
+			continue
+		}
+		v := b.idf.vector(counts("\n" + d.Text))
+		raw := b.raw(v)
+		best := 0
+		for k := range raw {
+			if raw[k] > raw[best] {
+				best = k
+			}
+		}
+		if ts[best].ID != wrong || shown >= 4 {
+			continue
+		}
+		shown++
+		fmt.Printf("--- %s: %.80q\n", d.ID, d.Text)
+		for _, id := range []string{want, wrong} {
+			k := b.at[id]
+			type c struct {
+				t string
+				x float64
+			}
+			var cs []c
+			for tm, x := range v {
+				for _, p := range b.index[tm] {
+					if p.topic == k {
+						cs = append(cs, c{tm, x * p.w})
+					}
+				}
+			}
+			sort.Slice(cs, func(i, j int) bool { return cs[i].x > cs[j].x })
+			line := fmt.Sprintf("  %s %.3f:", id, raw[k])
+			for i := 0; i < len(cs) && i < 8; i++ {
+				line += fmt.Sprintf(" %s=%.3f", cs[i].t, cs[i].x)
+			}
+			fmt.Println(line)
+		}
+	}
+}
