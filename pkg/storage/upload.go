@@ -57,8 +57,9 @@ const SmallUpload = 256 << 10
 
 // Upload stores one document: sniff its type, check the allow-list and the
 // size limit, reserve quota, stream the bytes to the object store, commit the
-// row, queue it. On any error nothing of it remains: no row, no object, no
-// quota — also when ctx is cancelled mid-stream.
+// row, queue it (a small upload: store the bytes, then row and quota at
+// once; see SmallUpload). On any error nothing of it remains: no row, no
+// object, no quota — also when ctx is cancelled mid-stream.
 func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, error) {
 	filename := SanitizeFilename(in.Filename)
 	if in.Size == 0 {
@@ -308,8 +309,8 @@ func (s *Service) reserve(ctx context.Context, owner, docID, filename, key, cont
 	return room, nil
 }
 
-// isNoRoom reports the refusals of docuvault_reserve_upload that
-// quotaRefusal explains: no room in the quota or no quota row (DVQ01), an
+// isNoRoom reports the refusals of docuvault_reserve_upload and
+// docuvault_store_upload that quotaRefusal explains: no room in the quota or no quota row (DVQ01), an
 // owner that does not exist (foreign key) or is not a UUID.
 func isNoRoom(err error) bool {
 	var pqErr *pq.Error
