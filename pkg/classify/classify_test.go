@@ -2,6 +2,7 @@ package classify_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/docuvault/docuvault/pkg/classify"
@@ -133,5 +134,83 @@ func TestBuiltinCanceled(t *testing.T) {
 	cancel()
 	if _, err := classify.Train(ctx, classify.TrainInput{Topics: household, Background: []string{"a"}}, classify.Options{}); err == nil {
 		t.Error("Train ignored a canceled context")
+	}
+}
+
+// Self-training on a batch that is mostly about none of the topics must not
+// teach a topic the words of the unrelated documents: a few of them share a
+// word with a topic's description, and unguarded self-training took those
+// in, then the rest of their kind, and filed nearly all of them.
+func TestBuiltinSelfTrainUnrelatedBatch(t *testing.T) {
+	topics := []classify.Topic{
+		{ID: "fin", Name: "Finance", Description: "invoices, bank statements, taxes, payments"},
+		{ID: "health", Name: "Health", Description: "doctor, hospital, prescriptions"},
+		{ID: "travel", Name: "Travel", Description: "flights, hotels, trips, bookings"},
+	}
+	inDomain := []struct{ text, want string }{
+		{"Bank statement for March: payments, transfers and the account balance", "fin"},
+		{"Invoice 2231: amount due, payment by bank transfer, VAT and taxes", "fin"},
+		{"Tax return 2024: income, deductions and the taxes owed", "fin"},
+		{"The doctor's letter after the hospital visit, with the prescription", "health"},
+		{"Prescription for antibiotics from Dr. Weber; see your doctor again in a week", "health"},
+		{"Hospital discharge summary and the doctor's notes", "health"},
+		{"Flight booking confirmation: Berlin to Lisbon, seat 14C", "travel"},
+		{"Hotel booking for the trip to Rome, three nights", "travel"},
+		{"Your flights and hotel for the trip: itinerary and bookings", "travel"},
+	}
+	// Manual pages: a few mention an invoice, a payment or a booking in
+	// passing, the rest are about washing machines and routers only.
+	sentences := []string{
+		"Load the drum with laundry and close the door until it clicks.",
+		"Select the programme with the dial and press start.",
+		"The detergent drawer has three compartments for powder and softener.",
+		"Clean the lint filter at the bottom of the machine every month.",
+		"If the display shows error E21 the drain pump is blocked.",
+		"Connect the router to the modem with the supplied ethernet cable.",
+		"The wireless network name and password are printed on the label.",
+		"Hold the reset button for ten seconds to restore the factory settings.",
+		"Update the firmware from the settings page of the web interface.",
+		"The status light blinks green while the device starts up.",
+		"Do not place the appliance near radiators or in direct sunlight.",
+		"Unplug the power cord before you open the housing.",
+		"The spin speed can be reduced for delicate fabrics.",
+		"Descale the heating element with citric acid twice a year.",
+		"Port forwarding rules are set under advanced network settings.",
+	}
+	passing := []string{
+		"Keep the invoice as proof of purchase for the warranty.",
+		"Spare parts can be ordered with payment on delivery.",
+		"Bookings for a service appointment are made by phone.",
+	}
+	var unrelated []string
+	for i := 0; i < 40; i++ {
+		var parts []string
+		for j := 0; j < 6; j++ {
+			parts = append(parts, sentences[(i*7+j*j+j)%len(sentences)])
+		}
+		if i%5 == 0 {
+			parts = append(parts, passing[(i/5)%len(passing)])
+		}
+		unrelated = append(unrelated, strings.Join(parts, " "))
+	}
+	var batch []string
+	for _, d := range inDomain {
+		batch = append(batch, d.text)
+	}
+	batch = append(batch, unrelated...)
+	b := train(t, classify.TrainInput{Topics: topics, Background: batch})
+	filed := 0
+	for _, s := range unrelated {
+		if len(assigned(t, b, classify.Document{Text: s}, topics)) > 0 {
+			filed++
+		}
+	}
+	if filed > len(unrelated)/5 {
+		t.Errorf("%d of %d unrelated documents got a topic", filed, len(unrelated))
+	}
+	for _, d := range inDomain {
+		if got := assigned(t, b, classify.Document{Text: d.text}, topics); len(got) == 0 || got[0] != d.want {
+			t.Errorf("%q: got %v, want %s", d.text, got, d.want)
+		}
 	}
 }

@@ -307,7 +307,7 @@ func TestDevEval(t *testing.T) {
 		held, pool := devSplit(docs, topics, fold)
 		s := devRun(t, topics, held, nil, ood)
 		add("zero-shot", s)
-		t.Logf("fold %d zero-shot: n=%d acc %.3f f1 %.3f", fold, s.n, s.acc, s.f1)
+		t.Logf("fold %d zero-shot: n=%d acc %.3f f1 %.3f, OOD assigned %d/%d", fold, s.n, s.acc, s.f1, s.oodAssigned, s.oodN)
 		for _, k := range []int{5, 20} {
 			for seed := 0; seed < seeds; seed++ {
 				ex := map[string][]devDoc{}
@@ -316,7 +316,7 @@ func TestDevEval(t *testing.T) {
 				}
 				s := devRun(t, topics, held, ex, ood)
 				add(fmt.Sprintf("k=%d", k), s)
-				t.Logf("fold %d k=%d seed %d: acc %.3f f1 %.3f", fold, k, seed, s.acc, s.f1)
+				t.Logf("fold %d k=%d seed %d: acc %.3f f1 %.3f, OOD assigned %d/%d", fold, k, seed, s.acc, s.f1, s.oodAssigned, s.oodN)
 			}
 		}
 	}
