@@ -16,7 +16,10 @@
 # The default path is measured in BENCH_ROUNDS rounds, each timing pdftotext
 # alone right before the drain of a fresh upload, so that both see the same
 # machine (it is shared: other work on it moves both); the verdict is the
-# median of the rounds' ratios. The report adds where the CPU went.
+# median of the rounds' ratios. After each drain, the same documents go
+# through a bare pipeline (scripts/benchworkerfloor: one GET, pdftotext on
+# stdin, one UPDATE of the text, nothing else): the floor under any worker
+# built on pdftotext here. The report adds where the CPU went.
 #
 # Knobs: BENCH_FILES=1000 BENCH_CONCURRENCY=2 BENCH_ROUNDS=3
 set -euo pipefail
@@ -53,6 +56,12 @@ need_pkg() { # need_pkg COMMAND PACKAGE
 }
 need_pkg ps2pdf ghostscript
 need_pkg groff groff
+# groff-base alone has the groff command but not the -ms macros.
+groff -ms -Tps </dev/null >/dev/null 2>&1 || {
+  say "installing groff (the -ms macros)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff >/dev/null 2>&1 ||
+    { as_root apt-get update -qq >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff >/dev/null; }
+}
 need_pkg /usr/bin/time time
 need_pkg python3 python3
 
@@ -90,6 +99,8 @@ export DOCUVAULT_REDIS_NAMESPACE="bench-worker-$RUN_ID"
 BASE_DATABASE_URL=$DATABASE_URL
 DV="$WORK/docuvault"
 go build -o "$DV" . || die "go build failed"
+FLOOR="$WORK/benchworkerfloor"
+go build -o "$FLOOR" ./scripts/benchworkerfloor || die "go build ./scripts/benchworkerfloor failed"
 for step in "migrate up" "grant" "bucket init"; do
   # shellcheck disable=SC2086
   "$DV" $step >/dev/null || die "docuvault $step failed"
@@ -135,6 +146,8 @@ PY
 done
 set -o pipefail
 pages=$(for f in "$SRC"/*.pdf; do pdfinfo "$f" 2>/dev/null | awk '/^Pages:/ { print $2 }'; done | awk '{ s += $1 } END { printf "%.1f", s / NR }')
+words=$(pdftotext "$SRC/01.pdf" - | wc -w)
+[ "$words" -gt 1000 ] || die "the test PDFs came out empty ($words words in 01.pdf): check groff -ms and ps2pdf"
 for n in $(seq -w 1 "$NFILES"); do
   k=$(printf '%02d' $(( (10#$n - 1) % 20 + 1 )))
   cp "$SRC/$k.pdf" "$PDF/doc-$n.pdf"
@@ -218,14 +231,17 @@ upload_set() { # upload_set KIND DIR: a user of its own and its documents (untim
   "$DV" user add "$BW_USER" --email "$BW_USER@bench.invalid" --quota 100GiB >/dev/null
   "$DV" upload --user "$BW_USER" --recursive --parallel 8 --allow-duplicates "$2" >/dev/null || die "upload of $1 failed"
 }
+# with_app NAME CMD...: CMD with its database sessions named NAME, to tell
+# their CPU time from that of the server's other clients.
+with_app() {
+  local name=$1 sep='?'
+  shift
+  case $DATABASE_URL in *\?*) sep='&' ;; esac
+  PG_APP="$name" DATABASE_URL="$DATABASE_URL${sep}application_name=$name" "$@"
+}
 drain_set() { # drain_set KIND PDF-EXTRACTOR: time the drain of BW_USER's documents
   export DOCUVAULT_PDF_EXTRACTOR=$2
-  # The drain's database sessions carry a name, to tell their CPU time from
-  # that of the server's other clients.
-  local sep='?'
-  case $DATABASE_URL in *\?*) sep='&' ;; esac
-  PG_APP="bench-worker-$RUN_ID" DATABASE_URL="$DATABASE_URL${sep}application_name=bench-worker-$RUN_ID" \
-    measure "$DV" worker --drain --concurrency "$CONC" --log-level warn
+  with_app "bench-worker-$RUN_ID" measure "$DV" worker --drain --concurrency "$CONC" --log-level warn
   # The sweeper runs first in --drain: it re-checks documents pending for
   # over a minute (a slow upload's first ones), inside the timed drain.
   SWEPT=$(sed -n 's/.*sweeper queued \([0-9]*\).*/\1/p' "$WORK/last.out")
@@ -240,6 +256,8 @@ drain_set() { # drain_set KIND PDF-EXTRACTOR: time the drain of BW_USER's docume
 # it, the drain, so that both see the same machine; the verdict is the
 # median of the rounds' ratios.
 PT_WALLS=(); PT_CPUS=(); W_WALLS=(); W_CPUS=(); RATIOS=(); ROUND_NOTES=(); W_PDF_RSS=0; SWEPTS=(); W_PG=0; SVC_SUM="0 0"; MAX_OTHER=0
+F_WALLS=(); F_CPUS=(); F_RATIOS=(); F_PG=0; F_SVC_SUM="0 0"
+add_svc() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), (x[i] == "-" || y[i] == "-" ? "-" : x[i] + y[i]) }'; }
 for round in $(seq 1 "$ROUNDS"); do
   say "round $round/$ROUNDS: upload $NFILES PDFs (not timed)"
   upload_set "pdf$round" "$PDF"
@@ -253,8 +271,17 @@ for round in $(seq 1 "$ROUNDS"); do
   RATIOS+=("$(awk -v w="$WALL" -v p="${PT_WALLS[-1]}" 'BEGIN { printf "%.2f", p / w }')")
   ROUND_NOTES+=("${RATIOS[-1]} ($pt_other%/$OTHER%)")
   MAX_OTHER=$(printf '%s\n' "$MAX_OTHER" "$pt_other" "$OTHER" | sort -g | tail -1)
-  SVC_SUM=$(awk -v a="$SVC_SUM" -v b="$SVC" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 1; i <= n; i++) printf "%s%s", (i > 1 ? " " : ""), (x[i] == "-" || y[i] == "-" ? "-" : x[i] + y[i]) }')
+  SVC_SUM=$(add_svc "$SVC_SUM" "$SVC")
+  # The floor: the same documents through the bare pipeline (one GET,
+  # pdftotext on stdin, one UPDATE of the text), right after the drain.
+  say "round $round/$ROUNDS: the bare pipeline (GET, pdftotext, UPDATE), $CONC at a time"
+  with_app "bench-floor-$RUN_ID" measure "$FLOOR" -user "$BW_USER" -concurrency "$CONC"
+  grep -qx "$NFILES documents" "$WORK/last.out" || die "the bare pipeline read $(cat "$WORK/last.out"), not $NFILES documents"
+  F_WALLS+=("$WALL"); F_CPUS+=("$CPU"); F_PG=$((F_PG + PGCPU)); F_SVC_SUM=$(add_svc "$F_SVC_SUM" "$SVC")
+  F_RATIOS+=("$(awk -v w="$WALL" -v p="${PT_WALLS[-1]}" 'BEGIN { printf "%.2f", p / w }')")
 done
+F_WALL=$(median "${F_WALLS[@]}"); F_RATE=$(rate "$NFILES" "$F_WALL"); F_RATIO=$(median "${F_RATIOS[@]}")
+read -r F_MINIO F_REDIS <<<"$F_SVC_SUM"
 PT_WALL=$(median "${PT_WALLS[@]}"); PT_RATE=$(rate "$NFILES" "$PT_WALL")
 W_PDF_WALL=$(median "${W_WALLS[@]}"); W_PDF_RATE=$(rate "$NFILES" "$W_PDF_WALL")
 ratio=$(median "${RATIOS[@]}")
@@ -280,6 +307,10 @@ W_MS=$(per_doc "$(sum "${W_CPUS[@]}")" "$NDOCS")
 PG_MS=$(per_doc "$W_PG" "$NDOCS" "$HZ"); MINIO_MS=$(per_doc "$SVC_MINIO" "$NDOCS" "$HZ"); REDIS_MS=$(per_doc "$SVC_REDIS" "$NDOCS" "$HZ")
 PATH_MS=$(printf '%s\n' "$W_MS" "$PG_MS" "$MINIO_MS" "$REDIS_MS" | awk '$1 != "n/a" { s += $1 } END { printf "%.2f", s }')
 CPU_RATIO=$(awk -v a="$PT_MS" -v b="$PATH_MS" 'BEGIN { printf "%.2f", a / b }')
+F_MS=$(per_doc "$(sum "${F_CPUS[@]}")" "$NDOCS")
+F_PG_MS=$(per_doc "$F_PG" "$NDOCS" "$HZ"); F_MINIO_MS=$(per_doc "$F_MINIO" "$NDOCS" "$HZ"); F_REDIS_MS=$(per_doc "$F_REDIS" "$NDOCS" "$HZ")
+F_PATH_MS=$(printf '%s\n' "$F_MS" "$F_PG_MS" "$F_MINIO_MS" "$F_REDIS_MS" | awk '$1 != "n/a" { s += $1 } END { printf "%.2f", s }')
+F_CPU_RATIO=$(awk -v a="$PT_MS" -v b="$F_PATH_MS" 'BEGIN { printf "%.2f", a / b }')
 BUSY_NOTE=""
 if [ "$MAX_OTHER" -gt 10 ]; then
   BUSY_NOTE="
@@ -296,6 +327,7 @@ report=$(cat <<MD
 | case | wall | documents/s | ratio to pdftotext | worker peak RSS | targets |
 | --- | --- | --- | --- | --- | --- |
 | pdftotext alone, $NFILES PDFs | ${PT_WALL} s | $PT_RATE | 1 | | |
+| bare pipeline (scripts/benchworkerfloor: one GET, \`pdftotext - -\`, one UPDATE; rounds: $(list "${F_RATIOS[@]}")) | ${F_WALL} s | $F_RATE | $F_RATIO | | the floor under any worker that reads PDFs with pdftotext and stores the text here |
 | worker, $NFILES PDFs, default \`auto\` (read by $W_PDF_EXTRACTOR) | ${W_PDF_WALL} s | $W_PDF_RATE | $ratio | $(mib "$W_PDF_RSS") MiB | rate ≥ ${TARGET_RATIO}× pdftotext: $(met "$ratio" "$TARGET_RATIO" ">="); RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_PDF_RSS")" "$TARGET_RSS_MIB" "<=") |
 | worker, $NFILES PDFs, \`DOCUVAULT_PDF_EXTRACTOR=go\` | ${W_GO_WALL} s | $W_GO_RATE | $ratio_go | $(mib "$W_GO_RSS") MiB | rate ≥ ${TARGET_RATIO}× pdftotext: $(met "$ratio_go" "$TARGET_RATIO" ">="); RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_GO_RSS")" "$TARGET_RSS_MIB" "<=") |
 | worker, $NFILES DOCX | ${W_DOCX_WALL} s | $W_DOCX_RATE | | $(mib "$W_DOCX_RSS") MiB | RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_DOCX_RSS")" "$TARGET_RSS_MIB" "<=") |
@@ -305,6 +337,8 @@ CPU time per PDF on the default path over the $ROUNDS rounds, in ms per document
 | pdftotext alone (with xargs, sh) | worker (with its pdftotext) | its PostgreSQL sessions | MinIO | Redis | worker path in all | CPU ratio |
 | --- | --- | --- | --- | --- | --- | --- |
 | $PT_MS | $W_MS | $PG_MS | $MINIO_MS | $REDIS_MS | $PATH_MS | $CPU_RATIO |
+
+The bare pipeline, same rounds, same columns: itself (with its pdftotext) $F_MS, its PostgreSQL sessions $F_PG_MS, MinIO $F_MINIO_MS, Redis $F_REDIS_MS (no client of its own), in all $F_PATH_MS ms per document: **CPU ratio $F_CPU_RATIO**.
 $BUSY_NOTE
 MD
 )
