@@ -88,7 +88,8 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	// handshake, 4096 PBKDF2 rounds on both sides). Requests hold one only
 	// for a statement or a short transaction, never while bytes stream, so
 	// more would only have PostgreSQL's backends contend for the same CPU
-	// and locks (docs/benchmarks.md: 32 at once spend 4x the CPU per upload).
+	// and locks (docs/benchmarks.md: with 32 at once an upload's statements cost
+	// PostgreSQL about 5x the CPU they cost alone).
 	db.SetMaxOpenConns(cfg.DBConns)
 	db.SetMaxIdleConns(cfg.DBConns)
 	store, err := objectstore.New(a.objectOptions())

@@ -15,6 +15,7 @@ func TestServeSettings(t *testing.T) {
 		"DOCUVAULT_TRUSTED_PROXIES":   "10.0.0.0/8,192.0.2.1",
 		"DOCUVAULT_LOGIN_LIMIT":       "5/1m",
 		"DOCUVAULT_REFRESH_TOKEN_TTL": "24h",
+		"DOCUVAULT_DB_CONNS":          "3",
 	}), ConfigSearch: []string{}, EnvFiles: []string{}})
 	if err != nil {
 		t.Fatal(err)
@@ -24,6 +25,9 @@ func TestServeSettings(t *testing.T) {
 	}
 	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "http://localhost:5173" || len(c.TrustedProxies) != 2 {
 		t.Errorf("lists: %q %q", c.CORSOrigins, c.TrustedProxies)
+	}
+	if c.DBConns != 3 {
+		t.Errorf("db conns: %d", c.DBConns)
 	}
 	if c.LoginLimit != (config.Rate{N: 5, Window: time.Minute}) || c.LoginIPLimit != (config.Rate{N: 50, Window: 15 * time.Minute}) {
 		t.Errorf("limits: %v %v", c.LoginLimit, c.LoginIPLimit)
@@ -35,6 +39,8 @@ func TestServeSettings(t *testing.T) {
 		"proxy":  {"DOCUVAULT_TRUSTED_PROXIES": "the balancer"},
 		"rate":   {"DOCUVAULT_LOGIN_LIMIT": "10 per minute"},
 		"zero":   {"DOCUVAULT_LOGIN_IP_LIMIT": "0/1m"},
+		"conns":  {"DOCUVAULT_DB_CONNS": "0"},
+		"word":   {"DOCUVAULT_DB_CONNS": "many"},
 	} {
 		if _, err := config.Load(config.Options{LookupEnv: env(bad), ConfigSearch: []string{}, EnvFiles: []string{}}); err == nil {
 			t.Errorf("%s: accepted %v", name, bad)
