@@ -49,19 +49,17 @@ command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need_pkg() { # need_pkg COMMAND PACKAGE
-  command -v "$1" >/dev/null && return
-  say "installing $2"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 ||
-    { as_root apt-get update -qq >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }
+  command -v "$1" >/dev/null || install_pkg "$2"
+}
+install_pkg() { # install_pkg PACKAGE (Debian)
+  say "installing $1"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+    { as_root apt-get update -qq >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null; }
 }
 need_pkg ps2pdf ghostscript
 need_pkg groff groff
 # groff-base alone has the groff command but not the -ms macros.
-groff -ms -Tps </dev/null >/dev/null 2>&1 || {
-  say "installing groff (the -ms macros)"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff >/dev/null 2>&1 ||
-    { as_root apt-get update -qq >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff >/dev/null; }
-}
+groff -ms -Tps </dev/null >/dev/null 2>&1 || install_pkg groff
 need_pkg /usr/bin/time time
 need_pkg python3 python3
 

@@ -307,8 +307,13 @@ func Train(ctx context.Context, in TrainInput, o Options) (*Builtin, error) {
 		none := vector{}
 		coreOf := make([]int, len(bg)) // the topic whose core a document is in, or -1
 		coreW := make([]float64, len(bg))
+		// Each document's best topic and score under the model as it stands,
+		// which is also the first round's: it is not scored twice.
+		firstBest := make([]int, len(bg))
+		firstScore := make([]float64, len(bg))
 		for i, v := range bg {
 			best, sc := bestOf(b.calibrate(b.raw(v)))
+			firstBest[i], firstScore[i] = best, sc
 			coreOf[i] = -1
 			switch {
 			case sc < selfMinScore:
@@ -358,7 +363,10 @@ func Train(ctx context.Context, in TrainInput, o Options) (*Builtin, error) {
 			}
 			picked := false
 			for i, v := range bg {
-				best, sc := bestOf(b.calibrate(b.raw(v)))
+				best, sc := firstBest[i], firstScore[i]
+				if round > 0 {
+					best, sc = bestOf(b.calibrate(b.raw(v)))
+				}
 				if best < 0 || sc < selfMinScore || v.dot(core[best]) < selfNoneRatio*toNone[i] {
 					continue
 				}

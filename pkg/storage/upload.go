@@ -143,7 +143,7 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, head []byte, 
 	if err != nil {
 		// A failed PUT stores nothing; the delete, whose own failure does not
 		// matter then, is for a PUT the store finished after ctx gave up.
-		_ = s.dropObject(ctx, key, nil)
+		_ = s.dropObject(ctx, key)
 		return UploadResult{}, err
 	}
 	status := StatusPending
@@ -157,11 +157,11 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, head []byte, 
 		if isNoRoom(err) {
 			err = s.quotaRefusal(ctx, in.OwnerID, stored)
 		}
-		return UploadResult{}, s.dropObject(ctx, key, err)
+		return UploadResult{}, errors.Join(err, s.dropObject(ctx, key))
 	}
 	if doc.ID != docID {
 		// The owner has this content already: nothing was inserted.
-		if err := s.dropObject(ctx, key, nil); err != nil {
+		if err := s.dropObject(ctx, key); err != nil {
 			return UploadResult{}, err
 		}
 		return UploadResult{Document: doc, DuplicateOf: doc.ID}, nil
@@ -173,16 +173,16 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, head []byte, 
 	return res, nil
 }
 
-// dropObject deletes the object of an upload that has no row, even when
-// ctx is cancelled, and returns cause joined with its own error. An object
-// it cannot delete is left to fsck, which removes objects without rows.
-func (s *Service) dropObject(ctx context.Context, key string, cause error) error {
+// dropObject deletes the object of an upload that has (or will have) no
+// row, even when ctx is cancelled. An object it cannot delete is left to
+// fsck, which removes objects without rows; the error says so.
+func (s *Service) dropObject(ctx context.Context, key string) error {
 	cctx, cancel := cleanupContext(ctx)
 	defer cancel()
 	if err := s.objects.Delete(cctx, key); err != nil {
-		return errors.Join(cause, fmt.Errorf("clean up (fsck --repair will finish it): %w", err))
+		return fmt.Errorf("clean up (fsck --repair will finish it): %w", err)
 	}
-	return cause
+	return nil
 }
 
 // commitSimple makes the reserved row a document when its size was known
@@ -267,9 +267,8 @@ func (s *Service) discard(ctx context.Context, owner, docID, key string, written
 	if cause != nil {
 		errs = append(errs, cause)
 	}
-	if err := s.objects.Delete(cctx, key); err != nil && written {
-		errs = append(errs, fmt.Errorf("clean up (fsck --repair will finish it): %w", err))
-		return errors.Join(errs...)
+	if err := s.dropObject(ctx, key); err != nil && written {
+		return errors.Join(append(errs, err)...)
 	}
 	err := s.inTx(cctx, func(tx *sqlx.Tx) error {
 		if _, _, err := lockQuota(cctx, tx, owner); err != nil {

@@ -106,10 +106,7 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	defer db.Close()
-	client, err := objectstore.NewClient(objectstore.Options{
-		Endpoint: os.Getenv("MINIO_ENDPOINT"), Secure: os.Getenv("MINIO_SECURE") == "true",
-		AccessKey: os.Getenv("MINIO_ACCESS_KEY"), SecretKey: os.Getenv("MINIO_SECRET_KEY"),
-	})
+	client, err := minioFromEnv()
 	if err != nil {
 		return err
 	}
@@ -608,10 +605,7 @@ func commCPU(comm string) time.Duration {
 // database, quota, audit or queue: uploading through it measures the cost
 // of the extra hop alone, the floor under serve's ratio on this machine.
 func floorProxy(addr, runID string) error {
-	client, err := objectstore.NewClient(objectstore.Options{
-		Endpoint: os.Getenv("MINIO_ENDPOINT"), Secure: os.Getenv("MINIO_SECURE") == "true",
-		AccessKey: os.Getenv("MINIO_ACCESS_KEY"), SecretKey: os.Getenv("MINIO_SECRET_KEY"),
-	})
+	client, err := minioFromEnv()
 	if err != nil {
 		return err
 	}
@@ -652,4 +646,13 @@ func floorProxy(addr, runID string) error {
 	})
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return srv.ListenAndServe()
+}
+
+// minioFromEnv is a minio-go client for the MinIO of .dev/env, with the
+// app key.
+func minioFromEnv() (*minio.Client, error) {
+	return objectstore.NewClient(objectstore.Options{
+		Endpoint: os.Getenv("MINIO_ENDPOINT"), Secure: os.Getenv("MINIO_SECURE") == "true",
+		AccessKey: os.Getenv("MINIO_ACCESS_KEY"), SecretKey: os.Getenv("MINIO_SECRET_KEY"),
+	})
 }
