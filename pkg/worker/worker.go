@@ -236,6 +236,7 @@ func (r *Runner) Drain(ctx context.Context) (DrainResult, error) {
 	wp := r.newPool(jobCtx)
 	wp.Start()
 	client := work.NewClient(r.opts.Namespace, r.pool)
+	empty := 0
 	for {
 		wp.Drain()
 		left, err := r.waiting(client)
@@ -244,8 +245,18 @@ func (r *Runner) Drain(ctx context.Context) (DrainResult, error) {
 			return res, err
 		}
 		if left == 0 {
-			break
+			// The counts are read one after another while jobs move: a retry
+			// that comes due can be queued after the queue was counted and
+			// before the retries were, and a worker that took a job is
+			// reported busy a moment late. A job caught like that is queued,
+			// running or waiting again once the next Drain returns, so two
+			// empty readings in a row end the drain.
+			if empty++; empty == 2 {
+				break
+			}
+			continue
 		}
+		empty = 0
 		select {
 		case <-ctx.Done():
 			stopped := make(chan struct{})
