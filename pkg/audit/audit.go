@@ -85,31 +85,51 @@ type Event struct {
 // "refreshToken" and "extracted_text" are refused; "context" is not).
 // Every refusal is an *Error wrapping ErrInvalid.
 func Record(ctx context.Context, db sqlx.ExecerContext, e Event) error {
-	if err := checkType(e.Type); err != nil {
-		return err
-	}
-	userID, err := optionalID("user_id", e.UserID)
-	if err != nil {
-		return err
-	}
-	actorID, err := optionalID("actor_id", e.ActorID)
-	if err != nil {
-		return err
-	}
-	resourceID, err := optionalID("resource_id", e.ResourceID)
-	if err != nil {
-		return err
-	}
-	meta, err := encodeMetadata(e.Metadata)
+	row, err := Columns(e)
 	if err != nil {
 		return err
 	}
 	_, err = db.ExecContext(ctx, `INSERT INTO audit_log (user_id, actor_id, event_type, resource_id, ip_address, metadata)
-		VALUES ($1, $2, $3, $4, $5, $6)`, userID, actorID, e.Type, resourceID, normalizeIP(e.IP), meta)
+		VALUES ($1, $2, $3, $4, $5, $6)`, row.UserID, row.ActorID, row.Type, row.ResourceID, row.IP, row.Metadata)
 	if err != nil {
 		return fmt.Errorf("record %s event: %w", e.Type, err)
 	}
 	return nil
+}
+
+// Row is an event as audit_log's columns hold it: ids canonical or nil
+// (NULL), the address normalised or nil, the metadata as JSON text or nil.
+type Row struct {
+	UserID, ActorID, ResourceID any
+	Type                        string
+	IP                          any
+	Metadata                    any
+}
+
+// Columns checks e as Record does and returns its row, for a statement
+// that writes the audit row itself (storage writes an upload's in the
+// statement that stores the document).
+func Columns(e Event) (Row, error) {
+	if err := checkType(e.Type); err != nil {
+		return Row{}, err
+	}
+	userID, err := optionalID("user_id", e.UserID)
+	if err != nil {
+		return Row{}, err
+	}
+	actorID, err := optionalID("actor_id", e.ActorID)
+	if err != nil {
+		return Row{}, err
+	}
+	resourceID, err := optionalID("resource_id", e.ResourceID)
+	if err != nil {
+		return Row{}, err
+	}
+	meta, err := encodeMetadata(e.Metadata)
+	if err != nil {
+		return Row{}, err
+	}
+	return Row{UserID: userID, ActorID: actorID, ResourceID: resourceID, Type: e.Type, IP: normalizeIP(e.IP), Metadata: meta}, nil
 }
 
 func checkType(t string) error {
