@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net/http"
@@ -237,5 +238,35 @@ func TestPingFailures(t *testing.T) {
 	}
 	if _, err := objectstore.New(objectstore.Options{Endpoint: "http://localhost:9000", Bucket: "b"}); err == nil {
 		t.Error("an endpoint with a scheme was accepted")
+	}
+}
+
+// PutChecked stores bytes whose SHA-256 matches the sum given, with the app
+// key; the store refuses bytes that do not match it, and keeps nothing.
+func TestPutCheckedIsVerifiedByTheStore(t *testing.T) {
+	_, _, store := initApp(t)
+	body := []byte("the bytes of a small document\n")
+	sum := sha256.Sum256(body)
+	if _, err := store.PutChecked(ctx(t), "u/d/ok.txt", bytes.NewReader(body), int64(len(body)), sum[:], "text/plain"); err != nil {
+		t.Fatalf("PutChecked: %v", err)
+	}
+	rc, err := store.Get(ctx(t), "u/d/ok.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, body) {
+		t.Errorf("read back %q", got)
+	}
+	other := sha256.Sum256([]byte("other bytes"))
+	if _, err := store.PutChecked(ctx(t), "u/d/bad.txt", bytes.NewReader(body), int64(len(body)), other[:], "text/plain"); err == nil {
+		t.Error("PutChecked with a sum of other bytes succeeded")
+	}
+	if _, err := store.Stat(ctx(t), "u/d/bad.txt"); !errors.Is(err, objectstore.ErrNotFound) {
+		t.Errorf("after a refused PutChecked: Stat %v, want ErrNotFound", err)
+	}
+	if _, err := store.PutChecked(ctx(t), "u/d/short.txt", bytes.NewReader(body), int64(len(body)), sum[:4], "text/plain"); err == nil {
+		t.Error("PutChecked with a 4-byte sum succeeded")
 	}
 }
