@@ -293,6 +293,10 @@ func (s *Server) uploadPart(ctx context.Context, rc *http.ResponseController, pa
 		}
 	}
 	in.OwnerID, in.Filename, in.TopicIDs = owner, filename, topicIDs
+	in.Audit = &audit.Event{IP: state(ctx).clientIP}
+	if u := state(ctx).user; u != nil {
+		in.Audit.ActorID = u.ID
+	}
 	up, err := s.d.Storage.Upload(ctx, in)
 	if err != nil {
 		s.metrics.uploads.WithLabelValues("failed").Inc()
@@ -321,7 +325,9 @@ func (s *Server) uploadPart(ctx context.Context, rc *http.ResponseController, pa
 	if up.EnqueueErr != nil {
 		s.d.Log.Warn("document stored but not queued; the worker's sweeper will queue it", "request_id", state(ctx).id, "document_id", doc.ID, "error", up.EnqueueErr.Error())
 	}
-	s.recordCtx(ctx, audit.Event{UserID: owner, Type: audit.Upload, ResourceID: doc.ID, Metadata: map[string]any{"filename": doc.Filename, "size_bytes": doc.SizeBytes, "content_type": doc.ContentType}})
+	if up.AuditErr != nil {
+		s.d.Log.Error("audit record failed", "request_id", state(ctx).id, "event", audit.Upload, "error", up.AuditErr.Error())
+	}
 	res.Status = http.StatusCreated
 	// The answer is what storage returned, unless topics or a folder were
 	// set (then read back). The document is stored either way.

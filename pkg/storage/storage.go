@@ -70,6 +70,7 @@ type Service struct {
 	jobs    Enqueuer // nil: nothing is enqueued
 	maxSize int64
 	allowed map[string]bool
+	small   *batcher // the statements of concurrent small uploads
 }
 
 // New returns a Service. jobs may be nil: documents then stay pending for
@@ -85,7 +86,9 @@ func New(db *sqlx.DB, objects objectstore.Store, jobs Enqueuer, limits Limits) *
 	for _, t := range limits.AllowedTypes {
 		allowed[t] = true
 	}
-	return &Service{db: db, objects: objects, jobs: jobs, maxSize: limits.MaxSize, allowed: allowed}
+	s := &Service{db: db, objects: objects, jobs: jobs, maxSize: limits.MaxSize, allowed: allowed}
+	s.small = &batcher{run: s.storeRows}
+	return s
 }
 
 // MaxSize is the size limit in force.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/minio/minio-go/v7"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
@@ -569,6 +571,12 @@ func (f failAfterPut) Put(ctx context.Context, key string, r io.Reader, size int
 	return info, err
 }
 
+func (f failAfterPut) PutChecked(ctx context.Context, key string, r io.Reader, size int64, sum []byte, ct string) (objectstore.Info, error) {
+	info, err := f.Store.PutChecked(ctx, key, r, size, sum, ct)
+	f.after()
+	return info, err
+}
+
 func TestDatabaseFailureAfterTheObjectIsWrittenLeavesNothing(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -597,4 +605,56 @@ func TestDatabaseFailureAfterTheObjectIsWrittenLeavesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An upload given an audit event records it with the document: a small
+// one in the statement that stores it, a reserved one after its commit;
+// a refused upload records nothing.
+func TestUploadRecordsItsAuditEvent(t *testing.T) {
+	f := newFixture(t, storage.Limits{}, 1<<20)
+	ev := &audit.Event{ActorID: f.user.ID, IP: "192.0.2.7:4711"}
+	small := pdf("audited small")
+	a, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "small.pdf", Body: bytes.NewReader(small), Size: int64(len(small)), Audit: ev})
+	if err != nil || a.AuditErr != nil {
+		t.Fatalf("small upload: %v, audit %v", err, a.AuditErr)
+	}
+	streamed := pdf("audited stream")
+	b, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "stream.pdf", Body: bytes.NewReader(streamed), Size: -1, Audit: ev})
+	if err != nil || b.AuditErr != nil {
+		t.Fatalf("streamed upload: %v, audit %v", err, b.AuditErr)
+	}
+	if _, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "dup.pdf", Body: bytes.NewReader(small), Size: int64(len(small)), Audit: ev}); err != nil {
+		t.Fatalf("duplicate upload: %v", err)
+	}
+	big := append(pdf("too big"), make([]byte, 1<<20)...)
+	if _, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "big.pdf", Body: bytes.NewReader(big), Size: int64(len(big)), Audit: ev}); !errors.Is(err, storage.ErrOverQuota) {
+		t.Fatalf("over quota: %v", err)
+	}
+	var rows []struct {
+		UserID, ActorID, ResourceID, EventType, IP, Metadata string
+	}
+	if err := f.db.Select(&rows, `SELECT user_id::text AS userid, actor_id::text AS actorid, resource_id::text AS resourceid,
+		event_type AS eventtype, host(ip_address) AS ip, metadata::text AS metadata FROM audit_log ORDER BY created_at, metadata->>'filename'`); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]storage.Document{"small.pdf": a.Document, "stream.pdf": b.Document}
+	if len(rows) != 2 {
+		t.Fatalf("%d audit rows, want 2 (the stored uploads'): %+v", len(rows), rows)
+	}
+	for _, r := range rows {
+		var meta struct {
+			Filename    string `json:"filename"`
+			SizeBytes   int64  `json:"size_bytes"`
+			ContentType string `json:"content_type"`
+		}
+		if err := json.Unmarshal([]byte(r.Metadata), &meta); err != nil {
+			t.Fatal(err)
+		}
+		doc := want[meta.Filename]
+		if r.EventType != audit.Upload || r.UserID != f.user.ID || r.ActorID != f.user.ID || r.ResourceID != doc.ID || r.IP != "192.0.2.7" ||
+			meta.SizeBytes != doc.SizeBytes || meta.ContentType != doc.ContentType {
+			t.Errorf("audit row %+v, want the upload of %+v", r, doc)
+		}
+	}
+	f.consistent(t)
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/audit"
 )
 
 // UploadInput is one document to store.
@@ -31,6 +33,10 @@ type UploadInput struct {
 	NoClassify bool
 	// Progress, if set, is told of bytes as they are sent.
 	Progress func(n int64)
+	// Audit, if set, is the 'upload' event to record of a stored document:
+	// its actor and client address (storage fills in the rest). A small
+	// upload's is written by the statement that stores it.
+	Audit *audit.Event
 }
 
 // UploadResult says what Upload did.
@@ -43,12 +49,16 @@ type UploadResult struct {
 	// EnqueueErr is set when the document is stored but could not be queued
 	// (Redis down): it stays 'pending' and the worker's sweeper queues it.
 	EnqueueErr error
+	// AuditErr is set when the document is stored but its audit event could
+	// not be recorded.
+	AuditErr error
 }
 
 // SmallUpload is the largest upload of known size that is stored object
-// first: its bytes go to the object store, then its row, duplicate check
-// and quota are one statement (docuvault_store_upload), and a refusal
-// deletes the object. Larger uploads, and uploads of unknown size, reserve
+// first: its bytes go to the object store in one request checked against
+// their SHA-256, then its duplicate check, quota, row and audit event are
+// one statement (docuvault_store_uploads, shared by the small uploads
+// arriving together), and a refusal deletes the object. Larger uploads, and uploads of unknown size, reserve
 // their row and quota before their bytes are written, and are committed
 // after. Either way no object outlives a failed upload but for a crash
 // between the two steps, which leaves an object without a row that fsck
@@ -127,7 +137,12 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 		return res, nil
 	}
 
-	// 4. Queue: after the commit, so the worker always finds the row.
+	// 4. Record and queue: after the commit, so the worker always finds the row.
+	if in.Audit != nil {
+		actx, cancel := cleanupContext(ctx)
+		res.AuditErr = audit.Record(actx, s.db, uploadEvent(*in.Audit, res.Document.UserID, docID, filename, contentType, stored))
+		cancel()
+	}
 	if s.jobs != nil && !in.NoClassify {
 		res.EnqueueErr = s.jobs.EnqueueExtract(ctx, docID)
 	}
@@ -135,42 +150,112 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 }
 
 // uploadSmall stores an upload of at most SmallUpload bytes, of known size
-// and without topics: object first, then one statement for the row, the
-// duplicate check and the quota (two round trips to the database fewer
-// than a reservation and its commit, and the row written once).
+// and without topics: object first, then one statement for the duplicate
+// check, the quota, the row and its audit event, shared with the small
+// uploads running at the same time (see batcher). A refusal, or a failed
+// statement, deletes the object.
 func (s *Service) uploadSmall(ctx context.Context, in UploadInput, head []byte, docID, filename, key, contentType string) (UploadResult, error) {
-	stored, sum, err := s.send(ctx, in, head, key, contentType, in.Size)
+	owner, err := uuid.Parse(in.OwnerID)
 	if err != nil {
+		return UploadResult{}, s.quotaRefusal(ctx, in.OwnerID, in.Size)
+	}
+	body, sum, err := smallBody(in, head)
+	if err != nil {
+		return UploadResult{}, err
+	}
+	if _, err := s.objects.PutChecked(ctx, key, body, in.Size, sum, contentType); err != nil {
 		// A failed PUT stores nothing; the delete, whose own failure does not
 		// matter then, is for a PUT the store finished after ctx gave up.
 		_ = s.dropObject(ctx, key)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return UploadResult{}, ctxErr
+		}
 		return UploadResult{}, err
 	}
+	stored := in.Size
 	status := StatusPending
 	if in.NoClassify {
 		status = StatusSkipped
 	}
-	var doc Document
-	err = s.db.GetContext(ctx, &doc, `SELECT `+documentColumns+` FROM docuvault_store_upload($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		docID, in.OwnerID, filename, key, contentType, stored, sum, status, in.AllowDuplicates)
-	if err != nil {
-		if isNoRoom(err) {
-			err = s.quotaRefusal(ctx, in.OwnerID, stored)
+	row := &smallRow{docID: docID, owner: owner.String(), filename: filename, key: key, contentType: contentType,
+		status: status, size: stored, sum: sum, allowDuplicates: in.AllowDuplicates}
+	if in.Audit != nil {
+		a, err := audit.Columns(uploadEvent(*in.Audit, row.owner, docID, filename, contentType, stored))
+		if err != nil {
+			return UploadResult{}, errors.Join(fmt.Errorf("audit event: %w", err), s.dropObject(ctx, key))
 		}
-		return UploadResult{}, errors.Join(err, s.dropObject(ctx, key))
+		row.audit = &a
 	}
-	if doc.ID != docID {
+	s.small.store(ctx, row)
+	switch {
+	case row.err != nil:
+		return UploadResult{}, errors.Join(fmt.Errorf("store the document: %w", row.err), s.dropObject(ctx, key))
+	case row.outcome == outcomeNoRoom:
+		return UploadResult{}, errors.Join(s.quotaRefusal(ctx, row.owner, stored), s.dropObject(ctx, key))
+	case row.outcome == outcomeDuplicate:
 		// The owner has this content already: nothing was inserted.
 		if err := s.dropObject(ctx, key); err != nil {
 			return UploadResult{}, err
 		}
-		return UploadResult{Document: doc, DuplicateOf: doc.ID}, nil
+		var dup Document
+		if err := s.db.GetContext(ctx, &dup, `SELECT `+documentColumns+` FROM documents WHERE id = $1`, row.dupID); err != nil {
+			return UploadResult{}, fmt.Errorf("read the duplicate %s: %w", row.dupID, err)
+		}
+		return UploadResult{Document: dup, DuplicateOf: dup.ID}, nil
 	}
-	res := UploadResult{Document: doc}
+	res := UploadResult{Document: Document{ID: docID, UserID: row.owner, Filename: filename, ObjectKey: key,
+		ContentType: contentType, SizeBytes: stored, SHA256: sum, Status: status, CreatedAt: row.created, UpdatedAt: row.updated}}
 	if s.jobs != nil && !in.NoClassify {
 		res.EnqueueErr = s.jobs.EnqueueExtract(ctx, docID)
 	}
 	return res, nil
+}
+
+// smallBody returns the content of a small upload, to be read once more by
+// the object store, and its SHA-256: hashed in place when Body is an
+// io.ReaderAt (a file, or serve's buffer), else read into memory (at most
+// SmallUpload bytes). Content shorter or longer than Size is
+// ErrSizeMismatch.
+func smallBody(in UploadInput, head []byte) (io.Reader, []byte, error) {
+	h := sha256.New()
+	if ra, ok := in.Body.(io.ReaderAt); ok {
+		n, err := io.Copy(h, io.NewSectionReader(ra, 0, in.Size))
+		if err != nil {
+			return nil, nil, fmt.Errorf("read the content to hash it: %w", err)
+		}
+		if n != in.Size {
+			return nil, nil, ErrSizeMismatch
+		}
+		return &progressReaderAt{SectionReader: io.NewSectionReader(ra, 0, in.Size), fn: in.Progress}, h.Sum(nil), nil
+	}
+	buf := make([]byte, in.Size+1) // one byte more, to notice an excess
+	n := copy(buf, head)
+	m, err := io.ReadFull(in.Body, buf[n:])
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, nil, fmt.Errorf("read the content: %w", err)
+	}
+	if int64(n+m) != in.Size {
+		return nil, nil, ErrSizeMismatch
+	}
+	buf = buf[:in.Size]
+	h.Write(buf)
+	if in.Progress != nil {
+		in.Progress(in.Size)
+	}
+	return bytes.NewReader(buf), h.Sum(nil), nil
+}
+
+// uploadEvent is the audit event of a stored upload: the actor and address
+// of e, the rest from the document.
+func uploadEvent(e audit.Event, owner, docID, filename, contentType string, size int64) audit.Event {
+	if e.ActorID == "" {
+		e.ActorID = owner
+	}
+	e.UserID, e.Type, e.ResourceID = owner, audit.Upload, docID
+	e.Metadata = map[string]any{"filename": filename, "size_bytes": size, "content_type": contentType}
+	return e
 }
 
 // dropObject deletes the object of an upload that has (or will have) no
@@ -308,8 +393,8 @@ func (s *Service) reserve(ctx context.Context, owner, docID, filename, key, cont
 	return room, nil
 }
 
-// isNoRoom reports the refusals of docuvault_reserve_upload and
-// docuvault_store_upload that quotaRefusal explains: no room in the quota or no quota row (DVQ01), an
+// isNoRoom reports the refusals of docuvault_reserve_upload that
+// quotaRefusal explains: no room in the quota or no quota row (DVQ01), an
 // owner that does not exist (foreign key) or is not a UUID.
 func isNoRoom(err error) bool {
 	var pqErr *pq.Error

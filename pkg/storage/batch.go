@@ -1,0 +1,196 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/audit"
+)
+
+// maxBatch is the most small uploads one statement stores.
+const maxBatch = 64
+
+// batchTimeout bounds one batch's statement. It does not depend on any one
+// upload's context: an upload whose client went away is stored or refused
+// with the others, and its caller cleans up after it as for any refusal.
+const batchTimeout = 30 * time.Second
+
+// Outcomes of docuvault_store_uploads, per upload.
+const (
+	outcomeStored    = "stored"
+	outcomeDuplicate = "duplicate"
+	outcomeNoRoom    = "no_room"
+)
+
+// smallRow is one small upload waiting for its statement, and its answer.
+type smallRow struct {
+	docID, owner, filename, key, contentType, status string
+	size                                             int64
+	sum                                              []byte
+	allowDuplicates                                  bool
+	audit                                            *audit.Row // nil: no audit row
+
+	outcome          string
+	dupID            string
+	created, updated time.Time
+	err              error
+	done             chan struct{}
+}
+
+// batcher groups the statements of concurrent small uploads: the first
+// upload to arrive while no batch is running runs one batch, its own;
+// uploads arriving meanwhile queue, and the next batch (up to maxBatch of
+// them) runs as soon as it is done, from a goroutine that runs batches
+// while any are waiting. So one statement and one commit serve many
+// uploads when many arrive at once, and an upload alone waits for nothing.
+// It holds no state between batches: every upload is stored, or refused,
+// by the time its call returns. One batch runs at a time per process; a
+// batch waiting on an owner's quota row (held by another transaction for
+// the length of one statement) holds up the uploads queued behind it.
+type batcher struct {
+	run func(ctx context.Context, rows []*smallRow) // answers every row
+
+	mu      sync.Mutex
+	queue   []*smallRow
+	running bool
+}
+
+// store queues r and returns when its statement has answered.
+func (b *batcher) store(ctx context.Context, r *smallRow) {
+	r.done = make(chan struct{})
+	b.mu.Lock()
+	b.queue = append(b.queue, r)
+	if b.running {
+		b.mu.Unlock()
+		<-r.done
+		return
+	}
+	b.running = true
+	b.mu.Unlock()
+	// The queue was empty: r is first in it, so the first batch answers it.
+	ctx = context.WithoutCancel(ctx)
+	b.next(ctx)
+	b.mu.Lock()
+	if len(b.queue) == 0 {
+		b.running = false
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Unlock()
+	go func() {
+		for b.next(ctx) {
+		}
+	}()
+}
+
+// next runs one batch of what is queued; it reports false, and stops
+// running, when nothing was.
+func (b *batcher) next(ctx context.Context) bool {
+	b.mu.Lock()
+	n := min(len(b.queue), maxBatch)
+	if n == 0 {
+		b.running = false
+		b.mu.Unlock()
+		return false
+	}
+	rows := slices.Clone(b.queue[:n])
+	b.queue = slices.Delete(b.queue, 0, n)
+	b.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	defer cancel()
+	b.run(ctx, rows)
+	for _, r := range rows {
+		close(r.done)
+	}
+	return true
+}
+
+// storeRows runs docuvault_store_uploads for rows and sets each row's
+// answer. Should the statement fail on one row's values (a database
+// error, not a lost connection), each row is tried on its own, so one bad
+// upload does not refuse the others.
+func (s *Service) storeRows(ctx context.Context, rows []*smallRow) {
+	// One order of quota locks for every batch (rows of one owner keep
+	// their order of arrival).
+	rows = slices.Clone(rows)
+	slices.SortStableFunc(rows, func(a, b *smallRow) int { return strings.Compare(a.owner, b.owner) })
+	err := s.storeBatch(ctx, rows)
+	var pqErr *pq.Error
+	if err != nil && len(rows) > 1 && errors.As(err, &pqErr) {
+		for _, r := range rows {
+			r.err = s.storeBatch(ctx, []*smallRow{r})
+		}
+		return
+	}
+	for _, r := range rows {
+		r.err = err
+	}
+}
+
+func (s *Service) storeBatch(ctx context.Context, rows []*smallRow) error {
+	n := len(rows)
+	var (
+		ids, owners, filenames, keys, types, statuses = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		sizes                                         = make([]int64, n)
+		sums                                          = make([][]byte, n)
+		allow                                         = make([]bool, n)
+		actors, ips, metadata                         = make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
+	)
+	for i, r := range rows {
+		ids[i], owners[i], filenames[i], keys[i], types[i], statuses[i] = r.docID, r.owner, r.filename, r.key, r.contentType, r.status
+		sizes[i], sums[i], allow[i] = r.size, r.sum, r.allowDuplicates
+		if a := r.audit; a != nil {
+			actors[i], ips[i], metadata[i] = nullString(a.ActorID), nullString(a.IP), nullString(a.Metadata)
+		}
+	}
+	q, err := s.db.QueryxContext(ctx, `SELECT idx, outcome, COALESCE(document_id::text, ''), created, updated
+		FROM docuvault_store_uploads($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bytea[],
+			$8::text[], $9::boolean[], $10::uuid[], $11::inet[], $12::jsonb[])`,
+		pq.Array(ids), pq.Array(owners), pq.Array(filenames), pq.Array(keys), pq.Array(types), pq.Array(sizes),
+		pq.ByteaArray(sums), pq.Array(statuses), pq.Array(allow), pq.Array(actors), pq.Array(ips), pq.Array(metadata))
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	answered := 0
+	for q.Next() {
+		var (
+			i                int
+			outcome, id      string
+			created, updated sql.NullTime
+		)
+		if err := q.Scan(&i, &outcome, &id, &created, &updated); err != nil {
+			return err
+		}
+		if i < 1 || i > n {
+			return fmt.Errorf("docuvault_store_uploads answered row %d of %d", i, n)
+		}
+		r := rows[i-1]
+		r.outcome, r.created, r.updated = outcome, created.Time, updated.Time
+		if outcome == outcomeDuplicate {
+			r.dupID = id
+		}
+		answered++
+	}
+	if err := q.Err(); err != nil {
+		return err
+	}
+	if answered != n {
+		return fmt.Errorf("docuvault_store_uploads answered %d of %d uploads", answered, n)
+	}
+	return nil
+}
+
+// nullString is v (a string or nil, as audit.Columns gives) for a text array.
+func nullString(v any) sql.NullString {
+	s, ok := v.(string)
+	return sql.NullString{String: s, Valid: ok}
+}

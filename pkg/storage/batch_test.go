@@ -1,0 +1,151 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/tests/testenv"
+)
+
+// While a batch runs, the uploads arriving queue and go together in the
+// next one; every call returns only once its own row is answered.
+func TestBatcherGroupsWaitingUploads(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var sizes []int
+	b := &batcher{run: func(_ context.Context, rows []*smallRow) {
+		mu.Lock()
+		first := len(sizes) == 0
+		sizes = append(sizes, len(rows))
+		mu.Unlock()
+		if first {
+			<-release // the first batch runs until the others have queued
+		}
+		for _, r := range rows {
+			r.outcome = outcomeStored + ":" + r.docID
+		}
+	}}
+	rows := make([]*smallRow, 11)
+	for i := range rows {
+		rows[i] = &smallRow{docID: fmt.Sprint(i)}
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); b.store(context.Background(), rows[0]) }()
+	for b.queueLen() != 0 || !b.isRunning() {
+		time.Sleep(time.Millisecond) // the first call is in its batch
+	}
+	for _, r := range rows[1:] {
+		wg.Add(1)
+		go func() { defer wg.Done(); b.store(context.Background(), r) }()
+	}
+	for b.queueLen() != 10 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	for _, r := range rows {
+		if r.outcome != outcomeStored+":"+r.docID {
+			t.Errorf("row %s answered %q", r.docID, r.outcome)
+		}
+	}
+	if fmt.Sprint(sizes) != "[1 10]" {
+		t.Errorf("batches of %v rows, want [1 10]", sizes)
+	}
+	for b.isRunning() {
+		time.Sleep(time.Millisecond)
+	}
+	// Alone again: a call runs its own batch at once.
+	r := &smallRow{docID: "alone"}
+	b.store(context.Background(), r)
+	if r.outcome != outcomeStored+":alone" || fmt.Sprint(sizes) != "[1 10 1]" {
+		t.Errorf("alone: %q, batches %v", r.outcome, sizes)
+	}
+}
+
+func (b *batcher) queueLen() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue)
+}
+
+func (b *batcher) isRunning() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.running
+}
+
+// One statement answers each upload on its own: stored, a duplicate of
+// one stored before it in the same batch, no room; and a row the database
+// refuses fails alone, the others of its batch stored after all.
+func TestStoreRowsAnswersEachUpload(t *testing.T) {
+	d := testenv.Deploy(t)
+	db := d.AppDB(t)
+	ctx := context.Background()
+	ann, err := users.Create(ctx, db, users.NewUser{Handle: "ann", Email: "ann@example.org", QuotaBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := users.Create(ctx, db, users.NewUser{Handle: "bob", Email: "bob@example.org", QuotaBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(db, nil, nil, Limits{})
+	row := func(owner, content string, size int64) *smallRow {
+		id := uuid.NewString()
+		sum := sha256.Sum256([]byte(content))
+		return &smallRow{docID: id, owner: owner, filename: content + ".txt", key: owner + "/" + id + "/x.txt",
+			contentType: "text/plain", status: StatusPending, size: size, sum: sum[:]}
+	}
+	check := func(rows []*smallRow, want ...string) {
+		t.Helper()
+		for i, r := range rows {
+			got := r.outcome
+			if r.err != nil {
+				got = "error"
+			}
+			if got != want[i] {
+				t.Errorf("row %d (%s): %q (err %v), want %q", i, r.filename, got, r.err, want[i])
+			}
+		}
+	}
+	rows := []*smallRow{
+		row(bob.ID, "b1", 100),
+		row(ann.ID, "a1", 600),
+		row(ann.ID, "a1", 600), // the same content: a duplicate of the row before
+		row(ann.ID, "a2", 600), // 600 + 600 > 1000
+		row(ann.ID, "a3", 400),
+	}
+	s.storeRows(ctx, rows)
+	check(rows, outcomeStored, outcomeStored, outcomeDuplicate, outcomeNoRoom, outcomeStored)
+	if rows[2].dupID != rows[1].docID {
+		t.Errorf("duplicate of %s, want %s", rows[2].dupID, rows[1].docID)
+	}
+	if rows[1].created.IsZero() || rows[1].updated.IsZero() {
+		t.Error("a stored row's timestamps are not returned")
+	}
+
+	bad := row(bob.ID, "b3", 100)
+	bad.status = "bogus" // refused by the documents_status check
+	rows = []*smallRow{row(bob.ID, "b2", 100), bad, row(bob.ID, "b4", 100)}
+	s.storeRows(ctx, rows)
+	check(rows, outcomeStored, "error", outcomeStored)
+
+	var used struct{ Ann, Bob int64 }
+	if err := db.Get(&used, `SELECT (SELECT used_bytes FROM quotas WHERE user_id = $1) AS ann,
+		(SELECT used_bytes FROM quotas WHERE user_id = $2) AS bob`, ann.ID, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	var docs int
+	_ = db.Get(&docs, `SELECT count(*) FROM documents`)
+	if used.Ann != 1000 || used.Bob != 300 || docs != 5 {
+		t.Errorf("quota used: ann %d, bob %d, %d documents; want 1000, 300, 5", used.Ann, used.Bob, docs)
+	}
+}
