@@ -58,11 +58,12 @@ type UploadResult struct {
 // first: its bytes go to the object store in one request checked against
 // their SHA-256, then its duplicate check, quota, row and audit event are
 // one statement (docuvault_store_uploads, shared by the small uploads
-// arriving together), and a refusal deletes the object. Larger uploads, and uploads of unknown size, reserve
-// their row and quota before their bytes are written, and are committed
-// after. Either way no object outlives a failed upload but for a crash
-// between the two steps, which leaves an object without a row that fsck
-// removes once it is older than its grace period.
+// arriving together), and a refusal deletes the object. Larger uploads,
+// and uploads of unknown size, reserve their row and quota before their
+// bytes are written, and are committed after. Either way no object
+// outlives a failed upload but for a crash between the two steps, which
+// leaves an object without a row that fsck removes once it is older than
+// its grace period.
 const SmallUpload = 256 << 10
 
 // Upload stores one document: sniff its type, check the allow-list and the
