@@ -54,12 +54,13 @@ type UploadResult struct {
 	AuditErr error
 }
 
-// SmallUpload is the largest upload of known size that is stored object
-// first: its bytes go to the object store in one request checked against
-// their SHA-256, then its duplicate check, quota, row and audit event are
-// one statement (docuvault_store_uploads, shared by the small uploads
-// arriving together), and a refusal deletes the object. Larger uploads,
-// and uploads of unknown size, reserve their row and quota before their
+// SmallUpload is the largest upload of known size, read from an
+// io.ReaderAt (a file, or serve's buffer), that is stored object first:
+// its bytes go to the object store in one request checked against their
+// SHA-256, then its duplicate check, quota, row and audit event are one
+// statement (docuvault_store_uploads, shared by the small uploads arriving
+// together), and a refusal deletes the object. Larger uploads, uploads of
+// unknown size and other readers reserve their row and quota before their
 // bytes are written, and are committed after. Either way no object
 // outlives a failed upload but for a crash between the two steps, which
 // leaves an object without a row that fsck removes once it is older than
@@ -98,8 +99,8 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 
 	docID := uuid.NewString()
 	key := fmt.Sprintf("%s/%s/%s%s", in.OwnerID, docID, uuid.NewString(), ext)
-	if in.Size > 0 && in.Size <= SmallUpload && len(in.TopicIDs) == 0 {
-		return s.uploadSmall(ctx, in, head, docID, filename, key, contentType)
+	if ra, ok := in.Body.(io.ReaderAt); ok && in.Size > 0 && in.Size <= SmallUpload && len(in.TopicIDs) == 0 {
+		return s.uploadSmall(ctx, in, ra, docID, filename, key, contentType)
 	}
 	reserve := max(in.Size, 0)
 
@@ -155,12 +156,12 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 // check, the quota, the row and its audit event, shared with the small
 // uploads running at the same time (see batcher). A refusal, or a failed
 // statement, deletes the object.
-func (s *Service) uploadSmall(ctx context.Context, in UploadInput, head []byte, docID, filename, key, contentType string) (UploadResult, error) {
+func (s *Service) uploadSmall(ctx context.Context, in UploadInput, ra io.ReaderAt, docID, filename, key, contentType string) (UploadResult, error) {
 	owner, err := uuid.Parse(in.OwnerID)
 	if err != nil {
 		return UploadResult{}, s.quotaRefusal(ctx, in.OwnerID, in.Size)
 	}
-	body, sum, err := smallBody(in, head)
+	body, sum, err := smallBody(in, ra)
 	if err != nil {
 		return UploadResult{}, err
 	}
@@ -213,39 +214,18 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, head []byte, 
 }
 
 // smallBody returns the content of a small upload, to be read once more by
-// the object store, and its SHA-256: hashed in place when Body is an
-// io.ReaderAt (a file, or serve's buffer), else read into memory (at most
-// SmallUpload bytes). Content shorter or longer than Size is
-// ErrSizeMismatch.
-func smallBody(in UploadInput, head []byte) (io.Reader, []byte, error) {
+// the object store, and its SHA-256, hashed in place. Content shorter than
+// Size is ErrSizeMismatch.
+func smallBody(in UploadInput, ra io.ReaderAt) (io.Reader, []byte, error) {
 	h := sha256.New()
-	if ra, ok := in.Body.(io.ReaderAt); ok {
-		n, err := io.Copy(h, io.NewSectionReader(ra, 0, in.Size))
-		if err != nil {
-			return nil, nil, fmt.Errorf("read the content to hash it: %w", err)
-		}
-		if n != in.Size {
-			return nil, nil, ErrSizeMismatch
-		}
-		return &progressReaderAt{SectionReader: io.NewSectionReader(ra, 0, in.Size), fn: in.Progress}, h.Sum(nil), nil
+	n, err := io.Copy(h, io.NewSectionReader(ra, 0, in.Size))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the content to hash it: %w", err)
 	}
-	buf := make([]byte, in.Size+1) // one byte more, to notice an excess
-	n := copy(buf, head)
-	m, err := io.ReadFull(in.Body, buf[n:])
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-	case err != nil:
-		return nil, nil, fmt.Errorf("read the content: %w", err)
-	}
-	if int64(n+m) != in.Size {
+	if n != in.Size {
 		return nil, nil, ErrSizeMismatch
 	}
-	buf = buf[:in.Size]
-	h.Write(buf)
-	if in.Progress != nil {
-		in.Progress(in.Size)
-	}
-	return bytes.NewReader(buf), h.Sum(nil), nil
+	return &progressReaderAt{SectionReader: io.NewSectionReader(ra, 0, in.Size), fn: in.Progress}, h.Sum(nil), nil
 }
 
 // uploadEvent is the audit event of a stored upload: the actor and address
