@@ -59,7 +59,7 @@ func (a *app) openStorage(ctx context.Context, db *sqlx.DB) (svc *storage.Servic
 	}
 	svc = storage.New(db, store, jobs.NewEnqueuer(a.cfg.RedisNamespace, pool),
 		storage.Limits{MaxSize: a.cfg.MaxUploadSize, AllowedTypes: a.cfg.AllowedTypes})
-	return svc, func() { pool.Close() }, nil
+	return svc, func() { _ = svc.Close(); pool.Close() }, nil
 }
 
 // objectOptions is the object store with the bucket-scoped app key.

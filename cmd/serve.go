@@ -103,6 +103,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	defer pool.Close()
 	enq := jobs.NewEnqueuer(cfg.RedisNamespace, pool)
 	svc := storage.New(db, store, enq, storage.Limits{MaxSize: cfg.MaxUploadSize, AllowedTypes: cfg.AllowedTypes})
+	defer svc.Close()
 	authSvc, err := auth.New(db, pool, auth.Options{
 		Secret: cfg.SecretKey, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
 		AccountLimit: auth.Limit{N: cfg.LoginLimit.N, Window: cfg.LoginLimit.Window},

@@ -21,6 +21,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -71,6 +72,9 @@ type Service struct {
 	maxSize int64
 	allowed map[string]bool
 	small   *batcher // the statements of concurrent small uploads
+
+	stmtMu sync.Mutex
+	store  *sqlx.Stmt // storeQuery, prepared on first use
 }
 
 // New returns a Service. jobs may be nil: documents then stay pending for
