@@ -10,8 +10,9 @@
 #      a page 50,000 documents deep (by cursor), at 200 requests/s for 20 s
 #      each, open loop; p50/p90/p99/max.            [p99 <= 20 ms]
 #   2. 100 KB uploads from 32 concurrent clients through serve, against the
-#      same bytes PUT straight to MinIO with minio-go, 3 runs each,
-#      alternating; medians.                           [ratio >= 0.7]
+#      same bytes PUT straight to MinIO with minio-go, 5 runs of 2,000 files
+#      each, alternating, after an unmeasured warm-up of 300 each way;
+#      medians.                           [ratio >= 0.7]
 #      Beside them, the same uploads through a bare proxy (the driver's
 #      -floor-proxy mode: multipart in, PutObject out, no database): the
 #      floor any upload API in front of MinIO stands on, on this machine.
@@ -20,7 +21,8 @@
 #
 # The driver seeds the documents with SQL, and removes its user, rows and
 # objects at exit. Knobs: BENCH_DOCS=100000 BENCH_RATE=200 BENCH_DURATION=20s
-# BENCH_FILES=1000 BENCH_SIZE=100000 BENCH_BIG=1073741824 BENCH_RUNS=3.
+# BENCH_FILES=2000 BENCH_SIZE=100000 BENCH_BIG=1073741824 BENCH_RUNS=5
+# BENCH_WARMUP=300.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -91,7 +93,8 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 "$WORK/benchapi" -url "http://127.0.0.1:$PORT" -pid "$SERVE_PID" -minio-pid "$(cat .dev/minio/minio.pid 2>/dev/null || echo 0)" -run "$RUN_ID" \
   -floor "http://127.0.0.1:$FLOOR_PORT" -floor-pid "$FLOOR_PID" \
   -docs "${BENCH_DOCS:-100000}" -rate "${BENCH_RATE:-200}" -duration "${BENCH_DURATION:-20s}" \
-  -files "${BENCH_FILES:-1000}" -size "${BENCH_SIZE:-100000}" -big "${BENCH_BIG:-1073741824}" -runs "${BENCH_RUNS:-3}" \
+  -files "${BENCH_FILES:-2000}" -size "${BENCH_SIZE:-100000}" -big "${BENCH_BIG:-1073741824}" -runs "${BENCH_RUNS:-5}" \
+  -warmup "${BENCH_WARMUP:-300}" \
   >"$REPORT" || { tail -n 20 "$WORK/serve.log" >&2; die "the load driver failed"; }
 
 {

@@ -55,6 +55,7 @@ type options struct {
 	size     int
 	big      int64
 	runs     int
+	warmup   int
 	runID    string
 	minioPID int
 	floor    string // base URL of the bare proxy (floor mode), or ""
@@ -69,10 +70,11 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 200, "list requests per second")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each list phase")
 	flag.IntVar(&o.clients, "clients", 32, "concurrent upload clients")
-	flag.IntVar(&o.files, "files", 1000, "files per upload run")
+	flag.IntVar(&o.files, "files", 2000, "files per upload run")
 	flag.IntVar(&o.size, "size", 100000, "bytes per uploaded file")
 	flag.Int64Var(&o.big, "big", 1<<30, "bytes of the big upload (0 skips it)")
-	flag.IntVar(&o.runs, "runs", 3, "upload runs per side, alternating")
+	flag.IntVar(&o.runs, "runs", 5, "upload runs per side, alternating")
+	flag.IntVar(&o.warmup, "warmup", 300, "uploads each way before the measured runs, not measured")
 	flag.StringVar(&o.runID, "run", "", "run id (names the user)")
 	flag.IntVar(&o.minioPID, "minio-pid", 0, "MinIO's process id, for its CPU time")
 	flag.StringVar(&o.floor, "floor", "", "base URL of a bare proxy (-floor-proxy) to upload through as well")
@@ -196,6 +198,28 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	var apiRates, directRates, floorRates []float64
 	floorClient := &httpClient{base: o.floor, c: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}} // as serve's
+	// Warm-up, not measured: serve's connections and prepared statements,
+	// PostgreSQL's backends and MinIO's paths are made ready on every side
+	// before the first measured run.
+	if o.warmup > 0 {
+		say("upload warm-up: %d × %d B each way, not measured", o.warmup, o.size)
+		w := o
+		w.files = o.warmup
+		if _, err := uploads(w, func(i int, body []byte) error { return api.upload(fmt.Sprintf("w%06d.txt", i), body) }); err != nil {
+			return fmt.Errorf("warm-up through serve: %w", err)
+		}
+		if _, err := uploads(w, func(i int, body []byte) error {
+			_, err := client.PutObject(ctx, bucket, fmt.Sprintf("bench-direct/%s/warm/%06d.txt", o.runID, i), bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{ContentType: "text/plain"})
+			return err
+		}); err != nil {
+			return fmt.Errorf("warm-up to MinIO: %w", err)
+		}
+		if o.floor != "" {
+			if _, err := uploads(w, func(i int, body []byte) error { return floorClient.upload(fmt.Sprintf("w%06d.txt", i), body) }); err != nil {
+				return fmt.Errorf("warm-up through the bare proxy: %w", err)
+			}
+		}
+	}
 	for r := 1; r <= o.runs; r++ {
 		rss.reset()
 		say("upload run %d: %d × %d B through serve", r, o.files, o.size)
