@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -248,17 +249,30 @@ func (m *privateMinIO) start(t *testing.T) {
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c, err := objectstore.NewClient(objectstore.Options{Endpoint: m.addr, AccessKey: "faultroot", SecretKey: "faultroot-password"})
+	root, err := objectstore.NewClient(objectstore.Options{Endpoint: m.addr, AccessKey: "faultroot", SecretKey: "faultroot-password"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 200; i++ {
+	// The root key works as soon as MinIO listens; other keys (the app's)
+	// only once its IAM subsystem has loaded, which a restarted MinIO with
+	// users does a little later. An unknown key tells the two apart: it is
+	// refused as unknown only then.
+	stranger, err := objectstore.NewClient(objectstore.Options{Endpoint: m.addr, AccessKey: "no-such-key", SecretKey: "no-such-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 400; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err = c.ListBuckets(ctx)
-		cancel()
+		_, err = root.ListBuckets(ctx)
 		if err == nil {
-			return
+			_, err = stranger.ListBuckets(ctx)
+			if minio.ToErrorResponse(err).Code == "InvalidAccessKeyId" {
+				cancel()
+				return
+			}
+			err = fmt.Errorf("IAM not ready: %w", err)
 		}
+		cancel()
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("private MinIO did not start: %v", err)
