@@ -63,6 +63,10 @@ type Builtin struct {
 	// build corrects the prototypes where they misplace one.
 	exVecs   []vector
 	exTopics [][]int
+	// The same for the self-trained documents the model is surest of (in
+	// Train's self-training), set before each round's build.
+	sureVecs   []vector
+	sureTopics [][]int
 }
 
 type posting struct {
@@ -189,6 +193,15 @@ func bestOf(scores []float64) (int, float64) {
 		return -1, 0
 	}
 	return best, scores[best]
+}
+
+// lower subtracts k·u from v's positive weights, down to zero at most.
+func (v vector) lower(u vector, k float64) {
+	for t, x := range u {
+		if w := v[t]; w > 0 {
+			v[t] = math.Max(0, w-k*x)
+		}
+	}
 }
 
 // add adds k·u to v.
@@ -361,6 +374,7 @@ func Train(ctx context.Context, in TrainInput, o Options) (*Builtin, error) {
 			for i := range pseudo {
 				pseudo[i] = vector{}
 			}
+			b.sureVecs, b.sureTopics = nil, nil
 			picked := false
 			for i, v := range bg {
 				best, sc := firstBest[i], firstScore[i]
@@ -373,10 +387,25 @@ func Train(ctx context.Context, in TrainInput, o Options) (*Builtin, error) {
 				pseudo[best].add(v, 1)
 				pw[best]++
 				picked = true
+				// The surest of them also correct the prototypes as filed
+				// examples do (refine): those in the core of the topic they
+				// are learned under and closer to that core than to the
+				// none centroid. Only those: the correction moves the
+				// prototypes most on the documents they place least
+				// clearly, which among self-trained ones are the likeliest
+				// to be wrong or about none of the topics. (Taking every
+				// document learned from with a score of 0.5 or more and in
+				// its topic's core, without the second test, gave 24 of
+				// 2,056 licence pieces a topic, zero-shot, instead of 1.)
+				if coreOf[i] == best && v.dot(core[best]) >= toNone[i] {
+					b.sureVecs = append(b.sureVecs, v)
+					b.sureTopics = append(b.sureTopics, []int{best})
+				}
 			}
 			b.learned = b.learned || picked
 			b.build(prior, sums, weights, pseudo, pw)
 		}
+		b.sureVecs, b.sureTopics = nil, nil // not kept with the model
 	}
 	return b, nil
 }
@@ -418,17 +447,32 @@ func (b *Builtin) build(prior, sums []vector, weights []float64, pseudo []vector
 	}
 }
 
-// refine corrects the prototypes on the examples people filed, as a
-// perceptron would: an example that its own topic does not lead by
-// refineMargin moves towards its topic and away from the topic that beat it.
+// refine corrects the prototypes on the examples people filed and on the
+// self-trained documents the model is surest of (sureVecs), as a perceptron
+// would: an example that its own topic does not lead by refineMargin moves
+// towards its topic and away from the topic that beat it (a self-trained
+// one pseudoWeight times as far). This makes self-training discriminative:
+// a word common to two topics' documents gains less than one that tells
+// them apart.
+//
+// A self-trained document lowers a word's weight in the rival's prototype
+// down to zero, not below: a negative weight would push a document's cosine
+// with that topic below zero, and the lead over it that calibrate reads
+// would then make documents about none of the topics score high.
 func (b *Builtin) refine(protos []vector) {
-	if len(b.exVecs) == 0 || len(protos) < 2 {
+	if len(b.exVecs)+len(b.sureVecs) == 0 || len(protos) < 2 {
 		return
 	}
+	vecs := append(append([]vector(nil), b.exVecs...), b.sureVecs...)
+	tops := append(append([][]int(nil), b.exTopics...), b.sureTopics...)
 	s := make([]float64, len(protos))
 	for epoch := 0; epoch < refineEpochs; epoch++ {
 		changed := false
-		for i, v := range b.exVecs {
+		for i, v := range vecs {
+			rate, sure := refineRate, i >= len(b.exVecs)
+			if sure {
+				rate *= pseudoWeight
+			}
 			for k, p := range protos {
 				s[k] = 0
 				for t, x := range v {
@@ -436,7 +480,7 @@ func (b *Builtin) refine(protos []vector) {
 				}
 			}
 			own := map[int]bool{}
-			for _, k := range b.exTopics[i] {
+			for _, k := range tops[i] {
 				own[k] = true
 			}
 			rival := -1
@@ -450,8 +494,12 @@ func (b *Builtin) refine(protos []vector) {
 			}
 			for k := range own {
 				if s[k]-s[rival] < refineMargin {
-					protos[k].add(v, refineRate)
-					protos[rival].add(v, -refineRate)
+					protos[k].add(v, rate)
+					if sure {
+						protos[rival].lower(v, rate)
+					} else {
+						protos[rival].add(v, -rate)
+					}
 					changed = true
 				}
 			}
