@@ -19,11 +19,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gomodule/redigo/redis"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/docuvault/docuvault/pkg/database"
 )
 
 // Sentinel errors; test with errors.Is.
@@ -112,8 +113,7 @@ type Service struct {
 	opts      Options
 	hashSlots chan struct{} // bounds concurrent argon2id runs (64 MiB each)
 
-	stmtMu      sync.Mutex
-	accountStmt *sqlx.Stmt // Authenticate's query, prepared on first use
+	stmts *database.Statements // Authenticate's query, prepared on first use
 }
 
 // New returns a Service, refusing an unusable secret (ErrWeakSecret).
@@ -140,7 +140,8 @@ func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2)}, nil
+	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2),
+		stmts: database.NewStatements(db)}, nil
 }
 
 // AccessTTL is the life of the access tokens this Service issues.

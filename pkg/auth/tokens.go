@@ -201,30 +201,14 @@ const accountQuery = `SELECT id, handle, email, role, is_active, created_at FROM
 
 // account loads the account id through the prepared accountQuery.
 func (s *Service) account(ctx context.Context, id string) (users.User, error) {
-	s.stmtMu.Lock()
-	if s.accountStmt == nil {
-		st, err := s.db.PreparexContext(ctx, accountQuery)
-		if err != nil {
-			s.stmtMu.Unlock()
-			return users.User{}, err
-		}
-		s.accountStmt = st
+	st, err := s.stmts.Prepare(ctx, accountQuery)
+	if err != nil {
+		return users.User{}, err
 	}
-	st := s.accountStmt
-	s.stmtMu.Unlock()
 	var u users.User
-	err := st.GetContext(ctx, &u, id)
+	err = st.GetContext(ctx, &u, id)
 	return u, err
 }
 
 // Close releases the Service's prepared statement.
-func (s *Service) Close() error {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if s.accountStmt == nil {
-		return nil
-	}
-	err := s.accountStmt.Close()
-	s.accountStmt = nil
-	return err
-}
+func (s *Service) Close() error { return s.stmts.Close() }

@@ -16,12 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/database"
 )
 
 // Sentinel errors; test with errors.Is.
@@ -222,18 +223,16 @@ func List(ctx context.Context, db *sqlx.DB, q Query) (Page, error) {
 // concurrent use; it holds at most one statement per shape (a few hundred
 // at most).
 type Lister struct {
-	db    *sqlx.DB
-	mu    sync.Mutex
-	stmts map[string]*sqlx.Stmt
+	stmts *database.Statements
 }
 
 // NewLister returns a Lister on db.
-func NewLister(db *sqlx.DB) *Lister { return &Lister{db: db, stmts: map[string]*sqlx.Stmt{}} }
+func NewLister(db *sqlx.DB) *Lister { return &Lister{stmts: database.NewStatements(db)} }
 
 // List is the package's List.
 func (l *Lister) List(ctx context.Context, q Query) (Page, error) {
 	return list(ctx, q, func(docs *[]Document, query string, args []any) error {
-		st, err := l.stmt(ctx, query)
+		st, err := l.stmts.Prepare(ctx, query)
 		if err != nil {
 			return err
 		}
@@ -241,31 +240,8 @@ func (l *Lister) List(ctx context.Context, q Query) (Page, error) {
 	})
 }
 
-func (l *Lister) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if st, ok := l.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := l.db.PreparexContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	l.stmts[query] = st
-	return st, nil
-}
-
 // Close releases the prepared statements.
-func (l *Lister) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var errs []error
-	for k, st := range l.stmts {
-		errs = append(errs, st.Close())
-		delete(l.stmts, k)
-	}
-	return errors.Join(errs...)
-}
+func (l *Lister) Close() error { return l.stmts.Close() }
 
 func list(ctx context.Context, q Query, sel func(docs *[]Document, query string, args []any) error) (Page, error) {
 	if q.Sort == "" {

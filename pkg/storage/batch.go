@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/audit"
@@ -152,9 +151,9 @@ func (s *Service) storeBatch(ctx context.Context, rows []*smallRow) error {
 			actors[i], ips[i], metadata[i] = nullString(a.ActorID), nullString(a.IP), nullString(a.Metadata)
 		}
 	}
-	st, err := s.storeStmt(ctx)
+	st, err := s.stmts.Prepare(ctx, storeQuery)
 	if err != nil {
-		return err
+		return fmt.Errorf("prepare the upload statement: %w", err)
 	}
 	q, err := st.QueryxContext(ctx,
 		pq.Array(ids), pq.Array(owners), pq.Array(filenames), pq.Array(keys), pq.Array(types), pq.Array(sizes),
@@ -192,39 +191,14 @@ func (s *Service) storeBatch(ctx context.Context, rows []*smallRow) error {
 	return nil
 }
 
-// storeQuery is storeBatch's statement, prepared once (per connection, by
-// database/sql): unprepared, lib/pq would parse it in a round trip of its
-// own before every run.
+// storeQuery is storeBatch's statement, run prepared (s.stmts).
 const storeQuery = `SELECT idx, outcome, COALESCE(document_id::text, ''), created, updated
 	FROM docuvault_store_uploads($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bytea[],
 		$8::text[], $9::boolean[], $10::uuid[], $11::inet[], $12::jsonb[])`
 
-// storeStmt returns storeQuery prepared, preparing it on first use.
-func (s *Service) storeStmt(ctx context.Context) (*sqlx.Stmt, error) {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if s.store == nil {
-		st, err := s.db.PreparexContext(ctx, storeQuery)
-		if err != nil {
-			return nil, fmt.Errorf("prepare the upload statement: %w", err)
-		}
-		s.store = st
-	}
-	return s.store, nil
-}
-
 // Close releases the Service's prepared statement; the database and the
 // object store are the caller's to close.
-func (s *Service) Close() error {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if s.store == nil {
-		return nil
-	}
-	err := s.store.Close()
-	s.store = nil
-	return err
-}
+func (s *Service) Close() error { return s.stmts.Close() }
 
 // nullString is v (a string or nil, as audit.Columns gives) for a text array.
 func nullString(v any) sql.NullString {

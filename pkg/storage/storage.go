@@ -21,7 +21,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -71,10 +70,8 @@ type Service struct {
 	jobs    Enqueuer // nil: nothing is enqueued
 	maxSize int64
 	allowed map[string]bool
-	small   *batcher // the statements of concurrent small uploads
-
-	stmtMu sync.Mutex
-	store  *sqlx.Stmt // storeQuery, prepared on first use
+	small   *batcher             // the statements of concurrent small uploads
+	stmts   *database.Statements // storeQuery, prepared on first use
 }
 
 // New returns a Service. jobs may be nil: documents then stay pending for
@@ -90,7 +87,7 @@ func New(db *sqlx.DB, objects objectstore.Store, jobs Enqueuer, limits Limits) *
 	for _, t := range limits.AllowedTypes {
 		allowed[t] = true
 	}
-	s := &Service{db: db, objects: objects, jobs: jobs, maxSize: limits.MaxSize, allowed: allowed}
+	s := &Service{db: db, objects: objects, jobs: jobs, maxSize: limits.MaxSize, allowed: allowed, stmts: database.NewStatements(db)}
 	s.small = &batcher{run: s.storeRows}
 	return s
 }

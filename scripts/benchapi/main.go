@@ -198,6 +198,13 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	var apiRates, directRates, floorRates []float64
 	floorClient := &httpClient{base: o.floor, c: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}} // as serve's
+	// direct PUTs the files of one run (dir) straight to MinIO.
+	direct := func(dir string) func(i int, body []byte) error {
+		return func(i int, body []byte) error {
+			_, err := client.PutObject(ctx, bucket, fmt.Sprintf("bench-direct/%s/%s/%06d.txt", o.runID, dir, i), bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{ContentType: "text/plain"})
+			return err
+		}
+	}
 	// Warm-up, not measured: serve's connections and prepared statements,
 	// PostgreSQL's backends and MinIO's paths are made ready on every side
 	// before the first measured run.
@@ -208,10 +215,7 @@ func run(ctx context.Context, o options) (err error) {
 		if _, err := uploads(w, func(i int, body []byte) error { return api.upload(fmt.Sprintf("w%06d.txt", i), body) }); err != nil {
 			return fmt.Errorf("warm-up through serve: %w", err)
 		}
-		if _, err := uploads(w, func(i int, body []byte) error {
-			_, err := client.PutObject(ctx, bucket, fmt.Sprintf("bench-direct/%s/warm/%06d.txt", o.runID, i), bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{ContentType: "text/plain"})
-			return err
-		}); err != nil {
+		if _, err := uploads(w, direct("warm")); err != nil {
 			return fmt.Errorf("warm-up to MinIO: %w", err)
 		}
 		if o.floor != "" {
@@ -231,10 +235,7 @@ func run(ctx context.Context, o options) (err error) {
 		peak := rss.peak()
 		serveCPU1, minioCPU1, pgCPU1 := cpuTime(o.pid), cpuTime(o.minioPID), commCPU("postgres")
 		say("upload run %d: %d × %d B straight to MinIO", r, o.files, o.size)
-		directTime, err := uploads(o, func(i int, body []byte) error {
-			_, err := client.PutObject(ctx, bucket, fmt.Sprintf("bench-direct/%s/%d/%06d.txt", o.runID, r, i), bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{ContentType: "text/plain"})
-			return err
-		})
+		directTime, err := uploads(o, direct(strconv.Itoa(r)))
 		if err != nil {
 			return fmt.Errorf("upload to MinIO: %w", err)
 		}
