@@ -137,7 +137,7 @@ func (s *MinioStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	}
 	// A ReaderAt of known size (a file): minio-go sends PutThreads sections
 	// of it at once, read in place, with no part buffers.
-	up, err := s.client.PutObject(ctx, s.bucket, key, r, size, opts)
+	up, err := s.putObject(ctx, key, r, size, opts)
 	if err != nil {
 		// minio-go aborts a failed multipart upload with ctx, which may be the
 		// reason it failed: abort again, unbounded by ctx, so no parts linger.
@@ -157,11 +157,28 @@ func (s *MinioStore) PutChecked(ctx context.Context, key string, r io.Reader, si
 	}
 	opts := minio.PutObjectOptions{ContentType: contentType, DisableMultipart: true, DisableContentSha256: true,
 		UserMetadata: map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(sum)}}
-	up, err := s.client.PutObject(ctx, s.bucket, key, r, size, opts)
+	up, err := s.putObject(ctx, key, r, size, opts)
 	if err != nil {
 		return Info{}, fmt.Errorf("store the bytes: %w", s.convert(err))
 	}
 	return Info{Key: key, Size: up.Size, ContentType: contentType, LastModified: up.LastModified}, nil
+}
+
+// putObject is minio-go's PutObject, tried once more when MinIO answers
+// IncompleteBody ("You did not provide the number of bytes specified by the
+// Content-Length HTTP header") for a body read in place from an io.ReaderAt
+// of known size. Under load MinIO now and then says so although every byte
+// was sent (minio/minio#21425, seen here in a 1,000-upload test), and
+// minio-go does not retry that code. Such a body is read anew from its
+// start, so the second try sends exactly what the first did; a stream
+// cannot be read again, and keeps the error.
+func (s *MinioStore) putObject(ctx context.Context, key string, r io.Reader, size int64, opts minio.PutObjectOptions) (minio.UploadInfo, error) {
+	up, err := s.client.PutObject(ctx, s.bucket, key, r, size, opts)
+	if _, readAt := r.(io.ReaderAt); err != nil && readAt && size >= 0 && ctx.Err() == nil &&
+		minio.ToErrorResponse(err).Code == "IncompleteBody" {
+		up, err = s.client.PutObject(ctx, s.bucket, key, r, size, opts)
+	}
+	return up, err
 }
 
 // Get implements Store.

@@ -8,7 +8,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -268,5 +272,93 @@ func TestPutCheckedIsVerifiedByTheStore(t *testing.T) {
 	}
 	if _, err := store.PutChecked(ctx(t), "u/d/short.txt", bytes.NewReader(body), int64(len(body)), sum[:4], "text/plain"); err == nil {
 		t.Error("PutChecked with a 4-byte sum succeeded")
+	}
+}
+
+// TestPutRetriesIncompleteBody: MinIO now and then answers a PUT with
+// IncompleteBody under load though every byte was sent. A proxy in front of
+// the real MinIO answers the first PUT (or every PUT) so: a body read from
+// an io.ReaderAt is sent once more and stored whole; a second refusal, or a
+// stream that cannot be read again, is the caller's error.
+func TestPutRetriesIncompleteBody(t *testing.T) {
+	m, app, _ := initApp(t)
+	var puts, refuse atomic.Int64 // refuse: how many PUTs the proxy answers itself
+	target, err := url.Parse("http://" + m.Root().Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && puts.Add(1) <= refuse.Load() {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>IncompleteBody</Code>`+
+				`<Message>You did not provide the number of bytes specified by the Content-Length HTTP header.</Message></Error>`)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	app.Endpoint = strings.TrimPrefix(proxy.URL, "http://")
+	store, err := objectstore.New(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("the bytes of a small document, refused once\n")
+	sum := sha256.Sum256(body)
+	put := map[string]func(key string, r io.Reader, size int64) error{
+		"PutChecked": func(key string, r io.Reader, size int64) error {
+			_, err := store.PutChecked(ctx(t), key, r, size, sum[:], "text/plain")
+			return err
+		},
+		"Put": func(key string, r io.Reader, size int64) error {
+			_, err := store.Put(ctx(t), key, r, size, "text/plain")
+			return err
+		},
+	}
+	for name, fn := range put {
+		puts.Store(0)
+		refuse.Store(1)
+		key := "u/d/retried-" + name + ".txt"
+		if err := fn(key, bytes.NewReader(body), int64(len(body))); err != nil {
+			t.Fatalf("%s refused once: %v", name, err)
+		}
+		if n := puts.Load(); n != 2 {
+			t.Errorf("%s: %d PUTs, want 2", name, n)
+		}
+		rc, err := store.Get(ctx(t), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(got, body) {
+			t.Errorf("%s: read back %q", name, got)
+		}
+
+		puts.Store(0)
+		refuse.Store(2)
+		key = "u/d/refused-" + name + ".txt"
+		if err := fn(key, bytes.NewReader(body), int64(len(body))); err == nil || !strings.Contains(err.Error(), "Content-Length") {
+			t.Errorf("%s refused twice: %v, want the store's message", name, err)
+		}
+		if n := puts.Load(); n != 2 {
+			t.Errorf("%s refused twice: %d PUTs, want 2", name, n)
+		}
+		if _, err := store.Stat(ctx(t), key); !errors.Is(err, objectstore.ErrNotFound) {
+			t.Errorf("%s refused twice: Stat %v, want ErrNotFound", name, err)
+		}
+	}
+
+	// A stream (not an io.ReaderAt) cannot be read again: one PUT, the error.
+	puts.Store(0)
+	refuse.Store(1)
+	stream := io.MultiReader(bytes.NewReader(body))
+	if _, err := store.PutChecked(ctx(t), "u/d/stream.txt", stream, int64(len(body)), sum[:], "text/plain"); err == nil {
+		t.Error("a refused stream was stored")
+	}
+	if n := puts.Load(); n != 1 {
+		t.Errorf("stream: %d PUTs, want 1", n)
 	}
 }
