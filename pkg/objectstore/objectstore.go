@@ -93,6 +93,9 @@ type MinioStore struct {
 
 var _ Store = (*MinioStore)(nil)
 
+// idleConnTimeout is how long an unused connection to the store is kept.
+const idleConnTimeout = 20 * time.Second
+
 // NewClient returns a minio-go client; it makes no request.
 func NewClient(o Options) (*minio.Client, error) {
 	if o.Endpoint == "" {
@@ -101,11 +104,20 @@ func NewClient(o Options) (*minio.Client, error) {
 	if u, err := url.Parse(o.Endpoint); err == nil && u.Scheme != "" && u.Host != "" {
 		return nil, fmt.Errorf("MINIO_ENDPOINT %q must be host:port, without a scheme (set MINIO_SECURE=true for https)", o.Endpoint)
 	}
+	tr, err := minio.DefaultTransport(o.Secure)
+	if err != nil {
+		return nil, err
+	}
+	// An idle connection is dropped before MinIO's own idle timeout (30 s by
+	// default) would close it, so no request is sent on a connection the
+	// server is closing (minio-go keeps them a minute).
+	tr.IdleConnTimeout = idleConnTimeout
 	c, err := minio.New(o.Endpoint, &minio.Options{
 		Creds:      credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""),
 		Secure:     o.Secure,
 		Region:     o.Region,
 		MaxRetries: 3,
+		Transport:  tr,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("MINIO_ENDPOINT %q: %w", o.Endpoint, err)
