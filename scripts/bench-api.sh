@@ -19,8 +19,12 @@
 #   3. serve's RSS during 1 and 2 [<= 100 MiB], and its growth during one
 #      1 GiB upload [<= 64 MiB].
 #
-# The driver seeds the documents with SQL, and removes its user, rows and
-# objects at exit. Knobs: BENCH_DOCS=100000 BENCH_RATE=200 BENCH_DURATION=20s
+# MinIO is the benchmark's own: a fresh data directory on the same disk,
+# removed at exit. The dev MinIO's data directory keeps earlier runs'
+# deleted objects in its trash, and MinIO empties that in the background
+# while later runs measure (its CPU per file rose run after run by up to
+# half); a fresh one gives every run the same start. The driver seeds the
+# documents with SQL, and removes its user and rows at exit. Knobs: BENCH_DOCS=100000 BENCH_RATE=200 BENCH_DURATION=20s
 # BENCH_FILES=2000 BENCH_SIZE=100000 BENCH_BIG=1073741824 BENCH_RUNS=5
 # BENCH_WARMUP=300.
 set -euo pipefail
@@ -32,7 +36,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
     --out=*) OUT=${1#--out=}; shift ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 64 ;;
   esac
 done
@@ -43,9 +47,11 @@ RUN_ID=$(date -u +%Y%m%d-%H%M%S)-$(head -c4 /dev/urandom | od -An -tx1 | tr -d '
 WORK=$(mktemp -d)
 SERVE_PID=""
 FLOOR_PID=""
+MINIO_PID=""
 cleanup() {
   if [ -n "$SERVE_PID" ]; then kill -TERM "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
   if [ -n "$FLOOR_PID" ]; then kill -TERM "$FLOOR_PID" 2>/dev/null || true; wait "$FLOOR_PID" 2>/dev/null || true; fi
+  if [ -n "$MINIO_PID" ]; then kill -TERM "$MINIO_PID" 2>/dev/null || true; wait "$MINIO_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -63,12 +69,28 @@ export DOCUVAULT_LOG_LEVEL=warn
 say "building docuvault and the load driver"
 go build -o "$WORK/docuvault" . || die "go build failed"
 go build -o "$WORK/benchapi" ./scripts/benchapi || die "go build ./scripts/benchapi failed"
-for step in "migrate up" "grant" "bucket init"; do
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+MINIO_PORT=$(free_port)
+mkdir -p "$WORK/minio"
+MINIO_BROWSER=off "$DOCUVAULT_TEST_MINIO_BIN" server --quiet --address "127.0.0.1:$MINIO_PORT" "$WORK/minio" >"$WORK/minio.log" 2>&1 &
+MINIO_PID=$!
+export MINIO_ENDPOINT="127.0.0.1:$MINIO_PORT"
+for step in "migrate up" "grant"; do
   # shellcheck disable=SC2086
   "$WORK/docuvault" $step >"$WORK/deploy.log" 2>&1 || { cat "$WORK/deploy.log" >&2; die "docuvault $step failed"; }
 done
+# A new MinIO answers before its IAM is ready: bucket init is tried until
+# it succeeds, for at most 30 s.
+for i in $(seq 60); do
+  "$WORK/docuvault" bucket init >"$WORK/deploy.log" 2>&1 && break
+  kill -0 "$MINIO_PID" 2>/dev/null || { cat "$WORK/minio.log" >&2; die "the benchmark's MinIO exited"; }
+  [ "$i" = 60 ] && { cat "$WORK/deploy.log" >&2; die "docuvault bucket init failed"; }
+  sleep 0.5
+done
+say "minio pid $MINIO_PID on $MINIO_ENDPOINT (data $WORK/minio)"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 "$WORK/docuvault" serve --listen "127.0.0.1:$PORT" >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 100); do
@@ -80,7 +102,7 @@ say "serve pid $SERVE_PID on 127.0.0.1:$PORT"
 
 # The bare proxy (the driver's -floor-proxy mode): multipart in, PutObject
 # out, nothing else; the floor under serve's upload ratio on this machine.
-FLOOR_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+FLOOR_PORT=$(free_port)
 "$WORK/benchapi" -floor-proxy "127.0.0.1:$FLOOR_PORT" -run "$RUN_ID" >"$WORK/floor.log" 2>&1 &
 FLOOR_PID=$!
 for _ in $(seq 50); do
@@ -90,7 +112,7 @@ done
 
 REPORT="$WORK/report.md"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-"$WORK/benchapi" -url "http://127.0.0.1:$PORT" -pid "$SERVE_PID" -minio-pid "$(cat .dev/minio/minio.pid 2>/dev/null || echo 0)" -run "$RUN_ID" \
+"$WORK/benchapi" -url "http://127.0.0.1:$PORT" -pid "$SERVE_PID" -minio-pid "$MINIO_PID" -run "$RUN_ID" \
   -floor "http://127.0.0.1:$FLOOR_PORT" -floor-pid "$FLOOR_PID" \
   -docs "${BENCH_DOCS:-100000}" -rate "${BENCH_RATE:-200}" -duration "${BENCH_DURATION:-20s}" \
   -files "${BENCH_FILES:-2000}" -size "${BENCH_SIZE:-100000}" -big "${BENCH_BIG:-1073741824}" -runs "${BENCH_RUNS:-5}" \
@@ -101,7 +123,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S') UTC (run \`$RUN_ID\`)"
   echo "- Machine: nproc $(nproc), memory $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
   echo "- Build: $(go version | awk '{print $3}'), docuvault from the working tree at $(git rev-parse --short HEAD 2>/dev/null || echo '?') (plus uncommitted changes)"
-  echo "- Services: local PostgreSQL, Redis, single-drive MinIO on loopback; one \`docuvault serve\`; the load driver in its own process"
+  echo "- Services: local PostgreSQL, Redis, single-drive MinIO on loopback (the benchmark's own, on a fresh data directory); one \`docuvault serve\`; the load driver in its own process"
   echo "- Load average before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Reproduce: \`bash scripts/bench-api.sh\`"
   echo
