@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,11 +10,9 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/docuvault/docuvault/pkg/audit"
 )
@@ -123,45 +120,3 @@ func (s *Server) recordCtx(ctx context.Context, e audit.Event) {
 // newBytesReader is a reader of b that is also an io.ReaderAt, so storage
 // sends it to the object store in one request of known size.
 func newBytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
-
-// preparedExecer runs each statement text it is given as a prepared
-// statement, prepared on first use and kept: for the few fixed statements
-// every request runs (the audit row), PostgreSQL then plans once per
-// connection instead of on every execution.
-type preparedExecer struct {
-	db    *sqlx.DB
-	mu    sync.Mutex
-	stmts map[string]*sqlx.Stmt
-}
-
-var _ sqlx.ExecerContext = (*preparedExecer)(nil)
-
-func (p *preparedExecer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	p.mu.Lock()
-	st, ok := p.stmts[query]
-	if !ok {
-		if len(p.stmts) >= 64 { // not a fixed statement after all: do not keep it
-			p.mu.Unlock()
-			return p.db.ExecContext(ctx, query, args...)
-		}
-		var err error
-		if st, err = p.db.PreparexContext(ctx, query); err != nil {
-			p.mu.Unlock()
-			return nil, err
-		}
-		p.stmts[query] = st
-	}
-	p.mu.Unlock()
-	return st.ExecContext(ctx, args...)
-}
-
-func (p *preparedExecer) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var errs []error
-	for q, st := range p.stmts {
-		errs = append(errs, st.Close())
-		delete(p.stmts, q)
-	}
-	return errors.Join(errs...)
-}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/catalog"
+	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/health"
 	"github.com/docuvault/docuvault/pkg/storage"
 )
@@ -81,7 +82,7 @@ type Server struct {
 	// lister lists documents with prepared statements.
 	lister *catalog.Lister
 	// prepared runs the audit log's insert as a prepared statement.
-	prepared *preparedExecer
+	prepared *database.Statements
 }
 
 // New builds the API on d.
@@ -99,7 +100,7 @@ func New(d Deps) *Server {
 		d.MaxStreams = 4
 	}
 	s := &Server{d: d, streams: make(chan struct{}, d.MaxStreams), lister: catalog.NewLister(d.DB),
-		prepared: &preparedExecer{db: d.DB, stmts: map[string]*sqlx.Stmt{}}}
+		prepared: database.NewStatements(d.DB)}
 	s.heads.New = func() any { b := make([]byte, smallFile); return &b }
 	s.metrics = newMetrics(d.DB, d.JobsClient)
 	s.routes = s.routeTable()

@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 
@@ -37,6 +38,31 @@ func (s *Statements) Prepare(ctx context.Context, query string) (*sqlx.Stmt, err
 	}
 	s.stmts[query] = st
 	return st, nil
+}
+
+// maxExecKept bounds how many statements ExecContext keeps prepared: a
+// caller that sends ever new statement texts does not grow the cache
+// without end (past the bound, new ones run unprepared).
+const maxExecKept = 64
+
+var _ sqlx.ExecerContext = (*Statements)(nil)
+
+// ExecContext runs query as a statement prepared on first use, so that a
+// Statements can stand wherever an sqlx.ExecerContext is taken. After
+// maxExecKept distinct statements, further new ones run unprepared.
+func (s *Statements) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.mu.Lock()
+	_, kept := s.stmts[query]
+	full := !kept && len(s.stmts) >= maxExecKept
+	s.mu.Unlock()
+	if full {
+		return s.db.ExecContext(ctx, query, args...)
+	}
+	st, err := s.Prepare(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 // Close releases the prepared statements; a later Prepare prepares anew.

@@ -21,6 +21,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/classify"
+	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/search"
@@ -61,8 +62,8 @@ type Pipeline struct {
 	// run at once.
 	extractSlots chan struct{}
 
-	stmtMu sync.Mutex
-	stmts  map[string]*sqlx.Stmt // prepared statements, by query (see stmt)
+	stmtsOnce sync.Once
+	stmts     *database.Statements // prepared statements (see stmt)
 }
 
 // Outcome is what Process did with a document.
@@ -299,20 +300,8 @@ const saveSQL = `WITH doc AS (
 // connection instead of on every call, which measured as most of a job's
 // database cost. database/sql prepares it again on each new connection.
 func (p *Pipeline) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
-	p.stmtMu.Lock()
-	defer p.stmtMu.Unlock()
-	if st, ok := p.stmts[query]; ok {
-		return st, nil
-	}
-	st, err := p.DB.PreparexContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if p.stmts == nil {
-		p.stmts = map[string]*sqlx.Stmt{}
-	}
-	p.stmts[query] = st
-	return st, nil
+	p.stmtsOnce.Do(func() { p.stmts = database.NewStatements(p.DB) })
+	return p.stmts.Prepare(ctx, query)
 }
 
 // Fail records a failure. final says whether the document is given up on
