@@ -70,6 +70,79 @@ func TestBatcherGroupsWaitingUploads(t *testing.T) {
 	}
 }
 
+// A batch waits for the rows of uploads that announced theirs and are
+// still sending their bytes, and stores them with it; an upload that gave
+// up (expect(-1)) is not waited for, and an upload alone waits for nothing.
+// The gather window is an hour, so a wrong wait shows as a hang.
+func TestBatcherGathersAnnouncedRows(t *testing.T) {
+	var mu sync.Mutex
+	var sizes []int
+	b := newBatcher(func(_ context.Context, rows []*smallRow) {
+		mu.Lock()
+		sizes = append(sizes, len(rows))
+		mu.Unlock()
+		for _, r := range rows {
+			r.outcome = outcomeStored
+		}
+	}, time.Hour)
+	batches := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprint(sizes)
+	}
+	within := func(what string, f func()) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { defer close(done); f() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting after 10s (batches so far %s)", what, batches())
+		}
+	}
+
+	// Four uploads announce their rows; one of them fails its PUT.
+	for range 4 {
+		b.expect(1)
+	}
+	b.expect(-1)
+	rows := []*smallRow{{docID: "a"}, {docID: "b"}, {docID: "c"}}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); b.store(context.Background(), rows[0]) }()
+	for b.queueLen() != 1 && batches() == "[]" {
+		time.Sleep(time.Millisecond) // a is queued (or, wrongly, stored)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if got := batches(); got != "[]" {
+		t.Fatalf("a batch ran (%s) while two announced rows were still coming", got)
+	}
+	for _, r := range rows[1:] {
+		wg.Add(1)
+		go func() { defer wg.Done(); b.store(context.Background(), r) }()
+	}
+	within("the announced rows", wg.Wait)
+	if got := batches(); got != "[3]" {
+		t.Errorf("batches of %s rows, want [3]", got)
+	}
+	for _, r := range rows {
+		if r.outcome != outcomeStored {
+			t.Errorf("row %s answered %q", r.docID, r.outcome)
+		}
+	}
+
+	// Alone: nothing else announced, so its batch runs at once.
+	for b.isRunning() {
+		time.Sleep(time.Millisecond)
+	}
+	alone := &smallRow{docID: "alone"}
+	b.expect(1)
+	within("an upload alone", func() { b.store(context.Background(), alone) })
+	if got := batches(); alone.outcome != outcomeStored || got != "[3 1]" {
+		t.Errorf("alone: %q, batches %s", alone.outcome, got)
+	}
+}
+
 func (b *batcher) queueLen() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -88,7 +88,7 @@ func New(db *sqlx.DB, objects objectstore.Store, jobs Enqueuer, limits Limits) *
 		allowed[t] = true
 	}
 	s := &Service{db: db, objects: objects, jobs: jobs, maxSize: limits.MaxSize, allowed: allowed, stmts: database.NewStatements(db)}
-	s.small = &batcher{run: s.storeRows}
+	s.small = newBatcher(s.storeRows, gatherWindow)
 	return s
 }
 

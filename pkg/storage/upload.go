@@ -165,7 +165,9 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, ra io.ReaderA
 	if err != nil {
 		return UploadResult{}, err
 	}
+	s.small.expect(1)
 	if _, err := s.objects.PutChecked(ctx, key, body, in.Size, sum, contentType); err != nil {
+		s.small.expect(-1)
 		// A failed PUT stores nothing; the delete, whose own failure does not
 		// matter then, is for a PUT the store finished after ctx gave up.
 		_ = s.dropObject(ctx, key)
@@ -184,6 +186,7 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, ra io.ReaderA
 	if in.Audit != nil {
 		a, err := audit.Columns(uploadEvent(*in.Audit, row.owner, docID, filename, contentType, stored))
 		if err != nil {
+			s.small.expect(-1)
 			return UploadResult{}, errors.Join(fmt.Errorf("audit event: %w", err), s.dropObject(ctx, key))
 		}
 		row.audit = &a
