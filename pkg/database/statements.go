@@ -27,10 +27,19 @@ func NewStatements(db *sqlx.DB) *Statements {
 
 // Prepare returns query prepared, preparing it the first time.
 func (s *Statements) Prepare(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	return s.prepare(ctx, query, -1)
+}
+
+// prepare is Prepare keeping at most limit statements (limit < 0: no
+// bound); a new statement past the bound is not prepared, and gives nil.
+func (s *Statements) prepare(ctx context.Context, query string, limit int) (*sqlx.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.stmts[query]; ok {
 		return st, nil
+	}
+	if limit >= 0 && len(s.stmts) >= limit {
+		return nil, nil
 	}
 	st, err := s.db.PreparexContext(ctx, query)
 	if err != nil {
@@ -51,16 +60,12 @@ var _ sqlx.ExecerContext = (*Statements)(nil)
 // Statements can stand wherever an sqlx.ExecerContext is taken. After
 // maxExecKept distinct statements, further new ones run unprepared.
 func (s *Statements) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	s.mu.Lock()
-	_, kept := s.stmts[query]
-	full := !kept && len(s.stmts) >= maxExecKept
-	s.mu.Unlock()
-	if full {
-		return s.db.ExecContext(ctx, query, args...)
-	}
-	st, err := s.Prepare(ctx, query)
+	st, err := s.prepare(ctx, query, maxExecKept)
 	if err != nil {
 		return nil, err
+	}
+	if st == nil {
+		return s.db.ExecContext(ctx, query, args...)
 	}
 	return st.ExecContext(ctx, args...)
 }
