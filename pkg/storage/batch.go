@@ -151,26 +151,29 @@ func (b *batcher) next(ctx context.Context) bool {
 }
 
 // gatherRows waits, for at most the gather window, until every announced
-// row has queued or a batch is full.
+// row has queued or a batch is full; with nothing announced it returns at
+// once, without a timer.
 func (b *batcher) gatherRows() {
-	if b.gather <= 0 {
+	if b.gather <= 0 || b.gathered() {
 		return
 	}
 	window := time.NewTimer(b.gather)
 	defer window.Stop()
-	for {
-		b.mu.Lock()
-		done := b.coming <= 0 || len(b.queue) >= maxBatch
-		b.mu.Unlock()
-		if done {
-			return
-		}
+	for !b.gathered() {
 		select {
 		case <-b.arrived:
 		case <-window.C:
 			return
 		}
 	}
+}
+
+// gathered reports whether every announced row has queued, or a batch is
+// full.
+func (b *batcher) gathered() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.coming <= 0 || len(b.queue) >= maxBatch
 }
 
 // storeRows runs docuvault_store_uploads for rows and sets each row's
