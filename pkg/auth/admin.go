@@ -55,6 +55,7 @@ func (s *Service) UpdateAccount(ctx context.Context, userID string, c AccountCha
 		}
 		return nil
 	})
+	s.accounts.forget(userID)
 	if err != nil {
 		return users.User{}, err
 	}

@@ -103,6 +103,9 @@ type Options struct {
 	IPLimit      Limit
 	// Namespace prefixes the rate limits' Redis keys.
 	Namespace string
+	// AccountTTL is how long Authenticate trusts an account it has read:
+	// 0 means one second, a negative value reads it on every request.
+	AccountTTL time.Duration
 }
 
 // Service logs people in and checks their tokens.
@@ -113,7 +116,8 @@ type Service struct {
 	opts      Options
 	hashSlots chan struct{} // bounds concurrent argon2id runs (64 MiB each)
 
-	stmts *database.Statements // Authenticate's query, prepared on first use
+	stmts    *database.Statements // Authenticate's query, prepared on first use
+	accounts *accountCache        // the accounts Authenticate has read lately
 }
 
 // New returns a Service, refusing an unusable secret (ErrWeakSecret).
@@ -136,12 +140,15 @@ func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
 	if o.Namespace == "" {
 		o.Namespace = "docuvault"
 	}
+	if o.AccountTTL == 0 {
+		o.AccountTTL = time.Second
+	}
 	key, err := deriveKey(o.Secret)
 	if err != nil {
 		return nil, err
 	}
 	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2),
-		stmts: database.NewStatements(db)}, nil
+		stmts: database.NewStatements(db), accounts: newAccountCache(o.AccountTTL, maxCachedAccounts)}, nil
 }
 
 // AccessTTL is the life of the access tokens this Service issues.

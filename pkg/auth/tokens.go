@@ -53,9 +53,11 @@ func (s *Service) ParseAccess(token string) (string, error) {
 }
 
 // Authenticate checks an access token and returns its user, who must still
-// exist and be active (a disabled account loses access at once, not when
-// its token expires). The user has ID, Handle, Email, Role, IsActive and
-// CreatedAt set (not the quota: users.Get has it).
+// exist and be active: a disabled account loses access when it is disabled,
+// not when its token expires. The account is read at most once per
+// Options.AccountTTL (see accountCache); UpdateAccount forgets it at once.
+// The user has ID, Handle, Email, Role, IsActive and CreatedAt set (not the
+// quota: users.Get has it).
 func (s *Service) Authenticate(ctx context.Context, token string) (users.User, error) {
 	id, err := s.ParseAccess(token)
 	if err != nil {
@@ -193,21 +195,6 @@ func (s *Service) RevokeAll(ctx context.Context, userID string) error {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
 	return nil
-}
-
-// accountQuery is Authenticate's one query, run on every request: prepared
-// once per connection, so PostgreSQL does not plan it every time.
-const accountQuery = `SELECT id, handle, email, role, is_active, created_at FROM users WHERE id = $1`
-
-// account loads the account id through the prepared accountQuery.
-func (s *Service) account(ctx context.Context, id string) (users.User, error) {
-	st, err := s.stmts.Prepare(ctx, accountQuery)
-	if err != nil {
-		return users.User{}, err
-	}
-	var u users.User
-	err = st.GetContext(ctx, &u, id)
-	return u, err
 }
 
 // Close releases the Service's prepared statement.

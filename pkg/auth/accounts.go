@@ -1,0 +1,103 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/docuvault/docuvault/pkg/users"
+)
+
+// accountQuery is Authenticate's one query: prepared once per connection,
+// so PostgreSQL does not plan it every time.
+const accountQuery = `SELECT id, handle, email, role, is_active, created_at FROM users WHERE id = $1`
+
+// maxCachedAccounts bounds the accountCache; past it, expired entries are
+// dropped, and if none has expired the cache starts again empty.
+const maxCachedAccounts = 10000
+
+// account returns the account id, from the cache while it is fresh, else
+// through the prepared accountQuery. sql.ErrNoRows means there is none.
+func (s *Service) account(ctx context.Context, id string) (users.User, error) {
+	if u, ok := s.accounts.get(id); ok {
+		return u, nil
+	}
+	st, err := s.stmts.Prepare(ctx, accountQuery)
+	if err != nil {
+		return users.User{}, err
+	}
+	var u users.User
+	if err := st.GetContext(ctx, &u, id); err != nil {
+		return users.User{}, err
+	}
+	s.accounts.put(u)
+	return u, nil
+}
+
+// accountCache keeps the accounts Authenticate has read for a short while
+// (Options.AccountTTL, one second by default). Every API request checks its
+// account; without the cache a burst from one person, such as a folder of
+// uploads from the web app, costs PostgreSQL one query per request (in
+// scripts/bench-api.sh that query was about a third of PostgreSQL's CPU per
+// upload). It is soft state: an account changed through this Service
+// (UpdateAccount) is forgotten at once; one changed elsewhere (another serve
+// instance, or SQL) is read again within the TTL. A missing account is not
+// cached.
+type accountCache struct {
+	ttl time.Duration // <= 0: nothing is kept
+	max int
+
+	mu sync.Mutex
+	m  map[string]cachedAccount
+}
+
+type cachedAccount struct {
+	u     users.User
+	until time.Time
+}
+
+func newAccountCache(ttl time.Duration, max int) *accountCache {
+	return &accountCache{ttl: ttl, max: max, m: make(map[string]cachedAccount)}
+}
+
+// get returns id's account if it was read less than the TTL ago.
+func (c *accountCache) get(id string) (users.User, bool) {
+	if c.ttl <= 0 {
+		return users.User{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok || !time.Now().Before(e.until) {
+		return users.User{}, false
+	}
+	return e.u, true
+}
+
+// put keeps u for the TTL.
+func (c *accountCache) put(u users.User) {
+	if c.ttl <= 0 {
+		return
+	}
+	now := time.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		for id, e := range c.m {
+			if !now.Before(e.until) {
+				delete(c.m, id)
+			}
+		}
+		if len(c.m) >= c.max {
+			clear(c.m)
+		}
+	}
+	c.m[u.ID] = cachedAccount{u: u, until: now.Add(c.ttl)}
+}
+
+// forget drops id's account, so the next request reads it again.
+func (c *accountCache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, id)
+}
