@@ -19,18 +19,18 @@ const maxCachedAccounts = 10000
 // account returns the account id, from the cache while it is fresh, else
 // through the prepared accountQuery. sql.ErrNoRows means there is none.
 func (s *Service) account(ctx context.Context, id string) (users.User, error) {
-	if u, ok := s.accounts.get(id); ok {
+	u, ok, gen := s.accounts.get(id)
+	if ok {
 		return u, nil
 	}
 	st, err := s.stmts.Prepare(ctx, accountQuery)
 	if err != nil {
 		return users.User{}, err
 	}
-	var u users.User
 	if err := st.GetContext(ctx, &u, id); err != nil {
 		return users.User{}, err
 	}
-	s.accounts.put(u)
+	s.accounts.put(u, gen)
 	return u, nil
 }
 
@@ -38,17 +38,18 @@ func (s *Service) account(ctx context.Context, id string) (users.User, error) {
 // (Options.AccountTTL, one second by default). Every API request checks its
 // account; without the cache a burst from one person, such as a folder of
 // uploads from the web app, costs PostgreSQL one query per request (in
-// scripts/bench-api.sh that query was about a third of PostgreSQL's CPU per
-// upload). It is soft state: an account changed through this Service
-// (UpdateAccount) is forgotten at once; one changed elsewhere (another serve
-// instance, or SQL) is read again within the TTL. A missing account is not
-// cached.
+// scripts/bench-api.sh that query was about a quarter of PostgreSQL's CPU
+// per upload). It is soft state: an account changed through this Service
+// (UpdateAccount) is forgotten at once, and a read that began before the
+// change is not kept; one changed elsewhere (another serve instance, or
+// SQL) is read again within the TTL. A missing account is not cached.
 type accountCache struct {
 	ttl time.Duration // <= 0: nothing is kept
 	max int
 
-	mu sync.Mutex
-	m  map[string]cachedAccount
+	mu  sync.Mutex
+	m   map[string]cachedAccount
+	gen uint64 // counts forget calls: a read older than the last one is not kept
 }
 
 type cachedAccount struct {
@@ -60,28 +61,33 @@ func newAccountCache(ttl time.Duration, max int) *accountCache {
 	return &accountCache{ttl: ttl, max: max, m: make(map[string]cachedAccount)}
 }
 
-// get returns id's account if it was read less than the TTL ago.
-func (c *accountCache) get(id string) (users.User, bool) {
+// get returns id's account if it was read less than the TTL ago; if not,
+// it returns the generation to hand to put with the account read now.
+func (c *accountCache) get(id string) (users.User, bool, uint64) {
 	if c.ttl <= 0 {
-		return users.User{}, false
+		return users.User{}, false, 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[id]
 	if !ok || !time.Now().Before(e.until) {
-		return users.User{}, false
+		return users.User{}, false, c.gen
 	}
-	return e.u, true
+	return e.u, true, c.gen
 }
 
-// put keeps u for the TTL.
-func (c *accountCache) put(u users.User) {
+// put keeps u for the TTL, unless an account was forgotten since the get
+// that returned gen (u may have been read before that change).
+func (c *accountCache) put(u users.User, gen uint64) {
 	if c.ttl <= 0 {
 		return
 	}
 	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.m) >= c.max {
 		for id, e := range c.m {
 			if !now.Before(e.until) {
@@ -100,4 +106,5 @@ func (c *accountCache) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, id)
+	c.gen++
 }
