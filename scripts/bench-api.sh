@@ -69,6 +69,8 @@ export DOCUVAULT_LOG_LEVEL=warn
 say "building docuvault and the load driver"
 go build -o "$WORK/docuvault" . || die "go build failed"
 go build -o "$WORK/benchapi" ./scripts/benchapi || die "go build ./scripts/benchapi failed"
+BUILD_REV=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+[ -n "$(git status --porcelain 2>/dev/null)" ] && BUILD_REV="$BUILD_REV (plus uncommitted changes)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 MINIO_PORT=$(free_port)
@@ -122,7 +124,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S') UTC (run \`$RUN_ID\`)"
   echo "- Machine: nproc $(nproc), memory $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-  echo "- Build: $(go version | awk '{print $3}'), docuvault from the working tree at $(git rev-parse --short HEAD 2>/dev/null || echo '?') (plus uncommitted changes)"
+  echo "- Build: $(go version | awk '{print $3}'), docuvault from the working tree at $BUILD_REV"
   echo "- Services: local PostgreSQL, Redis, single-drive MinIO on loopback (the benchmark's own, on a fresh data directory); one \`docuvault serve\`; the load driver in its own process"
   echo "- Load average before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Reproduce: \`bash scripts/bench-api.sh\`"
