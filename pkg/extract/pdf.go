@@ -11,14 +11,14 @@ import (
 // problem, not a property of the document.
 var ErrPdftotextMissing = errors.New("pdftotext is not installed (DOCUVAULT_PDF_EXTRACTOR=pdftotext); install poppler-utils or choose auto or go")
 
-// extractPDF runs the PDF extractor chosen by Options.PDF: poppler's
+// extractPDFText runs the PDF extractor chosen by Options.PDF: poppler's
 // pdftotext ("pdftotext"; "auto" when it is on PATH) or the pure-Go reader
 // ("go"; "auto" without pdftotext). Output.Method says which ran.
 //
 // Errors wrap ErrEncrypted (a password is needed), ErrCorrupt (the file is
 // damaged or is no PDF), ErrTooBig (its streams expand beyond the limits),
 // ErrPdftotextMissing, or the context's error.
-func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Output, error) {
+func (e *Extractor) extractPDFText(ctx context.Context, in Input, lim Limits) (Output, error) {
 	switch e.opts.PDF {
 	case PDFGo:
 		return extractPDFGo(ctx, in, lim)
@@ -29,10 +29,7 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 		}
 		return extractPDFPdftotext(ctx, path, in, lim)
 	case PDFAuto, "":
-		if path, err := e.opts.LookPath("pdftotext"); err == nil {
-			return extractPDFPdftotext(ctx, path, in, lim)
-		}
-		return extractPDFGo(ctx, in, lim)
+		return e.extractPDFAuto(ctx, in, lim)
 	default:
 		return Output{}, fmt.Errorf("unknown PDF extractor %q (want %s, %s or %s)", e.opts.PDF, PDFAuto, PDFGo, PDFPdftotext)
 	}
