@@ -11,13 +11,17 @@ import (
 	"time"
 )
 
-// pdftotextStderrMax bounds the diagnostics kept from pdftotext.
+// pdftotextStderrMax bounds the diagnostics kept from pdftotext; the rest
+// is read and dropped, since a damaged but readable PDF can make it warn
+// for megabytes (one "Syntax Error" line per broken operator).
 const pdftotextStderrMax = 64 << 10
 
 // extractPDFPdftotext runs poppler's pdftotext at path on the document:
 // plain mode (not -layout), which keeps reading order best, UTF-8, text to
 // stdout. Stdout is kept up to lim.MaxTextBytes (then pdftotext is stopped
-// and the text is marked Truncated).
+// and the text is marked Truncated); stderr is kept up to
+// pdftotextStderrMax and the rest discarded, never cut off: a closed
+// stderr pipe would kill pdftotext (SIGPIPE) over mere warnings.
 //
 // Failures map to sentinels from what pdftotext writes on stderr:
 // "Incorrect password" → ErrEncrypted; permission errors (exit 3) →
@@ -26,7 +30,7 @@ const pdftotextStderrMax = 64 << 10
 // first message as the reason.
 func extractPDFPdftotext(ctx context.Context, path string, in Input, lim Limits) (Output, error) {
 	stdout := &pdfCapWriter{max: lim.MaxTextBytes}
-	stderr := &pdfCapWriter{max: pdftotextStderrMax}
+	stderr := &pdfCapWriter{max: pdftotextStderrMax, discard: true}
 	cmd := exec.CommandContext(ctx, path, "-enc", "UTF-8", in.Path, "-")
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = 2 * time.Second
@@ -86,16 +90,19 @@ func pdftotextReason(stderr string) string {
 	return strings.ToValidUTF8(reason, "?")
 }
 
-// pdfCapWriter keeps the first max bytes written to it. A write past max
-// fails, which closes the pipe and stops the writer process.
+// pdfCapWriter keeps the first max bytes written to it. Past max, a write
+// fails, which closes the pipe and stops the writer process; or, with
+// discard set, it succeeds and the bytes are dropped, so the writer runs
+// on. Either way over records that bytes were not kept.
 //
 // It is also an io.ReaderFrom, so os/exec's copying goroutine reads the
 // tool's output straight into buf instead of through a 32 KiB buffer of
 // its own for each stream of each document.
 type pdfCapWriter struct {
-	buf  bytes.Buffer
-	max  int
-	over bool
+	buf     bytes.Buffer
+	max     int
+	discard bool
+	over    bool
 }
 
 var errPDFCapReached = errors.New("output limit reached")
@@ -107,19 +114,30 @@ func (w *pdfCapWriter) Write(p []byte) (int, error) {
 	}
 	w.buf.Write(p[:max(room, 0)])
 	w.over = true
+	if w.discard {
+		return len(p), nil
+	}
 	return max(room, 0), errPDFCapReached
 }
 
 // ReadFrom reads r to its end, keeping what fits; past max it stops with
-// errPDFCapReached, as Write does.
+// errPDFCapReached, as Write does, or with discard reads on to the end and
+// drops the rest.
 func (w *pdfCapWriter) ReadFrom(r io.Reader) (int64, error) {
 	room := int64(max(w.max-w.buf.Len(), 0))
 	// One byte beyond the room tells a full buffer from a longer output.
 	n, err := w.buf.ReadFrom(io.LimitReader(r, room+1))
-	if n > room {
-		w.buf.Truncate(w.buf.Len() - int(n-room))
-		w.over = true
+	if n <= room {
+		return n, err
+	}
+	w.buf.Truncate(w.buf.Len() - int(n-room))
+	w.over = true
+	if !w.discard {
 		return room, errPDFCapReached
 	}
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	dropped, err := io.Copy(io.Discard, r)
+	return n + dropped, err
 }
