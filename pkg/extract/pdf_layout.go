@@ -64,6 +64,7 @@ type pdfLayout struct {
 // write appends the text of one page's glyphs to out. A word hyphenated at
 // the end of a line is joined again, as pdftotext does.
 func (l *pdfLayout) write(out []byte, glyphs []pdfGlyph) []byte {
+	glyphs = pdfMergeAccents(glyphs)
 	l.runs = l.runs[:0]
 	var cur *pdfRun
 	for i := range glyphs {
@@ -312,6 +313,56 @@ func pdfWriteLine(out []byte, glyphs []pdfGlyph, runs []pdfRun) []byte {
 		}
 	}
 	return out
+}
+
+// pdfMergeAccents combines each spacing accent drawn over a letter with
+// that letter ("f¨ur" → "für") and drops the accent's glyph, compacting
+// glyphs in place. The letter is the accent's neighbour in drawing order:
+// TeX's \accent draws the accent and then, backing up, the letter (so
+// far back that the two fall into different runs); others draw the letter
+// first. Either way the accent's centre lies over the letter's box.
+func pdfMergeAccents(glyphs []pdfGlyph) []pdfGlyph {
+	n := 0
+	for i := range glyphs {
+		g := glyphs[i]
+		if mark := pdfCombining(g.text); mark != 0 {
+			if i+1 < len(glyphs) && pdfAccentOver(&g, &glyphs[i+1]) {
+				glyphs[i+1].text = pdfAddMark(glyphs[i+1].text, mark)
+				continue
+			}
+			if n > 0 && pdfAccentOver(&g, &glyphs[n-1]) {
+				glyphs[n-1].text = pdfAddMark(glyphs[n-1].text, mark)
+				continue
+			}
+		}
+		glyphs[n] = g
+		n++
+	}
+	return glyphs[:n]
+}
+
+// pdfAccentOver reports whether accent a is drawn over letter l: on the
+// same line (raised, as over capitals, or lowered, as a cedilla, by less
+// than a font size), its centre within l's advance.
+func pdfAccentOver(a, l *pdfGlyph) bool {
+	if l.rot != a.rot || l.space || l.w <= 0 {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(l.text); !unicode.IsLetter(r) {
+		return false
+	}
+	size := max(a.size, l.size, 0.1)
+	if dy := a.y - l.y; dy < -0.3*size || dy > size {
+		return false
+	}
+	c := a.x + a.w/2
+	return c > l.x && c < l.x+l.w
+}
+
+// pdfAddMark puts a combining mark on the first character of text.
+func pdfAddMark(text string, mark rune) string {
+	first, n := utf8.DecodeRuneInString(text)
+	return norm.NFC.String(string(first)+string(mark)) + text[n:]
 }
 
 // pdfCombining returns the combining mark for a spacing accent, as fonts
