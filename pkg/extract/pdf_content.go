@@ -89,6 +89,8 @@ type pdfInterp struct {
 	nops      int
 	formCalls int
 	formBytes int
+	drawn     int  // glyphs drawn on the page, spaces not counted
+	unmapped  int  // of them, glyphs with no Unicode text (not in glyphs)
 	full      bool // the page hit maxPDFGlyphsPerPage
 	damaged   bool // a content stream of the page could not be decoded
 	noFont    *pdfFont
@@ -118,6 +120,7 @@ func (x *pdfInterp) page(p pdfPage) error {
 	x.tm, x.tlm = pdfIdentity, pdfIdentity
 	x.formCalls = 0
 	x.full, x.damaged = false, false
+	x.drawn, x.unmapped = 0, 0
 	var data []byte
 	streams := x.doc.contents(p.dict)
 	for i, s := range streams {
@@ -535,6 +538,12 @@ func (x *pdfInterp) show(s []byte) {
 			adv += x.gs.tw
 		}
 		adv *= th
+		if !isSpace && text != " " {
+			x.drawn++
+			if text == "" {
+				x.unmapped++
+			}
+		}
 		ox := x.gs.ts*m[2] + m[4]
 		oy := x.gs.ts*m[3] + m[5]
 		if len(x.glyphs) < maxPDFGlyphsPerPage {

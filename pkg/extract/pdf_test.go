@@ -196,7 +196,7 @@ func TestPDFExtractorChoice(t *testing.T) {
 	}{
 		{"auto without pdftotext", PDFAuto, pdfNoTool, false, "go-pdf", nil},
 		{"empty means auto", "", pdfNoTool, false, "go-pdf", nil},
-		{"auto with pdftotext", PDFAuto, realLookPath, true, "pdftotext", nil},
+		{"auto with pdftotext, good Go text", PDFAuto, realLookPath, true, "go-pdf", nil},
 		{"go even with pdftotext", PDFGo, realLookPath, false, "go-pdf", nil},
 		{"pdftotext", PDFPdftotext, realLookPath, true, "pdftotext", nil},
 		{"pdftotext missing", PDFPdftotext, pdfNoTool, false, "", ErrPdftotextMissing},
