@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/docuvault/docuvault/pkg/ocr"
 )
 
 // Sentinel errors; the worker stores their text as a document's failure reason.
@@ -39,6 +41,8 @@ type Input struct {
 	// Filename is the document's name, for what cannot be read (images
 	// without OCR).
 	Filename string
+	// OCR overrides Options.OCRMode for this document ("": the default).
+	OCR string
 }
 
 // Output is the extracted text and how it was obtained.
@@ -52,7 +56,39 @@ type Output struct {
 	// Note says something a person should know, e.g. that OCR was not
 	// available and only the filename was used.
 	Note string
+	// Pages says how each page of a PDF was read; nil for other types.
+	Pages []Page
 }
+
+// Page says how one page of a document was read.
+type Page struct {
+	Number int `json:"page"` // from 1
+	// Source is how its text was read: PageText (its text layer), PageOCR,
+	// PageBoth (a short text layer and OCR of its image) or PageNone (no
+	// text found).
+	Source string `json:"source"`
+	// Confidence is OCR's mean word confidence, 0–100, when OCR ran.
+	Confidence *float64 `json:"confidence,omitempty"`
+	// Rotation is how many degrees clockwise OCR turned the page to read it.
+	Rotation int `json:"rotation,omitempty"`
+	// Skew is the angle in degrees OCR straightened the page by.
+	Skew float64 `json:"skew,omitempty"`
+}
+
+// Page sources.
+const (
+	PageText = "text"
+	PageOCR  = "ocr"
+	PageBoth = "both"
+	PageNone = "none"
+)
+
+// OCR modes (DOCUVAULT_OCR).
+const (
+	OCRAuto   = "auto"   // pages without a usable text layer
+	OCRAlways = "always" // every page, replacing its text layer
+	OCRNever  = "never"
+)
 
 // Limits bound every extraction.
 type Limits struct {
@@ -109,6 +145,12 @@ type Options struct {
 	// LookPath finds external tools (pdftotext, tesseract); nil means
 	// exec.LookPath. Tests use it to pretend a tool is missing.
 	LookPath func(string) (string, error)
+	// OCRMode is one of OCRAuto (default), OCRAlways, OCRNever: which
+	// pages of a PDF are read by OCR.
+	OCRMode string
+	// OCR reads PDF pages without text; nil is an engine of one page at a
+	// time, in English, finding its programs with LookPath.
+	OCR *ocr.Engine
 }
 
 // Func is one format's extractor.

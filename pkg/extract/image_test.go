@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +88,7 @@ func TestImageWithoutTesseract(t *testing.T) {
 		t.Fatalf("Extract: %v", err)
 	}
 	want := Output{Text: "Invoice 2025 scan", Method: "filename", Note: noTesseractNote}
-	if out != want {
+	if !reflect.DeepEqual(out, want) {
 		t.Fatalf("got %+v; want %+v", out, want)
 	}
 	if want := "tesseract is not installed: the image is classified by its filename only"; out.Note != want {

@@ -1,8 +1,226 @@
 package extract
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
 
-// extractPDF reads a PDF's text layer (extractPDFText).
+	"github.com/docuvault/docuvault/pkg/ocr"
+)
+
+// Thresholds that tell a page's text layer usable.
+const (
+	// minPageLetters: a page with fewer letters and digits has no usable
+	// text layer (a scan, perhaps with a page number or a scanner's stamp).
+	minPageLetters = 20
+	// shortPageLetters: a page with fewer, that also carries a large image
+	// (minScanPixels), is read both ways: its text layer is likely a
+	// caption or a header over a scanned page.
+	shortPageLetters = 200
+	minScanPixels    = 1 << 20
+	// minImagePixels: a page without text is a scan when it carries an
+	// image of at least this many pixels (a 150 dpi scan of a business
+	// card has 100,000); smaller ones are logos and rules.
+	minImagePixels = 40_000
+	// junkShare: a page with an image whose text layer has more than this
+	// share of unmapped glyphs (U+FFFD, private use) among its letters is
+	// read by OCR instead (a scanner's layer of glyphs without Unicode).
+	junkShare = 0.5
+)
+
+// extractPDF reads a PDF's text layer (extractPDFText), then, unless OCR
+// is off, reads by OCR the pages whose layer has no usable text, and says
+// in Output.Pages how each page was read.
+//
+// OCR that is not installed, or that fails on a page, is a note: the
+// text layer is kept. A page too large for OCR's limits is ErrTooBig. OCR
+// still running near the per-document timeout is stopped, and the pages
+// it read are kept, with a note saying which were not.
 func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Output, error) {
-	return e.extractPDFText(ctx, in, lim)
+	out, err := e.extractPDFText(ctx, in, lim)
+	if err != nil {
+		return out, err
+	}
+	mode := e.opts.OCRMode
+	if in.OCR != "" {
+		mode = in.OCR
+	}
+	layers := splitPDFPages(out.Text)
+	pages := make([]Page, len(layers))
+	// Which pages carry an image, and at what resolution: a page without
+	// text and without an image is blank (or a drawing), not a scan.
+	// Unknown (nil) without poppler's pdfimages: then every page without
+	// text is taken for a scan.
+	var images map[int]ocr.PDFImage
+	ocrErr := e.opts.OCR.Available()
+	if mode != OCRNever && len(layers) > 0 {
+		images, _ = e.opts.OCR.PDFImages(ctx, in.Path)
+	}
+	// Without pdfimages nor tesseract, pages cannot be told apart; they
+	// are not counted as unread scans.
+	unknown := images == nil && ocrErr == nil
+	var todo []int // page numbers to read by OCR
+	blank := 0
+	for i, layer := range layers {
+		pages[i] = Page{Number: i + 1, Source: PageText}
+		letters, usable := textQuality(layer)
+		img, hasImage := images[i+1]
+		hasImage = unknown || (hasImage && img.Pixels >= minImagePixels)
+		switch {
+		case mode == OCRNever || (letters < minPageLetters && !hasImage):
+			if letters < minPageLetters {
+				pages[i].Source = PageNone
+				blank++
+			}
+			continue
+		case mode == OCRAlways || letters < minPageLetters || (!usable && hasImage):
+			pages[i].Source = PageOCR
+		case letters < shortPageLetters && img.Pixels >= minScanPixels:
+			pages[i].Source = PageBoth
+		default:
+			continue
+		}
+		todo = append(todo, i+1)
+	}
+	var notes []string
+	if out.Note != "" {
+		notes = append(notes, out.Note)
+	}
+	if mode != OCRNever && images == nil && ocrErr != nil && blank == len(layers) && len(layers) > 0 {
+		notes = append(notes, fmt.Sprintf("no page has text, and scanned pages cannot be read: %v", ocrErr))
+	}
+	if len(todo) > 0 {
+		note, err := e.ocrPages(ctx, in.Path, layers, pages, todo, images)
+		if err != nil {
+			return Output{}, err
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
+	var text strings.Builder
+	for i, layer := range layers {
+		text.WriteString(layer)
+		if i < len(layers)-1 || strings.HasSuffix(out.Text, "\f") {
+			text.WriteByte('\f') // not after a page cut off by the text limit
+		}
+		if l, _ := textQuality(layer); l == 0 || (l < minPageLetters && pages[i].Source == PageText) {
+			pages[i].Source = PageNone
+		}
+		if pages[i].Confidence != nil && !strings.HasSuffix(out.Method, "+tesseract") {
+			out.Method += "+tesseract"
+		}
+	}
+	out.Text, out.Pages = text.String(), pages
+	out.Note = strings.Join(notes, "; ")
+	return out, nil
+}
+
+// ocrPages reads pages todo by OCR and puts their text into layers (in
+// place of the layer for PageOCR, after it for PageBoth), their
+// confidence, rotation and skew into pages. A page OCR could not read
+// keeps its layer and becomes PageText or PageNone; the note says why.
+func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, pages []Page, todo []int, images map[int]ocr.PDFImage) (string, error) {
+	if err := e.opts.OCR.Available(); err != nil {
+		for _, n := range todo {
+			pages[n-1].Source = PageText
+		}
+		return fmt.Sprintf("%d pages have no text layer and were not read: %v", len(todo), err), nil
+	}
+	// Stop OCR a little before the document's deadline, so that what it
+	// read is kept rather than lost to the timeout.
+	octx := ctx
+	if d, ok := ctx.Deadline(); ok {
+		margin := min(max(time.Until(d)/20, 500*time.Millisecond), 5*time.Second)
+		var cancel context.CancelFunc
+		octx, cancel = context.WithDeadline(ctx, d.Add(-margin))
+		defer cancel()
+	}
+	dpi := map[int]int{}
+	for n, im := range images {
+		dpi[n] = im.PPI
+	}
+	var unread, failed []int
+	var firstErr error
+	for _, r := range e.opts.OCR.ReadPDF(octx, path, todo, dpi) {
+		p := &pages[r.Number-1]
+		switch {
+		case errors.Is(r.Err, ocr.ErrTooBig):
+			return "", fmt.Errorf("%w: page %d: %v", ErrTooBig, r.Number, r.Err)
+		case r.Err != nil && octx.Err() != nil && ctx.Err() == nil:
+			unread = append(unread, r.Number)
+			p.Source = PageText
+			continue
+		case r.Err != nil && ctx.Err() != nil:
+			return "", ctx.Err()
+		case r.Err != nil:
+			failed = append(failed, r.Number)
+			if firstErr == nil {
+				firstErr = r.Err
+			}
+			p.Source = PageText
+			continue
+		}
+		conf := float64(int(r.Confidence*10+0.5)) / 10
+		p.Confidence, p.Rotation, p.Skew = &conf, r.Rotation, float64(int(r.Skew*100))/100
+		if p.Source == PageBoth {
+			layers[r.Number-1] = strings.TrimRight(layers[r.Number-1], "\n") + "\n\n" + r.Text
+		} else {
+			layers[r.Number-1] = r.Text
+		}
+	}
+	var notes []string
+	if len(unread) > 0 {
+		notes = append(notes, fmt.Sprintf("OCR stopped at the time limit (DOCUVAULT_EXTRACT_TIMEOUT): pages %s were not read", pageList(unread)))
+	}
+	if len(failed) > 0 {
+		notes = append(notes, fmt.Sprintf("OCR failed on pages %s: %v", pageList(failed), firstErr))
+	}
+	return strings.Join(notes, "; "), nil
+}
+
+// splitPDFPages splits a PDF extractor's text into its pages (each ends
+// with '\f').
+func splitPDFPages(text string) []string {
+	pages := strings.Split(text, "\f")
+	if len(pages) > 0 && strings.TrimSpace(pages[len(pages)-1]) == "" {
+		pages = pages[:len(pages)-1]
+	}
+	return pages
+}
+
+// textQuality counts a page's letters and digits, and says whether its
+// text looks like text rather than glyphs without Unicode (see junkShare).
+func textQuality(s string) (letters int, usable bool) {
+	var unmapped int
+	for _, r := range s {
+		switch {
+		case r == '\uFFFD' || unicode.In(r, unicode.Co):
+			unmapped++
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			letters++
+		}
+	}
+	return letters, float64(unmapped) <= junkShare*float64(letters+unmapped)
+}
+
+// pageList writes page numbers as "1–3, 5".
+func pageList(ns []int) string {
+	var parts []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d–%d", ns[i], ns[j]))
+		} else {
+			parts = append(parts, fmt.Sprint(ns[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,6 +1,10 @@
 package extract
 
-import "os/exec"
+import (
+	"os/exec"
+
+	"github.com/docuvault/docuvault/pkg/ocr"
+)
 
 // imageTypes are read by OCR (tesseract) when it is installed.
 var imageTypes = []string{"image/png", "image/jpeg", "image/tiff", "image/webp"}
@@ -12,6 +16,12 @@ func New(opts Options) *Extractor {
 	}
 	if opts.PDF == "" {
 		opts.PDF = PDFAuto
+	}
+	if opts.OCRMode == "" {
+		opts.OCRMode = OCRAuto
+	}
+	if opts.OCR == nil {
+		opts.OCR = ocr.New(ocr.Options{LookPath: opts.LookPath})
 	}
 	e := &Extractor{opts: opts, funcs: map[string]Func{}}
 	for ct, f := range documentFuncs() {

@@ -1,0 +1,207 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docuvault/docuvault/pkg/ocr"
+)
+
+// extractScan extracts a PDF of pkg/ocr's fixtures with the given options.
+func extractScan(t *testing.T, opts Options, file string) (Output, error) {
+	t.Helper()
+	path := "../ocr/testdata/" + file
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(opts).Extract(context.Background(), Input{Path: path, Size: st.Size(), ContentType: "application/pdf", Filename: file})
+}
+
+// TestPDFScanOCR: an image-only PDF (a page of a real manual, scanned
+// upright, turned and skewed) is read page by page by OCR, whichever
+// reader reads its (empty) text layer.
+func TestPDFScanOCR(t *testing.T) {
+	requireTool(t, "tesseract")
+	requireTool(t, "pdftoppm")
+	for _, reader := range []string{PDFGo, PDFAuto} {
+		t.Run(reader, func(t *testing.T) {
+			out, err := extractScan(t, Options{PDF: reader, OCR: ocr.New(ocr.Options{Parallel: 2})}, "scan.pdf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasSuffix(out.Method, "+tesseract") {
+				t.Errorf("method %q, want the reader's +tesseract", out.Method)
+			}
+			pages := strings.Split(strings.TrimSuffix(out.Text, "\f"), "\f")
+			if len(pages) != 3 || len(out.Pages) != 3 {
+				t.Fatalf("%d pages of text, %d page records; want 3 and 3", len(pages), len(out.Pages))
+			}
+			for i, p := range out.Pages {
+				if p.Number != i+1 || p.Source != PageOCR || p.Confidence == nil || *p.Confidence < 80 {
+					t.Errorf("page %d: %+v, want OCR with confidence ≥ 80", i+1, p)
+				}
+				for _, w := range []string{"structure", "parser", "DEFINITIONS"} {
+					if !strings.Contains(pages[i], w) {
+						t.Errorf("page %d: %q not read", i+1, w)
+					}
+				}
+			}
+			if out.Pages[1].Rotation != 270 || out.Pages[2].Skew < 2 {
+				t.Errorf("page 2 turned by %d (want 270), page 3 straightened by %.2f (want about 2.5)", out.Pages[1].Rotation, out.Pages[2].Skew)
+			}
+			if out.Note != "" {
+				t.Errorf("note %q, want none", out.Note)
+			}
+		})
+	}
+}
+
+// TestPDFMixedPages: a born-digital page keeps its text layer; only the
+// scanned page is read by OCR.
+func TestPDFMixedPages(t *testing.T) {
+	requireTool(t, "tesseract")
+	out, err := extractScan(t, Options{PDF: PDFGo}, "mixed.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Pages) != 2 || out.Pages[0].Source != PageText || out.Pages[0].Confidence != nil || out.Pages[1].Source != PageOCR {
+		t.Fatalf("pages %+v, want text then OCR", out.Pages)
+	}
+	pages := strings.Split(out.Text, "\f")
+	if !strings.Contains(pages[0], "DEFINITIONS") || !strings.Contains(pages[1], "DEFINITIONS") {
+		t.Errorf("both pages should have the manual's words:\n%s", out.Text)
+	}
+}
+
+// TestPDFOCRModes: never reads no page by OCR (and says the pages have
+// no text); always reads every page by OCR, text layer or not.
+func TestPDFOCRModes(t *testing.T) {
+	requireTool(t, "tesseract")
+	out, err := extractScan(t, Options{PDF: PDFGo, OCRMode: OCRNever}, "mixed.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Pages) != 2 || out.Pages[0].Source != PageText || out.Pages[1].Source != PageNone || out.Method != "go-pdf" {
+		t.Errorf("never: %+v by %s, want text then none by go-pdf", out.Pages, out.Method)
+	}
+	path := "../ocr/testdata/mixed.pdf"
+	out, err = New(Options{PDF: PDFGo, OCRMode: OCRNever}).Extract(context.Background(),
+		Input{Path: path, ContentType: "application/pdf", OCR: OCRAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Pages) != 2 || out.Pages[0].Source != PageOCR || out.Pages[1].Source != PageOCR {
+		t.Errorf("always (the document's override): %+v, want OCR on both", out.Pages)
+	}
+}
+
+// TestPDFOCRMissing: without tesseract, a scan's pages are PageNone and
+// the note says why; nothing fails.
+func TestPDFOCRMissing(t *testing.T) {
+	onlyPdftotext := func(name string) (string, error) {
+		if name == "pdftotext" {
+			return exec.LookPath(name)
+		}
+		return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
+	}
+	out, err := extractScan(t, Options{LookPath: onlyPdftotext}, "scan.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range out.Pages {
+		if p.Source != PageNone {
+			t.Errorf("page %d: %s, want none", p.Number, p.Source)
+		}
+	}
+	if len(out.Pages) != 3 || !strings.Contains(out.Note, "no page has text, and scanned pages cannot be read") || !strings.Contains(out.Note, "tesseract-ocr") {
+		t.Errorf("%d pages, note %q; want 3 and a note naming the package", len(out.Pages), out.Note)
+	}
+}
+
+// TestPDFOCRMissingTesseract: with poppler but without tesseract, the
+// scanned pages are known as such and the note says they were not read.
+func TestPDFOCRMissingTesseract(t *testing.T) {
+	requireTool(t, "pdfimages")
+	noTesseract := func(name string) (string, error) {
+		if name == "tesseract" {
+			return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
+		}
+		return exec.LookPath(name)
+	}
+	out, err := extractScan(t, Options{PDF: PDFGo, LookPath: noTesseract}, "mixed.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Pages) != 2 || out.Pages[0].Source != PageText || out.Pages[1].Source != PageNone ||
+		!strings.Contains(out.Note, "1 pages have no text layer and were not read: OCR is not available: tesseract is not installed") {
+		t.Errorf("pages %+v, note %q", out.Pages, out.Note)
+	}
+}
+
+// TestPDFOCRTimeout: OCR still running near the timeout stops; the text
+// pages are kept and the note says which pages were not read.
+func TestPDFOCRTimeout(t *testing.T) {
+	requireTool(t, "tesseract")
+	slow := fakeTool(t, `exec sleep 30`)
+	look := func(name string) (string, error) {
+		if name == "tesseract" {
+			return slow, nil
+		}
+		return exec.LookPath(name)
+	}
+	start := time.Now()
+	out, err := extractScan(t, Options{PDF: PDFGo, LookPath: look, Limits: Limits{Timeout: 3 * time.Second}}, "mixed.pdf")
+	if err != nil {
+		t.Fatalf("err %v, want the text page kept", err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("took %v", time.Since(start))
+	}
+	if len(out.Pages) != 2 || out.Pages[0].Source != PageText || out.Pages[1].Source != PageNone ||
+		!strings.Contains(out.Note, "OCR stopped at the time limit") || !strings.Contains(out.Note, "pages 2 were") {
+		t.Errorf("pages %+v, note %q", out.Pages, out.Note)
+	}
+	if !strings.Contains(out.Text, "DEFINITIONS") {
+		t.Errorf("the text page was lost")
+	}
+}
+
+// TestPDFOCRTooBig: a page that needs more memory than OCR's limit fails
+// the document as its own fault.
+func TestPDFOCRTooBig(t *testing.T) {
+	requireTool(t, "tesseract")
+	requireTool(t, "prlimit")
+	_, err := extractScan(t, Options{PDF: PDFGo, OCR: ocr.New(ocr.Options{MaxMemory: 40 << 20})}, "scan.pdf")
+	if !errors.Is(err, ErrTooBig) {
+		t.Fatalf("err %v, want ErrTooBig", err)
+	}
+}
+
+func TestTextQuality(t *testing.T) {
+	for _, c := range []struct {
+		s       string
+		letters int
+		usable  bool
+	}{
+		{"Hello, world 42", 12, true},
+		{"", 0, true},
+		{"  \n 3 \n", 1, true},
+		{"\uFFFD\uFFFD\uFFFD ab", 2, false},
+		{"Introduction . . . . . . . . . . . . 1", 13, true},
+		{"\ue000\ue001\ue002\ue003\ue004 abcd", 4, false},
+	} {
+		l, u := textQuality(c.s)
+		if l != c.letters || u != c.usable {
+			t.Errorf("%q: %d %v, want %d %v", c.s, l, u, c.letters, c.usable)
+		}
+	}
+	if got := pageList([]int{1, 2, 3, 5, 7, 8}); got != "1–3, 5, 7–8" {
+		t.Errorf("pageList: %q", got)
+	}
+}
