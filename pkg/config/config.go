@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,6 +60,8 @@ type Config struct {
 
 	PDFExtractor   string        // DOCUVAULT_PDF_EXTRACTOR: auto, go or pdftotext
 	ExtractTimeout time.Duration // DOCUVAULT_EXTRACT_TIMEOUT: per document
+	OCR            string        // DOCUVAULT_OCR: auto, always or never
+	OCRLanguages   string        // DOCUVAULT_OCR_LANGUAGES: tesseract's, e.g. eng+deu
 	JobMaxFails    uint          // DOCUVAULT_JOB_MAX_FAILS: tries before a document fails
 	JobRetryDelay  time.Duration // DOCUVAULT_JOB_RETRY_DELAY: first retry's wait, doubling
 
@@ -122,7 +125,9 @@ func Settings() []Setting {
 		{Key: "max_upload_size", Env: "DOCUVAULT_MAX_UPLOAD_SIZE", Default: "512MiB", Help: "largest document accepted, e.g. 512MiB"},
 		{Key: "allowed_types", Env: "DOCUVAULT_ALLOWED_TYPES", Default: "default", Help: "comma-separated content types uploads may have; 'default' is the built-in list"},
 		{Key: "default_quota", Env: "DOCUVAULT_DEFAULT_QUOTA", Default: "100MiB", Help: "quota of new users, e.g. 100MiB"},
-		{Key: "pdf_extractor", Env: "DOCUVAULT_PDF_EXTRACTOR", Default: "auto", Help: "PDF text extractor: auto (pdftotext when installed, else go), go or pdftotext"},
+		{Key: "pdf_extractor", Env: "DOCUVAULT_PDF_EXTRACTOR", Default: "auto", Help: "PDF text extractor: auto (the pure-Go reader, pdftotext when its text looks wrong), go or pdftotext"},
+		{Key: "ocr", Env: "DOCUVAULT_OCR", Default: "auto", Help: "which PDF pages are read by OCR (tesseract): auto (scanned pages without a text layer), always or never"},
+		{Key: "ocr_languages", Env: "DOCUVAULT_OCR_LANGUAGES", Default: "eng", Help: "tesseract languages, joined by +, e.g. eng+deu+fra (each needs its tesseract-ocr-LANG package)"},
 		{Key: "extract_timeout", Env: "DOCUVAULT_EXTRACT_TIMEOUT", Default: "2m", Help: "longest text extraction of one document"},
 		{Key: "job_max_fails", Env: "DOCUVAULT_JOB_MAX_FAILS", Default: "5", Help: "tries of a document's job before it is failed"},
 		{Key: "job_retry_delay", Env: "DOCUVAULT_JOB_RETRY_DELAY", Default: "10s", Help: "wait before a failed job's first retry (doubling after)"},
@@ -289,6 +294,8 @@ func Load(opts Options) (*Config, error) {
 		}
 	}
 	c.PDFExtractor = strings.ToLower(v.GetString("pdf_extractor"))
+	c.OCR = strings.ToLower(v.GetString("ocr"))
+	c.OCRLanguages = v.GetString("ocr_languages")
 	c.AIProvider = strings.ToLower(v.GetString("ai_provider"))
 	c.OpenAIBaseURL = strings.TrimRight(v.GetString("openai_base_url"), "/")
 	c.OpenAIAPIKey = v.GetString("openai_api_key")
@@ -403,6 +410,10 @@ func keys() []string {
 	return ks
 }
 
+// ocrLanguages matches tesseract language names joined by '+': eng,
+// chi_sim, eng+deu.
+var ocrLanguages = regexp.MustCompile(`^[a-z][a-z_]{1,15}(\+[a-z][a-z_]{1,15}){0,9}$`)
+
 func (c *Config) validate() error {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -413,6 +424,14 @@ func (c *Config) validate() error {
 	case "auto", "go", "pdftotext":
 	default:
 		return fmt.Errorf("DOCUVAULT_PDF_EXTRACTOR (from %s): %q is not auto, go or pdftotext", c.Sources["pdf_extractor"], c.PDFExtractor)
+	}
+	switch c.OCR {
+	case "auto", "always", "never":
+	default:
+		return fmt.Errorf("DOCUVAULT_OCR (from %s): %q is not auto, always or never", c.Sources["ocr"], c.OCR)
+	}
+	if !ocrLanguages.MatchString(c.OCRLanguages) {
+		return fmt.Errorf("DOCUVAULT_OCR_LANGUAGES (from %s): %q is not tesseract languages joined by +, like eng+deu", c.Sources["ocr_languages"], c.OCRLanguages)
 	}
 	switch c.AIProvider {
 	case "builtin", "openai":
@@ -544,6 +563,10 @@ func (c *Config) raw(key string) string {
 		return c.PDFExtractor
 	case "extract_timeout":
 		return c.ExtractTimeout.String()
+	case "ocr":
+		return c.OCR
+	case "ocr_languages":
+		return c.OCRLanguages
 	case "job_max_fails":
 		return fmt.Sprint(c.JobMaxFails)
 	case "job_retry_delay":

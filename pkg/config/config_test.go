@@ -173,3 +173,34 @@ func TestEverySettingIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestOCRSettings(t *testing.T) {
+	load := func(vars map[string]string) (*config.Config, error) {
+		return config.Load(config.Options{LookupEnv: env(vars), ConfigSearch: []string{}, EnvFiles: []string{}})
+	}
+	c, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OCR != "auto" || c.OCRLanguages != "eng" {
+		t.Errorf("defaults: OCR %q, languages %q; want auto, eng", c.OCR, c.OCRLanguages)
+	}
+	c, err = load(map[string]string{"DOCUVAULT_OCR": "Always", "DOCUVAULT_OCR_LANGUAGES": "eng+deu+chi_sim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OCR != "always" || c.OCRLanguages != "eng+deu+chi_sim" {
+		t.Errorf("got OCR %q, languages %q", c.OCR, c.OCRLanguages)
+	}
+	for _, bad := range []struct{ key, value, want string }{
+		{"DOCUVAULT_OCR", "sometimes", `DOCUVAULT_OCR (from env DOCUVAULT_OCR): "sometimes" is not auto, always or never`},
+		{"DOCUVAULT_OCR_LANGUAGES", "eng deu", `DOCUVAULT_OCR_LANGUAGES (from env DOCUVAULT_OCR_LANGUAGES): "eng deu" is not tesseract languages joined by +`},
+		{"DOCUVAULT_OCR_LANGUAGES", "../../etc", `"../../etc" is not tesseract languages`},
+		{"DOCUVAULT_OCR_LANGUAGES", "", `DOCUVAULT_OCR_LANGUAGES`},
+	} {
+		_, err := load(map[string]string{bad.key: bad.value})
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s=%q: %v, want %q", bad.key, bad.value, err, bad.want)
+		}
+	}
+}
