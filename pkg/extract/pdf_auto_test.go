@@ -176,7 +176,9 @@ func TestPDFAutoErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var looked atomic.Int32
 			lookPath := func(name string) (string, error) {
-				looked.Add(1)
+				if name == "pdftotext" {
+					looked.Add(1)
+				}
 				return exec.LookPath(name)
 			}
 			e := New(Options{PDF: PDFAuto, LookPath: lookPath, Limits: tt.lim})

@@ -3,14 +3,19 @@ package extract
 import (
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // pdfWordBag splits text into lower-case words (runs of letters and
 // digits) and counts them. Ligature characters (U+FB00–FB06, which
-// pdftotext keeps when a font maps a glyph to one) count as their letters.
+// pdftotext keeps when a font maps a glyph to one) count as their letters,
+// and text is compared in NFKC: pdftotext leaves TeX's accents as
+// combining marks ("u\u0308") where the Go reader composes them ("ü"),
+// and the same Thai vowel comes as one character or two.
 func pdfWordBag(text string) map[string]int {
 	bag := map[string]int{}
-	text = pdfLigatures.Replace(strings.ToLower(text))
+	text = pdfLigatures.Replace(strings.ToLower(norm.NFKC.String(text)))
 	for _, w := range strings.FieldsFunc(text, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	}) {
