@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -97,7 +98,7 @@ func (a *app) runClassify(ctx context.Context, o classifyOptions, args []string,
 	if err != nil {
 		return fmt.Errorf("classify: %s: %w", o.TopicsFile, err)
 	}
-	x := extract.New(extract.Options{PDF: a.cfg.PDFExtractor, Limits: extract.Limits{Timeout: a.cfg.ExtractTimeout}})
+	x := a.extractor(runtime.NumCPU(), "")
 	var inputs []classifyInput
 	for _, arg := range args {
 		if arg == "-" {

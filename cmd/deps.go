@@ -6,8 +6,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/ocr"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/users"
@@ -90,4 +92,18 @@ func (a *app) classifiers(db *sqlx.DB) *worker.Classifiers {
 			Timeout: a.cfg.AITimeout, MaxInputTokens: a.cfg.AIMaxInputTokens,
 		},
 	}
+}
+
+// extractor reads documents' text as configured; its OCR reads at most
+// parallel pages at once.
+func (a *app) extractor(parallel int, ocrMode string) *extract.Extractor {
+	if ocrMode == "" {
+		ocrMode = a.cfg.OCR
+	}
+	return extract.New(extract.Options{
+		PDF:     a.cfg.PDFExtractor,
+		Limits:  extract.Limits{Timeout: a.cfg.ExtractTimeout},
+		OCRMode: ocrMode,
+		OCR:     ocr.New(ocr.Options{Languages: a.cfg.OCRLanguages, Parallel: parallel}),
+	})
 }

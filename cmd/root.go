@@ -81,6 +81,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newWorkerCommand(a),
 		newServeCommand(a),
 		newClassifyCommand(a),
+		newExtractCommand(a),
 		newDocCommand(a),
 		newSearchCommand(a),
 		newJobsCommand(a),

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/worker"
@@ -63,10 +62,9 @@ are listed).`,
 			p := &worker.Pipeline{
 				DB:      db,
 				Objects: store,
-				Extractor: extract.New(extract.Options{
-					PDF:    a.cfg.PDFExtractor,
-					Limits: extract.Limits{Timeout: a.cfg.ExtractTimeout},
-				}),
+				// OCR's pages share the worker's concurrency: at most that
+				// many tesseract processes at once, across all documents.
+				Extractor:   a.extractor(int(concurrency), ""),
 				Classifiers: a.classifiers(db),
 			}
 			r := worker.NewRunner(p, pool, worker.Options{
