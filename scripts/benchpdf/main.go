@@ -2,7 +2,8 @@
 // PDF benchmark (scripts/bench-pdf.sh). For each file it prints one JSON
 // object per line: the text, the method that ran, the note, the error, and
 // the CPU time (user+sys of this process and of its children, so that
-// pdftotext's own time counts) of each of -runs runs.
+// pdftotext's own time counts) of each of -runs runs. OCR is off
+// (OCRNever): only the text layer is read.
 //
 //	benchpdf [-mode auto|go|pdftotext] [-runs 3] [-text=false] FILE...
 package main
@@ -35,7 +36,9 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per file (CPU time of each is reported)")
 	withText := flag.Bool("text", true, "print the text of the first run")
 	flag.Parse()
-	ex := extract.New(extract.Options{PDF: *mode})
+	// OCR of pages without text is left out: the benchmark compares the
+	// text-layer readers.
+	ex := extract.New(extract.Options{PDF: *mode, OCRMode: extract.OCRNever})
 	enc := json.NewEncoder(os.Stdout)
 	for _, path := range flag.Args() {
 		r := result{File: path}
