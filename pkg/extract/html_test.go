@@ -96,3 +96,30 @@ func TestHTMLHugeTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestHTMLXHTMLAndLateTags: pages that upload now sniffs as text/html
+// although they do not open with <html> (XHTML with its XML declaration
+// and doctype; a page opening with a "<!--{" comment, as the Go
+// specification does) come out as their visible text.
+func TestHTMLXHTMLAndLateTags(t *testing.T) {
+	for _, tt := range []struct{ name, page, want string }{
+		{"XHTML", `<?xml version="1.0" encoding="utf-8"?>
+<!-- licence comment -->
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en"><head><title>Mom</title></head>
+<body><h1 id="top">Table of contents</h1><p>Using <em>mom</em>&#8217;s macros<br/>and more.</p></body></html>`,
+			"Mom\nTable of contents\nUsing mom’s macros\nand more."},
+		{"a page opening with a comment of JSON", "<!--{\n\t\"Title\": \"The Spec\"\n}-->\n\n<h2 id=\"Introduction\">Introduction</h2>\n\n<p>\nThis is the <a href=\"/\">manual</a>.\n</p>\n",
+			"Introduction\nThis is the manual."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := extractData(t, "text/html", "page.html", []byte(tt.page))
+			if err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			if out.Text != tt.want || out.Method != "html" {
+				t.Errorf("got %q by %q; want %q by html", out.Text, out.Method, tt.want)
+			}
+		})
+	}
+}

@@ -23,7 +23,8 @@ const junkPercent = 5
 // text/csv) in UTF-8, UTF-16 or Windows-1252 and returns it as UTF-8. It
 // reads at most twice Limits.MaxTextBytes of the file, which is enough for
 // the text that is kept in every supported charset. A file that is mostly
-// control bytes is binary data claiming to be text: ErrCorrupt.
+// control bytes is binary data claiming to be text: ErrCorrupt. Nroff
+// overstrikes (man pages written to a file) are resolved as col -b does.
 func extractText(ctx context.Context, in Input, lim Limits) (Output, error) {
 	head, more, err := readHead(in.Path, 2*int64(lim.MaxTextBytes))
 	if err != nil {
@@ -37,6 +38,7 @@ func extractText(ctx context.Context, in Input, lim Limits) (Output, error) {
 	if err != nil {
 		return Output{}, err
 	}
+	text = stripOverstrikes(text)
 	text, junk := cleanControls(text)
 	if junk {
 		return Output{}, fmt.Errorf("%w: it claims to be text but is mostly control bytes (binary data?)", ErrCorrupt)
@@ -193,6 +195,38 @@ func decodeBounded(b []byte, enc encoding.Encoding, max int) (string, error) {
 		return "", fmt.Errorf("%w: the text cannot be decoded (%v)", ErrCorrupt, err)
 	}
 	return string(out), nil
+}
+
+// stripOverstrikes resolves nroff's overstrikes as col -b does: a
+// backspace moves back one character, and the character written over it
+// is the one kept. So "x\bx" (bold) is x, "_\bx" (underline) is x and
+// "_\bx\bx" (both) is x. A backspace at the start of a line is dropped.
+func stripOverstrikes(s string) string {
+	if strings.IndexByte(s, '\b') < 0 {
+		return s
+	}
+	out := make([]byte, 0, len(s))
+	last := -1 // where the last character of the line starts in out
+	over := false
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\b':
+			over = last >= 0
+		case over && r != '\n':
+			out = append(out[:last], s[i:i+n]...)
+			over = false
+		default:
+			over = false
+			last = len(out)
+			if r == '\n' {
+				last = -1
+			}
+			out = append(out, s[i:i+n]...)
+		}
+		i += n
+	}
+	return string(out)
 }
 
 // cleanControls drops control characters other than tab, line breaks and

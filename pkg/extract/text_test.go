@@ -181,3 +181,38 @@ func TestTextReadsOnlyTheHead(t *testing.T) {
 		t.Fatalf("Truncated %v, %d bytes; want the head, truncated at %d", out.Truncated, len(out.Text), max)
 	}
 }
+
+// TestTextOverstrikes: a manual page with nroff overstrikes (groff -man
+// -Tutf8 -P-c, testdata/overstrike.1: bold, underline, both, on UTF-8
+// letters) is its text, as col -bx gives it; and the cases col -b
+// handles so: the character written last is kept.
+func TestTextOverstrikes(t *testing.T) {
+	want := string(readFixture(t, "overstrike.col-bx.txt"))
+	out, err := extractFixture(t, New(Options{}), "text/plain", "overstrike.txt")
+	if err != nil {
+		t.Fatalf("Extract: %v", err)
+	}
+	if out.Text != want || out.Method != "text" {
+		t.Errorf("got %q by %q; want %q by text", out.Text, out.Method, want)
+	}
+	for _, line := range []string{"NAME", "       vault [OPTION]... FILE...", "       -q, --quiet"} {
+		if !strings.Contains(out.Text, "\n"+line+"\n") {
+			t.Errorf("no line %q in:\n%s", line, out.Text)
+		}
+	}
+	assertInOrder(t, out.Text, "the café of naïve résumés", "bold italic words")
+
+	for _, tt := range []struct{ in, want string }{
+		{"B\bBo\bol\bld\bd", "Bold"},
+		{"_\bu_\bn_\bd_\be_\br", "under"},
+		{"_\bx\bx", "x"},
+		{"a\b_", "_"},
+		{"\bstart", "start"},
+		{"end\b\nnext", "end\nnext"},
+		{"é\bé ü\bü", "é ü"},
+	} {
+		if got := stripOverstrikes(tt.in); got != tt.want {
+			t.Errorf("stripOverstrikes(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
