@@ -87,7 +87,7 @@ func TestPDFAutoMethod(t *testing.T) {
 			"la société a réparé deux fenêtres", "À bientôt", "žluťoučký kůň", "Magyar: őr öt űz.",
 			"Português: não, ação, informações.",
 		}},
-		{"rtl-cairo.pdf", pdfAutoFixture(t, "rtl-cairo.pdf"), "pdftotext", "pdftotext: the Go reader's text had 233 right-to-left letters", nil},
+		{"rtl-cairo.pdf", pdfAutoFixture(t, "rtl-cairo.pdf"), "pdftotext", "pdftotext: the Go reader's text had 235 right-to-left letters", nil},
 		{"cyr-type1c.pdf", pdfAutoFixture(t, "cyr-type1c.pdf"), "pdftotext", "words that look like mojibake", nil},
 		{"owner-only.pdf", pdfAutoFixture(t, "owner-only.pdf"), "pdftotext", "pdftotext: the PDF is encrypted, which the Go reader does not decrypt", []string{
 			"Records Retention Policy", "Invoices and receipts",
@@ -138,7 +138,7 @@ func TestPDFAutoWithoutPdftotext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Method != "go-pdf" || !strings.Contains(out.Note, "the text may be poor: the Go reader's text had 233 right-to-left letters") ||
+	if out.Method != "go-pdf" || !strings.Contains(out.Note, "the text may be poor: the Go reader's text had 235 right-to-left letters") ||
 		!strings.Contains(out.Note, "pdftotext, which reads such PDFs better, is not installed") {
 		t.Errorf("Method %q, Note %q", out.Method, out.Note)
 	}
@@ -227,4 +227,41 @@ func TestPDFTextProblem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPDFLogicalOrder checks the visual-to-logical reordering of lines with
+// right-to-left text.
+func TestPDFLogicalOrder(t *testing.T) {
+	tests := []struct{ visual, logical string }{
+		{"Plain English, 42 times.", "Plain English, 42 times."},
+		{"םולש", "שלום"},
+		{"םלוע world 42 םולש", "שלום world 42 עולם"},
+		{"The word םולש ינש means peace.", "The word שני שלום means peace."},
+		{"ﻼﺜﺛ", "ثثلا"},                                    // presentation forms, reversed, then NFKC
+		{"ﺖﻴﺑ" + "\u0651" + "ﻲﻓ", "فيب" + "\u0651" + "يت"}, // a mark stays after its letter
+		{"הָרוֹת", "תוֹרהָ"},                               // Hebrew points stay after their letters
+	}
+	for _, tt := range tests {
+		prefix := []byte("prev\n")
+		got := string(pdfLogicalOrder(append(prefix, tt.visual...), len(prefix)))
+		if got != "prev\n"+tt.logical {
+			t.Errorf("pdfLogicalOrder(%q) = %q, want %q", tt.visual, got[len(prefix):], tt.logical)
+		}
+	}
+}
+
+// TestPDFGoRightToLeft checks that the Go reader gives Arabic and Hebrew in
+// logical order (PDFGo; PDFAuto hands such files to pdftotext).
+func TestPDFGoRightToLeft(t *testing.T) {
+	out, err := pdfExtractFile(t, PDFGo, pdfAutoFixture(t, "rtl-cairo.pdf"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdfAssertPhrases(t, out.Text, []string{
+		"تقرير الصيانة الشهري",
+		"تم فحص جميع أجهزة التكييف في المستودع الشمالي خلال شهر مارس.",
+		"لم يتم العثور على أي أعطال كبيرة، وتم تغيير المرشحات في ثلاثة أجهزة.",
+		"הדוח החודשי של מחלקת התחזוקה",
+		"כל מערכות המיזוג במחסן הצפוני נבדקו במהלך חודש מרץ.",
+	})
 }

@@ -227,6 +227,7 @@ func (l *pdfLayout) writeLines(out []byte, glyphs []pdfGlyph, runs []pdfRun) []b
 		}
 		start := len(out)
 		out = pdfWriteLine(out, glyphs, line)
+		out = pdfLogicalOrder(out, start)
 		if joinable {
 			if r, _ := utf8.DecodeRune(out[start:]); unicode.IsLetter(r) {
 				// Drop the "-\n" before this line.
@@ -234,6 +235,95 @@ func (l *pdfLayout) writeLines(out []byte, glyphs []pdfGlyph, runs []pdfRun) []b
 			}
 		}
 		out = append(out, '\n')
+	}
+	return out
+}
+
+// pdfLogicalOrder turns a line of right-to-left text (Arabic, Hebrew), which
+// PDFs draw, and so the layout reads, in visual order (left to right), into
+// logical order, in place: a line mostly right-to-left is reversed whole and
+// then its left-to-right stretches (Latin words, numbers) turned back; in a
+// line mostly left-to-right only the right-to-left stretches are reversed.
+// Characters are moved with the combining marks after them. This is the
+// simple visual-to-logical rule, not the full bidi algorithm. Arabic
+// presentation forms (shaped letters, the lam-alef ligature) are then
+// replaced by their letters (NFKC), in logical order.
+func pdfLogicalOrder(out []byte, start int) []byte {
+	line := out[start:]
+	rtl := false
+	for _, c := range line {
+		if c >= 0xD6 {
+			rtl = true
+			break
+		}
+	}
+	if !rtl {
+		return out
+	}
+	type cluster struct {
+		s   string
+		dir int8 // 1 right-to-left, -1 left-to-right, 0 neutral
+	}
+	var cl []cluster
+	nr, nl := 0, 0
+	for i := 0; i < len(line); {
+		r, n := utf8.DecodeRune(line[i:])
+		j := i + n
+		for j < len(line) {
+			m, k := utf8.DecodeRune(line[j:])
+			if !unicode.In(m, unicode.Mn, unicode.Me) {
+				break
+			}
+			j += k
+		}
+		c := cluster{s: string(line[i:j])}
+		switch {
+		case pdfRTL(r) && !unicode.IsDigit(r):
+			c.dir = 1
+			nr++
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			c.dir = -1
+			nl++
+		}
+		cl = append(cl, c)
+		i = j
+	}
+	if nr == 0 {
+		return out
+	}
+	// reverseRuns reverses each stretch of clusters of direction dir
+	// (neutrals between two of them included).
+	reverseRuns := func(dir int8) {
+		for i := 0; i < len(cl); {
+			if cl[i].dir != dir {
+				i++
+				continue
+			}
+			end := i + 1
+			for j := i + 1; j < len(cl); j++ {
+				if cl[j].dir == dir {
+					end = j + 1
+				} else if cl[j].dir != 0 {
+					break
+				}
+			}
+			slices.Reverse(cl[i:end])
+			i = end
+		}
+	}
+	if nr > nl {
+		slices.Reverse(cl)
+		reverseRuns(-1)
+	} else {
+		reverseRuns(1)
+	}
+	out = out[:start]
+	for _, c := range cl {
+		if r, _ := utf8.DecodeRuneInString(c.s); r >= 0xFB1D && r <= 0xFEFF {
+			out = norm.NFKC.AppendString(out, c.s)
+		} else {
+			out = append(out, c.s...)
+		}
 	}
 	return out
 }

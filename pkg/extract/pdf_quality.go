@@ -26,7 +26,8 @@ const (
 	// beyond which the text is judged incomplete.
 	pdfMaxUnmapped = 0.05
 	// pdfMinRTL is how many right-to-left letters make a text
-	// right-to-left enough for pdftotext, which orders them logically.
+	// right-to-left enough for pdftotext, whose bidi handling is fuller
+	// than the layout's visual-to-logical rule (pdfLogicalOrder).
 	pdfMinRTL = 5
 	// pdfMaxLoneAccents is the share of words (and pdfMinLoneAccents the
 	// least count) with a spacing accent inside them, as in "f¨ur".
@@ -57,7 +58,7 @@ func pdfTextProblem(text string, st pdfTextStats) string {
 	q := pdfMeasureText(text)
 	switch {
 	case q.rtl >= pdfMinRTL:
-		return fmt.Sprintf("had %d right-to-left letters (Arabic, Hebrew), which it may give in visual order", q.rtl)
+		return fmt.Sprintf("had %d right-to-left letters (Arabic, Hebrew), which it orders by a simple rule only", q.rtl)
 	case q.words >= pdfMinJudged && q.mojibake >= pdfMinMojibake && float64(q.mojibake) > pdfMaxMojibake*float64(q.words):
 		return fmt.Sprintf("had %s words that look like mojibake (a font's own encoding read as Latin-1)", pdfPercent(float64(q.mojibake)/float64(q.words)))
 	case q.words >= pdfMinJudged && q.accents >= pdfMinLoneAccents && float64(q.accents) > pdfMaxLoneAccents*float64(q.words):
