@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docuvault/docuvault/pkg/catalog"
+	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/topics"
 	"github.com/docuvault/docuvault/pkg/users"
 )
@@ -57,7 +58,7 @@ func newDocCommand(a *app) *cobra.Command {
 			})
 		},
 	}
-	list.Flags().StringVar(&status, "status", "", "only documents with this status (pending, processing, classified, failed, skipped)")
+	list.Flags().StringVar(&status, "status", "", "only documents with this status (pending, processing, classified, no_text, failed, skipped)")
 	list.Flags().StringVar(&topic, "topic", "", "only documents filed under this topic")
 	list.Flags().IntVar(&limit, "limit", 50, "how many (1 to 200)")
 
@@ -89,6 +90,17 @@ func newDocCommand(a *app) *cobra.Command {
 					{"classifier", d.Classifier}, {"classification", d.ClassificationNote}} {
 					if x.v != nil && *x.v != "" {
 						row(x.k, *x.v)
+					}
+				}
+				if len(d.Pages) > 0 {
+					var pages []extract.Page
+					if err := json.Unmarshal(d.Pages, &pages); err == nil {
+						row("pages", pagesSummary(pages))
+						for _, p := range pages {
+							if p.Rotation != 0 || p.Skew != 0 {
+								row("", pageDetail(p))
+							}
+						}
 					}
 				}
 				row("created", d.CreatedAt.Format("2006-01-02 15:04:05 MST"))

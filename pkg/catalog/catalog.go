@@ -51,27 +51,29 @@ type TopicRef struct {
 
 // Document is a document's metadata as the API shows it.
 type Document struct {
-	ID                 string     `db:"id" json:"id"`
-	OwnerID            string     `db:"user_id" json:"owner_id"`
-	OwnerHandle        string     `db:"owner_handle" json:"owner"`
-	Permission         string     `db:"permission" json:"permission"` // owner, edit or view: what the viewer may do
-	FolderID           *string    `db:"folder_id" json:"folder_id"`
-	Filename           string     `db:"filename" json:"filename"`
-	ContentType        string     `db:"content_type" json:"content_type"`
-	SizeBytes          int64      `db:"size_bytes" json:"size_bytes"`
-	SHA256             []byte     `db:"sha256" json:"-"`
-	SHA256Hex          string     `db:"-" json:"sha256"`
-	Status             string     `db:"status" json:"status"`
-	FailureReason      *string    `db:"failure_reason" json:"failure_reason"`
-	Extractor          *string    `db:"extractor" json:"extractor,omitempty"`
-	ExtractionNote     *string    `db:"extraction_note" json:"extraction_note,omitempty"`
-	Classifier         *string    `db:"classifier" json:"classifier,omitempty"`
-	ClassificationNote *string    `db:"classification_note" json:"classification_note,omitempty"`
-	SharedAt           *time.Time `db:"shared_at" json:"shared_at,omitempty"`
-	CreatedAt          time.Time  `db:"created_at" json:"created_at"`
-	UpdatedAt          time.Time  `db:"updated_at" json:"updated_at"`
-	Topics             []TopicRef `db:"-" json:"topics"`
-	TopicsJSON         []byte     `db:"topics_json" json:"-"` // List reads topics in the same query
+	ID             string  `db:"id" json:"id"`
+	OwnerID        string  `db:"user_id" json:"owner_id"`
+	OwnerHandle    string  `db:"owner_handle" json:"owner"`
+	Permission     string  `db:"permission" json:"permission"` // owner, edit or view: what the viewer may do
+	FolderID       *string `db:"folder_id" json:"folder_id"`
+	Filename       string  `db:"filename" json:"filename"`
+	ContentType    string  `db:"content_type" json:"content_type"`
+	SizeBytes      int64   `db:"size_bytes" json:"size_bytes"`
+	SHA256         []byte  `db:"sha256" json:"-"`
+	SHA256Hex      string  `db:"-" json:"sha256"`
+	Status         string  `db:"status" json:"status"`
+	FailureReason  *string `db:"failure_reason" json:"failure_reason"`
+	Extractor      *string `db:"extractor" json:"extractor,omitempty"`
+	ExtractionNote *string `db:"extraction_note" json:"extraction_note,omitempty"`
+	// Pages says how each page was read (a PDF's): see extract.Page.
+	Pages              json.RawMessage `db:"pages" json:"pages,omitempty"`
+	Classifier         *string         `db:"classifier" json:"classifier,omitempty"`
+	ClassificationNote *string         `db:"classification_note" json:"classification_note,omitempty"`
+	SharedAt           *time.Time      `db:"shared_at" json:"shared_at,omitempty"`
+	CreatedAt          time.Time       `db:"created_at" json:"created_at"`
+	UpdatedAt          time.Time       `db:"updated_at" json:"updated_at"`
+	Topics             []TopicRef      `db:"-" json:"topics"`
+	TopicsJSON         []byte          `db:"topics_json" json:"-"` // List reads topics in the same query
 }
 
 // topicsColumn is a document's topics as one JSON array, for List: one
@@ -92,7 +94,7 @@ func Get(ctx context.Context, db *sqlx.DB, id, permission string) (Document, err
 	}
 	var d Document
 	err := db.GetContext(ctx, &d, `SELECT `+listColumns+`, $2::text AS permission,
-		d.extractor, d.extraction_note, d.classifier, d.classification_note, NULL::timestamptz AS shared_at
+		d.extractor, d.extraction_note, d.pages, d.classifier, d.classification_note, NULL::timestamptz AS shared_at
 		FROM documents d JOIN users u ON u.id = d.user_id
 		WHERE d.id = $1 AND d.status <> 'uploading'`, id, permission)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -179,7 +181,7 @@ var sorts = map[string]sortSpec{
 }
 
 // Statuses are the document statuses a listing may filter by.
-var Statuses = []string{"pending", "processing", "classified", "failed", "skipped"}
+var Statuses = []string{"pending", "processing", "classified", "no_text", "failed", "skipped"}
 
 // cursor is what an opaque cursor holds: the sort it belongs to and the
 // last row's sort value and id.

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/docuvault/docuvault/pkg/ocr"
@@ -205,4 +206,25 @@ func capText(text string, max int, truncated bool) (string, bool) {
 		cut--
 	}
 	return text[:cut], true
+}
+
+// HasText reports whether text holds enough to act on: at least four
+// letters or digits in words of two or more ("Invoice", "bank tax", not
+// "12 ." nor OCR's "ee" on a blank scan). A document without is
+// classified by no one.
+func HasText(text string) bool {
+	n, run := 0, 0
+	for _, r := range text + " " {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			run++
+			continue
+		}
+		if run >= 2 {
+			if n += run; n >= 4 {
+				return true
+			}
+		}
+		run = 0
+	}
+	return false
 }

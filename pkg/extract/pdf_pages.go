@@ -93,9 +93,12 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 		notes = append(notes, fmt.Sprintf("no page has text, and scanned pages cannot be read: %v", ocrErr))
 	}
 	if len(todo) > 0 {
-		note, err := e.ocrPages(ctx, in.Path, layers, pages, todo, images)
+		read, note, err := e.ocrPages(ctx, in.Path, layers, pages, todo, images)
 		if err != nil {
 			return Output{}, err
+		}
+		if read > 0 {
+			out.Method += "+tesseract"
 		}
 		if note != "" {
 			notes = append(notes, note)
@@ -110,9 +113,6 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 		if l, _ := textQuality(layer); l == 0 || (l < minPageLetters && pages[i].Source == PageText) {
 			pages[i].Source = PageNone
 		}
-		if pages[i].Confidence != nil && !strings.HasSuffix(out.Method, "+tesseract") {
-			out.Method += "+tesseract"
-		}
 	}
 	out.Text, out.Pages = text.String(), pages
 	out.Note = strings.Join(notes, "; ")
@@ -123,12 +123,13 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 // place of the layer for PageOCR, after it for PageBoth), their
 // confidence, rotation and skew into pages. A page OCR could not read
 // keeps its layer and becomes PageText or PageNone; the note says why.
-func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, pages []Page, todo []int, images map[int]ocr.PDFImage) (string, error) {
+// read counts the pages OCR read (found text on or not).
+func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, pages []Page, todo []int, images map[int]ocr.PDFImage) (read int, note string, err error) {
 	if err := e.opts.OCR.Available(); err != nil {
 		for _, n := range todo {
 			pages[n-1].Source = PageText
 		}
-		return fmt.Sprintf("%d pages have no text layer and were not read: %v", len(todo), err), nil
+		return 0, fmt.Sprintf("%d pages have no text layer and were not read: %v", len(todo), err), nil
 	}
 	// Stop OCR a little before the document's deadline, so that what it
 	// read is kept rather than lost to the timeout.
@@ -149,13 +150,13 @@ func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, 
 		p := &pages[r.Number-1]
 		switch {
 		case errors.Is(r.Err, ocr.ErrTooBig):
-			return "", fmt.Errorf("%w: page %d: %v", ErrTooBig, r.Number, r.Err)
+			return 0, "", fmt.Errorf("%w: page %d: %v", ErrTooBig, r.Number, r.Err)
 		case r.Err != nil && octx.Err() != nil && ctx.Err() == nil:
 			unread = append(unread, r.Number)
 			p.Source = PageText
 			continue
 		case r.Err != nil && ctx.Err() != nil:
-			return "", ctx.Err()
+			return 0, "", ctx.Err()
 		case r.Err != nil:
 			failed = append(failed, r.Number)
 			if firstErr == nil {
@@ -164,8 +165,12 @@ func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, 
 			p.Source = PageText
 			continue
 		}
-		conf := float64(int(r.Confidence*10+0.5)) / 10
-		p.Confidence, p.Rotation, p.Skew = &conf, r.Rotation, float64(int(r.Skew*100))/100
+		read++
+		if strings.TrimSpace(r.Text) != "" { // a blank page has no confidence
+			conf := float64(int(r.Confidence*10+0.5)) / 10
+			p.Confidence = &conf
+		}
+		p.Rotation, p.Skew = r.Rotation, float64(int(r.Skew*100))/100
 		if p.Source == PageBoth {
 			layers[r.Number-1] = strings.TrimRight(layers[r.Number-1], "\n") + "\n\n" + r.Text
 		} else {
@@ -179,7 +184,7 @@ func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, 
 	if len(failed) > 0 {
 		notes = append(notes, fmt.Sprintf("OCR failed on pages %s: %v", pageList(failed), firstErr))
 	}
-	return strings.Join(notes, "; "), nil
+	return read, strings.Join(notes, "; "), nil
 }
 
 // splitPDFPages splits a PDF extractor's text into its pages (each ends

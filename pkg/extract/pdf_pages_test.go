@@ -205,3 +205,14 @@ func TestTextQuality(t *testing.T) {
 		t.Errorf("pageList: %q", got)
 	}
 }
+
+func TestHasText(t *testing.T) {
+	for s, want := range map[string]bool{
+		"": false, "  \n\f ": false, "12 .": false, "ee": false, "a b c d e f": false, "~~ | —": false,
+		"bank invoice": true, "Invoice": true, "Rechnung 2024": true, "税务申报书": true, "ab cd": true,
+	} {
+		if got := HasText(s); got != want {
+			t.Errorf("HasText(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -32,6 +32,7 @@ const (
 	statusPending    = "pending"
 	statusProcessing = "processing"
 	statusClassified = "classified"
+	statusNoText     = "no_text"
 	statusFailed     = "failed"
 )
 
@@ -72,6 +73,7 @@ type Outcome string
 // Outcomes of Process.
 const (
 	Classified Outcome = "classified" // text and topics saved
+	NoText     Outcome = "no_text"    // read, but no text found: classified by no one
 	Skipped    Outcome = "skipped"    // nothing to do: gone, already classified, or never to be queued
 )
 
@@ -114,6 +116,15 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return "", err
 	}
+	if !extract.HasText(text) {
+		// Never act on no text: no provider, no LLM call, no self-training
+		// (the builtin learns only from classified documents).
+		verdict := classify.Result{Note: "no text found: not classified"}
+		if err := p.save(ctx, d, statusNoText, text, out, verdict); err != nil {
+			return "", err
+		}
+		return NoText, nil
+	}
 	topics, err := decodeTopics(d.Topics)
 	if err != nil {
 		return "", err
@@ -126,7 +137,7 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return "", fmt.Errorf("classify: %w", err)
 	}
-	if err := p.save(ctx, d, text, out, verdict); err != nil {
+	if err := p.save(ctx, d, statusClassified, text, out, verdict); err != nil {
 		return "", err
 	}
 	return Classified, nil
@@ -252,7 +263,7 @@ func decodeTopics(raw []byte) ([]classify.Topic, error) {
 // trip, atomic on its own): the earlier automatic topics not assigned again
 // are removed, the assigned ones added or their score updated, a person's
 // left as they are.
-func (p *Pipeline) save(ctx context.Context, d docRow, text string, out extract.Output, verdict classify.Result) error {
+func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out extract.Output, verdict classify.Result) error {
 	matches := verdict.Assigned()
 	ids := make([]string, len(matches))
 	scores := make([]float64, len(matches))
@@ -265,8 +276,8 @@ func (p *Pipeline) save(ctx context.Context, d docRow, text string, out extract.
 	}
 	var saved int
 	err = st.GetContext(ctx, &saved,
-		d.ID, text, out.Method, out.Note, statusClassified, statusProcessing, verdict.Provider, verdict.Note,
-		pq.Array(ids), pq.Array(scores), search.Config(text))
+		d.ID, text, out.Method, out.Note, status, statusProcessing, verdict.Provider, verdict.Note,
+		pq.Array(ids), pq.Array(scores), search.Config(text), pagesJSON(out.Pages))
 	if err != nil {
 		return fmt.Errorf("save text and topics: %w", err)
 	}
@@ -277,7 +288,7 @@ func (p *Pipeline) save(ctx context.Context, d docRow, text string, out extract.
 
 // saveSQL is save's statement.
 const saveSQL = `WITH doc AS (
-			UPDATE documents SET extracted_text = $2, search_config = $11, extractor = $3, extraction_note = NULLIF($4, ''),
+			UPDATE documents SET extracted_text = $2, search_config = $11, extractor = $3, extraction_note = NULLIF($4, ''), pages = $12::jsonb,
 			status = $5, failure_reason = NULL, classifier = NULLIF($7, ''), classification_note = NULLIF($8, ''), updated_at = now()
 			WHERE id = $1 AND status = $6
 			RETURNING id, user_id
@@ -295,6 +306,20 @@ const saveSQL = `WITH doc AS (
 			ON CONFLICT (document_id, topic_id) DO UPDATE SET score = EXCLUDED.score WHERE document_topics.source = 'auto'
 		)
 		SELECT count(*) FROM doc`
+
+// pagesJSON is how each page was read, for the pages column; nil (SQL
+// NULL) for documents without pages.
+func pagesJSON(pages []extract.Page) *string {
+	if len(pages) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(pages)
+	if err != nil {
+		return nil // cannot happen: plain numbers and strings
+	}
+	s := string(b)
+	return &s
+}
 
 // stmt returns query prepared: PostgreSQL then parses and plans it once per
 // connection instead of on every call, which measured as most of a job's

@@ -103,7 +103,7 @@ func (r *Runner) handle(jobCtx context.Context) func(*work.Job) error {
 		outcome, err := r.pipeline.Process(jobCtx, id)
 		if err == nil {
 			r.log.Info("document processed", "document_id", id, "outcome", string(outcome), "ms", time.Since(start).Milliseconds())
-			if outcome == Classified {
+			if outcome == Classified || outcome == NoText {
 				r.count()
 			}
 			return nil

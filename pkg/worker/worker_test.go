@@ -17,6 +17,7 @@ import (
 	"github.com/gomodule/redigo/redis"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
@@ -321,5 +322,68 @@ func TestShutdownLosesNoJob(t *testing.T) {
 	res, err := f.runner(&plainText{}, worker.Options{}).Drain(ctx(t))
 	if err != nil || len(res.Failed) != 0 || f.state(t, id).Status != "classified" {
 		t.Errorf("the next worker: %+v, %v, %+v", res, err, f.state(t, id))
+	}
+}
+
+// countingClassifier counts its calls and files nothing.
+type countingClassifier struct{ calls atomic.Int64 }
+
+func (c *countingClassifier) Classify(context.Context, classify.Document, []classify.Topic) (classify.Result, error) {
+	c.calls.Add(1)
+	return classify.Result{Provider: "counting"}, nil
+}
+
+// pagedText is a test extractor whose output has pages, as a PDF's does.
+type pagedText struct{ plainText }
+
+func (p *pagedText) Extract(ctx context.Context, in extract.Input) (extract.Output, error) {
+	out, err := p.plainText.Extract(ctx, in)
+	conf := 87.5
+	out.Pages = []extract.Page{{Number: 1, Source: extract.PageText}, {Number: 2, Source: extract.PageOCR, Confidence: &conf, Rotation: 90}}
+	return out, err
+}
+
+// TestNoTextIsNotClassified: a document in which no text was found (a
+// blank scan, OCR's noise) is no_text: no classifier is asked, no topic
+// filed, a note says why, and drain counts it as processed, not failed.
+func TestNoTextIsNotClassified(t *testing.T) {
+	f := newFixture(t)
+	blank := f.upload(t, "blank.txt", "  7 .\n\n ee \n")
+	text := f.upload(t, "bank.txt", "bank invoice")
+	c := &countingClassifier{}
+	r := f.runner(&pagedText{}, worker.Options{})
+	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: &pagedText{}, Classifiers: worker.Static{Classifier: c}}
+	if out, err := p.Process(ctx(t), blank); err != nil || out != worker.NoText {
+		t.Fatalf("Process(blank) = %v, %v; want no_text", out, err)
+	}
+	if c.calls.Load() != 0 {
+		t.Errorf("the classifier was asked %d times about a document without text", c.calls.Load())
+	}
+	var row struct {
+		Status string  `db:"status"`
+		Note   *string `db:"classification_note"`
+		By     *string `db:"classifier"`
+		Pages  string  `db:"pages"`
+	}
+	if err := f.db.Get(&row, `SELECT status, classification_note, classifier, pages::text AS pages FROM documents WHERE id = $1`, blank); err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != "no_text" || row.Note == nil || *row.Note != "no text found: not classified" || row.By != nil {
+		t.Errorf("blank document: %+v", row)
+	}
+	if want := `[{"page": 1, "source": "text"}, {"page": 2, "source": "ocr", "rotation": 90, "confidence": 87.5}]`; row.Pages != want {
+		t.Errorf("pages %s, want %s", row.Pages, want)
+	}
+	if out, err := p.Process(ctx(t), text); err != nil || out != worker.Classified || c.calls.Load() != 1 {
+		t.Fatalf("Process(text) = %v, %v after %d calls; want classified after 1", out, err, c.calls.Load())
+	}
+	// Through the queue: drain counts a no_text document as processed.
+	again := f.upload(t, "blank2.txt", "\n\n   \n")
+	res, err := r.Drain(ctx(t))
+	if err != nil || len(res.Failed) != 0 || res.Processed != 1 {
+		t.Fatalf("Drain = %+v, %v; want 1 processed", res, err)
+	}
+	if s := f.state(t, again); s.Status != "no_text" || s.Topics != "" {
+		t.Errorf("drained blank document: %+v", s)
 	}
 }
