@@ -92,9 +92,9 @@ func newDocCommand(a *app) *cobra.Command {
 						row(x.k, *x.v)
 					}
 				}
-				if len(d.Pages) > 0 {
+				if d.Pages != nil {
 					var pages []extract.Page
-					if err := json.Unmarshal(d.Pages, &pages); err == nil {
+					if err := json.Unmarshal(*d.Pages, &pages); err == nil {
 						row("pages", pagesSummary(pages))
 						for _, p := range pages {
 							if p.Rotation != 0 || p.Skew != 0 {

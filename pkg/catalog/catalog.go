@@ -66,14 +66,14 @@ type Document struct {
 	Extractor      *string `db:"extractor" json:"extractor,omitempty"`
 	ExtractionNote *string `db:"extraction_note" json:"extraction_note,omitempty"`
 	// Pages says how each page was read (a PDF's): see extract.Page.
-	Pages              json.RawMessage `db:"pages" json:"pages,omitempty"`
-	Classifier         *string         `db:"classifier" json:"classifier,omitempty"`
-	ClassificationNote *string         `db:"classification_note" json:"classification_note,omitempty"`
-	SharedAt           *time.Time      `db:"shared_at" json:"shared_at,omitempty"`
-	CreatedAt          time.Time       `db:"created_at" json:"created_at"`
-	UpdatedAt          time.Time       `db:"updated_at" json:"updated_at"`
-	Topics             []TopicRef      `db:"-" json:"topics"`
-	TopicsJSON         []byte          `db:"topics_json" json:"-"` // List reads topics in the same query
+	Pages              *json.RawMessage `db:"pages" json:"pages,omitempty"`
+	Classifier         *string          `db:"classifier" json:"classifier,omitempty"`
+	ClassificationNote *string          `db:"classification_note" json:"classification_note,omitempty"`
+	SharedAt           *time.Time       `db:"shared_at" json:"shared_at,omitempty"`
+	CreatedAt          time.Time        `db:"created_at" json:"created_at"`
+	UpdatedAt          time.Time        `db:"updated_at" json:"updated_at"`
+	Topics             []TopicRef       `db:"-" json:"topics"`
+	TopicsJSON         []byte           `db:"topics_json" json:"-"` // List reads topics in the same query
 }
 
 // topicsColumn is a document's topics as one JSON array, for List: one

@@ -59,6 +59,10 @@ type Output struct {
 	Note string
 	// Pages says how each page of a PDF was read; nil for other types.
 	Pages []Page
+	// SearchablePDF, when not "", is a temporary file the caller must
+	// remove: the PDF with its OCR'd pages replaced by their upright page
+	// images under an invisible text layer (a searchable copy).
+	SearchablePDF string
 }
 
 // Page says how one page of a document was read.
@@ -133,7 +137,7 @@ func (l Limits) withDefaults() Limits {
 
 // PDF extractor choices (DOCUVAULT_PDF_EXTRACTOR).
 const (
-	PDFAuto      = "auto"      // pdftotext when it is on PATH, else go
+	PDFAuto      = "auto"      // go; pdftotext where the Go text looks wrong (pdf_auto.go)
 	PDFGo        = "go"        // the pure-Go extractor
 	PDFPdftotext = "pdftotext" // poppler's pdftotext; an error when it is missing
 )

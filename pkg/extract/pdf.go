@@ -11,9 +11,10 @@ import (
 // problem, not a property of the document.
 var ErrPdftotextMissing = errors.New("pdftotext is not installed (DOCUVAULT_PDF_EXTRACTOR=pdftotext); install poppler-utils or choose auto or go")
 
-// extractPDFText runs the PDF extractor chosen by Options.PDF: poppler's
-// pdftotext ("pdftotext"; "auto" when it is on PATH) or the pure-Go reader
-// ("go"; "auto" without pdftotext). Output.Method says which ran.
+// extractPDFText reads a PDF's text layer with the extractor chosen by
+// Options.PDF: poppler's pdftotext ("pdftotext"), the pure-Go reader
+// ("go"), or the Go reader with pdftotext where its text looks wrong
+// ("auto", extractPDFAuto). Output.Method says which ran.
 //
 // Errors wrap ErrEncrypted (a password is needed), ErrCorrupt (the file is
 // damaged or is no PDF), ErrTooBig (its streams expand beyond the limits),
