@@ -98,7 +98,7 @@ func (a *app) runClassify(ctx context.Context, o classifyOptions, args []string,
 	if err != nil {
 		return fmt.Errorf("classify: %s: %w", o.TopicsFile, err)
 	}
-	x := a.extractor(runtime.NumCPU(), "")
+	x := a.extractor(runtime.NumCPU(), "", false)
 	var inputs []classifyInput
 	for _, arg := range args {
 		if arg == "-" {

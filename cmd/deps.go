@@ -95,8 +95,9 @@ func (a *app) classifiers(db *sqlx.DB) *worker.Classifiers {
 }
 
 // extractor reads documents' text as configured; its OCR reads at most
-// parallel pages at once.
-func (a *app) extractor(parallel int, ocrMode string) *extract.Extractor {
+// parallel pages at once; searchable: it also makes the searchable copy
+// of a PDF OCR read (the worker stores it).
+func (a *app) extractor(parallel int, ocrMode string, searchable bool) *extract.Extractor {
 	if ocrMode == "" {
 		ocrMode = a.cfg.OCR
 	}
@@ -105,5 +106,7 @@ func (a *app) extractor(parallel int, ocrMode string) *extract.Extractor {
 		Limits:  extract.Limits{Timeout: a.cfg.ExtractTimeout},
 		OCRMode: ocrMode,
 		OCR:     ocr.New(ocr.Options{Languages: a.cfg.OCRLanguages, Parallel: parallel}),
+
+		SearchableCopy: searchable,
 	})
 }

@@ -70,7 +70,7 @@ type extractLine struct {
 }
 
 func (a *app) runExtract(ctx context.Context, o extractOptions, paths []string) error {
-	x := a.extractor(o.Parallel, o.OCR)
+	x := a.extractor(o.Parallel, o.OCR, false)
 	enc := json.NewEncoder(a.stdout)
 	failed := 0
 	for _, path := range paths {

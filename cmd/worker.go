@@ -64,7 +64,7 @@ are listed).`,
 				Objects: store,
 				// OCR's pages share the worker's concurrency: at most that
 				// many tesseract processes at once, across all documents.
-				Extractor:   a.extractor(int(concurrency), ""),
+				Extractor:   a.extractor(int(concurrency), "", true),
 				Classifiers: a.classifiers(db),
 			}
 			r := worker.NewRunner(p, pool, worker.Options{

@@ -156,6 +156,12 @@ type Options struct {
 	// OCR reads PDF pages without text; nil is an engine of one page at a
 	// time, in English, finding its programs with LookPath.
 	OCR *ocr.Engine
+	// SearchableCopy: when OCR read pages of a PDF, also make its
+	// searchable copy (Output.SearchablePDF; needs qpdf), in TempDir.
+	SearchableCopy bool
+	// TempDir holds searchable copies until the caller removes them; ""
+	// is os.TempDir().
+	TempDir string
 }
 
 // Func is one format's extractor.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -93,15 +96,31 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 		notes = append(notes, fmt.Sprintf("no page has text, and scanned pages cannot be read: %v", ocrErr))
 	}
 	if len(todo) > 0 {
-		read, note, err := e.ocrPages(ctx, in.Path, layers, pages, todo, images)
+		var pdfDir string
+		if e.opts.SearchableCopy {
+			dir, err := os.MkdirTemp(e.opts.TempDir, "docuvault-pages-*")
+			if err != nil {
+				return Output{}, fmt.Errorf("OCR's page folder: %w", err)
+			}
+			defer os.RemoveAll(dir)
+			pdfDir = dir
+		}
+		read, note, err := e.ocrPages(ctx, in.Path, layers, pages, todo, images, pdfDir)
 		if err != nil {
 			return Output{}, err
+		}
+		if note != "" {
+			notes = append(notes, note)
 		}
 		if read > 0 {
 			out.Method += "+tesseract"
 		}
-		if note != "" {
-			notes = append(notes, note)
+		if pdfDir != "" && read > 0 {
+			path, err := e.searchableCopy(ctx, in.Path, pdfDir, len(layers))
+			if err != nil {
+				notes = append(notes, "no searchable copy: "+err.Error())
+			}
+			out.SearchablePDF = path
 		}
 	}
 	var text strings.Builder
@@ -124,7 +143,7 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 // confidence, rotation and skew into pages. A page OCR could not read
 // keeps its layer and becomes PageText or PageNone; the note says why.
 // read counts the pages OCR read (found text on or not).
-func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, pages []Page, todo []int, images map[int]ocr.PDFImage) (read int, note string, err error) {
+func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, pages []Page, todo []int, images map[int]ocr.PDFImage, pdfDir string) (read int, note string, err error) {
 	if err := e.opts.OCR.Available(); err != nil {
 		for _, n := range todo {
 			pages[n-1].Source = PageText
@@ -146,7 +165,7 @@ func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, 
 	}
 	var unread, failed []int
 	var firstErr error
-	for _, r := range e.opts.OCR.ReadPDF(octx, path, todo, dpi) {
+	for _, r := range e.opts.OCR.ReadPDF(octx, path, todo, ocr.ReadOptions{DPI: dpi, PDFDir: pdfDir}) {
 		p := &pages[r.Number-1]
 		switch {
 		case errors.Is(r.Err, ocr.ErrTooBig):
@@ -185,6 +204,55 @@ func (e *Extractor) ocrPages(ctx context.Context, path string, layers []string, 
 		notes = append(notes, fmt.Sprintf("OCR failed on pages %s: %v", pageList(failed), firstErr))
 	}
 	return read, strings.Join(notes, "; "), nil
+}
+
+// searchableCopy merges the original PDF at path with the one-page PDFs
+// OCR wrote into dir (page-N.pdf): each OCR'd page is replaced by its
+// upright image under an invisible text layer, the other pages are kept
+// as they are. It returns the copy's path (in Options.TempDir, the
+// caller's to remove). qpdf does the merge; without it there is no copy.
+func (e *Extractor) searchableCopy(ctx context.Context, path, dir string, pages int) (string, error) {
+	qpdf, err := e.opts.LookPath("qpdf")
+	if err != nil {
+		return "", errors.New("qpdf is not installed (Debian package qpdf)")
+	}
+	// qpdf --empty --pages orig.pdf 1-2 page-3.pdf 1 orig.pdf 4-z -- out.pdf
+	args := []string{"--empty", "--warning-exit-0", "--pages"}
+	from := 1 // first original page not yet taken
+	flush := func(to int) {
+		if to >= from {
+			args = append(args, path, fmt.Sprintf("%d-%d", from, to))
+		}
+	}
+	for n := 1; n <= pages; n++ {
+		page := filepath.Join(dir, fmt.Sprintf("page-%d.pdf", n))
+		if _, err := os.Stat(page); err != nil {
+			continue
+		}
+		flush(n - 1)
+		args = append(args, page, "1")
+		from = n + 1
+	}
+	args = append(args, path, fmt.Sprintf("%d-z", from))
+	if from > pages {
+		args = args[:len(args)-2]
+	}
+	out, err := os.CreateTemp(e.opts.TempDir, "docuvault-searchable-*.pdf")
+	if err != nil {
+		return "", err
+	}
+	out.Close()
+	args = append(args, "--", out.Name())
+	cmd := exec.CommandContext(ctx, qpdf, args...)
+	cmd.WaitDelay = 2 * time.Second
+	var stderr capWriter
+	stderr.max = 4 << 10
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		os.Remove(out.Name())
+		return "", fmt.Errorf("qpdf: %s", tesseractReason(string(stderr.b), err))
+	}
+	return out.Name(), nil
 }
 
 // splitPDFPages splits a PDF extractor's text into its pages (each ends

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,62 @@ func TestHasText(t *testing.T) {
 		if got := HasText(s); got != want {
 			t.Errorf("HasText(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestPDFSearchableCopy: the searchable copy of a mixed PDF keeps its
+// born-digital page and has the scanned one upright with a text layer
+// that pdftotext reads; the copy lives in TempDir until removed.
+func TestPDFSearchableCopy(t *testing.T) {
+	requireTool(t, "tesseract")
+	requireTool(t, "qpdf")
+	tmp := t.TempDir()
+	for _, file := range []string{"mixed.pdf", "scan.pdf"} {
+		out, err := extractScan(t, Options{PDF: PDFGo, SearchableCopy: true, TempDir: tmp}, file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.SearchablePDF == "" || filepath.Dir(out.SearchablePDF) != tmp {
+			t.Fatalf("%s: searchable copy %q (note %q), want one in %s", file, out.SearchablePDF, out.Note, tmp)
+		}
+		info, err := exec.Command("pdfinfo", out.SearchablePDF).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"mixed.pdf": "Pages:           2", "scan.pdf": "Pages:           3"}[file]
+		if !strings.Contains(string(info), want) {
+			t.Errorf("%s: copy's pdfinfo:\n%s\nwant %q", file, info, want)
+		}
+		text, err := exec.Command("pdftotext", out.SearchablePDF, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := strings.Split(strings.TrimSuffix(string(text), "\f"), "\f")
+		for i, p := range pages {
+			if !strings.Contains(p, "DEFINITIONS") || !strings.Contains(p, "parser") {
+				t.Errorf("%s: page %d of the copy lacks the manual's words:\n%s", file, i+1, p)
+			}
+		}
+		if err := os.Remove(out.SearchablePDF); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left, _ := os.ReadDir(tmp)
+	if len(left) != 0 {
+		t.Errorf("left in TempDir: %v", left)
+	}
+	// Without qpdf: no copy, and a note that says why.
+	noQpdf := func(name string) (string, error) {
+		if name == "qpdf" {
+			return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
+		}
+		return exec.LookPath(name)
+	}
+	out, err := extractScan(t, Options{PDF: PDFGo, SearchableCopy: true, TempDir: tmp, LookPath: noQpdf}, "mixed.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.SearchablePDF != "" || !strings.Contains(out.Note, "no searchable copy: qpdf is not installed") {
+		t.Errorf("without qpdf: copy %q, note %q", out.SearchablePDF, out.Note)
 	}
 }

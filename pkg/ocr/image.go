@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	"math"
 	"os"
@@ -101,6 +103,24 @@ func writePGM(path string, g *gray) error {
 	}
 	return f.Close()
 }
+
+// writeJPEG writes g as a grey JPEG file.
+func writeJPEG(path string, g *gray) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	img := &image.Gray{Pix: g.pix, Stride: g.w, Rect: image.Rect(0, 0, g.w, g.h)}
+	if err := jpeg.Encode(f, img, &jpeg.Options{Quality: jpegQuality}); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// jpegQuality of a searchable copy's page images: text stays crisp, a
+// 300 dpi A4 page is a few hundred KB.
+const jpegQuality = 80
 
 // rotateClockwise returns g turned by deg degrees clockwise, deg one of 0,
 // 90, 180, 270 (tesseract's "Rotate:" answer).

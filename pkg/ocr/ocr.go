@@ -141,8 +141,11 @@ func (e *Engine) acquire(ctx context.Context) error {
 func (e *Engine) release() { <-e.slots }
 
 // readImage reads the grey page image g: upright, straightened, then
-// recognised. dir is a scratch folder of the caller's.
-func (e *Engine) readImage(ctx context.Context, dir string, g *gray, dpi int) (Page, error) {
+// recognised. dir is a scratch folder of the caller's. When pdfOut is not
+// "", the upright page is also written there as a one-page PDF: its image
+// (JPEG) under an invisible layer of the words read (tesseract's PDF
+// renderer), for a searchable copy.
+func (e *Engine) readImage(ctx context.Context, dir string, g *gray, dpi int, pdfOut string) (Page, error) {
 	p := Page{DPI: dpi}
 	// Orientation on a half-size copy when that keeps 150 dpi: the answer
 	// is the same and comes about four times sooner. (At 100 dpi it is
@@ -164,11 +167,17 @@ func (e *Engine) readImage(ctx context.Context, dir string, g *gray, dpi int) (P
 		g, p.Skew = rotateDegrees(g, a), a
 	}
 	path := filepath.Join(dir, "page.pgm")
-	if err := writePGM(path, g); err != nil {
+	write := writePGM
+	if pdfOut != "" {
+		// The copy's page image: JPEG, as scans are stored, at a tenth of
+		// the grey bitmap's size; tesseract embeds it as it is.
+		path, write = filepath.Join(dir, "page.jpg"), writeJPEG
+	}
+	if err := write(path, g); err != nil {
 		return p, fmt.Errorf("write the page image: %w", err)
 	}
 	var err error
-	p.Text, p.Confidence, err = e.recognize(ctx, path, dpi)
+	p.Text, p.Confidence, err = e.recognize(ctx, path, dpi, pdfOut)
 	return p, err
 }
 

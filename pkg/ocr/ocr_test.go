@@ -121,7 +121,7 @@ func TestReadPDFScan(t *testing.T) {
 		}
 		dpi[p] = im.PPI
 	}
-	res := e.ReadPDF(ctx, "testdata/scan.pdf", []int{1, 2, 3}, dpi)
+	res := e.ReadPDF(ctx, "testdata/scan.pdf", []int{1, 2, 3}, ReadOptions{DPI: dpi, PDFDir: t.TempDir()})
 	wantRotation := []int{0, 270, 0}
 	for i, r := range res {
 		if r.Err != nil {
@@ -142,6 +142,16 @@ func TestReadPDFScan(t *testing.T) {
 			t.Errorf("page %d: confidence %.1f, want ≥ 80", r.Number, r.Confidence)
 		}
 	}
+	for _, r := range res {
+		// Each page's searchable PDF has the words read, as text.
+		out, err := exec.Command("pdftotext", r.PDF, "-").Output()
+		if err != nil {
+			t.Fatalf("page %d: pdftotext %s: %v", r.Number, r.PDF, err)
+		}
+		if !strings.Contains(string(out), "DEFINITIONS") {
+			t.Errorf("page %d: its searchable PDF's text lacks DEFINITIONS:\n%s", r.Number, out)
+		}
+	}
 	if s := res[2].Skew; math.Abs(s-2.5) > 0.2 {
 		t.Errorf("page 3: straightened by %.2f°, want about 2.5°", s)
 	}
@@ -154,7 +164,7 @@ func TestReadPDFCancelled(t *testing.T) {
 	needTools(t, "tesseract", "pdftoppm")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	res := New(Options{}).ReadPDF(ctx, "testdata/scan.pdf", []int{1, 2}, nil)
+	res := New(Options{}).ReadPDF(ctx, "testdata/scan.pdf", []int{1, 2}, ReadOptions{})
 	for _, r := range res {
 		if !errors.Is(r.Err, context.Canceled) {
 			t.Errorf("page %d: %v, want context.Canceled", r.Number, r.Err)
@@ -168,7 +178,7 @@ func TestMissingTools(t *testing.T) {
 	if err := e.Available(); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "tesseract-ocr") {
 		t.Errorf("Available: %v, want ErrUnavailable naming the package", err)
 	}
-	res := e.ReadPDF(context.Background(), "testdata/scan.pdf", []int{1}, nil)
+	res := e.ReadPDF(context.Background(), "testdata/scan.pdf", []int{1}, ReadOptions{})
 	if !errors.Is(res[0].Err, ErrUnavailable) {
 		t.Errorf("ReadPDF: %v, want ErrUnavailable", res[0].Err)
 	}
@@ -181,7 +191,7 @@ func TestMemoryLimit(t *testing.T) {
 	needTools(t, "tesseract", "pdftoppm", "prlimit")
 	// 40 MiB of address space is far too little for pdftoppm to render a page.
 	e := New(Options{MaxMemory: 40 << 20})
-	res := e.ReadPDF(context.Background(), "testdata/scan.pdf", []int{1}, nil)
+	res := e.ReadPDF(context.Background(), "testdata/scan.pdf", []int{1}, ReadOptions{})
 	if !errors.Is(res[0].Err, ErrTooBig) {
 		t.Errorf("page read under a 40 MiB limit: %v, want ErrTooBig", res[0].Err)
 	}

@@ -59,14 +59,27 @@ func parseImageList(list string) map[int]PDFImage {
 type Result struct {
 	Number int // the page's number, from 1
 	Page
+	// PDF is the page as a one-page searchable PDF, when ReadOptions.PDFDir
+	// was set and the page was read.
+	PDF string
 	Err error
 }
 
-// ReadPDF reads the given pages (from 1) of the PDF at pdfPath, each at
-// dpi[page] (Options.DPI when absent), up to Options.Parallel at once
-// across the Engine. It returns a result for every page asked for, in
-// order; a page not read because ctx ended has ctx's error.
-func (e *Engine) ReadPDF(ctx context.Context, pdfPath string, pages []int, dpi map[int]int) []Result {
+// ReadOptions say how ReadPDF reads pages.
+type ReadOptions struct {
+	// DPI renders each page (by number) at this resolution; a page absent
+	// is rendered at Options.DPI. Either way within [MinDPI, MaxDPI].
+	DPI map[int]int
+	// PDFDir, when not "", receives each page read as a one-page
+	// searchable PDF, page-N.pdf (Result.PDF).
+	PDFDir string
+}
+
+// ReadPDF reads the given pages (from 1) of the PDF at pdfPath, up to
+// Options.Parallel at once across the Engine. It returns a result for
+// every page asked for, in order; a page not read because ctx ended has
+// ctx's error.
+func (e *Engine) ReadPDF(ctx context.Context, pdfPath string, pages []int, opt ReadOptions) []Result {
 	results := make([]Result, len(pages))
 	var wg sync.WaitGroup
 	// One goroutine per slot at most: a 500-page scan does not start 500.
@@ -76,7 +89,15 @@ func (e *Engine) ReadPDF(ctx context.Context, pdfPath string, pages []int, dpi m
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i].Page, results[i].Err = e.readPDFPage(ctx, pdfPath, pages[i], dpi[pages[i]])
+				n := pages[i]
+				var pdfOut string
+				if opt.PDFDir != "" {
+					pdfOut = filepath.Join(opt.PDFDir, "page-"+strconv.Itoa(n)+".pdf")
+				}
+				results[i].Page, results[i].Err = e.readPDFPage(ctx, pdfPath, n, opt.DPI[n], pdfOut)
+				if results[i].Err == nil {
+					results[i].PDF = pdfOut
+				}
 			}
 		}()
 	}
@@ -94,7 +115,7 @@ func (e *Engine) ReadPDF(ctx context.Context, pdfPath string, pages []int, dpi m
 }
 
 // readPDFPage renders one page in grey and reads it.
-func (e *Engine) readPDFPage(ctx context.Context, pdfPath string, page, dpi int) (Page, error) {
+func (e *Engine) readPDFPage(ctx context.Context, pdfPath string, page, dpi int, pdfOut string) (Page, error) {
 	if dpi <= 0 {
 		dpi = e.opts.DPI
 	}
@@ -121,7 +142,7 @@ func (e *Engine) readPDFPage(ctx context.Context, pdfPath string, page, dpi int)
 		return Page{}, fmt.Errorf("%w (%dx%d pixels at %d dpi)", ErrTooBig, g.w, g.h, dpi)
 	}
 	os.Remove(prefix + ".pgm")
-	return e.readImage(ctx, dir, g, dpi)
+	return e.readImage(ctx, dir, g, dpi, pdfOut)
 }
 
 // ErrUndecodable: ReadImage cannot decode this image type itself (only
@@ -163,7 +184,7 @@ func (e *Engine) ReadImage(ctx context.Context, path string) (Page, error) {
 		return Page{}, err
 	}
 	defer done()
-	return e.readImage(ctx, dir, toGray(img), e.opts.DPI)
+	return e.readImage(ctx, dir, toGray(img), e.opts.DPI, "")
 }
 
 // toGray converts img to 8-bit grey (transparent pixels on white).

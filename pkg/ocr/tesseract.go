@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -58,14 +61,28 @@ type word struct {
 
 // recognize runs tesseract on the image at path and returns its text
 // (lines as tesseract found them, a blank line between paragraphs) and
-// the mean confidence of its words (0–100; 0 for no words).
-func (e *Engine) recognize(ctx context.Context, path string, dpi int) (string, float64, error) {
-	out, err := e.run(ctx, "tesseract", path, "stdout", "--dpi", strconv.Itoa(dpi), "-l", e.opts.Languages, "tsv")
-	if err != nil {
+// the mean confidence of its words (0–100; 0 for no words). When pdfOut
+// is not "", tesseract's PDF of the page (the image under an invisible
+// text layer) is written there too, from the same recognition.
+func (e *Engine) recognize(ctx context.Context, path string, dpi int, pdfOut string) (string, float64, error) {
+	base := strings.TrimSuffix(path, filepath.Ext(path)) + "-out"
+	args := []string{path, base, "--dpi", strconv.Itoa(dpi), "-l", e.opts.Languages, "tsv"}
+	if pdfOut != "" {
+		args = append(args, "pdf")
+	}
+	if _, err := e.run(ctx, "tesseract", args...); err != nil {
 		return "", 0, err
 	}
-	words := parseTSV(out)
-	text, conf := assemble(words)
+	tsv, err := os.ReadFile(base + ".tsv")
+	if err != nil {
+		return "", 0, fmt.Errorf("tesseract wrote no TSV: %w", err)
+	}
+	if pdfOut != "" {
+		if err := os.Rename(base+".pdf", pdfOut); err != nil {
+			return "", 0, fmt.Errorf("tesseract wrote no PDF: %w", err)
+		}
+	}
+	text, conf := assemble(parseTSV(tsv))
 	return text, conf, nil
 }
 
