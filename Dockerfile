@@ -1,6 +1,9 @@
 # The docuvault container image: a static binary built in a Go stage, on a
-# small Debian runtime that carries pdftotext (poppler-utils) and tesseract so
-# that text extraction is at its best. Runs as an unprivileged user;
+# small Debian runtime that carries poppler-utils (pdftotext, pdftoppm,
+# pdfimages), tesseract with its orientation model and the OCR languages of
+# the build argument OCR_LANGUAGES (tesseract's names joined by +, default
+# eng; e.g. --build-arg OCR_LANGUAGES=eng+deu+fra), and qpdf, so that text
+# extraction and OCR of scans are at their best. Runs as an unprivileged user;
 # `docuvault` is the entrypoint, so `docker run IMAGE worker --drain` works.
 #
 #   docker build -t docuvault:local \
@@ -27,8 +30,10 @@ RUN go build -trimpath \
 RUN /out/docuvault version
 
 FROM debian:trixie-slim
+ARG OCR_LANGUAGES=eng
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates poppler-utils tesseract-ocr tesseract-ocr-eng \
+ && apt-get install -y --no-install-recommends ca-certificates poppler-utils qpdf tesseract-ocr tesseract-ocr-osd \
+      $(echo "$OCR_LANGUAGES" | tr '+_' ' -' | sed 's/[^ ][^ ]*/tesseract-ocr-&/g') \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 docuvault \
  && useradd --system --uid 10001 --gid docuvault --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin docuvault

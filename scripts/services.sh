@@ -201,13 +201,27 @@ minio_down() {
 }
 
 # ---------------------------------------------------------------- extraction tools
-# pdftotext (poppler-utils) and tesseract make text extraction its best; the
-# worker works without them, and its tests cover both ways.
+# pdftotext, pdftoppm and pdfimages (poppler-utils), tesseract with its
+# orientation model (osd) and the language packs of DOCUVAULT_OCR_LANGUAGES
+# (default eng; e.g. eng+deu+fra), qpdf (the searchable copies of scans)
+# and util-linux's prlimit (limits on those programs) make text extraction
+# its best; the worker works without them, and its tests cover both ways.
 tools_up() {
-  local missing=()
+  local missing=() lang
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
-  command -v tesseract >/dev/null || missing+=(tesseract-ocr tesseract-ocr-eng)
+  command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+  command -v qpdf >/dev/null || missing+=(qpdf)
+  command -v prlimit >/dev/null || missing+=(util-linux)
+  for lang in osd $(tr '+' ' ' <<<"${DOCUVAULT_OCR_LANGUAGES:-eng}"); do
+    [[ "$lang" =~ ^[a-z][a-z_]+$ ]] || die "DOCUVAULT_OCR_LANGUAGES: '$lang' is not a tesseract language (like eng or chi_sim)"
+    ocr_pack_installed "$lang" || missing+=("tesseract-ocr-${lang//_/-}")
+  done
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+# ocr_pack_installed LANG: tesseract has LANG.traineddata.
+ocr_pack_installed() {
+  compgen -G "/usr/share/tesseract-ocr/*/tessdata/$1.traineddata" >/dev/null
 }
 
 # ---------------------------------------------------------------- browser

@@ -139,7 +139,7 @@ func TestDockerfileRuntimeStage(t *testing.T) {
 			copies += in.Args + "\n"
 		}
 	}
-	for _, pkg := range []string{"poppler-utils", "tesseract-ocr", "ca-certificates"} {
+	for _, pkg := range []string{"poppler-utils", "tesseract-ocr", "tesseract-ocr-osd", "qpdf", "ca-certificates"} {
 		if !regexp.MustCompile(`\s` + regexp.QuoteMeta(pkg) + `(\s|$)`).MatchString(installs) {
 			t.Errorf("runtime stage does not install %s", pkg)
 		}
