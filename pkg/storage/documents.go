@@ -106,17 +106,55 @@ func decodeCursor(c string) (time.Time, string, error) {
 	return at, id, nil
 }
 
-// Delete removes owner's document: its object, its row (and topics, shares)
-// and its bytes from quota. The row goes in a transaction that commits only
-// after the object is gone, so a failure leaves the document whole.
+// Delete removes owner's document: its objects (the original and the
+// derived ones), its rows (and topics, shares) and their bytes from quota.
+// Each derived object goes first, in its own transaction (see
+// deleteDerived); then the document's row goes in a transaction that
+// commits only after its object is gone, so a failure leaves the document
+// whole, and every object it still has with its row.
 func (s *Service) Delete(ctx context.Context, owner, id string) error {
+	for attempt := 1; ; attempt++ {
+		if err := s.deleteDerived(ctx, owner, id); err != nil {
+			if isInvalidUUID(err) {
+				return fmt.Errorf("%w: %s", ErrNotFound, id)
+			}
+			return fmt.Errorf("delete document %s: %w", id, err)
+		}
+		err := s.deleteOriginal(ctx, owner, id)
+		if errors.Is(err, errDerivedAdded) && attempt < 3 {
+			continue // the worker stored one meanwhile: remove it too
+		}
+		return err
+	}
+}
+
+// errDerivedAdded: a derived object was stored while its document was
+// being deleted.
+var errDerivedAdded = errors.New("the document got a derived object while it was deleted; try again")
+
+// deleteOriginal removes a document without derived objects (see Delete).
+// It holds the owner's quota lock, which StoreDerived takes too, so none
+// can be added until it commits; one added before is errDerivedAdded.
+func (s *Service) deleteOriginal(ctx context.Context, owner, id string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, _, err := lockQuota(ctx, tx, owner); err != nil {
 			return err
 		}
+		var derived bool
+		err := tx.GetContext(ctx, &derived, `SELECT EXISTS (SELECT 1 FROM document_objects o JOIN documents d ON d.id = o.document_id
+			WHERE o.document_id = $1 AND d.user_id = $2)`, id, owner)
+		if isInvalidUUID(err) {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		if derived {
+			return errDerivedAdded
+		}
 		var key string
 		var size int64
-		err := tx.QueryRowxContext(ctx, `DELETE FROM documents WHERE id = $1 AND user_id = $2 AND status <> $3
+		err = tx.QueryRowxContext(ctx, `DELETE FROM documents WHERE id = $1 AND user_id = $2 AND status <> $3
 			RETURNING object_key, size_bytes`, id, owner, StatusUploading).Scan(&key, &size)
 		if errors.Is(err, sql.ErrNoRows) || isInvalidUUID(err) {
 			return fmt.Errorf("%w: %s", ErrNotFound, id)

@@ -20,7 +20,8 @@ type FsckOptions struct {
 	Grace time.Duration
 }
 
-// QuotaDrift is a user whose used_bytes is not the sum of their documents.
+// QuotaDrift is a user whose used_bytes is not the sum of their documents
+// and their documents' derived objects.
 type QuotaDrift struct {
 	UserID string `db:"user_id" json:"user_id"`
 	Used   int64  `db:"used_bytes" json:"used_bytes"`
@@ -29,24 +30,29 @@ type QuotaDrift struct {
 
 // FsckReport is what Fsck found (and, with Repair, fixed).
 type FsckReport struct {
-	OrphanObjects  []string     `json:"orphan_objects"`  // objects without a row
-	MissingObjects []Document   `json:"missing_objects"` // rows whose object is gone
-	StaleUploads   []Document   `json:"stale_uploads"`   // 'uploading' rows older than Grace
-	QuotaDrift     []QuotaDrift `json:"quota_drift"`
-	MissingQuotas  []string     `json:"missing_quotas"` // users without a quota row
-	Repaired       bool         `json:"repaired"`
+	OrphanObjects  []string   `json:"orphan_objects"`  // objects without a row
+	MissingObjects []Document `json:"missing_objects"` // rows whose object is gone
+	// MissingDerived are derived objects' rows (thumbnails, searchable
+	// copies) whose object is gone.
+	MissingDerived []DerivedObject `json:"missing_derived_objects"`
+	StaleUploads   []Document      `json:"stale_uploads"` // 'uploading' rows older than Grace
+	QuotaDrift     []QuotaDrift    `json:"quota_drift"`
+	MissingQuotas  []string        `json:"missing_quotas"` // users without a quota row
+	Repaired       bool            `json:"repaired"`
 }
 
 // Problems is the number of problems found.
 func (r FsckReport) Problems() int {
-	return len(r.OrphanObjects) + len(r.MissingObjects) + len(r.StaleUploads) + len(r.QuotaDrift) + len(r.MissingQuotas)
+	return len(r.OrphanObjects) + len(r.MissingObjects) + len(r.MissingDerived) + len(r.StaleUploads) + len(r.QuotaDrift) + len(r.MissingQuotas)
 }
 
-// Fsck compares the bucket with the documents table and the quotas with
-// the documents: objects without rows, rows without objects, uploads that
-// never finished, quota that is not the sum of the owner's documents. With
-// Repair it deletes orphan objects, removes rows whose object is gone and
-// stale uploads (with their bytes in quota), and sets quota to the sum.
+// Fsck compares the bucket with the documents and document_objects tables
+// and the quotas with both: objects without rows, rows without objects,
+// uploads that never finished, quota that is not the sum of the owner's
+// documents and their derived objects. With Repair it deletes orphan
+// objects, removes rows whose object is gone (a document's derived objects
+// go with it) and stale uploads (with their bytes in quota), and sets quota
+// to the sum.
 //
 // Each candidate is checked again just before it is reported, so a
 // document uploaded or deleted while Fsck runs is not taken for a problem.
@@ -63,6 +69,10 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 	if err := s.db.SelectContext(ctx, &stored, `SELECT `+documentColumns+` FROM documents WHERE status <> $1`, StatusUploading); err != nil {
 		return rep, err
 	}
+	var derived []DerivedObject
+	if err := s.db.SelectContext(ctx, &derived, `SELECT `+derivedColumns+` FROM document_objects o JOIN documents d ON d.id = o.document_id`); err != nil {
+		return rep, err
+	}
 	objects := map[string]objectstore.Info{}
 	if err := s.objects.List(ctx, "", func(i objectstore.Info) error { objects[i.Key] = i; return nil }); err != nil {
 		return rep, err
@@ -71,7 +81,7 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 	// before it was written, or (a small upload) is being stored right now
 	// and younger than Grace, so it is here unless deleted since or young.
 	var keys []string
-	if err := s.db.SelectContext(ctx, &keys, `SELECT object_key FROM documents`); err != nil {
+	if err := s.db.SelectContext(ctx, &keys, `SELECT object_key FROM documents UNION ALL SELECT object_key FROM document_objects`); err != nil {
 		return rep, err
 	}
 	known := make(map[string]bool, len(keys))
@@ -97,6 +107,17 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 			}
 		}
 	}
+	for _, o := range derived {
+		if _, ok := objects[o.ObjectKey]; ok {
+			continue
+		}
+		if _, err := s.objects.Stat(ctx, o.ObjectKey); errors.Is(err, objectstore.ErrNotFound) {
+			var n int
+			if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM document_objects WHERE id = $1`, o.ID); err == nil && n == 1 {
+				rep.MissingDerived = append(rep.MissingDerived, o)
+			}
+		}
+	}
 	if err := s.db.SelectContext(ctx, &rep.StaleUploads, `SELECT `+documentColumns+` FROM documents
 		WHERE status = $1 AND updated_at < now() - make_interval(secs => $2)`, StatusUploading, o.Grace.Seconds()); err != nil {
 		return rep, err
@@ -104,9 +125,8 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 	if err := s.db.SelectContext(ctx, &rep.MissingQuotas, `SELECT u.id FROM users u LEFT JOIN quotas q ON q.user_id = u.id WHERE q.user_id IS NULL`); err != nil {
 		return rep, err
 	}
-	if err := s.db.SelectContext(ctx, &rep.QuotaDrift, `SELECT q.user_id, q.used_bytes, COALESCE(sum(d.size_bytes), 0)::bigint AS actual
-		FROM quotas q LEFT JOIN documents d ON d.user_id = q.user_id
-		GROUP BY q.user_id, q.used_bytes HAVING q.used_bytes <> COALESCE(sum(d.size_bytes), 0)`); err != nil {
+	if err := s.db.SelectContext(ctx, &rep.QuotaDrift, `SELECT q.user_id, q.used_bytes, `+usedSQL+` AS actual
+		FROM quotas q WHERE q.used_bytes <> `+usedSQL); err != nil {
 		return rep, err
 	}
 	if !o.Repair || rep.Problems() == 0 {
@@ -122,7 +142,8 @@ func (s *Service) stillOrphan(ctx context.Context, key string) bool {
 		return false
 	}
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM documents WHERE object_key = $1`, key); err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT (SELECT count(*) FROM documents WHERE object_key = $1)
+		+ (SELECT count(*) FROM document_objects WHERE object_key = $1)`, key); err != nil {
 		return false
 	}
 	return n == 0
@@ -140,7 +161,20 @@ func (s *Service) repair(ctx context.Context, rep *FsckReport) error {
 			errs = append(errs, err)
 		}
 	}
+	for _, o := range rep.MissingDerived {
+		if err := s.removeDerived(ctx, o.UserID, o.ID, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, d := range append(append([]Document(nil), rep.MissingObjects...), rep.StaleUploads...) {
+		if d.Status != StatusUploading {
+			// A document whose original is gone loses its derived objects
+			// first, each object with its row.
+			if err := s.deleteDerived(ctx, d.UserID, d.ID); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
 		if d.Status == StatusUploading {
 			// Its object, if any part of it was written, goes first.
 			if err := s.objects.Delete(ctx, d.ObjectKey); err != nil {
@@ -162,8 +196,7 @@ func (s *Service) repair(ctx context.Context, rep *FsckReport) error {
 			if _, _, err := lockQuota(ctx, tx, u); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `UPDATE quotas SET used_bytes = (SELECT COALESCE(sum(size_bytes), 0) FROM documents WHERE user_id = $1)
-				WHERE user_id = $1`, u)
+			_, err := tx.ExecContext(ctx, `UPDATE quotas q SET used_bytes = `+usedSQL+` WHERE q.user_id = $1`, u)
 			return err
 		})
 		if err != nil {
@@ -197,3 +230,9 @@ func (s *Service) removeRow(ctx context.Context, d Document) error {
 		return err
 	})
 }
+
+// usedSQL is what quota q's used_bytes must be: the sum of its owner's
+// documents and their derived objects.
+const usedSQL = `((SELECT COALESCE(sum(d.size_bytes), 0) FROM documents d WHERE d.user_id = q.user_id)
+	+ (SELECT COALESCE(sum(o.size_bytes), 0) FROM document_objects o JOIN documents d ON d.id = o.document_id
+		WHERE d.user_id = q.user_id))::bigint`
