@@ -246,7 +246,8 @@ func TestWebApp(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"WEB_DIR="+filepath.Join(root, "web"), "BASE_URL="+base, "SCREENSHOT_DIR="+shots, "CHROMIUM="+chromium,
 		"UPLOAD_FILES="+strings.Join(files, ","),
-		"ACCESS_EXPIRED_AFTER_MS=8500", "FAILING_FILE="+filepath.Join(root, "pkg/extract/testdata/pdf/encrypted.pdf"), "ANN_PASSWORD="+annPass, "BOB_PASSWORD="+bobPass)
+		"ACCESS_EXPIRED_AFTER_MS=8500", "FAILING_FILE="+filepath.Join(root, "pkg/extract/testdata/pdf/encrypted.pdf"), "ANN_PASSWORD="+annPass, "BOB_PASSWORD="+bobPass,
+		"SCAN_FILE="+filepath.Join(root, "pkg/ocr/testdata/scan.pdf"), "BLANK_FILE="+filepath.Join(root, "pkg/ocr/testdata/blank.pdf"))
 	out, err := cmd.CombinedOutput()
 	t.Logf("e2e.mjs (screenshots in %s):\n%s", shots, out)
 	if err != nil {
@@ -276,6 +277,12 @@ func TestWebApp(t *testing.T) {
 		}
 		sort.Strings(topics)
 		got = append(got, d.Filename+" "+d.Status+" "+strings.Join(topics, ","))
+		if d.Filename == "scan.pdf" || d.Filename == "blank.pdf" {
+			if w := map[string]string{"scan.pdf": "classified", "blank.pdf": "no_text"}[d.Filename]; d.Status != w {
+				t.Errorf("%s: status %s, want %s", d.Filename, d.Status, w)
+			}
+			continue
+		}
 		if d.Filename == "encrypted.pdf" {
 			if d.Status != "failed" || d.Reason == nil || *d.Reason == "" {
 				t.Errorf("encrypted.pdf: status %s, reason %v; want failed with a reason", d.Status, d.Reason)
@@ -286,8 +293,8 @@ func TestWebApp(t *testing.T) {
 			t.Errorf("document %s: status %s, topics %v; want classified with %q", d.Filename, d.Status, topics, w)
 		}
 	}
-	if len(got) != 3 {
-		t.Errorf("ann's documents after the run: %q, want document.docx, encrypted.pdf and libreoffice.pdf (document.odt deleted)", got)
+	if len(got) != 5 {
+		t.Errorf("ann's documents after the run: %q, want blank.pdf, document.docx, encrypted.pdf, libreoffice.pdf and scan.pdf (document.odt deleted)", got)
 	}
 	var shares struct {
 		Received []struct {
@@ -308,8 +315,8 @@ func TestWebApp(t *testing.T) {
 	}
 	login(t, base, "carol", "carol password") // created on the admin page
 	pngs, _ := filepath.Glob(filepath.Join(shots, "[0-9]*.png"))
-	if len(pngs) < 12 {
-		t.Errorf("%d screenshots in %s, want 12", len(pngs), shots)
+	if len(pngs) < 15 {
+		t.Errorf("%d screenshots in %s, want 15", len(pngs), shots)
 	}
 }
 
