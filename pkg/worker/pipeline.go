@@ -25,6 +25,8 @@ import (
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/search"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/thumbnail"
 )
 
 // Document statuses the worker reads and writes (see pkg/storage).
@@ -58,6 +60,12 @@ type Pipeline struct {
 	Classifiers ClassifierSource
 	// SpoolDir holds each document's bytes while it is extracted; "" is os.TempDir().
 	SpoolDir string
+	// Storage stores the objects made from a document (its thumbnail, its
+	// searchable copy); nil: a storage.Service on DB and Objects.
+	Storage *storage.Service
+	// Thumbnails makes thumbnails; nil: a thumbnail.Maker in SpoolDir.
+	Thumbnails *thumbnail.Maker
+	derived    derivedState
 
 	// extractSlots, when set (by NewRunner), bounds how many extractions
 	// run at once.
@@ -211,6 +219,9 @@ func (p *Pipeline) extract(ctx context.Context, d docRow) (string, extract.Outpu
 		}
 		return "", extract.Output{}, err
 	}
+	// While the spool is here: the thumbnail and the searchable copy,
+	// whose failures are notes, never the document's (see derived.go).
+	out.Note = p.storeDerived(ctx, d, f.Name(), out)
 	return out.Text, out, nil
 }
 

@@ -1,0 +1,213 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docuvault/docuvault/pkg/extract"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/pkg/worker"
+)
+
+// searchable is a test extractor of PDFs: it returns text and, as the OCR
+// extractor does, a searchable copy in a temporary file (a real PDF).
+type searchable struct {
+	t     *testing.T
+	text  string
+	copy  bool
+	paths []string // the searchable copies handed out
+}
+
+func (s *searchable) Supports(ct string) bool { return ct == "application/pdf" }
+
+func (s *searchable) Extract(_ context.Context, in extract.Input) (extract.Output, error) {
+	out := extract.Output{Text: s.text, Method: "test"}
+	if s.copy {
+		b, err := os.ReadFile("testdata/groff-ms.pdf")
+		if err != nil {
+			return out, err
+		}
+		p := filepath.Join(s.t.TempDir(), "searchable.pdf")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			return out, err
+		}
+		s.paths = append(s.paths, p)
+		out.SearchablePDF = p
+	}
+	return out, nil
+}
+
+type derivedRow struct {
+	Kind        string `db:"kind"`
+	ContentType string `db:"content_type"`
+	Size        int64  `db:"size_bytes"`
+	Key         string `db:"object_key"`
+}
+
+func (f *fixture) derivedRows(t *testing.T, id string) map[string]derivedRow {
+	t.Helper()
+	var rows []derivedRow
+	if err := f.db.Select(&rows, `SELECT kind, content_type, size_bytes, object_key FROM document_objects WHERE document_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]derivedRow{}
+	for _, r := range rows {
+		m[r.Kind] = r
+	}
+	return m
+}
+
+func (f *fixture) uploadPDF(t *testing.T, owner string, body []byte) string {
+	t.Helper()
+	res, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: owner, Filename: "scan.pdf", Body: bytes.NewReader(body), Size: int64(len(body))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Document.ContentType != "application/pdf" {
+		t.Fatalf("uploaded as %s", res.Document.ContentType)
+	}
+	return res.Document.ID
+}
+
+type noted struct {
+	Status string  `db:"status"`
+	Note   *string `db:"extraction_note"`
+	Reason *string `db:"failure_reason"`
+	Used   int64   `db:"used_bytes"`
+	Sum    int64   `db:"sum"`
+}
+
+func (f *fixture) noted(t *testing.T, id string) noted {
+	t.Helper()
+	var n noted
+	err := f.db.Get(&n, `SELECT d.status, d.extraction_note, d.failure_reason, q.used_bytes,
+		(SELECT sum(size_bytes) FROM documents WHERE user_id = d.user_id)
+		+ COALESCE((SELECT sum(o.size_bytes) FROM document_objects o JOIN documents x ON x.id = o.document_id WHERE x.user_id = d.user_id), 0) AS sum
+		FROM documents d JOIN quotas q ON q.user_id = d.user_id WHERE d.id = $1`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestThumbnailAndSearchableCopyStored(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/pdftoppm"); err != nil {
+		t.Skip("pdftoppm not installed")
+	}
+	f := newFixture(t)
+	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, text string
+		want       worker.Outcome
+	}{
+		{"classified", "Invoice: bank payments", worker.Classified},
+		{"no text", "", worker.NoText},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Each its own content, so that neither is a duplicate.
+			id := f.uploadPDF(t, f.user.ID, append(append([]byte(nil), pdf...), "\n% "+tc.name+"\n"...))
+			x := &searchable{t: t, text: tc.text, copy: true}
+			p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: x, Classifiers: &worker.Classifiers{DB: f.db}}
+			out, err := p.Process(ctx(t), id)
+			if err != nil || out != tc.want {
+				t.Fatalf("Process = %v, %v; want %v", out, err, tc.want)
+			}
+			rows := f.derivedRows(t, id)
+			th, sp := rows[storage.KindThumbnail], rows[storage.KindSearchablePDF]
+			if th.ContentType != "image/jpeg" || th.Size == 0 || th.Size > 60<<10 || !strings.HasPrefix(th.Key, f.user.ID+"/"+id+"/") {
+				t.Errorf("thumbnail row %+v", th)
+			}
+			if sp.ContentType != "application/pdf" || sp.Size != int64(len(pdf)) || !strings.HasSuffix(sp.Key, ".pdf") {
+				t.Errorf("searchable row %+v", sp)
+			}
+			for _, r := range rows {
+				if info, err := f.store.Stat(ctx(t), r.Key); err != nil || info.Size != r.Size {
+					t.Errorf("object %s: %+v, %v", r.Key, info, err)
+				}
+			}
+			if _, err := os.Stat(x.paths[0]); !os.IsNotExist(err) {
+				t.Errorf("the searchable copy's temporary file is still there: %v", err)
+			}
+			n := f.noted(t, id)
+			if n.Status != string(tc.want) || n.Reason != nil || n.Used != n.Sum {
+				t.Errorf("document %+v", n)
+			}
+			if tc.want == worker.Classified && n.Note != nil {
+				t.Errorf("note %q", *n.Note)
+			}
+		})
+	}
+}
+
+func TestDerivedObjectsOverQuotaAreANote(t *testing.T) {
+	f := newFixture(t)
+	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := users.Create(ctx(t), f.db, users.NewUser{Handle: "sam", Email: "sam@example.org", QuotaBytes: int64(len(pdf)) + 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.uploadPDF(t, small.ID, pdf)
+	x := &searchable{t: t, text: "Invoice: bank payments", copy: true}
+	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: x, Classifiers: &worker.Classifiers{DB: f.db}}
+	if out, err := p.Process(ctx(t), id); err != nil || out != worker.Classified {
+		t.Fatalf("Process = %v, %v", out, err)
+	}
+	n := f.noted(t, id)
+	if n.Status != "classified" || n.Reason != nil || n.Used != int64(len(pdf)) || n.Sum != n.Used {
+		t.Errorf("document %+v, want classified with only the original in quota", n)
+	}
+	if n.Note == nil || !strings.Contains(*n.Note, "searchable copy not stored: over quota") ||
+		(pdftoppm() && !strings.Contains(*n.Note, "thumbnail not stored: over quota")) {
+		t.Errorf("note %v", n.Note)
+	}
+	if rows := f.derivedRows(t, id); len(rows) != 0 {
+		t.Errorf("derived rows %+v", rows)
+	}
+	if _, err := os.Stat(x.paths[0]); !os.IsNotExist(err) {
+		t.Errorf("the skipped searchable copy's temporary file is still there: %v", err)
+	}
+}
+
+func TestThumbnailFailureIsANote(t *testing.T) {
+	if !pdftoppm() {
+		t.Skip("pdftoppm not installed")
+	}
+	f := newFixture(t)
+	id := f.uploadPDF(t, f.user.ID, []byte("%PDF-1.4\n% nothing a renderer can read\n"))
+	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: &searchable{t: t, text: "bank invoice"}, Classifiers: &worker.Classifiers{DB: f.db}}
+	if out, err := p.Process(ctx(t), id); err != nil || out != worker.Classified {
+		t.Fatalf("Process = %v, %v", out, err)
+	}
+	n := f.noted(t, id)
+	if n.Status != "classified" || n.Note == nil || !strings.HasPrefix(*n.Note, "thumbnail not stored: pdftoppm") {
+		t.Errorf("document %+v (note %v)", n, n.Note)
+	}
+	if rows := f.derivedRows(t, id); len(rows) != 0 {
+		t.Errorf("derived rows %+v", rows)
+	}
+	// Text documents have no thumbnail, and no note about it.
+	txt := f.upload(t, "a.txt", "bank invoice")
+	p.Extractor = &plainText{}
+	if out, err := p.Process(ctx(t), txt); err != nil || out != worker.Classified {
+		t.Fatalf("Process = %v, %v", out, err)
+	}
+	if n := f.noted(t, txt); n.Note != nil {
+		t.Errorf("text document's note %q", *n.Note)
+	}
+}
+
+func pdftoppm() bool {
+	_, err := os.Stat("/usr/bin/pdftoppm")
+	return err == nil
+}
