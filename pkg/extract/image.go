@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/docuvault/docuvault/pkg/ocr"
 )
 
 // noTesseractNote is the Note of an image read without OCR.
@@ -24,6 +26,35 @@ func (e *Extractor) extractImage(ctx context.Context, in Input, lim Limits) (Out
 	bin, err := e.opts.LookPath("tesseract")
 	if err != nil {
 		return filenameOutput(in.Filename, noTesseractNote), nil
+	}
+	mode := e.opts.OCRMode
+	if in.OCR != "" {
+		mode = in.OCR
+	}
+	if mode == OCRNever {
+		return filenameOutput(in.Filename, "OCR is off (DOCUVAULT_OCR=never): the image is classified by its filename only"), nil
+	}
+	// PNG and JPEG (photos and scans of paper) are turned upright and
+	// straightened first; other types go to tesseract as they are.
+	page, err := e.opts.OCR.ReadImage(ctx, in.Path)
+	switch {
+	case err == nil:
+		out := Output{Text: page.Text, Method: "tesseract"}
+		p := Page{Number: 1, Source: PageOCR, Rotation: page.Rotation, Skew: float64(int(page.Skew*100)) / 100}
+		if strings.TrimSpace(page.Text) == "" {
+			out.Note, p.Source = "OCR found no text in the image", PageNone
+		} else {
+			conf := float64(int(page.Confidence*10+0.5)) / 10
+			p.Confidence = &conf
+		}
+		out.Pages = []Page{p}
+		return out, nil
+	case ctx.Err() != nil:
+		return Output{}, fmt.Errorf("run tesseract: %w", ctx.Err())
+	case errors.Is(err, ocr.ErrTooBig):
+		return Output{}, fmt.Errorf("%w: %v", ErrTooBig, err)
+	case !errors.Is(err, ocr.ErrUndecodable):
+		return Output{}, fmt.Errorf("%w: OCR could not read the image (%v)", ErrCorrupt, err)
 	}
 	text, truncated, err := runTesseract(ctx, bin, in.Path, lim.MaxTextBytes)
 	switch {

@@ -1,8 +1,11 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,7 +104,10 @@ func TestImageWithoutTesseract(t *testing.T) {
 func TestImageFakeTesseract(t *testing.T) {
 	png := readFixture(t, "invoice.png")
 	t.Run("output capped", func(t *testing.T) {
-		bin := fakeTool(t, `i=0; while [ $i -lt 20000 ]; do echo "word word word word"; i=$((i+1)); done`)
+		// Orientation (stdout) finds nothing; recognition writes 20,000 words as TSV.
+		bin := fakeTool(t, `[ "$2" = stdout ] && exit 0
+{ printf 'level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n'
+i=0; while [ $i -lt 20000 ]; do printf '5\t1\t1\t1\t1\t%d\t0\t0\t9\t9\t90\tword\n' $i; i=$((i+1)); done; } > "$2.tsv"`)
 		e := New(Options{LookPath: lookPathOnly(bin), Limits: Limits{MaxTextBytes: 1000}})
 		out, err := extractDataWith(t, e, "image/png", "scan.png", png)
 		if err != nil {
@@ -156,5 +162,49 @@ func TestFilenameWords(t *testing.T) {
 				t.Errorf("filenameWords(%q) = %q; want %q", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestImageUpsideDown: a photographed page lying upside down is turned
+// upright before it is read, and the page record says so.
+func TestImageUpsideDown(t *testing.T) {
+	requireTool(t, "tesseract")
+	requireTool(t, "pdftoppm")
+	dir := t.TempDir()
+	if out, err := exec.Command("pdftoppm", "-r", "150", "-gray", "-png", "-f", "5", "-l", "5", "-singlefile",
+		"testdata/pdf/libtasn1.pdf", filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v: %s", err, out)
+	}
+	f, err := os.Open(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	turned := image.NewGray(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			turned.Set(b.Max.X-1-x, b.Max.Y-1-y, img.At(x, y))
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, turned); err != nil {
+		t.Fatal(err)
+	}
+	out, err := extractData(t, "image/png", "photo.png", buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Pages) != 1 || out.Pages[0].Rotation != 180 || out.Pages[0].Confidence == nil || *out.Pages[0].Confidence < 80 {
+		t.Errorf("pages %+v, want one turned 180° read with confidence ≥ 80", out.Pages)
+	}
+	for _, w := range []string{"DEFINITIONS", "parser", "structure"} {
+		if !strings.Contains(out.Text, w) {
+			t.Errorf("%q not read:\n%s", w, out.Text)
+		}
 	}
 }

@@ -1,8 +1,10 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -273,4 +275,51 @@ func TestPDFSearchableCopy(t *testing.T) {
 	if out.SearchablePDF != "" || !strings.Contains(out.Note, "no searchable copy: qpdf is not installed") {
 		t.Errorf("without qpdf: copy %q, note %q", out.SearchablePDF, out.Note)
 	}
+}
+
+// hugePagePDF writes a one-page PDF of 200 × 200 inches whose only
+// content is a 300 × 300 grey image stretched over it: a scan by its
+// looks, and a bitmap of 40,000 × 40,000 pixels at OCR's least resolution.
+func hugePagePDF(t *testing.T) string {
+	t.Helper()
+	img := bytes.Repeat([]byte{0xff}, 300*300)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
+		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width 300 /Height 300 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream", len(img), img),
+		"<< /Length 34 >>\nstream\nq 14400 0 0 14400 0 0 cm /Im0 Do Q\nendstream",
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	path := filepath.Join(t.TempDir(), "huge.pdf")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestPDFHugePage: a page whose bitmap would be 1.6 gigapixels fails the
+// document at once as too big, within OCR's memory limit.
+func TestPDFHugePage(t *testing.T) {
+	requireTool(t, "tesseract")
+	requireTool(t, "prlimit")
+	path := hugePagePDF(t)
+	start := time.Now()
+	_, err := New(Options{PDF: PDFGo}).Extract(context.Background(), Input{Path: path, ContentType: "application/pdf", Filename: "huge.pdf"})
+	if !errors.Is(err, ErrTooBig) {
+		t.Fatalf("err %v, want ErrTooBig", err)
+	}
+	t.Logf("%v after %v", err, time.Since(start))
 }

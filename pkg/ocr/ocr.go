@@ -151,7 +151,7 @@ func (e *Engine) readImage(ctx context.Context, dir string, g *gray, dpi int, pd
 	// is the same and comes about four times sooner. (At 100 dpi it is
 	// wrong: a turned page at 200 dpi halved was read as upright Cyrillic.)
 	small, osdDPI := g, dpi
-	if dpi >= 2*minOrientationDPI {
+	if dpi >= 2*minOrientationDPI { // dpi 0 (unknown): tesseract estimates it
 		small, osdDPI = halve(g), dpi/2
 	}
 	osdPath := filepath.Join(dir, "osd.pgm")

@@ -150,8 +150,8 @@ func (e *Engine) readPDFPage(ctx context.Context, pdfPath string, page, dpi int,
 var ErrUndecodable = errors.New("image type not decoded for OCR")
 
 // ReadImage reads the PNG or JPEG image at path: turned upright,
-// straightened and recognised, at the resolution the image says (300 dpi
-// when it says none). Other types are ErrUndecodable.
+// straightened and recognised (tesseract estimates its resolution).
+// Other types are ErrUndecodable.
 func (e *Engine) ReadImage(ctx context.Context, path string) (Page, error) {
 	if _, err := e.look("tesseract"); err != nil {
 		return Page{}, err
@@ -184,7 +184,7 @@ func (e *Engine) ReadImage(ctx context.Context, path string) (Page, error) {
 		return Page{}, err
 	}
 	defer done()
-	return e.readImage(ctx, dir, toGray(img), e.opts.DPI, "")
+	return e.readImage(ctx, dir, toGray(img), 0, "")
 }
 
 // toGray converts img to 8-bit grey (transparent pixels on white).

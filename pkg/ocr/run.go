@@ -53,18 +53,18 @@ func (e *Engine) run(ctx context.Context, name string, args ...string) ([]byte, 
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if err != nil {
-		msg := string(stderr.b)
-		if outOfMemory(err, msg) {
-			return nil, fmt.Errorf("%w (%s needed more than %d MiB)", ErrTooBig, name, e.opts.MaxMemory>>20)
-		}
+	// pdftoppm says "Out of memory" and exits 0 with an empty image.
+	if msg := string(stderr.b); outOfMemory(err, msg) {
+		return nil, fmt.Errorf("%w (%s needed more than %d MiB)", ErrTooBig, name, e.opts.MaxMemory>>20)
+	} else if err != nil {
 		return nil, fmt.Errorf("%s: %s", name, reason(msg, err))
 	}
 	return stdout.b, nil
 }
 
 // outOfMemory tells a run stopped by its address-space limit: allocation
-// failures end in SIGABRT/SIGSEGV or a message, and the CPU limit in SIGXCPU.
+// failures end in SIGABRT/SIGSEGV or a message, and the CPU limit in
+// SIGXCPU. err may be nil: some programs report it and exit 0.
 func outOfMemory(err error, stderr string) bool {
 	for _, s := range []string{"std::bad_alloc", "Out of memory", "out of memory", "Cannot allocate memory", "cannot allocate memory", "Failed to allocate", "failed to map segment"} {
 		if strings.Contains(stderr, s) {

@@ -17,7 +17,11 @@ import (
 // tesseract is not confident enough or finds too few characters to tell
 // (a nearly empty page): turning a page wrongly is worse than not at all.
 func (e *Engine) orientation(ctx context.Context, path string, dpi int) int {
-	out, err := e.run(ctx, "tesseract", path, "stdout", "--psm", "0", "--dpi", strconv.Itoa(dpi), "-l", "osd")
+	args := []string{path, "stdout", "--psm", "0", "-l", "osd"}
+	if dpi > 0 {
+		args = append(args, "--dpi", strconv.Itoa(dpi))
+	}
+	out, err := e.run(ctx, "tesseract", args...)
 	if err != nil {
 		return 0
 	}
@@ -66,7 +70,11 @@ type word struct {
 // text layer) is written there too, from the same recognition.
 func (e *Engine) recognize(ctx context.Context, path string, dpi int, pdfOut string) (string, float64, error) {
 	base := strings.TrimSuffix(path, filepath.Ext(path)) + "-out"
-	args := []string{path, base, "--dpi", strconv.Itoa(dpi), "-l", e.opts.Languages, "tsv"}
+	args := []string{path, base, "-l", e.opts.Languages}
+	if dpi > 0 {
+		args = append(args, "--dpi", strconv.Itoa(dpi))
+	}
+	args = append(args, "tsv")
 	if pdfOut != "" {
 		args = append(args, "pdf")
 	}
