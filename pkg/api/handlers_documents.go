@@ -407,11 +407,19 @@ func (s *Server) resolveFolder(ctx context.Context, owner, val string) (*string,
 
 // documentContent streams a document's bytes: Range, If-None-Match and
 // If-Range work (the ETag is the content's SHA-256); ?redirect=1 answers
-// 302 to a short-lived presigned URL of the object store instead.
+// 302 to a short-lived presigned URL of the object store instead;
+// ?variant=searchable serves its searchable copy (handlers_derived.go).
 func (s *Server) documentContent(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.documentFor(r, "download it", permOwner, permEdit, permView)
 	if err != nil {
 		return err
+	}
+	switch v := r.URL.Query().Get("variant"); v {
+	case "", "original":
+	case "searchable":
+		return s.searchableContent(w, r, d)
+	default:
+		return errorf(http.StatusBadRequest, "malformed", "variant must be original or searchable, not %q", truncate(v, 40))
 	}
 	if r.URL.Query().Get("redirect") == "1" {
 		u, err := s.d.Storage.PresignGet(r.Context(), d.OwnerID, d.ID, s.d.PresignTTL)

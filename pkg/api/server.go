@@ -171,6 +171,7 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/api/documents/{id}", user, s.deleteDocument, false},
 		{"GET", "/api/documents/{id}/content", user, s.documentContent, true},
 		{"GET", "/api/documents/{id}/text", user, s.documentText, false},
+		{"GET", "/api/documents/{id}/thumbnail", user, s.documentThumbnail, false},
 		{"POST", "/api/documents/{id}/reclassify", user, s.reclassifyDocument, false},
 		{"POST", "/api/documents/{id}/shares", user, s.createShare, false},
 

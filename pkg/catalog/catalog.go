@@ -74,6 +74,11 @@ type Document struct {
 	UpdatedAt          time.Time        `db:"updated_at" json:"updated_at"`
 	Topics             []TopicRef       `db:"-" json:"topics"`
 	TopicsJSON         []byte           `db:"topics_json" json:"-"` // List reads topics in the same query
+
+	// HasThumbnail and HasSearchable say whether the document has a
+	// thumbnail and a searchable copy (see storage.StoreDerived).
+	HasThumbnail  bool `db:"has_thumbnail" json:"has_thumbnail"`
+	HasSearchable bool `db:"has_searchable" json:"has_searchable"`
 }
 
 // topicsColumn is a document's topics as one JSON array, for List: one
@@ -83,7 +88,12 @@ const topicsColumn = `(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'n
 	FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id) AS topics_json`
 
 const listColumns = `d.id, d.user_id, u.handle AS owner_handle, d.folder_id, d.filename, d.content_type,
-	d.size_bytes, d.sha256, d.status, d.failure_reason, d.created_at, d.updated_at`
+	d.size_bytes, d.sha256, d.status, d.failure_reason, d.created_at, d.updated_at, ` + derivedColumns
+
+// derivedColumns says which derived objects a document has: two probes of
+// document_objects' unique (document_id, kind) index per row.
+const derivedColumns = `EXISTS (SELECT 1 FROM document_objects o WHERE o.document_id = d.id AND o.kind = 'thumbnail') AS has_thumbnail,
+	EXISTS (SELECT 1 FROM document_objects o WHERE o.document_id = d.id AND o.kind = 'searchable_pdf') AS has_searchable`
 
 // Get returns document id as viewer sees it, with permission (owner, edit
 // or view) given by the caller, who has checked it. Documents still

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -276,4 +277,22 @@ func (s *Service) removeDerived(ctx context.Context, owner, id string, object bo
 		}
 		return nil
 	})
+}
+
+// PresignDerived returns a URL that downloads the derived object of kind
+// of owner's document, under filename, until ttl passes. Errors as
+// OpenDerived's.
+func (s *Service) PresignDerived(ctx context.Context, owner, docID, kind, filename string, ttl time.Duration) (*url.URL, error) {
+	all, err := s.Derived(ctx, owner, docID)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := all[kind]
+	if !ok {
+		if _, err := s.Get(ctx, owner, docID); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: document %s has no %s", ErrNoDerived, docID, kind)
+	}
+	return s.objects.PresignGet(ctx, o.ObjectKey, ttl, filename)
 }
