@@ -217,6 +217,21 @@ func TestTopicsFoldersSettings(t *testing.T) {
 	if s := ann.do("GET", "/api/settings", nil).want(200).json(); s["ai_provider"] != "builtin" || s["ai_model"] != nil {
 		t.Errorf("settings after reset: %v", s)
 	}
+	// OCR: a person's own choice, checked, and theirs alone.
+	if s := ann.do("PUT", "/api/settings", map[string]any{"ocr": "Always"}).want(200).json(); s["ocr"] != "always" {
+		t.Errorf("settings with ocr: %v", s)
+	}
+	res := ann.do("PUT", "/api/settings", map[string]any{"ocr": "sometimes"}).wantError(422, "invalid_field")
+	if !strings.Contains(string(res.body), `ocr \"sometimes\": use auto, always, never`) {
+		t.Errorf("bad ocr: %s", res.body)
+	}
+	if s := bob.do("GET", "/api/settings", nil).want(200).json(); s["ocr"] != nil {
+		t.Errorf("bob got ann's OCR setting: %v", s)
+	}
+	var ocr *string
+	if err := e.db.Get(&ocr, `SELECT ocr FROM users WHERE handle = 'ann'`); err != nil || ocr == nil || *ocr != "always" {
+		t.Errorf("users.ocr of ann: %v, %v", ocr, err)
+	}
 }
 
 func TestAuditListing(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package settings keeps each user's own preferences: which classifier
-// files their documents (users.ai_provider: builtin or openai) and with
-// which model (users.ai_model). Unset means the deployment's default.
+// files their documents (users.ai_provider: builtin or openai), with which
+// model (users.ai_model), and which PDF pages OCR reads (users.ocr: auto,
+// always or never). Unset means the deployment's default.
 package settings
 
 import (
@@ -8,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -24,6 +26,9 @@ var (
 // Providers are the classifiers a user may choose.
 var Providers = []string{"builtin", "openai"}
 
+// OCRModes are the choices of which PDF pages OCR reads.
+var OCRModes = []string{"auto", "always", "never"}
+
 // MaxModelLen is the longest model name accepted.
 const MaxModelLen = 200
 
@@ -31,6 +36,8 @@ const MaxModelLen = 200
 type Settings struct {
 	AIProvider *string `db:"ai_provider" json:"ai_provider"`
 	AIModel    *string `db:"ai_model" json:"ai_model"`
+	// OCR: which PDF pages OCR reads for this user's documents.
+	OCR *string `db:"ocr" json:"ocr"`
 }
 
 // Get returns userID's settings.
@@ -39,7 +46,7 @@ func Get(ctx context.Context, db *sqlx.DB, userID string) (Settings, error) {
 		return Settings{}, ErrNotFound
 	}
 	var s Settings
-	err := db.GetContext(ctx, &s, `SELECT ai_provider, ai_model FROM users WHERE id = $1`, userID)
+	err := db.GetContext(ctx, &s, `SELECT ai_provider, ai_model, ocr FROM users WHERE id = $1`, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Settings{}, ErrNotFound
 	}
@@ -62,6 +69,17 @@ func (s *Settings) Validate() error {
 				return fmt.Errorf("%w: ai_provider %q: use %s (or null for the default)", ErrInvalid, *s.AIProvider, strings.Join(Providers, " or "))
 			}
 			s.AIProvider = &p
+		}
+	}
+	if s.OCR != nil {
+		o := strings.ToLower(strings.TrimSpace(*s.OCR))
+		switch {
+		case o == "":
+			s.OCR = nil
+		case !slices.Contains(OCRModes, o):
+			return fmt.Errorf("%w: ocr %q: use %s (or null for the default)", ErrInvalid, *s.OCR, strings.Join(OCRModes, ", "))
+		default:
+			s.OCR = &o
 		}
 	}
 	if s.AIModel != nil {
@@ -87,8 +105,8 @@ func Put(ctx context.Context, db *sqlx.DB, userID string, s Settings) (Settings,
 		return Settings{}, ErrNotFound
 	}
 	var out Settings
-	err := db.GetContext(ctx, &out, `UPDATE users SET ai_provider = $2, ai_model = $3 WHERE id = $1 RETURNING ai_provider, ai_model`,
-		userID, s.AIProvider, s.AIModel)
+	err := db.GetContext(ctx, &out, `UPDATE users SET ai_provider = $2, ai_model = $3, ocr = $4 WHERE id = $1
+		RETURNING ai_provider, ai_model, ocr`, userID, s.AIProvider, s.AIModel, s.OCR)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Settings{}, ErrNotFound
 	}

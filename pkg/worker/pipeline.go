@@ -96,6 +96,9 @@ type docRow struct {
 	// Topics is the owner's topics as a JSON array, loaded by the claim
 	// (one round trip instead of two).
 	Topics []byte `db:"topics"`
+	// OCR is the owner's choice of which PDF pages OCR reads ("": the
+	// deployment's).
+	OCR string `db:"ocr"`
 }
 
 // Process extracts and classifies document id. Running it again for a
@@ -212,7 +215,7 @@ func (p *Pipeline) extract(ctx context.Context, d docRow) (string, extract.Outpu
 			return "", extract.Output{}, ctx.Err()
 		}
 	}
-	out, err := p.Extractor.Extract(ctx, extract.Input{Path: f.Name(), Size: n, ContentType: d.ContentType, Filename: d.Filename})
+	out, err := p.Extractor.Extract(ctx, extract.Input{Path: f.Name(), Size: n, ContentType: d.ContentType, Filename: d.Filename, OCR: d.OCR})
 	if err != nil {
 		if documentAtFault(err) {
 			return "", extract.Output{}, fmt.Errorf("%w: %w", ErrPermanent, err)
@@ -244,7 +247,8 @@ const claimSQL = `UPDATE documents SET status = $2, failure_reason = NULL, updat
 	RETURNING id, COALESCE(user_id::text, '') AS user_id, filename, object_key, content_type, size_bytes, status,
 		(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'description', t.description,
 			'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive) ORDER BY t.name), '[]')
-		FROM topics t WHERE t.user_id = documents.user_id) AS topics`
+		FROM topics t WHERE t.user_id = documents.user_id) AS topics,
+		COALESCE((SELECT u.ocr FROM users u WHERE u.id = documents.user_id), '') AS ocr`
 
 // decodeTopics reads the topics the claim loaded.
 func decodeTopics(raw []byte) ([]classify.Topic, error) {

@@ -387,3 +387,39 @@ func TestNoTextIsNotClassified(t *testing.T) {
 		t.Errorf("drained blank document: %+v", s)
 	}
 }
+
+// ocrRecorder is a test extractor that records the OCR mode it was given.
+type ocrRecorder struct {
+	plainText
+	got chan string
+}
+
+func (o *ocrRecorder) Extract(ctx context.Context, in extract.Input) (extract.Output, error) {
+	o.got <- in.OCR
+	return o.plainText.Extract(ctx, in)
+}
+
+// TestOwnersOCRChoice: the worker reads each document with its owner's
+// OCR setting (users.ocr), or the deployment's when they chose none.
+func TestOwnersOCRChoice(t *testing.T) {
+	f := newFixture(t)
+	x := &ocrRecorder{got: make(chan string, 2)}
+	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: x, Classifiers: &worker.Classifiers{DB: f.db}}
+	first := f.upload(t, "a.txt", "bank invoice one")
+	if _, err := p.Process(ctx(t), first); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-x.got; got != "" {
+		t.Errorf("no choice: OCR %q, want \"\" (the deployment's)", got)
+	}
+	if _, err := f.db.Exec(`UPDATE users SET ocr = 'never' WHERE id = $1`, f.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	second := f.upload(t, "b.txt", "bank invoice two")
+	if _, err := p.Process(ctx(t), second); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-x.got; got != "never" {
+		t.Errorf("owner chose never: OCR %q", got)
+	}
+}

@@ -217,6 +217,7 @@ try {
   step('settings and a new user')
   await ann.goto(BASE + '/settings')
   await ann.selectOption('#provider', 'builtin')
+  await ann.selectOption('#ocr', 'auto')
   await ann.getByRole('button', { name: 'Save' }).click()
   await ann.locator('.alert.info', { hasText: 'Settings saved' }).waitFor()
   await ann.goto(BASE + '/admin')

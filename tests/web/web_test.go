@@ -308,10 +308,11 @@ func TestWebApp(t *testing.T) {
 	}
 	var settings struct {
 		Provider *string `json:"ai_provider"`
+		OCR      *string `json:"ocr"`
 	}
 	ann.call("GET", "/api/settings", nil, &settings)
-	if settings.Provider == nil || *settings.Provider != "builtin" {
-		t.Errorf("ann's ai_provider after the run: %v, want builtin", settings.Provider)
+	if settings.Provider == nil || *settings.Provider != "builtin" || settings.OCR == nil || *settings.OCR != "auto" {
+		t.Errorf("ann's ai_provider and ocr after the run: %v, %v; want builtin, auto", settings.Provider, settings.OCR)
 	}
 	login(t, base, "carol", "carol password") // created on the admin page
 	pngs, _ := filepath.Glob(filepath.Join(shots, "[0-9]*.png"))
