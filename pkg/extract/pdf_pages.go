@@ -59,7 +59,9 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 	// text is taken for a scan.
 	var images map[int]ocr.PDFImage
 	ocrErr := e.opts.OCR.Available()
-	if mode != OCRNever && len(layers) > 0 {
+	if mode == OCRAlways || (mode != OCRNever && anyShortPage(layers)) {
+		// One more process, only for PDFs that may hold a scan: a
+		// born-digital PDF whose pages all have text is read without it.
 		images, _ = e.opts.OCR.PDFImages(ctx, in.Path)
 	}
 	// Without pdfimages nor tesseract, pages cannot be told apart; they
@@ -253,6 +255,17 @@ func (e *Extractor) searchableCopy(ctx context.Context, path, dir string, pages 
 		return "", fmt.Errorf("qpdf: %s", tesseractReason(string(stderr.b), err))
 	}
 	return out.Name(), nil
+}
+
+// anyShortPage reports whether some page has little or no usable text:
+// one that may be a scan.
+func anyShortPage(layers []string) bool {
+	for _, l := range layers {
+		if letters, usable := textQuality(l); letters < shortPageLetters || !usable {
+			return true
+		}
+	}
+	return false
 }
 
 // splitPDFPages splits a PDF extractor's text into its pages (each ends
