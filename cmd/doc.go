@@ -103,6 +103,7 @@ func newDocCommand(a *app) *cobra.Command {
 						}
 					}
 				}
+				row("objects", derivedSummary(d))
 				row("created", d.CreatedAt.Format("2006-01-02 15:04:05 MST"))
 				if len(d.Topics) == 0 {
 					row("topics", "-")
@@ -175,6 +176,7 @@ so the next documents are filed better.`,
 		}
 		c.AddCommand(sub)
 	}
+	c.AddCommand(newDocGetCommand(a))
 	return c
 }
 
