@@ -327,6 +327,17 @@ try {
   await ann.locator('[data-test=doc-text]', { hasText: 'DEFINITIONS' }).waitFor()
   await ann.locator('[data-test=doc-pages] summary').click()
   await ann.locator('[data-test=ocr-pages] tr', { hasText: '270°' }).waitFor()
+  // The preview: pdf.js draws the scan's pages (its worker from the app's
+  // own origin, under the app's CSP): some pixels of page 1 are dark.
+  await ann.locator('[data-test=preview]', { hasText: '3 pages' }).waitFor({ timeout: SLOW })
+  await ann.waitForFunction(() => {
+    const c = document.querySelector('[data-test=preview-page][data-page="1"]')
+    if (!c || !c.width) return false
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+    let dark = 0
+    for (let i = 0; i < d.length; i += 4 * 97) if (d[i] < 100) dark++
+    return dark > 50
+  }, null, { timeout: SLOW })
   await shot(ann, '15-scan-document')
   const phone = await newPage('phone', { width: 390, height: 844 })
   await signIn(phone, ANN)

@@ -1,0 +1,1 @@
+var e=`/assets/pdf.worker.min-CIqJB0yW.mjs`;export{e as default};
