@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,8 +28,9 @@ type pdfFont struct {
 
 	// Composite (Type 0) fonts.
 	spaces   []pdfCodeSpace
-	cidRange []pdfCIDRange // code → CID for embedded CMaps; nil means CID = code
-	ucs2     bool          // a predefined UCS-2/UTF-16 CMap: the code is the character
+	cidRange []pdfCIDRange     // code → CID for embedded CMaps; nil means CID = code
+	uniCMap  pdfUniCMap        // a predefined Unicode CMap: the code is the character
+	cidUni   map[uint32]string // CID → text from the font program's glyph names
 	toUni    map[uint32]string
 	cidW     map[uint32]float64
 	cidWRng  []pdfCIDRange // ranges of equal widths (cid = width, in glyph units)
@@ -85,8 +85,10 @@ func (f *pdfFont) next(s []byte) (text string, w float64, space bool, n int) {
 	}
 	if t, ok := f.toUni[code]; ok {
 		text = t
-	} else if f.ucs2 && code >= 0x20 && utf8.ValidRune(rune(code)) {
-		text = string(rune(code))
+	} else if f.uniCMap != pdfNoUniCMap {
+		text = f.uniCMap.text(code, n)
+	} else if f.cidUni != nil {
+		text = f.cidUni[cid]
 	}
 	return text, w, n == 1 && code == ' ', n
 }
@@ -192,19 +194,16 @@ func (d *pdfDoc) loadFont(fd pdfDict) *pdfFont {
 			}
 		}
 	}
+	toUnicode, hasToUnicode := d.resolve(fd["ToUnicode"]).(*pdfStream)
+	var builtin [256]string
+	hasBuiltin := false
 	if baseEnc == nil {
-		if builtin, ok := d.type1Encoding(desc); ok {
-			for c, n := range builtin {
-				if names[c] == "" && n != "" {
-					names[c] = n
-					hasNames = true
-				}
-			}
-		}
 		flags, _ := pdfInt(d.resolve(desc["Flags"]))
 		symbolic := flags&4 != 0 && flags&32 == 0
+		trueType := fd["Subtype"] == pdfName("TrueType")
+		builtin, hasBuiltin = d.builtinText(desc, trueType && !hasToUnicode, symbolic)
 		switch {
-		case fd["Subtype"] == pdfName("TrueType") || symbolic:
+		case trueType || symbolic:
 			baseEnc = &pdfLatin1Encoding
 		default:
 			baseEnc = &pdfStandardEncoding
@@ -217,12 +216,16 @@ func (d *pdfDoc) loadFont(fd pdfDict) *pdfFont {
 				continue
 			}
 		}
+		if hasBuiltin && builtin[c] != "" {
+			f.uni[c] = builtin[c]
+			continue
+		}
 		if r := baseEnc[c]; r != 0 {
 			f.uni[c] = pdfNormalizeGlyphText(string(r))
 		}
 	}
-	if s, ok := d.resolve(fd["ToUnicode"]).(*pdfStream); ok {
-		if data, err := d.dec.decode(d, s, 4<<20); err == nil {
+	if hasToUnicode {
+		if data, err := d.dec.decode(d, toUnicode, 4<<20); err == nil {
 			parseCMap(data, &pdfCMapSink{bf: func(code uint32, n int, text string) {
 				if code < 256 {
 					f.uni[code] = text
@@ -293,54 +296,101 @@ var pdfLatin1Encoding = func() (t [256]rune) {
 	return t
 }()
 
-// type1Encoding reads the built-in encoding of an embedded Type 1 font
-// program ("dup 65 /A put" entries in its clear-text part).
-func (d *pdfDoc) type1Encoding(desc pdfDict) (names [256]string, ok bool) {
-	s, isStream := d.resolve(desc["FontFile"]).(*pdfStream)
-	if !isStream {
-		return names, false
-	}
-	data, err := d.dec.decode(d, s, 8<<20)
-	if err != nil {
-		return names, false
-	}
-	if l1, ok := pdfInt(d.resolve(s.dict["Length1"])); ok && l1 > 0 && l1 < len(data) {
-		data = data[:l1]
-	}
-	if i := bytes.Index(data, []byte("eexec")); i >= 0 {
-		data = data[:i]
-	}
-	i := bytes.Index(data, []byte("/Encoding"))
-	if i < 0 || bytes.HasPrefix(data[i+len("/Encoding"):], []byte(" StandardEncoding")) {
-		return names, false
-	}
-	data = data[i:]
-	for {
-		j := bytes.Index(data, []byte("dup "))
-		if j < 0 {
-			break
+// builtinText reads the text of each code from the embedded font program
+// of a simple font whose dictionary names no base encoding: a Type 1
+// font's /Encoding array, a CFF (Type 1C) font's own encoding and charset,
+// and, when trueType is set (a TrueType font without ToUnicode), a
+// TrueType font's cmap and glyph names, if it is symbolic or has no
+// Unicode cmap (a non-symbolic font with one is read as Latin-1, as
+// before). Codes the program does not name are "".
+func (d *pdfDoc) builtinText(desc pdfDict, trueType, symbolic bool) (text [256]string, ok bool) {
+	var names [256]string
+	switch {
+	case desc["FontFile"] != nil:
+		s, isStream := d.resolve(desc["FontFile"]).(*pdfStream)
+		if !isStream {
+			return text, false
 		}
-		data = data[j+4:]
-		p := pdfParser{b: data}
-		code, ok1 := p.int()
-		p.skipSpace()
-		if !ok1 || code > 255 || p.pos >= len(data) || data[p.pos] != '/' {
-			continue
+		data, err := d.dec.decode(d, s, 8<<20)
+		if err != nil {
+			return text, false
 		}
-		names[code] = string(p.name())
-		ok = true
-		data = data[p.pos:]
+		if l1, ok := pdfInt(d.resolve(s.dict["Length1"])); ok && l1 > 0 && l1 < len(data) {
+			data = data[:l1]
+		}
+		names, ok = parseType1Encoding(data)
+	case desc["FontFile3"] != nil:
+		s, isStream := d.resolve(desc["FontFile3"]).(*pdfStream)
+		if !isStream {
+			return text, false
+		}
+		data, err := d.dec.decode(d, s, 8<<20)
+		if err != nil {
+			return text, false
+		}
+		if d.nameOf(s.dict["Subtype"]) == "OpenType" {
+			tt, err := parseTrueType(data)
+			if err != nil {
+				return text, false
+			}
+			cff := tt.tables["CFF "]
+			if cff == nil {
+				return d.trueTypeText(tt, trueType, symbolic)
+			}
+			data = cff
+		}
+		if c, err := parseCFF(data); err == nil && c.hasEnc {
+			names, ok = c.enc, true
+		}
+	case trueType && desc["FontFile2"] != nil:
+		s, isStream := d.resolve(desc["FontFile2"]).(*pdfStream)
+		if !isStream {
+			return text, false
+		}
+		data, err := d.dec.decode(d, s, 16<<20)
+		if err != nil {
+			return text, false
+		}
+		tt, err := parseTrueType(data)
+		if err != nil {
+			return text, false
+		}
+		return d.trueTypeText(tt, true, symbolic)
 	}
-	return names, ok
+	if !ok {
+		return text, false
+	}
+	for c, n := range names {
+		if n != "" {
+			text[c] = pdfGlyphNameToUnicode(n)
+		}
+	}
+	return text, true
+}
+
+// trueTypeText is builtinText for a TrueType program.
+func (d *pdfDoc) trueTypeText(tt *ttFont, trueType, symbolic bool) (text [256]string, ok bool) {
+	if !trueType || (!symbolic && tt.cmapSubtable(3, 1) != nil) {
+		return text, false
+	}
+	gids, ok := tt.simpleCodes()
+	if !ok {
+		return text, false
+	}
+	for c, g := range gids {
+		if g != 0 {
+			text[c] = tt.glyphText(g)
+		}
+	}
+	return text, true
 }
 
 func (d *pdfDoc) loadType0(fd pdfDict) *pdfFont {
 	f := &pdfFont{composite: true, vscale: 1, dw: 1}
 	switch e := d.resolve(fd["Encoding"]).(type) {
 	case pdfName:
-		name := string(e)
-		f.spaces = []pdfCodeSpace{{n: 2, lo: 0, hi: 0xffff}}
-		f.ucs2 = strings.Contains(name, "UCS2") || strings.Contains(name, "UTF16")
+		f.uniCMap = pdfUniCMapOf(string(e))
+		f.spaces = f.uniCMap.codeSpaces()
 	case *pdfStream:
 		if data, err := d.dec.decode(d, e, 4<<20); err == nil {
 			var ranges []pdfCIDRange
@@ -396,8 +446,12 @@ func (d *pdfDoc) loadType0(fd pdfDict) *pdfFont {
 			i += 3
 		}
 	}
-	if s, ok := d.resolve(fd["ToUnicode"]).(*pdfStream); ok {
-		if data, err := d.dec.decode(d, s, 4<<20); err == nil {
+	toUnicode, hasToUnicode := d.resolve(fd["ToUnicode"]).(*pdfStream)
+	if desc := d.arrayOf(fd["DescendantFonts"]); len(desc) > 0 && !hasToUnicode && f.uniCMap == pdfNoUniCMap {
+		f.cidUni = d.cffCIDText(d.dictOf(d.dictOf(desc[0])["FontDescriptor"]))
+	}
+	if hasToUnicode {
+		if data, err := d.dec.decode(d, toUnicode, 4<<20); err == nil {
 			f.toUni = map[uint32]string{}
 			parseCMap(data, &pdfCMapSink{bf: func(code uint32, n int, text string) {
 				if len(f.toUni) < 1<<18 {
@@ -407,6 +461,110 @@ func (d *pdfDoc) loadType0(fd pdfDict) *pdfFont {
 		}
 	}
 	return f
+}
+
+// cffCIDText reads the text of each CID of a CIDFontType0 font whose
+// program is a CFF font keyed by glyph names rather than CIDs (CID = glyph
+// index): the glyph names read as Unicode. nil when the program is missing,
+// CID-keyed (its charset gives only CIDs) or names nothing known.
+func (d *pdfDoc) cffCIDText(desc pdfDict) map[uint32]string {
+	s, isStream := d.resolve(desc["FontFile3"]).(*pdfStream)
+	if !isStream {
+		return nil
+	}
+	data, err := d.dec.decode(d, s, 16<<20)
+	if err != nil {
+		return nil
+	}
+	if d.nameOf(s.dict["Subtype"]) == "OpenType" {
+		tt, err := parseTrueType(data)
+		if err != nil {
+			return nil
+		}
+		data = tt.tables["CFF "]
+	}
+	c, err := parseCFF(data)
+	if err != nil || c.cidKeyed {
+		return nil
+	}
+	m := map[uint32]string{}
+	for gid := range c.charset {
+		if t := pdfGlyphNameToUnicode(c.glyphName(gid)); t != "" {
+			m[uint32(gid)] = t
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// pdfUniCMap is a predefined CMap whose codes are Unicode (UniGB-UCS2-H,
+// UniJIS-UTF16-H, UniKS-UTF8-H, UniCNS-UTF32-H, …): the code is the text.
+type pdfUniCMap int
+
+const (
+	pdfNoUniCMap pdfUniCMap = iota
+	pdfUCS2CMap
+	pdfUTF16CMap
+	pdfUTF8CMap
+	pdfUTF32CMap
+)
+
+func pdfUniCMapOf(name string) pdfUniCMap {
+	if !strings.HasPrefix(name, "Uni") {
+		return pdfNoUniCMap
+	}
+	switch {
+	case strings.Contains(name, "UCS2"):
+		return pdfUCS2CMap
+	case strings.Contains(name, "UTF16"):
+		return pdfUTF16CMap
+	case strings.Contains(name, "UTF8"):
+		return pdfUTF8CMap
+	case strings.Contains(name, "UTF32"):
+		return pdfUTF32CMap
+	}
+	return pdfNoUniCMap
+}
+
+// codeSpaces returns the code space of the CMap: two bytes (and four for
+// UTF-16 surrogate pairs), one to four for UTF-8, four for UTF-32; two
+// bytes for the other predefined CMaps.
+func (u pdfUniCMap) codeSpaces() []pdfCodeSpace {
+	switch u {
+	case pdfUTF16CMap:
+		return []pdfCodeSpace{{n: 2, lo: 0, hi: 0xD7FF}, {n: 4, lo: 0xD800DC00, hi: 0xDBFFDFFF}, {n: 2, lo: 0xE000, hi: 0xFFFF}}
+	case pdfUTF8CMap:
+		return []pdfCodeSpace{{n: 1, lo: 0, hi: 0x7F}, {n: 2, lo: 0xC280, hi: 0xDFBF}, {n: 3, lo: 0xE0A080, hi: 0xEFBFBF}, {n: 4, lo: 0xF0908080, hi: 0xF48FBFBF}}
+	case pdfUTF32CMap:
+		return []pdfCodeSpace{{n: 4, lo: 0, hi: 0x10FFFF}}
+	}
+	return []pdfCodeSpace{{n: 2, lo: 0, hi: 0xffff}}
+}
+
+// text decodes a code of n bytes.
+func (u pdfUniCMap) text(code uint32, n int) string {
+	r := rune(-1)
+	switch u {
+	case pdfUCS2CMap, pdfUTF32CMap:
+		r = rune(code)
+	case pdfUTF16CMap:
+		r = rune(code)
+		if n == 4 {
+			r = utf16.DecodeRune(rune(code>>16), rune(code&0xFFFF))
+		}
+	case pdfUTF8CMap:
+		var b [4]byte
+		for i := range n {
+			b[i] = byte(code >> (8 * (n - 1 - i)))
+		}
+		r, _ = utf8.DecodeRune(b[:n])
+	}
+	if r < 0x20 || r == utf8.RuneError || !utf8.ValidRune(r) {
+		return ""
+	}
+	return pdfNormalizeGlyphText(string(r))
 }
 
 // pdfCMapSink receives what parseCMap reads; nil functions are skipped.
