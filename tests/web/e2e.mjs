@@ -339,6 +339,28 @@ try {
     return dark > 50
   }, null, { timeout: SLOW })
   await shot(ann, '15-scan-document')
+  // The searchable copy the worker made: offered beside the original.
+  await ann.locator('[data-test=download-searchable]').waitFor()
+  await ann.locator('[data-test=show-searchable]').check()
+  await ann.locator('[data-test=preview]', { hasText: '3 pages' }).waitFor({ timeout: SLOW })
+  await ann.locator('[data-test=preview-page][data-page="1"]').waitFor()
+  // The grid: first pages as thumbnails, a typed tile for the rest.
+  await ann.goto(BASE + '/')
+  await ann.click('[data-test=view-grid]')
+  await ann.waitForFunction((n) => {
+    const img = document.querySelector(`[data-test=docgrid] [data-name="${n}"] img[data-test=thumb]`)
+    return img && img.complete && img.naturalWidth > 100
+  }, scan, { timeout: SLOW })
+  await shot(ann, '17-grid')
+  const phoneGrid = await newPage('phone-grid', { width: 390, height: 844 })
+  await signIn(phoneGrid, ANN)
+  await phoneGrid.locator('h1', { hasText: 'Documents' }).waitFor()
+  await phoneGrid.click('[data-test=view-grid]')
+  await phoneGrid.locator(`[data-test=docgrid] [data-name="${scan}"] img[data-test=thumb]`).waitFor()
+  await shot(phoneGrid, '18-grid-phone')
+  await phoneGrid.context().close()
+  await ann.click('[data-test=view-list]')
+  await ann.locator('[data-test=doclist]').waitFor()
   const phone = await newPage('phone', { width: 390, height: 844 })
   await signIn(phone, ANN)
   await phone.locator('h1', { hasText: 'Documents' }).waitFor()

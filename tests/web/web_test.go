@@ -316,8 +316,8 @@ func TestWebApp(t *testing.T) {
 	}
 	login(t, base, "carol", "carol password") // created on the admin page
 	pngs, _ := filepath.Glob(filepath.Join(shots, "[0-9]*.png"))
-	if len(pngs) < 15 {
-		t.Errorf("%d screenshots in %s, want 15", len(pngs), shots)
+	if len(pngs) < 17 {
+		t.Errorf("%d screenshots in %s, want 17", len(pngs), shots)
 	}
 }
 
