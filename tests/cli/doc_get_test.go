@@ -12,9 +12,7 @@ import (
 // searchable copy of a PDF with a text layer), fsck counts the thumbnail
 // as the document's, not an orphan.
 func TestDocGetAndThumbnail(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/pdftoppm"); err != nil {
-		t.Skip("pdftoppm not installed")
-	}
+	needTools(t, "pdftoppm")
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	pdf, err := os.ReadFile("../../pkg/worker/testdata/groff-ms.pdf")
