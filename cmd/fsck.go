@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,6 +74,9 @@ func printFsck(a *app, rep storage.FsckReport) {
 	}
 	for _, d := range rep.MissingObjects {
 		fmt.Fprintf(a.stdout, "row without object: document %s (%s)\n", d.ID, d.Filename)
+	}
+	for _, o := range rep.MissingDerived {
+		fmt.Fprintf(a.stdout, "row without object: %s of document %s\n", strings.ReplaceAll(o.Kind, "_", " "), o.DocumentID)
 	}
 	for _, d := range rep.StaleUploads {
 		fmt.Fprintf(a.stdout, "unfinished upload: document %s (%s), since %s\n", d.ID, d.Filename, d.UpdatedAt.UTC().Format(time.RFC3339))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -100,5 +101,17 @@ func TestScanAcceptance(t *testing.T) {
 	if err := db.Get(&filed, `SELECT count(*) FROM document_topics WHERE document_id = $1`, ids["blank.pdf"]); err != nil || filed != 0 {
 		t.Errorf("blank scan filed under %d topics (%v)", filed, err)
 	}
+	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "nothing to repair", "")
+
+	// The thumbnail's object lost: fsck says which row lost it, and repairs.
+	var key string
+	if err := db.Get(&key, `SELECT object_key FROM document_objects WHERE document_id = $1 AND kind = 'thumbnail'`, ids["scan.pdf"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.dep.AppStore(t).Delete(context.Background(), key); err != nil {
+		t.Fatal(err)
+	}
+	d.run(t, nil, "fsck", "--grace", "0").check(t, 1, "row without object: thumbnail of document "+ids["scan.pdf"], "")
+	d.run(t, nil, "fsck", "--grace", "0", "--repair").check(t, 0, "repaired 1 problem", "")
 	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "nothing to repair", "")
 }
