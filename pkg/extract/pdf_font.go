@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"sync"
@@ -448,7 +449,12 @@ func (d *pdfDoc) loadType0(fd pdfDict) *pdfFont {
 	}
 	toUnicode, hasToUnicode := d.resolve(fd["ToUnicode"]).(*pdfStream)
 	if desc := d.arrayOf(fd["DescendantFonts"]); len(desc) > 0 && !hasToUnicode && f.uniCMap == pdfNoUniCMap {
-		f.cidUni = d.cffCIDText(d.dictOf(d.dictOf(desc[0])["FontDescriptor"]))
+		cf := d.dictOf(desc[0])
+		if cf["Subtype"] == pdfName("CIDFontType2") {
+			f.cidUni = d.trueTypeCIDText(cf)
+		} else {
+			f.cidUni = d.cffCIDText(d.dictOf(cf["FontDescriptor"]))
+		}
 	}
 	if hasToUnicode {
 		if data, err := d.dec.decode(d, toUnicode, 4<<20); err == nil {
@@ -491,6 +497,50 @@ func (d *pdfDoc) cffCIDText(desc pdfDict) map[uint32]string {
 	for gid := range c.charset {
 		if t := pdfGlyphNameToUnicode(c.glyphName(gid)); t != "" {
 			m[uint32(gid)] = t
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// trueTypeCIDText reads the text of each CID of a CIDFontType2 font from
+// its TrueType program: CID to glyph by the CIDToGIDMap (Identity when
+// absent), glyph to text by the font's Unicode cmap read backwards or its
+// 'post' names, as poppler does for such fonts without ToUnicode. nil when
+// the program says nothing.
+func (d *pdfDoc) trueTypeCIDText(cf pdfDict) map[uint32]string {
+	s, isStream := d.resolve(d.dictOf(cf["FontDescriptor"])["FontFile2"]).(*pdfStream)
+	if !isStream {
+		return nil
+	}
+	data, err := d.dec.decode(d, s, 16<<20)
+	if err != nil {
+		return nil
+	}
+	tt, err := parseTrueType(data)
+	if err != nil {
+		return nil
+	}
+	var cidToGID []byte
+	if m, ok := d.resolve(cf["CIDToGIDMap"]).(*pdfStream); ok {
+		if cidToGID, err = d.dec.decode(d, m, 1<<17); err != nil {
+			return nil
+		}
+	}
+	n := cffMaxGlyphs
+	if cidToGID != nil {
+		n = min(n, len(cidToGID)/2)
+	} else if maxp := tt.tables["maxp"]; len(maxp) >= 6 {
+		n = int(binary.BigEndian.Uint16(maxp[4:]))
+	}
+	m := map[uint32]string{}
+	for cid := range uint32(n) {
+		if gid, ok := ttCIDToGID(cid, cidToGID); ok && gid != 0 {
+			if t := tt.glyphText(gid); t != "" {
+				m[cid] = t
+			}
 		}
 	}
 	if len(m) == 0 {

@@ -123,8 +123,9 @@ func TestPDFFontProgramText(t *testing.T) {
 
 // TestPDFType0WithoutToUnicode checks composite fonts without ToUnicode
 // whose text the Go reader finds: predefined Unicode CMaps (UTF-16 with a
-// surrogate pair, UTF-8, UCS-2) and a CIDFontType0 whose CFF program is
-// keyed by glyph names (CID = glyph index).
+// surrogate pair, UTF-8, UCS-2), a CIDFontType0 whose CFF program is
+// keyed by glyph names (CID = glyph index) and a CIDFontType2 whose
+// TrueType program names its glyphs.
 func TestPDFType0WithoutToUnicode(t *testing.T) {
 	type0 := func(encoding, content, descendant string, extra ...string) []byte {
 		objs := []string{pdfTestCatalog, pdfTestPages, pdfTestPage,
@@ -153,11 +154,34 @@ func TestPDFType0WithoutToUnicode(t *testing.T) {
 		fmt.Fprintf(&codes, "%04X", gid)
 	}
 
+	// A CIDFontType2 with the Thai fixture's TrueType program: codes are
+	// glyphs (Identity), or CIDs 1, 2, 3 through a CIDToGIDMap.
+	ttProg := pdfFontPrograms(t, pdfFontsFixture(t, "truetype-thai.pdf"), "FontFile2")[0]
+	ttf, err := parseTrueType(ttProg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	thaiGIDs, _ := ttf.simpleCodes()
+	var identity strings.Builder
+	cidToGID := make([]byte, 8)
+	for i, code := range []byte{0xA1, 0xA2, 0xA4} { // กขค
+		fmt.Fprintf(&identity, "%04X", thaiGIDs[code])
+		binary.BigEndian.PutUint16(cidToGID[2*(i+1):], thaiGIDs[code])
+	}
+	cidType2 := func(cidToGIDMap string) string {
+		return "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Garuda /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 500 /FontDescriptor 7 0 R /CIDToGIDMap " + cidToGIDMap + " >>"
+	}
+	garuda := "<< /Type /FontDescriptor /FontName /Garuda /Flags 4 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 8 0 R >>"
+
 	tests := []struct {
 		name string
 		pdf  []byte
 		want string
 	}{
+		{"CIDFontType2, Identity", type0("Identity-H", "<"+identity.String()+">", cidType2("/Identity"), garuda,
+			pdfStreamObj("", ttProg)), "กขค"},
+		{"CIDFontType2, CIDToGIDMap", type0("Identity-H", "<000100020003>", cidType2("9 0 R"), garuda,
+			pdfStreamObj("", ttProg), pdfStreamObj("", cidToGID)), "กขค"},
 		{"UniJIS-UTF16-H", type0("UniJIS-UTF16-H", "<65E5672C8A9EFF1AD840DC0B>", japan1), "日本語：𠀋"},
 		{"UniJIS-UTF8-H", type0("UniJIS-UTF8-H", "<E697A5E69CAC41>", japan1), "日本A"},
 		{"UniJIS-UCS2-H", type0("UniJIS-UCS2-H", "<65E5672C>", japan1), "日本"},
