@@ -8,7 +8,8 @@
 # dictionaries (qpdf --qdf, perl, qpdf). Tests use only the committed files
 # and compare their text with the source lines below. Needs (Debian 12):
 # ghostscript, fonts-urw-base35, fonts-lmodern, fonts-thai-tlwg-ttf
-# (Garuda), qpdf, perl, python3.
+# (Garuda), texlive-base (the Adobe Glyph List, glyphlist.txt), qpdf, perl,
+# python3.
 #
 #   bash pkg/extract/testdata/pdffonts/make.sh
 #
