@@ -11,8 +11,10 @@ import (
 
 // This file turns a PDF font dictionary into what text extraction needs:
 // how a string's bytes split into character codes, what each code means in
-// Unicode (ToUnicode CMap, encoding and Differences glyph names, the font
-// program's built-in encoding) and how far each glyph advances.
+// Unicode (ToUnicode CMap, encoding and Differences glyph names, predefined
+// Unicode CMaps, and, where the dictionary says nothing, the embedded font
+// program: its built-in encoding, charset, cmap or glyph names) and how far
+// each glyph advances.
 
 // pdfFont is a font prepared for text extraction. Widths are in text space
 // units per unit of font size (glyph space × 1/1000, or × FontMatrix for

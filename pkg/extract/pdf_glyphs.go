@@ -1,7 +1,7 @@
 package extract
 
 // Tables for decoding simple fonts: the standard base encodings (code to
-// Unicode) and a subset of the Adobe Glyph List (glyph name to Unicode).
+// Unicode) and the Adobe Glyph List (glyph name to Unicode).
 //
 // glyphListData is generated from the Adobe Glyph List 2.0 (glyphlist.txt,
 // Copyright 2002, 2010, 2015 Adobe Systems Incorporated, Apache License 2.0,
