@@ -270,20 +270,21 @@ def cmd_report(args):
     # What docuvault said about the pages.
     dvrows = [r for r in rows if r["tool"] == "docuvault"]
     if dvrows and any("dv" in r for r in dvrows):
-        lines.append("docuvault's page reports (`pages[]`): rotation detected per variant (applied → reported: count), sources, mean confidence:")
+        lines.append("docuvault's page reports (`pages[]`, a field it leaves out counted as 0): rotation (the turn applied clockwise → the rotation reported: pages), skew (applied counter-clockwise, degrees), sources, mean confidence:")
         lines.append("")
-        lines.append("| variant | rotation | skew reported (mean abs; applied mean abs) | sources | mean confidence |")
-        lines.append("| --- | --- | --- | --- | --- |")
+        lines.append("| variant | rotation | skew: pages reported / applied | skew: mean abs(reported − applied) | sources | mean confidence |")
+        lines.append("| --- | --- | --- | --- | --- | --- |")
         for v in variants:
             rs = [r for r in dvrows if r["variant"] == v and "dv" in r]
-            rot = collections.Counter("%s→%s" % (r["rotation_applied"], r["dv"].get("rotation")) for r in rs)
+            rot = collections.Counter("%s→%s" % (r["rotation_applied"], r["dv"].get("rotation", 0)) for r in rs)
             src = collections.Counter(str(r["dv"].get("source")) for r in rs)
-            sk = [abs(r["dv"]["skew"]) for r in rs if isinstance(r["dv"].get("skew"), (int, float))]
-            ska = [abs(r["skew_applied"]) for r in rs]
+            skr = sum(1 for r in rs if r["dv"].get("skew"))
+            ska = sum(1 for r in rs if r["skew_applied"])
+            err = [abs(float(r["dv"].get("skew") or 0) - r["skew_applied"]) for r in rs]
             conf = [r["dv"]["confidence"] for r in rs if isinstance(r["dv"].get("confidence"), (int, float))]
-            lines.append("| %s | %s | %s; %s | %s | %s |" % (v, ", ".join("%s: %d" % kv for kv in sorted(rot.items())),
-                                                         fmt(mean(sk), 2), fmt(mean(ska), 2),
-                                                         ", ".join("%s %d" % kv for kv in sorted(src.items())), fmt(mean(conf), 1)))
+            lines.append("| %s | %s | %d / %d | %s | %s | %s |" % (v, ", ".join("%s: %d" % kv for kv in sorted(rot.items())),
+                                                              skr, ska, fmt(mean(err), 2),
+                                                              ", ".join("%s %d" % kv for kv in sorted(src.items())), fmt(mean(conf), 1)))
         lines.append("")
     if dvrows:
         worst = sorted(dvrows, key=lambda r: r["f1"])[: args.worst]
