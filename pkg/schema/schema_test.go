@@ -58,6 +58,7 @@ var wantColumns = map[string][]string{
 var wantForeignKeys = []string{
 	"audit_log.actor_id -> users SET NULL", "audit_log.user_id -> users SET NULL",
 	"cloud_connections.user_id -> users CASCADE",
+	"document_objects.document_id -> documents CASCADE",
 	"document_topics.document_id -> documents CASCADE", "document_topics.topic_id -> topics CASCADE",
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
 	"folders.parent_id -> folders CASCADE", "folders.user_id -> users CASCADE",
@@ -125,8 +126,9 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 		t.Fatalf("Up applied %d migrations on an empty database", n)
 	}
 	got := columns(t, db)
-	if len(got) != 11 {
-		t.Errorf("got %d tables, want 11: %v", len(got), keys(got))
+	// The seed's eleven, and document_objects (migration 0012).
+	if len(got) != 12 {
+		t.Errorf("got %d tables, want 12: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -194,7 +196,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 11 {
+	if got := columns(t, db); len(got) != 12 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))
