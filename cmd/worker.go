@@ -64,8 +64,9 @@ are listed).`,
 				Objects: store,
 				// OCR's pages share the worker's concurrency: at most that
 				// many tesseract processes at once, across all documents.
-				Extractor:   a.extractor(int(concurrency), "", true),
-				Classifiers: a.classifiers(db),
+				Extractor:    a.extractor(int(concurrency), "", true),
+				Classifiers:  a.classifiers(db),
+				NoThumbnails: !a.cfg.Thumbnails,
 			}
 			r := worker.NewRunner(p, pool, worker.Options{
 				Namespace:       a.cfg.RedisNamespace,

@@ -62,6 +62,7 @@ type Config struct {
 	ExtractTimeout time.Duration // DOCUVAULT_EXTRACT_TIMEOUT: per document
 	OCR            string        // DOCUVAULT_OCR: auto, always or never
 	OCRLanguages   string        // DOCUVAULT_OCR_LANGUAGES: tesseract's, e.g. eng+deu
+	Thumbnails     bool          // DOCUVAULT_THUMBNAILS: the worker makes first-page thumbnails
 	JobMaxFails    uint          // DOCUVAULT_JOB_MAX_FAILS: tries before a document fails
 	JobRetryDelay  time.Duration // DOCUVAULT_JOB_RETRY_DELAY: first retry's wait, doubling
 
@@ -127,6 +128,7 @@ func Settings() []Setting {
 		{Key: "default_quota", Env: "DOCUVAULT_DEFAULT_QUOTA", Default: "100MiB", Help: "quota of new users, e.g. 100MiB"},
 		{Key: "pdf_extractor", Env: "DOCUVAULT_PDF_EXTRACTOR", Default: "auto", Help: "PDF text extractor: auto (the pure-Go reader, pdftotext when its text looks wrong), go or pdftotext"},
 		{Key: "ocr", Env: "DOCUVAULT_OCR", Default: "auto", Help: "which PDF pages are read by OCR (tesseract): auto (scanned pages without a text layer), always or never"},
+		{Key: "thumbnails", Env: "DOCUVAULT_THUMBNAILS", Default: "true", Help: "the worker makes a thumbnail of each PDF's and image's first page (about 10 ms of CPU a PDF); false for bulk imports"},
 		{Key: "ocr_languages", Env: "DOCUVAULT_OCR_LANGUAGES", Default: "eng", Help: "tesseract languages, joined by +, e.g. eng+deu+fra (each needs its tesseract-ocr-LANG package)"},
 		{Key: "extract_timeout", Env: "DOCUVAULT_EXTRACT_TIMEOUT", Default: "2m", Help: "longest text extraction of one document"},
 		{Key: "job_max_fails", Env: "DOCUVAULT_JOB_MAX_FAILS", Default: "5", Help: "tries of a document's job before it is failed"},
@@ -279,6 +281,9 @@ func Load(opts Options) (*Config, error) {
 	}
 	if c.MinioSecure, err = parseBool(v.GetString("minio_secure")); err != nil {
 		return nil, fmt.Errorf("MINIO_SECURE (from %s): %w", sources["minio_secure"], err)
+	}
+	if c.Thumbnails, err = parseBool(v.GetString("thumbnails")); err != nil {
+		return nil, fmt.Errorf("DOCUVAULT_THUMBNAILS (from %s): %w", sources["thumbnails"], err)
 	}
 	if c.MaxUploadSize, err = ParseSize(v.GetString("max_upload_size")); err != nil || c.MaxUploadSize <= 0 {
 		return nil, fmt.Errorf("DOCUVAULT_MAX_UPLOAD_SIZE (from %s): %q is not a positive size like 512MiB", sources["max_upload_size"], v.GetString("max_upload_size"))
@@ -567,6 +572,8 @@ func (c *Config) raw(key string) string {
 		return c.OCR
 	case "ocr_languages":
 		return c.OCRLanguages
+	case "thumbnails":
+		return strconv.FormatBool(c.Thumbnails)
 	case "job_max_fails":
 		return fmt.Sprint(c.JobMaxFails)
 	case "job_retry_delay":

@@ -45,7 +45,7 @@ func (p *Pipeline) storeDerived(ctx context.Context, d docRow, spool string, out
 	if out.SearchablePDF != "" {
 		defer os.Remove(out.SearchablePDF)
 	}
-	if thumbnail.Supports(d.ContentType) {
+	if !p.NoThumbnails && thumbnail.Supports(d.ContentType) {
 		if err := p.storeThumbnail(ctx, d, spool); err != nil {
 			notes = append(notes, "thumbnail not stored: "+derivedReason(err))
 		}

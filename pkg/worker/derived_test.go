@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,9 +97,7 @@ func (f *fixture) noted(t *testing.T, id string) noted {
 }
 
 func TestThumbnailAndSearchableCopyStored(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/pdftoppm"); err != nil {
-		t.Skip("pdftoppm not installed")
-	}
+	requireTool(t, "pdftoppm")
 	f := newFixture(t)
 	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
 	if err != nil {
@@ -148,6 +147,7 @@ func TestThumbnailAndSearchableCopyStored(t *testing.T) {
 }
 
 func TestDerivedObjectsOverQuotaAreANote(t *testing.T) {
+	requireTool(t, "pdftoppm")
 	f := newFixture(t)
 	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
 	if err != nil {
@@ -168,7 +168,7 @@ func TestDerivedObjectsOverQuotaAreANote(t *testing.T) {
 		t.Errorf("document %+v, want classified with only the original in quota", n)
 	}
 	if n.Note == nil || !strings.Contains(*n.Note, "searchable copy not stored: over quota") ||
-		(pdftoppm() && !strings.Contains(*n.Note, "thumbnail not stored: over quota")) {
+		!strings.Contains(*n.Note, "thumbnail not stored: over quota") {
 		t.Errorf("note %v", n.Note)
 	}
 	if rows := f.derivedRows(t, id); len(rows) != 0 {
@@ -180,9 +180,7 @@ func TestDerivedObjectsOverQuotaAreANote(t *testing.T) {
 }
 
 func TestThumbnailFailureIsANote(t *testing.T) {
-	if !pdftoppm() {
-		t.Skip("pdftoppm not installed")
-	}
+	requireTool(t, "pdftoppm")
 	f := newFixture(t)
 	id := f.uploadPDF(t, f.user.ID, []byte("%PDF-1.4\n% nothing a renderer can read\n"))
 	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: &searchable{t: t, text: "bank invoice"}, Classifiers: &worker.Classifiers{DB: f.db}}
@@ -207,7 +205,34 @@ func TestThumbnailFailureIsANote(t *testing.T) {
 	}
 }
 
-func pdftoppm() bool {
-	_, err := os.Stat("/usr/bin/pdftoppm")
-	return err == nil
+// TestNoThumbnails: with thumbnails off (DOCUVAULT_THUMBNAILS=false) the
+// worker makes none, and still stores the searchable copy.
+func TestNoThumbnails(t *testing.T) {
+	f := newFixture(t)
+	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.uploadPDF(t, f.user.ID, append(append([]byte(nil), pdf...), "\n% no thumbnails\n"...))
+	x := &searchable{t: t, text: "Invoice: bank payments", copy: true}
+	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: x, Classifiers: &worker.Classifiers{DB: f.db}, NoThumbnails: true}
+	if out, err := p.Process(ctx(t), id); err != nil || out != worker.Classified {
+		t.Fatalf("Process = %v, %v", out, err)
+	}
+	rows := f.derivedRows(t, id)
+	if _, ok := rows[storage.KindThumbnail]; ok || len(rows) != 1 {
+		t.Errorf("derived rows %+v, want only the searchable copy", rows)
+	}
+}
+
+// requireTool fails (with DOCUVAULT_TEST_REQUIRE_SERVICES=1) or skips a
+// test that needs a program scripts/services.sh installs.
+func requireTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("DOCUVAULT_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("%s is not installed (scripts/services.sh installs it)", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
 }

@@ -65,7 +65,10 @@ type Pipeline struct {
 	Storage *storage.Service
 	// Thumbnails makes thumbnails; nil: a thumbnail.Maker in SpoolDir.
 	Thumbnails *thumbnail.Maker
-	derived    derivedState
+	// NoThumbnails: make none (DOCUVAULT_THUMBNAILS=false), for bulk
+	// imports: a PDF's thumbnail costs about as much CPU as its text.
+	NoThumbnails bool
+	derived      derivedState
 
 	// extractSlots, when set (by NewRunner), bounds how many extractions
 	// run at once.
