@@ -80,7 +80,20 @@ func (m *Maker) Make(ctx context.Context, path, contentType string) (Image, erro
 	)
 	switch contentType {
 	case "application/pdf":
-		img, err = m.renderPDF(ctx, path)
+		var page []byte
+		page, err = m.renderPDF(ctx, path)
+		if err == nil && len(page) <= MaxBytes {
+			// pdftoppm's own JPEG is the thumbnail: decoding, scaling and
+			// encoding it again here cost more CPU than rendering it.
+			cfg, cerr := jpeg.DecodeConfig(bytes.NewReader(page))
+			if cerr != nil {
+				return Image{}, fmt.Errorf("read pdftoppm's page: %w", cerr)
+			}
+			return Image{Data: page, ContentType: "image/jpeg", Ext: ".jpg", Width: cfg.Width, Height: cfg.Height}, nil
+		}
+		if err == nil {
+			img, err = jpeg.Decode(bytes.NewReader(page))
+		}
 	case "image/png", "image/jpeg":
 		img, err = decodeImage(path)
 	default:
@@ -130,8 +143,8 @@ func decodeImage(path string) (image.Image, error) {
 }
 
 // renderPDF renders a PDF's first page with pdftoppm at MaxSide pixels on
-// its long side.
-func (m *Maker) renderPDF(ctx context.Context, path string) (image.Image, error) {
+// its long side and returns its JPEG.
+func (m *Maker) renderPDF(ctx context.Context, path string) ([]byte, error) {
 	bin, err := exec.LookPath("pdftoppm")
 	if err != nil {
 		return nil, fmt.Errorf("%w: pdftoppm (poppler-utils) renders PDFs", ErrNoTool)
@@ -142,7 +155,7 @@ func (m *Maker) renderPDF(ctx context.Context, path string) (image.Image, error)
 	}
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "page")
-	argv := []string{bin, "-f", "1", "-l", "1", "-singlefile", "-scale-to", strconv.Itoa(MaxSide), "-jpeg", path, out}
+	argv := []string{bin, "-f", "1", "-l", "1", "-singlefile", "-scale-to", strconv.Itoa(MaxSide), "-jpeg", "-jpegopt", "quality=75", path, out}
 	mem := m.MaxMemory
 	if mem <= 0 {
 		mem = 3 << 29 // 1.5 GiB
@@ -170,16 +183,11 @@ func (m *Maker) renderPDF(ctx context.Context, path string) (image.Image, error)
 		}
 		return nil, fmt.Errorf("pdftoppm: %s", msg)
 	}
-	f, err := os.Open(out + ".jpg")
+	page, err := os.ReadFile(out + ".jpg")
 	if err != nil {
 		return nil, fmt.Errorf("pdftoppm wrote no page: %w", err)
 	}
-	defer f.Close()
-	img, err := jpeg.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("read pdftoppm's page: %w", err)
-	}
-	return img, nil
+	return page, nil
 }
 
 // limitWriter keeps the first n bytes written to it and drops the rest
