@@ -115,3 +115,32 @@ func TestScanAcceptance(t *testing.T) {
 	d.run(t, nil, "fsck", "--grace", "0", "--repair").check(t, 0, "repaired 1 problem", "")
 	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "nothing to repair", "")
 }
+
+// TestExtractCommand: `docuvault extract` reads files offline as the
+// worker would and says how each page was read; bad input is a one-line
+// message and the right exit code.
+func TestExtractCommand(t *testing.T) {
+	needTools(t, "tesseract", "pdftoppm", "pdfimages")
+	d := deployed(t)
+	mixed := filepath.Join(repoRoot(t), "pkg", "ocr", "testdata", "mixed.pdf")
+	r := d.run(t, nil, "extract", "--json", mixed)
+	r.check(t, 0, "", "")
+	var line struct {
+		Method string `json:"method"`
+		Pages  []struct {
+			Page   int    `json:"page"`
+			Source string `json:"source"`
+		} `json:"pages"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &line); err != nil {
+		t.Fatalf("extract --json: %v\n%s", err, r.stdout)
+	}
+	if line.Method != "go-pdf+tesseract" || len(line.Pages) != 2 || line.Pages[0].Source != "text" || line.Pages[1].Source != "ocr" ||
+		strings.Count(line.Text, "DEFINITIONS") != 2 {
+		t.Errorf("extract --json: %+v", line)
+	}
+	d.run(t, nil, "extract", "--ocr", "never", mixed).check(t, 0, "pages: 2: 1 text layer, 1 no text", "")
+	d.run(t, nil, "extract", mixed, filepath.Join(t.TempDir(), "missing.pdf")).check(t, 2, "pages: 2: 1 text layer, 1 OCR", "missing.pdf: cannot open: no such file or directory")
+	d.run(t, nil, "extract", "--ocr", "sometimes", mixed).check(t, 64, "", `--ocr must be auto, always or never, not "sometimes"`)
+}
