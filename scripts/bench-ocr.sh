@@ -349,6 +349,7 @@ for v in ${VARIANTS//,/ }; do
   i=$((i + 1))
 done
 T_END=$(date +%s)
+rm -rf "$WORK/ocrmypdf-pdf" "$WORK/tmp" # ocrmypdf's output PDFs (only the sidecars are scored), about 80 MB a run
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ------------------------------------------------------------------ report
