@@ -306,7 +306,9 @@ measure() {
 run_ocrmypdf() { # run_ocrmypdf VARIANT
   local v=$1 f
   mkdir -p "$WORK/ocrmypdf/$v" "$WORK/ocrmypdf-pdf/$v"
-  # ocrmypdf sets OMP_THREAD_LIMIT itself when it is not set.
+  # ocrmypdf sets OMP_THREAD_LIMIT itself when it is not set. The inner
+  # script's $1… are its own arguments, hence single quotes.
+  # shellcheck disable=SC2016
   measure ocrmypdf "$v" "$NPAGES" env -u OMP_THREAD_LIMIT sh -c '
     out=$1 pdfout=$2 jobs=$3; shift 3
     for f; do
@@ -330,6 +332,7 @@ import json, sys
 for d, ps in json.load(open(sys.argv[1]))[sys.argv[2]].items():
     for i, p in enumerate(ps):
         print(sys.argv[3] + "/" + d + ".pdf", i + 1, p)' "$CORPUS/docs.json" "$v" "$CORPUS/pdf/$v" >"$WORK/tesseract-$v.jobs"
+  # shellcheck disable=SC2016 # the inner script's $1… are its own
   measure tesseract "$v" "$NPAGES" env OMP_THREAD_LIMIT=1 sh -c '
     xargs -P "$1" -L 1 sh -c "pdftoppm -r 300 -gray -png -singlefile -f \$1 -l \$1 \$0 $3/\$2 &&
       tesseract $3/\$2.png $2/\$2 -l eng >/dev/null 2>&1 && rm -f $3/\$2.png" <"$4"' sh \
@@ -341,7 +344,7 @@ T_START=$(date +%s)
 i=0
 for v in ${VARIANTS//,/ }; do
   NPAGES=$(for f in "$CORPUS/pdf/$v"/*.pdf; do pdfinfo "$f" | awk '/^Pages:/ { print $2 }'; done | awk '{ s += $1 } END { print s }')
-  say "variant $v: $NPAGES pages in $(ls "$CORPUS/pdf/$v" | wc -l) files"
+  say "variant $v: $NPAGES pages in $(find "$CORPUS/pdf/$v" -name '*.pdf' | wc -l) files"
   if [ "$WITH_DV" = 1 ] && [ $((i % 2)) = 1 ]; then run_docuvault "$v"; fi
   run_ocrmypdf "$v"
   if [ "$WITH_DV" = 1 ] && [ $((i % 2)) = 0 ]; then run_docuvault "$v"; fi
