@@ -17,7 +17,6 @@ import (
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/extract"
-	"github.com/docuvault/docuvault/pkg/storage"
 )
 
 // classifyOptions are the flags of `docuvault classify`.
@@ -209,34 +208,10 @@ func readJSONInputs(r io.Reader) ([]classifyInput, error) {
 
 // extractFile reads a file's text as the worker would.
 func extractFile(ctx context.Context, x *extract.Extractor, path string) classifyInput {
-	in := classifyInput{ID: path, Filename: filepath.Base(path)}
-	f, err := os.Open(path)
-	if err != nil {
-		in.Err = errors.Unwrap(err)
-		if in.Err == nil {
-			in.Err = err
-		}
-		in.Err = fmt.Errorf("cannot open: %w", in.Err)
-		return in
+	line := readFileText(ctx, x, path)
+	in := classifyInput{ID: path, Filename: filepath.Base(path), Text: line.Text}
+	if line.Error != "" {
+		in.Err = errors.New(line.Error)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		in.Err = errors.New("not a regular file")
-		return in
-	}
-	head := make([]byte, storage.SniffLen)
-	k, _ := io.ReadFull(f, head)
-	ct, _ := storage.Sniff(head[:k], in.Filename)
-	if !x.Supports(ct) {
-		in.Err = fmt.Errorf("cannot read %s files", ct)
-		return in
-	}
-	out, err := x.Extract(ctx, extract.Input{Path: path, Size: st.Size(), ContentType: ct, Filename: in.Filename})
-	if err != nil {
-		in.Err = fmt.Errorf("cannot read: %w", err)
-		return in
-	}
-	in.Text = out.Text
 	return in
 }

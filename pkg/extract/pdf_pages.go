@@ -247,12 +247,11 @@ func (e *Extractor) searchableCopy(ctx context.Context, path, dir string, pages 
 	args = append(args, "--", out.Name())
 	cmd := exec.CommandContext(ctx, qpdf, args...)
 	cmd.WaitDelay = 2 * time.Second
-	var stderr capWriter
-	stderr.max = 4 << 10
-	cmd.Stderr = &stderr
+	stderr := &pdfCapWriter{max: 4 << 10, discard: true}
+	cmd.Stderr = stderr
 	if err := cmd.Run(); err != nil {
 		os.Remove(out.Name())
-		return "", fmt.Errorf("qpdf: %s", tesseractReason(string(stderr.b), err))
+		return "", fmt.Errorf("qpdf: %s", pdftotextReason(stderr.buf.String()))
 	}
 	return out.Name(), nil
 }

@@ -177,7 +177,7 @@ func (e *Engine) readImage(ctx context.Context, dir string, g *gray, dpi int, pd
 		return p, fmt.Errorf("write the page image: %w", err)
 	}
 	var err error
-	p.Text, p.Confidence, err = e.recognize(ctx, path, dpi, pdfOut)
+	p.Text, p.Confidence, err = e.recognize(ctx, dir, path, dpi, pdfOut)
 	return p, err
 }
 

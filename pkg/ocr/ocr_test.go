@@ -9,26 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// needTools skips (or, with DOCUVAULT_TEST_REQUIRE_SERVICES=1, fails) a
-// test that needs programs scripts/services.sh installs.
-func needTools(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("DOCUVAULT_TEST_REQUIRE_SERVICES") == "1" {
-				t.Fatalf("%s is not installed (scripts/services.sh installs it)", n)
-			}
-			t.Skipf("%s is not installed", n)
-		}
-	}
-}
+	"github.com/docuvault/docuvault/tests/testenv"
+)
 
 // renderPage renders page n of a born-digital test PDF in grey.
 func renderPage(t *testing.T, n string, dpi string) *gray {
 	t.Helper()
-	needTools(t, "pdftoppm")
+	testenv.Tools(t, "pdftoppm")
 	prefix := filepath.Join(t.TempDir(), "p")
 	out, err := exec.Command("pdftoppm", "-r", dpi, "-gray", "-f", n, "-l", n, "-singlefile",
 		"../extract/testdata/pdf/libtasn1.pdf", prefix).CombinedOutput()
@@ -106,7 +94,7 @@ func TestPGMRoundTrip(t *testing.T) {
 var page5Words = []string{"structure", "parser", "sensitive", "comments", "DEFINITIONS", "BEGIN", "pkix.asn"}
 
 func TestReadPDFScan(t *testing.T) {
-	needTools(t, "tesseract", "pdftoppm", "pdfimages")
+	testenv.Tools(t, "tesseract", "pdftoppm", "pdfimages")
 	e := New(Options{Parallel: 2})
 	ctx := context.Background()
 	imgs, err := e.PDFImages(ctx, "testdata/scan.pdf")
@@ -161,7 +149,7 @@ func TestReadPDFScan(t *testing.T) {
 }
 
 func TestReadPDFCancelled(t *testing.T) {
-	needTools(t, "tesseract", "pdftoppm")
+	testenv.Tools(t, "tesseract", "pdftoppm")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	res := New(Options{}).ReadPDF(ctx, "testdata/scan.pdf", []int{1, 2}, ReadOptions{})
@@ -188,7 +176,7 @@ func TestMissingTools(t *testing.T) {
 }
 
 func TestMemoryLimit(t *testing.T) {
-	needTools(t, "tesseract", "pdftoppm", "prlimit")
+	testenv.Tools(t, "tesseract", "pdftoppm", "prlimit")
 	// 40 MiB of address space is far too little for pdftoppm to render a page.
 	e := New(Options{MaxMemory: 40 << 20})
 	res := e.ReadPDF(context.Background(), "testdata/scan.pdf", []int{1}, ReadOptions{})

@@ -120,15 +120,13 @@ func (e *Engine) readPDFPage(ctx context.Context, pdfPath string, page, dpi int,
 		dpi = e.opts.DPI
 	}
 	dpi = min(max(dpi, e.opts.MinDPI), e.opts.MaxDPI)
-	if err := e.acquire(ctx); err != nil {
-		return Page{}, err
-	}
-	defer e.release()
-	dir, done, err := e.scratch()
-	if err != nil {
-		return Page{}, err
-	}
-	defer done()
+	return e.inSlot(ctx, func(dir string) (Page, error) {
+		return e.renderAndRead(ctx, dir, pdfPath, page, dpi, pdfOut)
+	})
+}
+
+// renderAndRead renders page of the PDF into dir and reads it.
+func (e *Engine) renderAndRead(ctx context.Context, dir, pdfPath string, page, dpi int, pdfOut string) (Page, error) {
 	n := strconv.Itoa(page)
 	prefix := filepath.Join(dir, "render")
 	if _, err := e.run(ctx, "pdftoppm", "-r", strconv.Itoa(dpi), "-gray", "-f", n, "-l", n, "-singlefile", pdfPath, prefix); err != nil {
@@ -171,20 +169,41 @@ func (e *Engine) ReadImage(ctx context.Context, path string) (Page, error) {
 	if _, err := f.Seek(0, 0); err != nil {
 		return Page{}, err
 	}
+	return e.inSlot(ctx, func(dir string) (Page, error) {
+		img, _, err := image.Decode(f)
+		if err != nil {
+			return Page{}, fmt.Errorf("decode the %s image: %w", format, err)
+		}
+		return e.readImage(ctx, dir, toGray(img), 0, "")
+	})
+}
+
+// ReadFile reads the image at path as it is, with tesseract alone: for
+// the types ReadImage does not decode (TIFF, WebP), whose orientation and
+// skew are then not corrected.
+func (e *Engine) ReadFile(ctx context.Context, path string) (Page, error) {
+	if _, err := e.look("tesseract"); err != nil {
+		return Page{}, err
+	}
+	return e.inSlot(ctx, func(dir string) (p Page, err error) {
+		p.Text, p.Confidence, err = e.recognize(ctx, dir, path, 0, "")
+		return p, err
+	})
+}
+
+// inSlot runs fn holding one of the Engine's slots, with a scratch folder
+// of its own that is removed afterwards.
+func (e *Engine) inSlot(ctx context.Context, fn func(dir string) (Page, error)) (Page, error) {
 	if err := e.acquire(ctx); err != nil {
 		return Page{}, err
 	}
 	defer e.release()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return Page{}, fmt.Errorf("decode the %s image: %w", format, err)
-	}
 	dir, done, err := e.scratch()
 	if err != nil {
 		return Page{}, err
 	}
 	defer done()
-	return e.readImage(ctx, dir, toGray(img), 0, "")
+	return fn(dir)
 }
 
 // toGray converts img to 8-bit grey (transparent pixels on white).

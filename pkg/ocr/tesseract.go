@@ -63,13 +63,14 @@ type word struct {
 	text             string
 }
 
-// recognize runs tesseract on the image at path and returns its text
+// recognize runs tesseract on the image at path, its outputs in the
+// scratch folder dir, and returns its text
 // (lines as tesseract found them, a blank line between paragraphs) and
 // the mean confidence of its words (0–100; 0 for no words). When pdfOut
 // is not "", tesseract's PDF of the page (the image under an invisible
 // text layer) is written there too, from the same recognition.
-func (e *Engine) recognize(ctx context.Context, path string, dpi int, pdfOut string) (string, float64, error) {
-	base := strings.TrimSuffix(path, filepath.Ext(path)) + "-out"
+func (e *Engine) recognize(ctx context.Context, dir, path string, dpi int, pdfOut string) (string, float64, error) {
+	base := filepath.Join(dir, "out")
 	args := []string{path, base, "-l", e.opts.Languages}
 	if dpi > 0 {
 		args = append(args, "--dpi", strconv.Itoa(dpi))

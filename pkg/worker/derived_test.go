@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,8 @@ import (
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/worker"
+
+	"github.com/docuvault/docuvault/tests/testenv"
 )
 
 // searchable is a test extractor of PDFs: it returns text and, as the OCR
@@ -97,7 +98,7 @@ func (f *fixture) noted(t *testing.T, id string) noted {
 }
 
 func TestThumbnailAndSearchableCopyStored(t *testing.T) {
-	requireTool(t, "pdftoppm")
+	testenv.Tools(t, "pdftoppm")
 	f := newFixture(t)
 	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
 	if err != nil {
@@ -147,7 +148,7 @@ func TestThumbnailAndSearchableCopyStored(t *testing.T) {
 }
 
 func TestDerivedObjectsOverQuotaAreANote(t *testing.T) {
-	requireTool(t, "pdftoppm")
+	testenv.Tools(t, "pdftoppm")
 	f := newFixture(t)
 	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
 	if err != nil {
@@ -180,7 +181,7 @@ func TestDerivedObjectsOverQuotaAreANote(t *testing.T) {
 }
 
 func TestThumbnailFailureIsANote(t *testing.T) {
-	requireTool(t, "pdftoppm")
+	testenv.Tools(t, "pdftoppm")
 	f := newFixture(t)
 	id := f.uploadPDF(t, f.user.ID, []byte("%PDF-1.4\n% nothing a renderer can read\n"))
 	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: &searchable{t: t, text: "bank invoice"}, Classifiers: &worker.Classifiers{DB: f.db}}
@@ -222,17 +223,5 @@ func TestNoThumbnails(t *testing.T) {
 	rows := f.derivedRows(t, id)
 	if _, ok := rows[storage.KindThumbnail]; ok || len(rows) != 1 {
 		t.Errorf("derived rows %+v, want only the searchable copy", rows)
-	}
-}
-
-// requireTool fails (with DOCUVAULT_TEST_REQUIRE_SERVICES=1) or skips a
-// test that needs a program scripts/services.sh installs.
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("DOCUVAULT_TEST_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("%s is not installed (scripts/services.sh installs it)", name)
-		}
-		t.Skipf("%s is not installed", name)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/docuvault/docuvault/tests/testenv"
 )
 
 // TestDocGetAndThumbnail: the worker stores a PDF's thumbnail beside it;
@@ -12,7 +14,7 @@ import (
 // searchable copy of a PDF with a text layer), fsck counts the thumbnail
 // as the document's, not an orphan.
 func TestDocGetAndThumbnail(t *testing.T) {
-	needTools(t, "pdftoppm")
+	testenv.Tools(t, "pdftoppm")
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	pdf, err := os.ReadFile("../../pkg/worker/testdata/groff-ms.pdf")

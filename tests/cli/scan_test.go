@@ -3,26 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// needTools fails (with DOCUVAULT_TEST_REQUIRE_SERVICES=1) or skips a test
-// that needs programs scripts/services.sh installs.
-func needTools(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("DOCUVAULT_TEST_REQUIRE_SERVICES") == "1" {
-				t.Fatalf("%s is not installed (scripts/services.sh installs it)", n)
-			}
-			t.Skipf("%s is not installed", n)
-		}
-	}
-}
+	"github.com/docuvault/docuvault/tests/testenv"
+)
 
 // TestScanAcceptance is issue 18's "done when": a scan saved as a PDF by
 // img2pdf from a page of a real manual (three times: upright, turned a
@@ -31,7 +18,7 @@ func needTools(t *testing.T, names ...string) {
 // pdftotext reads and a thumbnail; `search` finds it by a word of that
 // page; a blank scan is no_text, filed under nothing.
 func TestScanAcceptance(t *testing.T) {
-	needTools(t, "tesseract", "pdftoppm", "pdfimages", "qpdf", "pdftotext")
+	testenv.Tools(t, "tesseract", "pdftoppm", "pdfimages", "qpdf", "pdftotext")
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "ASN.1", "--description", "ASN.1 library manuals: syntax, parser, structures, DER encoding, definitions").check(t, 0, "", "")
@@ -120,7 +107,7 @@ func TestScanAcceptance(t *testing.T) {
 // worker would and says how each page was read; bad input is a one-line
 // message and the right exit code.
 func TestExtractCommand(t *testing.T) {
-	needTools(t, "tesseract", "pdftoppm", "pdfimages")
+	testenv.Tools(t, "tesseract", "pdftoppm", "pdfimages")
 	d := deployed(t)
 	mixed := filepath.Join(repoRoot(t), "pkg", "ocr", "testdata", "mixed.pdf")
 	r := d.run(t, nil, "extract", "--json", mixed)

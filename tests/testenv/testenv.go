@@ -17,6 +17,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -89,6 +90,17 @@ func readDevEnv(path string) map[string]string {
 		vals[name] = strings.Trim(val, `'"`)
 	}
 	return vals
+}
+
+// Tools skips the test, or fails it when services are required, unless
+// every program named is on PATH (scripts/services.sh installs them).
+func Tools(t testing.TB, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			Unavailable(t, "%s is not installed", n)
+		}
+	}
 }
 
 // Unavailable skips the test, or fails it when services are required.
