@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/docuvault/docuvault/pkg/audit"
@@ -79,25 +78,10 @@ func (s *Server) searchableContent(w http.ResponseWriter, r *http.Request, d cat
 		return err
 	}
 	defer rc.Close()
-	h := w.Header()
-	h.Set("Content-Type", o.ContentType)
-	h.Set("Content-Disposition", contentDisposition(name))
-	h.Set("Cache-Control", "private, no-cache")
-	h.Set("ETag", fmt.Sprintf(`"%x"`, o.SHA256))
-	cw := &countingWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
-	if rs, ok := rc.(io.ReadSeeker); ok {
-		http.ServeContent(cw, r, "", o.CreatedAt, rs)
-	} else {
-		h.Set("Content-Length", strconv.FormatInt(o.SizeBytes, 10))
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			_, _ = io.Copy(cw, rc)
-		}
-	}
-	s.metrics.downloaded.Add(float64(cw.n))
-	if r.Method != http.MethodHead && (cw.status == 0 || cw.status == http.StatusOK || cw.status == http.StatusPartialContent) {
+	sent, ok := s.serveBody(w, r, rc, o.ContentType, name, fmt.Sprintf(`"%x"`, o.SHA256), o.CreatedAt, o.SizeBytes)
+	if ok {
 		s.record(r, audit.Event{UserID: d.OwnerID, Type: audit.Download, ResourceID: d.ID,
-			Metadata: map[string]any{"filename": name, "variant": "searchable", "bytes": cw.n}})
+			Metadata: map[string]any{"filename": name, "variant": "searchable", "bytes": sent}})
 	}
 	return nil
 }

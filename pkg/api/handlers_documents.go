@@ -435,33 +435,45 @@ func (s *Server) documentContent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer rc.Close()
-	h := w.Header()
-	h.Set("Content-Type", doc.ContentType)
-	h.Set("Content-Disposition", contentDisposition(doc.Filename))
-	h.Set("Cache-Control", "private, no-cache")
+	etag := ""
 	if d.SHA256Hex != "" {
-		h.Set("ETag", `"`+d.SHA256Hex+`"`)
+		etag = `"` + d.SHA256Hex + `"`
 	}
-	cw := &countingWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
-	if rs, ok := rc.(io.ReadSeeker); ok {
-		http.ServeContent(cw, r, "", doc.CreatedAt, rs)
-	} else {
-		h.Set("Content-Length", strconv.FormatInt(doc.SizeBytes, 10))
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			_, _ = io.Copy(cw, rc)
-		}
-	}
-	s.metrics.downloaded.Add(float64(cw.n))
-	// A download is bytes sent: not a HEAD, a 304 or a refused range.
-	if r.Method != http.MethodHead && (cw.status == 0 || cw.status == http.StatusOK || cw.status == http.StatusPartialContent) {
-		meta := map[string]any{"filename": d.Filename, "bytes": cw.n}
+	sent, ok := s.serveBody(w, r, rc, doc.ContentType, doc.Filename, etag, doc.CreatedAt, doc.SizeBytes)
+	if ok {
+		meta := map[string]any{"filename": d.Filename, "bytes": sent}
 		if rg := r.Header.Get("Range"); rg != "" {
 			meta["range"] = truncate(rg, 100)
 		}
 		s.record(r, audit.Event{UserID: d.OwnerID, Type: audit.Download, ResourceID: d.ID, Metadata: meta})
 	}
 	return nil
+}
+
+// serveBody sends an object's bytes as an attachment named name: Range,
+// If-None-Match (etag, when not "") and If-Range work when rc can seek. It
+// returns the bytes sent and whether that was a download: not a HEAD, a
+// 304 or a refused range.
+func (s *Server) serveBody(w http.ResponseWriter, r *http.Request, rc io.Reader, contentType, name, etag string, modified time.Time, size int64) (int64, bool) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", contentDisposition(name))
+	h.Set("Cache-Control", "private, no-cache")
+	if etag != "" {
+		h.Set("ETag", etag)
+	}
+	cw := &countingWriter{ResponseWriter: w, rc: http.NewResponseController(w)}
+	if rs, ok := rc.(io.ReadSeeker); ok {
+		http.ServeContent(cw, r, "", modified, rs)
+	} else {
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			_, _ = io.Copy(cw, rc)
+		}
+	}
+	s.metrics.downloaded.Add(float64(cw.n))
+	return cw.n, r.Method != http.MethodHead && (cw.status == 0 || cw.status == http.StatusOK || cw.status == http.StatusPartialContent)
 }
 
 // contentDisposition is an attachment header carrying filename safely:

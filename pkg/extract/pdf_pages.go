@@ -53,13 +53,20 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 	}
 	layers := splitPDFPages(out.Text)
 	pages := make([]Page, len(layers))
+	letters := make([]int, len(layers))
+	usable := make([]bool, len(layers))
+	short := false // a page that may be a scan
+	for i, layer := range layers {
+		letters[i], usable[i] = textQuality(layer)
+		short = short || letters[i] < shortPageLetters || !usable[i]
+	}
 	// Which pages carry an image, and at what resolution: a page without
 	// text and without an image is blank (or a drawing), not a scan.
 	// Unknown (nil) without poppler's pdfimages: then every page without
 	// text is taken for a scan.
 	var images map[int]ocr.PDFImage
 	ocrErr := e.opts.OCR.Available()
-	if mode == OCRAlways || (mode != OCRNever && anyShortPage(layers)) {
+	if mode == OCRAlways || (mode != OCRNever && short) {
 		// One more process, only for PDFs that may hold a scan: a
 		// born-digital PDF whose pages all have text is read without it.
 		images, _ = e.opts.OCR.PDFImages(ctx, in.Path)
@@ -69,21 +76,20 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 	unknown := images == nil && ocrErr == nil
 	var todo []int // page numbers to read by OCR
 	blank := 0
-	for i, layer := range layers {
+	for i := range layers {
 		pages[i] = Page{Number: i + 1, Source: PageText}
-		letters, usable := textQuality(layer)
 		img, hasImage := images[i+1]
 		hasImage = unknown || (hasImage && img.Pixels >= minImagePixels)
 		switch {
-		case mode == OCRNever || (letters < minPageLetters && !hasImage):
-			if letters < minPageLetters {
+		case mode == OCRNever || (letters[i] < minPageLetters && !hasImage):
+			if letters[i] < minPageLetters {
 				pages[i].Source = PageNone
 				blank++
 			}
 			continue
-		case mode == OCRAlways || letters < minPageLetters || (!usable && hasImage):
+		case mode == OCRAlways || letters[i] < minPageLetters || (!usable[i] && hasImage):
 			pages[i].Source = PageOCR
-		case letters < shortPageLetters && img.Pixels >= minScanPixels:
+		case letters[i] < shortPageLetters && img.Pixels >= minScanPixels:
 			pages[i].Source = PageBoth
 		default:
 			continue
@@ -97,47 +103,65 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 	if mode != OCRNever && images == nil && ocrErr != nil && blank == len(layers) && len(layers) > 0 {
 		notes = append(notes, fmt.Sprintf("no page has text, and scanned pages cannot be read: %v", ocrErr))
 	}
+	out.Pages = pages
 	if len(todo) > 0 {
-		var pdfDir string
-		if e.opts.SearchableCopy {
-			dir, err := os.MkdirTemp(e.opts.TempDir, "docuvault-pages-*")
-			if err != nil {
-				return Output{}, fmt.Errorf("OCR's page folder: %w", err)
-			}
-			defer os.RemoveAll(dir)
-			pdfDir = dir
-		}
-		read, note, err := e.ocrPages(ctx, in.Path, layers, pages, todo, images, pdfDir)
+		note, err := e.readScannedPages(ctx, in.Path, &out, layers, todo, images)
 		if err != nil {
 			return Output{}, err
 		}
 		if note != "" {
 			notes = append(notes, note)
 		}
-		if read > 0 {
-			out.Method += "+tesseract"
+	}
+	out.Note = strings.Join(notes, "; ")
+	return out, nil
+}
+
+// readScannedPages reads pages todo of the PDF at path by OCR into out:
+// their text in place of (or after) their layers, their records, the
+// method, and the searchable copy when the Extractor makes them. A page
+// left without letters is PageNone.
+func (e *Extractor) readScannedPages(ctx context.Context, path string, out *Output, layers []string, todo []int, images map[int]ocr.PDFImage) (string, error) {
+	var pdfDir string
+	if e.opts.SearchableCopy {
+		dir, err := os.MkdirTemp(e.opts.TempDir, "docuvault-pages-*")
+		if err != nil {
+			return "", fmt.Errorf("OCR's page folder: %w", err)
 		}
-		if pdfDir != "" && read > 0 {
-			path, err := e.searchableCopy(ctx, in.Path, pdfDir, len(layers))
-			if err != nil {
-				notes = append(notes, "no searchable copy: "+err.Error())
-			}
-			out.SearchablePDF = path
+		defer os.RemoveAll(dir)
+		pdfDir = dir
+	}
+	read, note, err := e.ocrPages(ctx, path, layers, out.Pages, todo, images, pdfDir)
+	if err != nil {
+		return "", err
+	}
+	if read > 0 {
+		out.Method += "+tesseract"
+	}
+	if pdfDir != "" && read > 0 {
+		copyPath, err := e.searchableCopy(ctx, path, pdfDir, len(layers))
+		if err != nil {
+			note = strings.TrimPrefix(note+"; no searchable copy: "+err.Error(), "; ")
+		}
+		out.SearchablePDF = copyPath
+	}
+	for _, n := range todo {
+		p := &out.Pages[n-1]
+		if l, _ := textQuality(layers[n-1]); l == 0 || (l < minPageLetters && p.Source == PageText) {
+			p.Source = PageNone
 		}
 	}
+	// The text again, with what OCR read.
+	endsPage := strings.HasSuffix(out.Text, "\f")
 	var text strings.Builder
 	for i, layer := range layers {
 		text.WriteString(layer)
-		if i < len(layers)-1 || strings.HasSuffix(out.Text, "\f") {
+		if i < len(layers)-1 || endsPage {
 			text.WriteByte('\f') // not after a page cut off by the text limit
 		}
-		if l, _ := textQuality(layer); l == 0 || (l < minPageLetters && pages[i].Source == PageText) {
-			pages[i].Source = PageNone
-		}
 	}
-	out.Text, out.Pages = text.String(), pages
-	out.Note = strings.Join(notes, "; ")
-	return out, nil
+	out.Text = text.String()
+	return note, nil
 }
 
 // ocrPages reads pages todo by OCR and puts their text into layers (in
@@ -254,17 +278,6 @@ func (e *Extractor) searchableCopy(ctx context.Context, path, dir string, pages 
 		return "", fmt.Errorf("qpdf: %s", pdftotextReason(stderr.buf.String()))
 	}
 	return out.Name(), nil
-}
-
-// anyShortPage reports whether some page has little or no usable text:
-// one that may be a scan.
-func anyShortPage(layers []string) bool {
-	for _, l := range layers {
-		if letters, usable := textQuality(l); letters < shortPageLetters || !usable {
-			return true
-		}
-	}
-	return false
 }
 
 // splitPDFPages splits a PDF extractor's text into its pages (each ends
