@@ -22,12 +22,17 @@ const (
 	// ExtractAndClassify extracts a document's text and files it under its
 	// owner's topics. Argument: ArgDocumentID.
 	ExtractAndClassify = "extract_and_classify"
+	// MakeThumbnail renders and stores a document's thumbnail once its text
+	// and topics are saved: a later, lower-priority job, so that a batch's
+	// text and topics are not held up by its page images. Argument:
+	// ArgDocumentID.
+	MakeThumbnail = "make_thumbnail"
 	// ArgDocumentID is the document's id (a UUID string).
 	ArgDocumentID = "document_id"
 )
 
 // Names is every job name, for registration by every worker.
-func Names() []string { return []string{ExtractAndClassify} }
+func Names() []string { return []string{ExtractAndClassify, MakeThumbnail} }
 
 // ErrRedisDown is returned, wrapped, while the enqueuer is backing off after
 // a failure to reach Redis.
@@ -55,6 +60,16 @@ func NewEnqueuer(namespace string, pool *redis.Pool) *Enqueuer {
 // job is already waiting. ctx only bounds the wait for a backoff decision:
 // gocraft/work's calls take no context (its pool's dial timeout bounds them).
 func (e *Enqueuer) EnqueueExtract(ctx context.Context, documentID string) error {
+	return e.enqueue(ctx, ExtractAndClassify, documentID)
+}
+
+// EnqueueThumbnail enqueues MakeThumbnail for documentID, unless the same
+// job is already waiting.
+func (e *Enqueuer) EnqueueThumbnail(ctx context.Context, documentID string) error {
+	return e.enqueue(ctx, MakeThumbnail, documentID)
+}
+
+func (e *Enqueuer) enqueue(ctx context.Context, name, documentID string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -65,12 +80,12 @@ func (e *Enqueuer) EnqueueExtract(ctx context.Context, documentID string) error 
 		return fmt.Errorf("%w: %v", ErrRedisDown, err)
 	}
 	e.mu.Unlock()
-	_, err := e.enq.EnqueueUnique(ExtractAndClassify, work.Q{ArgDocumentID: documentID})
+	_, err := e.enq.EnqueueUnique(name, work.Q{ArgDocumentID: documentID})
 	if err != nil {
 		e.mu.Lock()
 		e.downUntil, e.lastErr = time.Now().Add(e.backoff), err
 		e.mu.Unlock()
-		return fmt.Errorf("%w: enqueue %s: %v", ErrRedisDown, ExtractAndClassify, err)
+		return fmt.Errorf("%w: enqueue %s: %v", ErrRedisDown, name, err)
 	}
 	return nil
 }

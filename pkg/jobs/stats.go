@@ -6,13 +6,16 @@ import (
 	"github.com/gocraft/work"
 )
 
-// QueueStats is the state of DocuVault's job queue.
+// QueueStats is the state of DocuVault's job queue: every job name's
+// jobs (Names), thumbnails' also counted on their own.
 type QueueStats struct {
-	Queued     int64 `json:"queued"`      // waiting to run
-	InProgress int64 `json:"in_progress"` // running on some worker now
-	Retrying   int64 `json:"retrying"`    // failed, waiting for a retry
-	Scheduled  int64 `json:"scheduled"`   // waiting for a set time
-	Dead       int64 `json:"dead"`        // failed for good
+	Queued int64 `json:"queued"` // waiting to run
+	// QueuedThumbnails is how many of Queued are MakeThumbnail jobs.
+	QueuedThumbnails int64 `json:"queued_thumbnails"`
+	InProgress       int64 `json:"in_progress"` // running on some worker now
+	Retrying         int64 `json:"retrying"`    // failed, waiting for a retry
+	Scheduled        int64 `json:"scheduled"`   // waiting for a set time
+	Dead             int64 `json:"dead"`        // failed for good
 }
 
 // Stats reads the queue's state through gocraft/work's client.
@@ -23,8 +26,11 @@ func Stats(c *work.Client) (QueueStats, error) {
 		return st, fmt.Errorf("read queues: %w", err)
 	}
 	for _, q := range queues {
-		if q.JobName == ExtractAndClassify {
-			st.Queued = q.Count
+		if ours(q.JobName) {
+			st.Queued += q.Count
+		}
+		if q.JobName == MakeThumbnail {
+			st.QueuedThumbnails = q.Count
 		}
 	}
 	obs, err := c.WorkerObservations()
@@ -32,7 +38,7 @@ func Stats(c *work.Client) (QueueStats, error) {
 		return st, fmt.Errorf("read workers: %w", err)
 	}
 	for _, o := range obs {
-		if o.IsBusy && o.JobName == ExtractAndClassify {
+		if o.IsBusy && ours(o.JobName) {
 			st.InProgress++
 		}
 	}
@@ -46,6 +52,16 @@ func Stats(c *work.Client) (QueueStats, error) {
 		return st, fmt.Errorf("read dead jobs: %w", err)
 	}
 	return st, nil
+}
+
+// ours reports whether name is one of DocuVault's job names.
+func ours(name string) bool {
+	for _, n := range Names() {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Waiting returns the document ids of jobs waiting for a retry or a set time.
@@ -81,6 +97,7 @@ func Waiting(c *work.Client) (map[string]bool, error) {
 // DeadJob is a job given up on.
 type DeadJob struct {
 	ID         string `json:"job_id"`
+	Name       string `json:"job_name"`
 	DocumentID string `json:"document_id"`
 	DiedAt     int64  `json:"died_at"`
 	Fails      int64  `json:"fails"`
@@ -99,7 +116,7 @@ func Dead(c *work.Client) ([]DeadJob, error) {
 			return out, nil
 		}
 		for _, j := range dead {
-			out = append(out, DeadJob{ID: j.ID, DocumentID: j.ArgString(ArgDocumentID), DiedAt: j.DiedAt, Fails: j.Fails, LastError: j.LastErr})
+			out = append(out, DeadJob{ID: j.ID, Name: j.Name, DocumentID: j.ArgString(ArgDocumentID), DiedAt: j.DiedAt, Fails: j.Fails, LastError: j.LastErr})
 		}
 	}
 }

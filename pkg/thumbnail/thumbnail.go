@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,13 +56,12 @@ type Maker struct {
 	MaxMemory int64
 }
 
+// ContentTypes are the types Make makes thumbnails of.
+func ContentTypes() []string { return []string{"application/pdf", "image/png", "image/jpeg"} }
+
 // Supports reports whether Make makes thumbnails of contentType.
 func Supports(contentType string) bool {
-	switch contentType {
-	case "application/pdf", "image/png", "image/jpeg":
-		return true
-	}
-	return false
+	return slices.Contains(ContentTypes(), contentType)
 }
 
 // Make makes a thumbnail of the first page of the file at path, whose type

@@ -2,13 +2,16 @@ package worker
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
 
 	"github.com/docuvault/docuvault/pkg/extract"
+	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/thumbnail"
 )
@@ -30,46 +33,142 @@ func (p *Pipeline) storageService() *storage.Service {
 	return p.derived.storage
 }
 
-// storeDerived stores the objects made from a document just extracted
-// from the spooled file spool: its thumbnail and, when the extractor made
-// one (out.SearchablePDF, removed here in every case), its searchable
-// copy. It returns out.Note with a note appended for each that could not
-// be made or stored (over quota, a tool missing or failing): never an
-// error, since the document itself is fine. A type without thumbnails
-// gets no note.
-func (p *Pipeline) storeDerived(ctx context.Context, d docRow, spool string, out extract.Output) string {
-	var notes []string
+// storeDerived stores the searchable copy the extractor made of a document
+// (out.SearchablePDF, removed here in every case). It returns out.Note,
+// with a note appended when the copy could not be stored (over quota):
+// never an error, since the document itself is fine. Thumbnails are made
+// later, by their own job (see Thumbnail).
+func (p *Pipeline) storeDerived(ctx context.Context, d docRow, out extract.Output) string {
+	if out.SearchablePDF == "" {
+		return out.Note
+	}
+	defer os.Remove(out.SearchablePDF)
+	notes := []string{}
 	if out.Note != "" {
 		notes = append(notes, out.Note)
 	}
-	if out.SearchablePDF != "" {
-		defer os.Remove(out.SearchablePDF)
-	}
-	if !p.NoThumbnails && thumbnail.Supports(d.ContentType) {
-		if err := p.storeThumbnail(ctx, d, spool); err != nil {
-			notes = append(notes, "thumbnail not stored: "+derivedReason(err))
-		}
-	}
-	if out.SearchablePDF != "" {
-		_, err := p.storageService().StoreDerived(ctx, storage.DerivedInput{OwnerID: d.UserID, DocumentID: d.ID,
-			Kind: storage.KindSearchablePDF, ContentType: "application/pdf", Ext: ".pdf", Path: out.SearchablePDF})
-		if err != nil {
-			notes = append(notes, "searchable copy not stored: "+derivedReason(err))
-		}
+	_, err := p.storageService().StoreDerived(ctx, storage.DerivedInput{OwnerID: d.UserID, DocumentID: d.ID,
+		Kind: storage.KindSearchablePDF, ContentType: "application/pdf", Ext: ".pdf", Path: out.SearchablePDF})
+	if err != nil {
+		notes = append(notes, "searchable copy not stored: "+derivedReason(err))
 	}
 	return strings.Join(notes, "; ")
 }
 
-// storeThumbnail makes the thumbnail of spool and stores it.
-func (p *Pipeline) storeThumbnail(ctx context.Context, d docRow, spool string) error {
+// wantsThumbnail reports whether a document of contentType gets a
+// thumbnail job once it is read.
+func (p *Pipeline) wantsThumbnail(contentType string) bool {
+	return !p.NoThumbnails && thumbnail.Supports(contentType)
+}
+
+// queueThumbnail asks for document d's thumbnail (Pipeline.QueueThumbnail)
+// if it gets one. A failure to queue is logged by the hook and otherwise
+// ignored: the document is read, and the sweeper queues the thumbnails
+// that are missing.
+func (p *Pipeline) queueThumbnail(ctx context.Context, d docRow) {
+	if p.QueueThumbnail != nil && p.wantsThumbnail(d.ContentType) {
+		p.QueueThumbnail(ctx, d.ID)
+	}
+}
+
+// ThumbnailOutcome is what Thumbnail did.
+type ThumbnailOutcome string
+
+// Outcomes of Thumbnail.
+const (
+	ThumbnailStored  ThumbnailOutcome = "stored"  // made and stored
+	ThumbnailNoted   ThumbnailOutcome = "noted"   // could not be made or stored (over quota, a tool failed): the document's note says why
+	ThumbnailSkipped ThumbnailOutcome = "skipped" // nothing to do: gone, not read yet, has one, or of a type without thumbnails
+)
+
+// thumbRow is what Thumbnail reads of a document.
+type thumbRow struct {
+	ID          string `db:"id"`
+	UserID      string `db:"user_id"`
+	ObjectKey   string `db:"object_key"`
+	ContentType string `db:"content_type"`
+}
+
+// Thumbnail makes and stores the thumbnail of document id: the
+// make_thumbnail job. It does nothing for a document that is gone, not
+// read yet (its own extraction queues the job again), already has a
+// thumbnail, or is of a type without one. A thumbnail that cannot be
+// made (a tool fails on the file) or stored (over quota) is a note on the
+// document, not an error; an error means retrying may help (the object
+// store or the database was unreachable).
+func (p *Pipeline) Thumbnail(ctx context.Context, id string) (ThumbnailOutcome, error) {
+	var d thumbRow
+	err := p.DB.GetContext(ctx, &d, `SELECT d.id, COALESCE(d.user_id::text, '') AS user_id, d.object_key, d.content_type
+		FROM documents d WHERE d.id = $1 AND d.status IN ('classified', 'no_text')
+		AND NOT EXISTS (SELECT 1 FROM document_objects o WHERE o.document_id = d.id AND o.kind = $2)`, id, storage.KindThumbnail)
+	if errors.Is(err, sql.ErrNoRows) || isInvalidUUID(err) {
+		return ThumbnailSkipped, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load the document: %w", err)
+	}
+	if !p.wantsThumbnail(d.ContentType) {
+		return ThumbnailSkipped, nil
+	}
+	rc, err := p.Objects.Get(ctx, d.ObjectKey)
+	if errors.Is(err, objectstore.ErrNotFound) {
+		return ThumbnailNoted, p.noteThumbnail(ctx, id, errors.New("the document's bytes are missing from the object store (run `docuvault fsck`)"))
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the object: %w", err)
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(p.SpoolDir, "docuvault-spool-*")
+	if err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := io.Copy(f, rc); err != nil {
+		return "", fmt.Errorf("spool the object: %w", err)
+	}
+	if err := p.takeSlot(ctx); err != nil {
+		return "", err
+	}
 	m := p.Thumbnails
 	if m == nil {
 		m = &thumbnail.Maker{TempDir: p.SpoolDir}
 	}
-	im, err := m.Make(ctx, spool, d.ContentType)
-	if err != nil {
-		return err
+	im, err := m.Make(ctx, f.Name(), d.ContentType)
+	p.releaseSlot()
+	if ctx.Err() != nil {
+		return "", ctx.Err()
 	}
+	if err != nil {
+		// The file's fault (or pdftoppm missing): no retry makes it.
+		return ThumbnailNoted, p.noteThumbnail(ctx, id, err)
+	}
+	err = p.storeThumbnail(ctx, d, im)
+	var qe *storage.QuotaError
+	if errors.As(err, &qe) {
+		return ThumbnailNoted, p.noteThumbnail(ctx, id, err)
+	}
+	if err != nil {
+		return "", err
+	}
+	return ThumbnailStored, nil
+}
+
+// noteThumbnail adds why a document's thumbnail was not stored to its
+// extraction note (once).
+func (p *Pipeline) noteThumbnail(ctx context.Context, id string, cause error) error {
+	note := "thumbnail not stored: " + derivedReason(cause)
+	_, err := p.DB.ExecContext(ctx, `UPDATE documents SET extraction_note =
+		CASE WHEN COALESCE(extraction_note, '') = '' THEN $2 ELSE extraction_note || '; ' || $2 END
+		WHERE id = $1 AND status IN ('classified', 'no_text') AND position($2 IN COALESCE(extraction_note, '')) = 0`, id, note)
+	if err != nil {
+		return fmt.Errorf("note the thumbnail's failure: %w", err)
+	}
+	return nil
+}
+
+// storeThumbnail stores thumbnail im of document d.
+func (p *Pipeline) storeThumbnail(ctx context.Context, d thumbRow, im thumbnail.Image) error {
 	f, err := os.CreateTemp(p.SpoolDir, "docuvault-thumb-*"+im.Ext)
 	if err != nil {
 		return err

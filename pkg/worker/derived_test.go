@@ -3,12 +3,19 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/gocraft/work"
+	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/extract"
+	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/worker"
@@ -116,9 +123,24 @@ func TestThumbnailAndSearchableCopyStored(t *testing.T) {
 			id := f.uploadPDF(t, f.user.ID, append(append([]byte(nil), pdf...), "\n% "+tc.name+"\n"...))
 			x := &searchable{t: t, text: tc.text, copy: true}
 			p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: x, Classifiers: &worker.Classifiers{DB: f.db}}
+			var queued []string
+			p.QueueThumbnail = func(_ context.Context, id string) { queued = append(queued, id) }
 			out, err := p.Process(ctx(t), id)
 			if err != nil || out != tc.want {
 				t.Fatalf("Process = %v, %v; want %v", out, err, tc.want)
+			}
+			if len(queued) != 1 || queued[0] != id {
+				t.Fatalf("thumbnail jobs queued: %v, want [%s]", queued, id)
+			}
+			if rows := f.derivedRows(t, id); len(rows) != 1 {
+				t.Fatalf("derived rows before the thumbnail job: %+v, want the searchable copy alone", rows)
+			}
+			if got, err := p.Thumbnail(ctx(t), id); err != nil || got != worker.ThumbnailStored {
+				t.Fatalf("Thumbnail = %v, %v", got, err)
+			}
+			// Once made, it is not made again.
+			if got, err := p.Thumbnail(ctx(t), id); err != nil || got != worker.ThumbnailSkipped {
+				t.Fatalf("second Thumbnail = %v, %v", got, err)
 			}
 			rows := f.derivedRows(t, id)
 			th, sp := rows[storage.KindThumbnail], rows[storage.KindSearchablePDF]
@@ -164,6 +186,9 @@ func TestDerivedObjectsOverQuotaAreANote(t *testing.T) {
 	if out, err := p.Process(ctx(t), id); err != nil || out != worker.Classified {
 		t.Fatalf("Process = %v, %v", out, err)
 	}
+	if got, err := p.Thumbnail(ctx(t), id); err != nil || got != worker.ThumbnailNoted {
+		t.Fatalf("Thumbnail = %v, %v", got, err)
+	}
 	n := f.noted(t, id)
 	if n.Status != "classified" || n.Reason != nil || n.Used != int64(len(pdf)) || n.Sum != n.Used {
 		t.Errorf("document %+v, want classified with only the original in quota", n)
@@ -188,8 +213,15 @@ func TestThumbnailFailureIsANote(t *testing.T) {
 	if out, err := p.Process(ctx(t), id); err != nil || out != worker.Classified {
 		t.Fatalf("Process = %v, %v", out, err)
 	}
+	// A retried job does not write the note twice.
+	for range 2 {
+		if got, err := p.Thumbnail(ctx(t), id); err != nil || got != worker.ThumbnailNoted {
+			t.Fatalf("Thumbnail = %v, %v", got, err)
+		}
+	}
 	n := f.noted(t, id)
-	if n.Status != "classified" || n.Note == nil || !strings.HasPrefix(*n.Note, "thumbnail not stored: pdftoppm") {
+	if n.Status != "classified" || n.Note == nil || !strings.HasPrefix(*n.Note, "thumbnail not stored: pdftoppm") ||
+		strings.Count(*n.Note, "thumbnail not stored") != 1 {
 		t.Errorf("document %+v (note %v)", n, n.Note)
 	}
 	if rows := f.derivedRows(t, id); len(rows) != 0 {
@@ -200,6 +232,9 @@ func TestThumbnailFailureIsANote(t *testing.T) {
 	p.Extractor = &plainText{}
 	if out, err := p.Process(ctx(t), txt); err != nil || out != worker.Classified {
 		t.Fatalf("Process = %v, %v", out, err)
+	}
+	if got, err := p.Thumbnail(ctx(t), txt); err != nil || got != worker.ThumbnailSkipped {
+		t.Fatalf("Thumbnail of a text = %v, %v", got, err)
 	}
 	if n := f.noted(t, txt); n.Note != nil {
 		t.Errorf("text document's note %q", *n.Note)
@@ -217,11 +252,106 @@ func TestNoThumbnails(t *testing.T) {
 	id := f.uploadPDF(t, f.user.ID, append(append([]byte(nil), pdf...), "\n% no thumbnails\n"...))
 	x := &searchable{t: t, text: "Invoice: bank payments", copy: true}
 	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: x, Classifiers: &worker.Classifiers{DB: f.db}, NoThumbnails: true}
+	p.QueueThumbnail = func(_ context.Context, id string) { t.Errorf("thumbnail job queued for %s", id) }
 	if out, err := p.Process(ctx(t), id); err != nil || out != worker.Classified {
 		t.Fatalf("Process = %v, %v", out, err)
+	}
+	if got, err := p.Thumbnail(ctx(t), id); err != nil || got != worker.ThumbnailSkipped {
+		t.Fatalf("Thumbnail = %v, %v", got, err)
 	}
 	rows := f.derivedRows(t, id)
 	if _, ok := rows[storage.KindThumbnail]; ok || len(rows) != 1 {
 		t.Errorf("derived rows %+v, want only the searchable copy", rows)
+	}
+}
+
+// stamped is a test extractor of PDFs that notes when it last ran.
+type stamped struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+func (s *stamped) Supports(ct string) bool { return ct == "application/pdf" }
+
+func (s *stamped) Extract(context.Context, extract.Input) (extract.Output, error) {
+	s.mu.Lock()
+	s.last = time.Now()
+	s.mu.Unlock()
+	return extract.Output{Text: "Invoice: bank payments", Method: "test"}, nil
+}
+
+// TestDrainMakesThumbnailsAfterText: a drain reads every document, then
+// makes their thumbnails (a lower-priority job), so that a batch is filed
+// before its page images are drawn.
+func TestDrainMakesThumbnailsAfterText(t *testing.T) {
+	testenv.Tools(t, "pdftoppm")
+	f := newFixture(t)
+	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 8 {
+		ids = append(ids, f.uploadPDF(t, f.user.ID, fmt.Appendf(append([]byte(nil), pdf...), "\n%% copy %d\n", i)))
+	}
+	x := &stamped{}
+	res, err := f.runner(x, worker.Options{Concurrency: 2}).Drain(ctx(t))
+	if err != nil || res.Processed != len(ids) || len(res.Failed) != 0 {
+		t.Fatalf("Drain = %+v, %v", res, err)
+	}
+	var first time.Time
+	err = f.db.Get(&first, `SELECT min(o.created_at) FROM document_objects o WHERE o.document_id = ANY($1) AND o.kind = 'thumbnail'`, pq.Array(ids))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.After(x.last) {
+		t.Errorf("the first thumbnail was stored at %v, before the last document was read at %v", first, x.last)
+	}
+	for _, id := range ids {
+		if th := f.derivedRows(t, id)[storage.KindThumbnail]; th.Size == 0 {
+			t.Errorf("document %s has no thumbnail after the drain", id)
+		}
+		if n := f.noted(t, id); n.Status != "classified" || n.Used != n.Sum {
+			t.Errorf("document %s: %+v", id, n)
+		}
+	}
+}
+
+// TestSweeperQueuesMissingThumbnails: a document read without its
+// thumbnail job (lost, or read before thumbnails existed) gets one from
+// the sweeper; one whose thumbnail cannot be made is not tried again.
+func TestSweeperQueuesMissingThumbnails(t *testing.T) {
+	testenv.Tools(t, "pdftoppm")
+	f := newFixture(t)
+	pdf, err := os.ReadFile("testdata/groff-ms.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := f.uploadPDF(t, f.user.ID, pdf)
+	bad := f.uploadPDF(t, f.user.ID, []byte("%PDF-1.4\n% nothing a renderer can read\n"))
+	p := &worker.Pipeline{DB: f.db, Objects: f.store, Extractor: &stamped{}, Classifiers: &worker.Classifiers{DB: f.db}}
+	for _, id := range []string{good, bad} {
+		if out, err := p.Process(ctx(t), id); err != nil || out != worker.Classified {
+			t.Fatalf("Process = %v, %v", out, err)
+		}
+	}
+	if _, err := p.Thumbnail(ctx(t), bad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`UPDATE documents SET updated_at = now() - interval '1 hour' WHERE id = ANY($1)`, pq.Array([]string{good, bad})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.runner(&stamped{}, worker.Options{}).Drain(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if th := f.derivedRows(t, good)[storage.KindThumbnail]; th.Size == 0 {
+		t.Errorf("no thumbnail after the sweep")
+	}
+	if n := f.noted(t, bad); n.Note == nil || strings.Count(*n.Note, "thumbnail not stored") != 1 {
+		t.Errorf("broken PDF's note %v", n.Note)
+	}
+	client := work.NewClient(f.d.Namespace, f.pool)
+	if st, err := jobs.Stats(client); err != nil || st.Queued != 0 || st.Retrying != 0 || st.Dead != 0 {
+		t.Errorf("queue after the drain: %+v, %v", st, err)
 	}
 }

@@ -65,10 +65,14 @@ type Pipeline struct {
 	Storage *storage.Service
 	// Thumbnails makes thumbnails; nil: a thumbnail.Maker in SpoolDir.
 	Thumbnails *thumbnail.Maker
-	// NoThumbnails: make none (DOCUVAULT_THUMBNAILS=false), for bulk
-	// imports: a PDF's thumbnail costs about as much CPU as its text.
+	// NoThumbnails: make none (DOCUVAULT_THUMBNAILS=false).
 	NoThumbnails bool
-	derived      derivedState
+	// QueueThumbnail, when set, is called once a document of a type with
+	// thumbnails is read, to queue its make_thumbnail job (see Thumbnail);
+	// the Runner sets it. A PDF's thumbnail costs about as much CPU as its
+	// text, so it is made after the batch's text and topics, not with them.
+	QueueThumbnail func(ctx context.Context, documentID string)
+	derived        derivedState
 
 	// extractSlots, when set (by NewRunner), bounds how many extractions
 	// run at once.
@@ -137,6 +141,7 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 		if err := p.save(ctx, d, statusNoText, text, out, verdict); err != nil {
 			return "", err
 		}
+		p.queueThumbnail(ctx, d)
 		return NoText, nil
 	}
 	topics, err := decodeTopics(d.Topics)
@@ -154,6 +159,7 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	if err := p.save(ctx, d, statusClassified, text, out, verdict); err != nil {
 		return "", err
 	}
+	p.queueThumbnail(ctx, d)
 	return Classified, nil
 }
 
@@ -210,14 +216,10 @@ func (p *Pipeline) extract(ctx context.Context, d docRow) (string, extract.Outpu
 	if err != nil {
 		return "", extract.Output{}, fmt.Errorf("spool the object: %w", err)
 	}
-	if p.extractSlots != nil {
-		select {
-		case p.extractSlots <- struct{}{}:
-			defer func() { <-p.extractSlots }()
-		case <-ctx.Done():
-			return "", extract.Output{}, ctx.Err()
-		}
+	if err := p.takeSlot(ctx); err != nil {
+		return "", extract.Output{}, err
 	}
+	defer p.releaseSlot()
 	out, err := p.Extractor.Extract(ctx, extract.Input{Path: f.Name(), Size: n, ContentType: d.ContentType, Filename: d.Filename, OCR: d.OCR})
 	if err != nil {
 		if documentAtFault(err) {
@@ -225,10 +227,31 @@ func (p *Pipeline) extract(ctx context.Context, d docRow) (string, extract.Outpu
 		}
 		return "", extract.Output{}, err
 	}
-	// While the spool is here: the thumbnail and the searchable copy,
-	// whose failures are notes, never the document's (see derived.go).
-	out.Note = p.storeDerived(ctx, d, f.Name(), out)
+	// The searchable copy's failure is a note, never the document's (see
+	// derived.go).
+	out.Note = p.storeDerived(ctx, d, out)
 	return out.Text, out, nil
+}
+
+// takeSlot waits for one of the extraction slots (when NewRunner set
+// them): extraction and rendering are the CPU-bound part of a job.
+func (p *Pipeline) takeSlot(ctx context.Context) error {
+	if p.extractSlots == nil {
+		return nil
+	}
+	select {
+	case p.extractSlots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// releaseSlot gives back the slot takeSlot took.
+func (p *Pipeline) releaseSlot() {
+	if p.extractSlots != nil {
+		<-p.extractSlots
+	}
 }
 
 // documentAtFault reports whether an extraction error is the document's

@@ -5,16 +5,68 @@ import (
 	"fmt"
 
 	"github.com/gocraft/work"
+	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/jobs"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/thumbnail"
 )
 
 // Sweep queues what would otherwise be forgotten: documents 'processing'
 // for longer than StaleAfter (their worker died) go back to pending, and
 // pending documents older than SweepAge that have no job waiting (stored
 // while Redis was down, or whose job was lost) are queued. It returns how
-// many it queued or found already queued.
+// many it queued or found already queued. Then it queues the thumbnails
+// that are missing (see sweepThumbnails).
 func (r *Runner) Sweep(ctx context.Context) (int, error) {
+	n, err := r.sweepDocuments(ctx)
+	if err != nil {
+		return n, err
+	}
+	if err := r.sweepThumbnails(ctx); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+// sweepThumbnails queues make_thumbnail for documents read more than
+// SweepAge ago that have no thumbnail and no note saying why: their job
+// was lost, or they were read before thumbnails existed.
+func (r *Runner) sweepThumbnails(ctx context.Context) error {
+	if r.pipeline.NoThumbnails {
+		return nil
+	}
+	var ids []string
+	if err := r.pipeline.DB.SelectContext(ctx, &ids, `SELECT d.id FROM documents d
+		WHERE d.status IN ('classified', 'no_text') AND d.content_type = ANY($1) AND d.updated_at <= now() - make_interval(secs => $2)
+		AND NOT EXISTS (SELECT 1 FROM document_objects o WHERE o.document_id = d.id AND o.kind = $3)
+		AND position('thumbnail not stored' IN COALESCE(d.extraction_note, '')) = 0
+		ORDER BY d.created_at LIMIT 100000`, pq.Array(thumbnail.ContentTypes()), r.opts.SweepAge.Seconds(), storage.KindThumbnail); err != nil {
+		return fmt.Errorf("sweep thumbnails: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	waiting, err := jobs.Waiting(work.NewClient(r.opts.Namespace, r.pool))
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, id := range ids {
+		if waiting[id] {
+			continue
+		}
+		if err := r.enqueuer.EnqueueThumbnail(ctx, id); err != nil {
+			return fmt.Errorf("sweep thumbnails: %w", err)
+		}
+		n++
+	}
+	r.log.Info("sweeper queued thumbnails", "count", n)
+	return nil
+}
+
+// sweepDocuments is Sweep's part for documents.
+func (r *Runner) sweepDocuments(ctx context.Context) (int, error) {
 	if _, err := r.pipeline.DB.ExecContext(ctx, `UPDATE documents SET status = 'pending', updated_at = now() - make_interval(secs => $2)
 		WHERE status = 'processing' AND updated_at < now() - make_interval(secs => $1)`,
 		r.opts.StaleAfter.Seconds(), r.opts.SweepAge.Seconds()); err != nil {

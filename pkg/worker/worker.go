@@ -86,7 +86,33 @@ type Runner struct {
 func NewRunner(p *Pipeline, pool *redis.Pool, opts Options, log *slog.Logger) *Runner {
 	opts = opts.withDefaults()
 	p.extractSlots = make(chan struct{}, opts.Concurrency)
-	return &Runner{pipeline: p, pool: pool, enqueuer: jobs.NewEnqueuer(opts.Namespace, pool), opts: opts, log: log, failed: map[string]string{}}
+	r := &Runner{pipeline: p, pool: pool, enqueuer: jobs.NewEnqueuer(opts.Namespace, pool), opts: opts, log: log, failed: map[string]string{}}
+	p.QueueThumbnail = func(ctx context.Context, id string) {
+		if err := r.enqueuer.EnqueueThumbnail(ctx, id); err != nil {
+			log.Warn("could not queue the thumbnail; the sweeper will", "document_id", id, "error", err)
+		}
+	}
+	return r
+}
+
+// handleThumbnail is the make_thumbnail handler (see Pipeline.Thumbnail).
+func (r *Runner) handleThumbnail(jobCtx context.Context) func(*work.Job) error {
+	return func(job *work.Job) error {
+		id := job.ArgString(jobs.ArgDocumentID)
+		if err := job.ArgError(); err != nil {
+			r.log.Error("job without a document id; dropped", "job_id", job.ID, "error", err)
+			return nil
+		}
+		outcome, err := r.pipeline.Thumbnail(jobCtx, id)
+		if err != nil {
+			r.log.Warn("thumbnail failed; will retry", "document_id", id, "attempt", job.Fails+1, "reason", Reason(err))
+			return err
+		}
+		if outcome != ThumbnailSkipped {
+			r.log.Debug("thumbnail", "document_id", id, "outcome", string(outcome))
+		}
+		return nil
+	}
 }
 
 // handle is the extract_and_classify handler. gocraft/work gives handlers
@@ -143,18 +169,26 @@ func (r *Runner) count() {
 func (r *Runner) newPool(jobCtx context.Context) *work.WorkerPool {
 	wp := work.NewWorkerPool(struct{}{}, 2*r.opts.Concurrency, r.opts.Namespace, r.pool)
 	delay := r.opts.RetryDelay
-	wp.JobWithOptions(jobs.ExtractAndClassify, work.JobOptions{
-		MaxFails: r.opts.MaxFails,
-		Backoff: func(job *work.Job) int64 {
-			d := delay << min(job.Fails-1, 20)
-			if d <= 0 || d > time.Hour {
-				d = time.Hour
-			}
-			return int64(max(d.Seconds(), 1))
-		},
-	}, r.handle(jobCtx))
+	backoff := func(job *work.Job) int64 {
+		d := delay << min(job.Fails-1, 20)
+		if d <= 0 || d > time.Hour {
+			d = time.Hour
+		}
+		return int64(max(d.Seconds(), 1))
+	}
+	// gocraft/work picks the next queue at random, weighted by priority:
+	// a document's text and topics come first, its thumbnail after, so a
+	// batch is filed at the speed of reading it.
+	wp.JobWithOptions(jobs.ExtractAndClassify, work.JobOptions{MaxFails: r.opts.MaxFails, Priority: priorityExtract, Backoff: backoff}, r.handle(jobCtx))
+	wp.JobWithOptions(jobs.MakeThumbnail, work.JobOptions{MaxFails: r.opts.MaxFails, Priority: priorityThumbnail, Backoff: backoff}, r.handleThumbnail(jobCtx))
 	return wp
 }
+
+// Job priorities (gocraft/work's, 1 to 100000).
+const (
+	priorityExtract   = 100000
+	priorityThumbnail = 1
+)
 
 // Run processes jobs until ctx is cancelled, sweeping every SweepEvery.
 // On cancellation it stops fetching, lets in-flight jobs finish within
