@@ -555,17 +555,19 @@ func (b *Builtin) Classify(ctx context.Context, doc Document, topics []Topic) (R
 	if len(topics) == 0 {
 		return res, nil // nothing to score: skip reading the text
 	}
-	raw := b.raw(b.idf.vector(counts(doc.Filename + "\n" + doc.Text)))
+	v := b.idf.vector(counts(doc.Filename + "\n" + doc.Text))
+	raw := b.raw(v)
 	scores := b.calibrate(raw)
 	for _, t := range topics {
 		m := Match{TopicID: t.ID}
-		if k, ok := b.at[t.ID]; ok {
+		if k, ok := b.at[t.ID]; ok && !t.ManualOnly {
 			m.Score = scores[k]
 			m.Assigned = m.Score >= b.threshold
 		}
 		res.Matches = append(res.Matches, m)
 	}
 	sortMatches(res.Matches)
+	b.explain(res.Matches, doc, v) // evidence.go
 	return res, nil
 }
 

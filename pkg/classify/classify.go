@@ -22,6 +22,11 @@ type Topic struct {
 	Name        string
 	Description string
 	Rule        Rule // optional: a match rule that always assigns the topic
+	// ManualOnly marks a topic that no classifier assigns or proposes: only
+	// a person files documents there, or its match rule (a rule is a
+	// person's choice too). Builtin scores it 0 and OpenAI never offers it
+	// to the model; WithRules still assigns it when its rule matches.
+	ManualOnly bool
 }
 
 // Document is what a classifier sees of a document.
@@ -38,6 +43,12 @@ type Match struct {
 	Score    float64
 	Assigned bool
 	ByRule   bool // assigned by the topic's match rule
+	// Evidence is what decided the score, for a person to read: the few
+	// words of the document that weigh most for the topic (Builtin), the
+	// text a match rule matched, or the model's short reason (OpenAI). It is
+	// set for assigned topics and for the best few others (see
+	// Result.Candidates); nil when there is nothing to show.
+	Evidence []string
 }
 
 // Result is a classifier's answer: every topic it was given, scored, best
@@ -56,6 +67,27 @@ func (r Result) Assigned() []Match {
 	var out []Match
 	for _, m := range r.Matches {
 		if m.Assigned {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// CandidateCount is how many candidates a document keeps when it is
+// classified (documents.candidates) and how many matches get Evidence.
+const CandidateCount = 3
+
+// Candidates returns the n best matches with a score above 0, best first:
+// what a document could be filed under, assigned or not. Topics marked
+// ManualOnly score 0 with every classifier, so they are never candidates
+// (unless their rule assigned them).
+func (r Result) Candidates(n int) []Match {
+	var out []Match
+	for _, m := range r.Matches {
+		if len(out) == n {
+			break
+		}
+		if m.Score > 0 {
 			out = append(out, m)
 		}
 	}

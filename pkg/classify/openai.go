@@ -50,9 +50,20 @@ func (o *OpenAI) Classify(ctx context.Context, doc Document, topics []Topic) (Re
 	if len(topics) == 0 {
 		return Result{Provider: "openai"}, nil
 	}
-	res, err := o.ask(ctx, doc, topics)
+	// Topics marked ManualOnly are never offered to the model: they score
+	// 0, and with none left there is nothing to ask.
+	var offered []Topic
+	for _, t := range topics {
+		if !t.ManualOnly {
+			offered = append(offered, t)
+		}
+	}
+	if len(offered) == 0 {
+		return withManualOnly(Result{Provider: "openai"}, topics), nil
+	}
+	res, err := o.ask(ctx, doc, offered)
 	if err == nil {
-		return res, nil
+		return withManualOnly(res, topics), nil
 	}
 	if ctx.Err() != nil {
 		return Result{}, ctx.Err()
@@ -67,6 +78,16 @@ func (o *OpenAI) Classify(ctx context.Context, doc Document, topics []Topic) (Re
 	}
 	fb.Note = note
 	return fb, nil
+}
+
+// withManualOnly adds the ManualOnly topics of topics to res, unscored.
+func withManualOnly(res Result, topics []Topic) Result {
+	for _, t := range topics {
+		if t.ManualOnly {
+			res.Matches = append(res.Matches, Match{TopicID: t.ID})
+		}
+	}
+	return res
 }
 
 func (o *OpenAI) ask(ctx context.Context, doc Document, topics []Topic) (Result, error) {
@@ -219,10 +240,11 @@ func (o *OpenAI) request(doc Document, topics []Topic) chatRequest {
 				"items": map[string]any{
 					"type": "object",
 					"properties": map[string]any{
-						"name":  map[string]any{"type": "string", "enum": names},
-						"score": map[string]any{"type": "number"},
+						"name":   map[string]any{"type": "string", "enum": names},
+						"score":  map[string]any{"type": "number"},
+						"reason": map[string]any{"type": "string"},
 					},
-					"required":             []string{"name", "score"},
+					"required":             []string{"name", "score", "reason"},
 					"additionalProperties": false,
 				},
 			},
@@ -236,7 +258,8 @@ func (o *OpenAI) request(doc Document, topics []Topic) chatRequest {
 		Messages: []chatMessage{
 			{Role: "system", Content: "You file documents under a person's topics. Answer with JSON only. " +
 				"Give every topic from the list a score between 0 and 1: how sure you are that the document belongs under it. " +
-				"A document may belong under several topics or none. Use only topic names from the list, exactly as written.\n\nTopics:\n" + list.String()},
+				"A document may belong under several topics or none. Use only topic names from the list, exactly as written. " +
+				"For a topic scored 0.5 or more, give as reason the few words or the short passage of the document that decided it (at most 12 words); otherwise an empty reason.\n\nTopics:\n" + list.String()},
 			{Role: "user", Content: "File name: " + doc.Filename + "\n\nText:\n" + text},
 		},
 		ResponseFormat: map[string]any{
@@ -246,14 +269,19 @@ func (o *OpenAI) request(doc Document, topics []Topic) chatRequest {
 	}
 }
 
+// maxReason bounds the model's reason kept as a topic's evidence, in
+// characters.
+const maxReason = 200
+
 // parse turns the model's JSON into a Result over exactly topics.
 func (o *OpenAI) parse(content string, topics []Topic) (Result, error) {
 	content = strings.TrimSpace(content)
 	content = strings.TrimPrefix(strings.TrimSuffix(content, "```"), "```json")
 	var ans struct {
 		Topics []struct {
-			Name  string   `json:"name"`
-			Score *float64 `json:"score"`
+			Name   string   `json:"name"`
+			Score  *float64 `json:"score"`
+			Reason string   `json:"reason"`
 		} `json:"topics"`
 	}
 	if err := json.Unmarshal([]byte(strings.TrimSpace(content)), &ans); err != nil {
@@ -264,6 +292,7 @@ func (o *OpenAI) parse(content string, topics []Topic) (Result, error) {
 		byName[strings.ToLower(t.Name)] = i
 	}
 	scores := make([]float64, len(topics))
+	reasons := make([]string, len(topics))
 	var unknown []string
 	valid := 0
 	for _, a := range ans.Topics {
@@ -273,7 +302,15 @@ func (o *OpenAI) parse(content string, topics []Topic) (Result, error) {
 			continue
 		}
 		valid++
-		scores[i] = max(scores[i], min(1, max(0, *a.Score)))
+		if sc := min(1, max(0, *a.Score)); sc >= scores[i] {
+			scores[i] = sc
+			if r := oneLine(a.Reason); r != "" {
+				if rs := []rune(r); len(rs) > maxReason {
+					r = string(rs[:maxReason]) + "…"
+				}
+				reasons[i] = r
+			}
+		}
 	}
 	if valid == 0 && len(ans.Topics) > 0 {
 		return Result{}, fmt.Errorf("%w: it named only topics that do not exist (%s)", errUnusable, strings.Join(unknown, ", "))
@@ -284,7 +321,11 @@ func (o *OpenAI) parse(content string, topics []Topic) (Result, error) {
 	}
 	res := Result{Provider: "openai"}
 	for i, t := range topics {
-		res.Matches = append(res.Matches, Match{TopicID: t.ID, Score: scores[i], Assigned: scores[i] >= threshold})
+		m := Match{TopicID: t.ID, Score: scores[i], Assigned: scores[i] >= threshold}
+		if reasons[i] != "" {
+			m.Evidence = []string{reasons[i]}
+		}
+		res.Matches = append(res.Matches, m)
 	}
 	if len(unknown) > 0 {
 		if len(unknown) > 5 {

@@ -104,14 +104,14 @@ var _ Classifier = WithRules{}
 // Classify implements Classifier.
 func (w WithRules) Classify(ctx context.Context, doc Document, topics []Topic) (Result, error) {
 	text := doc.Filename + "\n" + doc.Text
-	ruled := map[string]bool{}
+	ruled := map[string][]string{} // topic id → what its rule matched
 	for _, t := range topics {
 		m, err := t.Rule.Compile()
 		if err != nil {
 			continue // refused when the topic was saved; never fatal here
 		}
-		if m.Matches(text) {
-			ruled[t.ID] = true
+		if ev := m.Find(text); ev != nil {
+			ruled[t.ID] = ev
 		}
 	}
 	res, err := w.Base.Classify(ctx, doc, topics)
@@ -119,12 +119,49 @@ func (w WithRules) Classify(ctx context.Context, doc Document, topics []Topic) (
 		return Result{}, err
 	}
 	for i, m := range res.Matches {
-		if ruled[m.TopicID] {
-			res.Matches[i] = Match{TopicID: m.TopicID, Score: 1, Assigned: true, ByRule: true}
+		if ev := ruled[m.TopicID]; ev != nil {
+			res.Matches[i] = Match{TopicID: m.TopicID, Score: 1, Assigned: true, ByRule: true, Evidence: ev}
 		}
 	}
 	sortMatches(res.Matches)
 	return res, nil
+}
+
+// Find returns what of text matched the rule, as a person would read it —
+// the words of an any rule found, all the words of an all rule, the text a
+// regular expression matched (at most 100 characters), a literal or fuzzy
+// rule's match text — or nil when text does not match.
+func (m *Matcher) Find(text string) []string {
+	if !m.Matches(text) {
+		return nil
+	}
+	r := m.rule
+	switch r.Algorithm {
+	case MatchAny:
+		hay := text
+		if r.CaseInsensitive {
+			hay = strings.ToLower(text)
+		}
+		var found []string
+		for _, t := range m.terms {
+			if containsWord(hay, t) {
+				found = append(found, t)
+			}
+		}
+		return found
+	case MatchAll:
+		return append([]string(nil), m.terms...)
+	case MatchRegex:
+		s := strings.Join(strings.Fields(m.re.FindString(text)), " ")
+		if s == "" {
+			return []string{strings.TrimSpace(r.Match)} // it matched the empty string
+		}
+		if rs := []rune(s); len(rs) > 100 {
+			s = string(rs[:100]) + "…"
+		}
+		return []string{s}
+	}
+	return []string{strings.TrimSpace(r.Match)}
 }
 
 // Matches reports whether text matches the rule.
