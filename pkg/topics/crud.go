@@ -43,6 +43,8 @@ type Change struct {
 	Description *string
 	Color       *string
 	Rule        *classify.Rule
+	// AutoAssign false: no classifier assigns or proposes the topic.
+	AutoAssign *bool
 }
 
 // Update applies c to owner's topic id. Errors: ErrNotFound, ErrExists (the
@@ -79,9 +81,12 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (Topic
 		}
 		t.Match, t.Algorithm, t.CaseInsensitive = r.Match, r.Algorithm, r.CaseInsensitive
 	}
+	if c.AutoAssign != nil {
+		t.AutoAssign = *c.AutoAssign
+	}
 	_, err = db.ExecContext(ctx, `UPDATE topics SET name = $3, description = $4, color = $5, match = $6,
-		matching_algorithm = $7, is_insensitive = $8 WHERE id = $1 AND user_id = $2`,
-		id, owner, t.Name, t.Description, t.Color, t.Match, t.Algorithm, t.CaseInsensitive)
+		matching_algorithm = $7, is_insensitive = $8, auto_assign = $9 WHERE id = $1 AND user_id = $2`,
+		id, owner, t.Name, t.Description, t.Color, t.Match, t.Algorithm, t.CaseInsensitive, t.AutoAssign)
 	if err != nil {
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" {

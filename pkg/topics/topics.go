@@ -37,6 +37,9 @@ type Topic struct {
 	Match           string `db:"match" json:"match"`
 	Algorithm       string `db:"matching_algorithm" json:"algorithm"`
 	CaseInsensitive bool   `db:"is_insensitive" json:"case_insensitive"`
+	// AutoAssign is false for a topic that no classifier assigns or
+	// proposes: only a person files documents there, or its match rule.
+	AutoAssign bool `db:"auto_assign" json:"auto_assign"`
 }
 
 var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -53,6 +56,23 @@ func Add(ctx context.Context, db *sqlx.DB, userID, name, description, color stri
 // pkg/classify: any, all, literal, regex, fuzzy), refusing a rule that
 // cannot be used.
 func AddWithRule(ctx context.Context, db *sqlx.DB, userID, name, description, color string, rule classify.Rule) (Topic, error) {
+	return Create(ctx, db, userID, New{Name: name, Description: description, Color: color, Rule: rule})
+}
+
+// New is a topic to create.
+type New struct {
+	Name, Description string
+	Color             string // "" is DefaultColor
+	Rule              classify.Rule
+	// ManualOnly: no classifier assigns or proposes the topic (its
+	// AutoAssign is false); a person does, and its match rule.
+	ManualOnly bool
+}
+
+// Create creates topic n for userID, refusing a name, colour or match rule
+// that cannot be used; a name userID has already is ErrExists.
+func Create(ctx context.Context, db *sqlx.DB, userID string, n New) (Topic, error) {
+	name, description, color, rule := n.Name, n.Description, n.Color, n.Rule
 	if rule.Algorithm == "" {
 		rule.Algorithm = classify.MatchNone
 	}
@@ -70,9 +90,9 @@ func AddWithRule(ctx context.Context, db *sqlx.DB, userID, name, description, co
 		return Topic{}, fmt.Errorf("colour %q: use #rrggbb, like #6366f1", color)
 	}
 	var id string
-	err := db.QueryRowContext(ctx, `INSERT INTO topics (user_id, name, description, color, match, matching_algorithm, is_insensitive)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		userID, name, description, strings.ToLower(color), rule.Match, rule.Algorithm, rule.CaseInsensitive).Scan(&id)
+	err := db.QueryRowContext(ctx, `INSERT INTO topics (user_id, name, description, color, match, matching_algorithm, is_insensitive, auto_assign)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		userID, name, description, strings.ToLower(color), rule.Match, rule.Algorithm, rule.CaseInsensitive, !n.ManualOnly).Scan(&id)
 	if err != nil {
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
@@ -81,13 +101,13 @@ func AddWithRule(ctx context.Context, db *sqlx.DB, userID, name, description, co
 		return Topic{}, fmt.Errorf("add topic: %w", err)
 	}
 	return Topic{ID: id, UserID: userID, Name: name, Description: description, Color: strings.ToLower(color),
-		Match: rule.Match, Algorithm: rule.Algorithm, CaseInsensitive: rule.CaseInsensitive}, nil
+		Match: rule.Match, Algorithm: rule.Algorithm, CaseInsensitive: rule.CaseInsensitive, AutoAssign: !n.ManualOnly}, nil
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 const selectTopic = `SELECT t.id, t.user_id, COALESCE(u.handle, '') AS handle, t.name, t.description, t.color,
-	t.match, t.matching_algorithm, t.is_insensitive
+	t.match, t.matching_algorithm, t.is_insensitive, t.auto_assign
 	FROM topics t LEFT JOIN users u ON u.id = t.user_id`
 
 // List returns userID's topics by name, or every user's when userID is "".

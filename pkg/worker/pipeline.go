@@ -272,7 +272,8 @@ const claimSQL = `UPDATE documents SET status = $2, failure_reason = NULL, updat
 	WHERE id = $1 AND status IN ('pending', 'processing', 'failed')
 	RETURNING id, COALESCE(user_id::text, '') AS user_id, filename, object_key, content_type, size_bytes, status,
 		(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'description', t.description,
-			'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive) ORDER BY t.name), '[]')
+			'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive,
+			'auto', t.auto_assign) ORDER BY t.name), '[]')
 		FROM topics t WHERE t.user_id = documents.user_id) AS topics,
 		COALESCE((SELECT u.ocr FROM users u WHERE u.id = documents.user_id), '') AS ocr`
 
@@ -285,6 +286,7 @@ func decodeTopics(raw []byte) ([]classify.Topic, error) {
 		Match       string `json:"match"`
 		Algorithm   string `json:"algorithm"`
 		Insensitive bool   `json:"insensitive"`
+		Auto        bool   `json:"auto"`
 	}
 	if err := json.Unmarshal(raw, &rows); err != nil {
 		return nil, fmt.Errorf("load topics: %w", err)
@@ -292,7 +294,7 @@ func decodeTopics(raw []byte) ([]classify.Topic, error) {
 	ts := make([]classify.Topic, len(rows))
 	for i, r := range rows {
 		ts[i] = classify.Topic{ID: r.ID, Name: r.Name, Description: r.Description,
-			Rule: classify.Rule{Match: r.Match, Algorithm: r.Algorithm, CaseInsensitive: r.Insensitive}}
+			Rule: classify.Rule{Match: r.Match, Algorithm: r.Algorithm, CaseInsensitive: r.Insensitive}, ManualOnly: !r.Auto}
 	}
 	return ts, nil
 }
@@ -308,8 +310,9 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 	matches := verdict.Assigned()
 	ids := make([]string, len(matches))
 	scores := make([]float64, len(matches))
+	evidence := make([]string, len(matches)) // one JSON array per topic
 	for i, m := range matches {
-		ids[i], scores[i] = m.TopicID, m.Score
+		ids[i], scores[i], evidence[i] = m.TopicID, m.Score, evidenceJSON(m.Evidence)
 	}
 	st, err := p.stmt(ctx, saveSQL)
 	if err != nil {
@@ -318,7 +321,8 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 	var saved int
 	err = st.GetContext(ctx, &saved,
 		d.ID, text, out.Method, out.Note, status, statusProcessing, verdict.Provider, verdict.Note,
-		pq.Array(ids), pq.Array(scores), search.Config(text), pagesJSON(out.Pages))
+		pq.Array(ids), pq.Array(scores), search.Config(text), pagesJSON(out.Pages),
+		pq.Array(evidence), candidatesJSON(status, verdict))
 	if err != nil {
 		return fmt.Errorf("save text and topics: %w", err)
 	}
@@ -330,23 +334,65 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 // saveSQL is save's statement.
 const saveSQL = `WITH doc AS (
 			UPDATE documents SET extracted_text = $2, search_config = $11, extractor = $3, extraction_note = NULLIF($4, ''), pages = $12::jsonb,
-			status = $5, failure_reason = NULL, classifier = NULLIF($7, ''), classification_note = NULLIF($8, ''), updated_at = now()
+			status = $5, failure_reason = NULL, classifier = NULLIF($7, ''), classification_note = NULLIF($8, ''),
+			candidates = $14::jsonb, updated_at = now()
 			WHERE id = $1 AND status = $6
 			RETURNING id, user_id
 		), assigned AS (
-			SELECT DISTINCT ON (t.id) t.id AS topic_id, m.score
-			FROM unnest($9::uuid[], $10::real[]) WITH ORDINALITY AS m(topic_id, score, n)
+			SELECT DISTINCT ON (t.id) t.id AS topic_id, m.score, m.evidence
+			FROM unnest($9::uuid[], $10::real[], $13::jsonb[]) WITH ORDINALITY AS m(topic_id, score, evidence, n)
 			JOIN topics t ON t.id = m.topic_id JOIN doc ON t.user_id = doc.user_id
 			ORDER BY t.id, m.n
 		), cleared AS (
 			DELETE FROM document_topics dt USING doc
 			WHERE dt.document_id = doc.id AND dt.source = 'auto' AND dt.topic_id NOT IN (SELECT topic_id FROM assigned)
 		), added AS (
-			INSERT INTO document_topics (document_id, topic_id, source, score)
-			SELECT doc.id, a.topic_id, 'auto', a.score FROM doc, assigned a
-			ON CONFLICT (document_id, topic_id) DO UPDATE SET score = EXCLUDED.score WHERE document_topics.source = 'auto'
+			INSERT INTO document_topics (document_id, topic_id, source, score, evidence)
+			SELECT doc.id, a.topic_id, 'auto', a.score, NULLIF(a.evidence, 'null'::jsonb) FROM doc, assigned a
+			ON CONFLICT (document_id, topic_id) DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
+			WHERE document_topics.source = 'auto'
 		)
 		SELECT count(*) FROM doc`
+
+// evidenceJSON is a topic's evidence for document_topics.evidence: a JSON
+// array of strings, or null when there is none.
+func evidenceJSON(ev []string) string {
+	if len(ev) == 0 {
+		return "null"
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "null" // cannot happen: strings
+	}
+	return string(b)
+}
+
+// candidate is one of documents.candidates.
+type candidate struct {
+	TopicID  string   `json:"topic_id"`
+	Score    float64  `json:"score"`
+	Evidence []string `json:"evidence,omitempty"`
+}
+
+// candidatesJSON is the verdict's best topics for documents.candidates
+// (classify.CandidateCount at most, best first, assigned or not): what an
+// unfiled document offers a person to file it under. A document that was
+// not classified (no text) has none: SQL NULL.
+func candidatesJSON(status string, verdict classify.Result) *string {
+	if status != statusClassified {
+		return nil
+	}
+	cs := []candidate{}
+	for _, m := range verdict.Candidates(classify.CandidateCount) {
+		cs = append(cs, candidate{TopicID: m.TopicID, Score: m.Score, Evidence: m.Evidence})
+	}
+	b, err := json.Marshal(cs)
+	if err != nil {
+		return nil // cannot happen: plain numbers and strings
+	}
+	s := string(b)
+	return &s
+}
 
 // pagesJSON is how each page was read, for the pages column; nil (SQL
 // NULL) for documents without pages.
