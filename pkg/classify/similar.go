@@ -1,0 +1,103 @@
+package classify
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// Terms is a document's sparse vector for finding similar documents: its
+// most characteristic stemmed words (the builtin classifier's tokenizer
+// and stemmer) with their tf-idf weights, L2-normalised, so the similarity
+// of two documents is the dot product of their Terms (Similarity).
+type Terms map[string]float64
+
+// SimilarTerms is how many terms a document keeps for similarity: enough
+// to tell documents apart, few enough to store with each document and
+// score thousands of them in one query.
+const SimilarTerms = 64
+
+// Terms returns the n heaviest terms of text as b weighs words when it
+// classifies: each word's log-scaled count times its idf over the
+// documents b was trained on (the owner's), so words every document of the
+// owner has count little. It is nil when text has no words.
+func (b *Builtin) Terms(text string, n int) Terms {
+	return topTerms(b.idf.vector(counts(text)), n)
+}
+
+// TermsOf returns text's Terms as c's builtin model weighs words: c is a
+// *Builtin, WithRules around one, or an *OpenAI whose Fallback is one (the
+// worker's classifiers). Any other c has no idf to give: its words are
+// weighed by their counts alone.
+func TermsOf(c Classifier, text string, n int) Terms {
+	for {
+		switch x := c.(type) {
+		case *Builtin:
+			if x != nil {
+				return x.Terms(text, n)
+			}
+		case WithRules:
+			c = x.Base
+			continue
+		case *OpenAI:
+			if x != nil {
+				c = x.Fallback
+				continue
+			}
+		}
+		return topTerms(idf{}.vector(counts(text)), n)
+	}
+}
+
+// topTerms keeps v's n heaviest terms (the first in alphabetical order of
+// equal weights, so the result does not depend on map order), normalised
+// again and rounded to four decimals (what is stored).
+func topTerms(v vector, n int) Terms {
+	if len(v) == 0 || n <= 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(v))
+	for t, w := range v {
+		if w > 0 {
+			keys = append(keys, t)
+		}
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if v[a] != v[b] {
+			if v[a] > v[b] {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	if len(keys) > n {
+		keys = keys[:n]
+	}
+	var s float64
+	for _, t := range keys {
+		s += v[t] * v[t]
+	}
+	if s == 0 {
+		return nil
+	}
+	s = math.Sqrt(s)
+	out := make(Terms, len(keys))
+	for _, t := range keys {
+		out[t] = math.Round(v[t]/s*1e4) / 1e4
+	}
+	return out
+}
+
+// Similarity is the cosine of two documents' Terms: from 0 (no word in
+// common) to 1 (the same words, weighed alike).
+func Similarity(a, b Terms) float64 {
+	if len(b) < len(a) {
+		a, b = b, a
+	}
+	var s float64
+	for t, x := range a {
+		s += x * b[t]
+	}
+	return s
+}

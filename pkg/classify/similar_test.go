@@ -1,0 +1,90 @@
+package classify
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestTerms(t *testing.T) {
+	ctx := context.Background()
+	topics := []Topic{{ID: "t1", Name: "Taxes", Description: "tax returns and assessments"}}
+	background := []string{
+		"Invoice from the plumber: pipes repaired in the kitchen. Invoice total 120 EUR.",
+		"Invoice from the electrician: kitchen lights repaired. Invoice total 80 EUR.",
+		"Tax assessment 2025: the tax office assesses your income tax.",
+	}
+	b, err := Train(ctx, TrainInput{Topics: topics, Background: background}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := "Invoice: the plumber repaired the pipes of the bathroom. Invoice total 95 EUR."
+	terms := b.Terms(doc, 3)
+	if len(terms) != 3 {
+		t.Fatalf("Terms(doc, 3) has %d terms: %v", len(terms), terms)
+	}
+	// "bathro" is in no background document; "invoic", in two of three and
+	// twice here, weighs less than a word that is in this one alone.
+	if terms["bathro"] <= terms["invoic"] {
+		t.Fatalf("Terms = %v: want bathroom over invoice (idf)", terms)
+	}
+	var norm float64
+	for _, w := range terms {
+		norm += w * w
+	}
+	if math.Abs(norm-1) > 1e-3 {
+		t.Fatalf("Terms' norm² = %v, want 1", norm)
+	}
+
+	// The worker's classifiers wrap the builtin: TermsOf finds it.
+	for name, c := range map[string]Classifier{
+		"builtin":         b,
+		"with rules":      WithRules{Base: b},
+		"openai fallback": WithRules{Base: &OpenAI{Fallback: b}},
+	} {
+		got := TermsOf(c, doc, 3)
+		if len(got) != 3 || got["bathro"] != terms["bathro"] || got["invoic"] != terms["invoic"] {
+			t.Errorf("TermsOf(%s) = %v, want %v", name, got, terms)
+		}
+	}
+	// Without a builtin, counts alone: "invoic" (twice) is the heaviest.
+	plain := TermsOf(WithRules{Base: &OpenAI{}}, doc, 1)
+	if len(plain) != 1 || plain["invoic"] != 1 {
+		t.Fatalf("TermsOf(no builtin) = %v, want invoic alone", plain)
+	}
+
+	if got := b.Terms("", SimilarTerms); got != nil {
+		t.Fatalf("Terms(empty) = %v, want nil", got)
+	}
+	if got := b.Terms("... 1 a", SimilarTerms); got != nil {
+		t.Fatalf("Terms(no words) = %v, want nil", got)
+	}
+	if got := b.Terms(strings.Repeat("word ", 1<<20), SimilarTerms); len(got) != 1 || got["word"] != 1 {
+		t.Fatalf("Terms(one word repeated) = %v", got)
+	}
+}
+
+func TestSimilarity(t *testing.T) {
+	b, err := Train(context.Background(), TrainInput{Background: []string{"alpha beta", "gamma delta"}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := b.Terms("plumber repaired pipes kitchen invoice", SimilarTerms)
+	same := b.Terms("invoice kitchen pipes repaired plumber", SimilarTerms)
+	near := b.Terms("plumber repaired pipes bathroom invoice", SimilarTerms)
+	far := b.Terms("holiday photos from the beach", SimilarTerms)
+	if s := Similarity(a, same); math.Abs(s-1) > 1e-3 {
+		t.Fatalf("Similarity(same words) = %v, want 1", s)
+	}
+	sn, sf := Similarity(a, near), Similarity(a, far)
+	if sf != 0 || sn < 0.7 || sn > 0.9 {
+		t.Fatalf("Similarity near = %v (want 0.8: 4 of 5 words), far = %v (want 0)", sn, sf)
+	}
+	if Similarity(a, near) != Similarity(near, a) {
+		t.Fatal("Similarity is not symmetric")
+	}
+	if Similarity(nil, a) != 0 {
+		t.Fatal("Similarity(nil, a) != 0")
+	}
+}
