@@ -59,6 +59,7 @@ var wantForeignKeys = []string{
 	"audit_log.actor_id -> users SET NULL", "audit_log.user_id -> users SET NULL",
 	"cloud_connections.user_id -> users CASCADE",
 	"document_objects.document_id -> documents CASCADE",
+	"document_terms.document_id -> documents CASCADE", "document_terms.user_id -> users CASCADE",
 	"document_topics.document_id -> documents CASCADE", "document_topics.topic_id -> topics CASCADE",
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
 	"folders.parent_id -> folders CASCADE", "folders.user_id -> users CASCADE",
@@ -70,6 +71,7 @@ var wantForeignKeys = []string{
 var wantIndexes = []string{
 	"ix_audit_event_created", "ix_audit_user_created", "ix_cloud_connections_user", "ix_documents_user_created",
 	"ix_documents_user_folder", "ix_refresh_tokens_user_revoked", "ix_shares_recipient",
+	"ix_documents_user_document_date", "ix_document_terms_user_term",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
@@ -126,9 +128,10 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 		t.Fatalf("Up applied %d migrations on an empty database", n)
 	}
 	got := columns(t, db)
-	// The seed's eleven, and document_objects (migration 0012).
-	if len(got) != 12 {
-		t.Errorf("got %d tables, want 12: %v", len(got), keys(got))
+	// The seed's eleven, document_objects (migration 0012) and
+	// document_terms (0015).
+	if len(got) != 13 {
+		t.Errorf("got %d tables, want 13: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -196,7 +199,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 12 {
+	if got := columns(t, db); len(got) != 13 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))
