@@ -100,6 +100,13 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errorf(http.StatusBadRequest, "malformed", "shared must be 1 or 0")
 	}
+	switch q.Get("unfiled") {
+	case "", "0", "false":
+	case "1", "true":
+		query.Unfiled = true
+	default:
+		return errorf(http.StatusBadRequest, "malformed", "unfiled must be true or false")
+	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {

@@ -46,6 +46,7 @@ type topicRequest struct {
 	Match           *string `json:"match"`
 	Algorithm       *string `json:"algorithm"`
 	CaseInsensitive *bool   `json:"case_insensitive"`
+	AutoAssign      *bool   `json:"auto_assign"`
 }
 
 // check validates the fields given, so that each mistake is a 422 that
@@ -104,7 +105,8 @@ func (s *Server) createTopic(w http.ResponseWriter, r *http.Request) error {
 		color = *req.Color
 	}
 	u := currentUser(r)
-	t, err := topics.AddWithRule(r.Context(), s.d.DB, u.ID, *req.Name, desc, color, rule)
+	t, err := topics.Create(r.Context(), s.d.DB, u.ID, topics.New{Name: *req.Name, Description: desc, Color: color, Rule: rule,
+		ManualOnly: req.AutoAssign != nil && !*req.AutoAssign})
 	if err != nil {
 		return err
 	}
@@ -131,7 +133,7 @@ func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := topics.Change{Name: req.Name, Description: req.Description, Color: req.Color}
+	c := topics.Change{Name: req.Name, Description: req.Description, Color: req.Color, AutoAssign: req.AutoAssign}
 	if rule, changed := req.rule(classify.Rule{Match: old.Match, Algorithm: old.Algorithm, CaseInsensitive: old.CaseInsensitive}); changed {
 		c.Rule = &rule
 	}

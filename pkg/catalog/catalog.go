@@ -47,6 +47,9 @@ type TopicRef struct {
 	Color  string   `db:"color" json:"color"`
 	Source string   `db:"source" json:"source"` // "manual" (a person) or "auto" (the classifier)
 	Score  *float64 `db:"score" json:"score"`   // the classifier's, for "auto"
+	// Evidence is why the classifier assigned it (filing.go); empty for
+	// a person's choice.
+	Evidence Evidence `db:"evidence" json:"evidence"`
 }
 
 // Document is a document's metadata as the API shows it.
@@ -73,6 +76,9 @@ type Document struct {
 	CreatedAt          time.Time        `db:"created_at" json:"created_at"`
 	UpdatedAt          time.Time        `db:"updated_at" json:"updated_at"`
 	Topics             []TopicRef       `db:"-" json:"topics"`
+	// Candidates are the classifier's best topics for the document, with
+	// their scores (filing.go); only Get fills them.
+	Candidates []Candidate `db:"-" json:"candidates,omitempty"`
 	TopicsJSON         []byte           `db:"topics_json" json:"-"` // List reads topics in the same query
 
 	// HasThumbnail and HasSearchable say whether the document has a
@@ -84,7 +90,7 @@ type Document struct {
 // topicsColumn is a document's topics as one JSON array, for List: one
 // query per page instead of two.
 const topicsColumn = `(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color,
-		'source', dt.source, 'score', dt.score) ORDER BY t.name), '[]')
+		'source', dt.source, 'score', dt.score, 'evidence', dt.evidence) ORDER BY t.name), '[]')
 	FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id) AS topics_json`
 
 const listColumns = `d.id, d.user_id, u.handle AS owner_handle, d.folder_id, d.filename, d.content_type,
@@ -117,6 +123,9 @@ func Get(ctx context.Context, db *sqlx.DB, id, permission string) (Document, err
 	if err := withTopics(ctx, db, docs); err != nil {
 		return Document{}, err
 	}
+	if err := withCandidates(ctx, db, &docs[0]); err != nil {
+		return Document{}, err
+	}
 	return docs[0], nil
 }
 
@@ -137,7 +146,7 @@ func withTopics(ctx context.Context, db sqlx.QueryerContext, docs []Document) er
 		DocumentID string `db:"document_id"`
 		TopicRef
 	}
-	err := sqlx.SelectContext(ctx, db, &rows, `SELECT dt.document_id, t.id, t.name, t.color, dt.source, dt.score
+	err := sqlx.SelectContext(ctx, db, &rows, `SELECT dt.document_id, t.id, t.name, t.color, dt.source, dt.score, dt.evidence
 		FROM document_topics dt JOIN topics t ON t.id = dt.topic_id
 		WHERE dt.document_id = ANY($1::uuid[]) ORDER BY t.name`, pq.Array(ids))
 	if err != nil {
@@ -160,6 +169,8 @@ type Query struct {
 	FolderID    string    // documents in this folder; "root" for none; "" for any
 	ContentType string    // exact content type, or ""
 	From, To    time.Time // created at or after From, before To (zero: unbounded)
+	// Unfiled: only unfiled documents (classified, under no topic).
+	Unfiled bool
 	// Sort is created_desc (the default), created_asc, filename_asc,
 	// filename_desc, size_desc or size_asc; ties are broken by id.
 	Sort   string
@@ -285,6 +296,7 @@ func list(ctx context.Context, q Query, sel func(docs *[]Document, query string,
 		perm, sharedAt = "'owner'", "NULL::timestamptz"
 	}
 	f := Filter{Status: q.Status, TopicID: q.TopicID, FolderID: q.FolderID, ContentType: q.ContentType, From: q.From, To: q.To}
+	f.Unfiled = q.Unfiled
 	if err := f.Validate(); err != nil {
 		return Page{}, err
 	}

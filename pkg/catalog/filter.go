@@ -15,6 +15,9 @@ type Filter struct {
 	FolderID    string    // documents in this folder; "root" for none; "" for any
 	ContentType string    // exact content type, or ""
 	From, To    time.Time // created at or after From, before To (zero: unbounded)
+	// Unfiled: only documents that were classified and are under no topic
+	// (neither the classifier's nor a person's).
+	Unfiled bool
 }
 
 // FilterError is a filter that cannot be used: Field names the parameter,
@@ -78,6 +81,9 @@ func (f Filter) Conditions(arg func(any) string) []string {
 	}
 	if !f.To.IsZero() {
 		where = append(where, "d.created_at < "+arg(f.To))
+	}
+	if f.Unfiled {
+		where = append(where, "d.status = 'classified' AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id)")
 	}
 	return where
 }

@@ -69,6 +69,7 @@ type Query struct {
 	FolderID    string    // documents in this folder; "root" for none; "" for any
 	ContentType string    // exact content type, or ""
 	From, To    time.Time // created at or after From, before To (zero: unbounded)
+	Unfiled     bool      // only classified documents under no topic
 
 	Limit  int    // 1 to MaxLimit; 0 means DefaultLimit
 	Cursor string // Result.Next of the previous page, with the same query and filters
@@ -78,7 +79,8 @@ type Query struct {
 // trimmed, tabs and line breaks made spaces. Every error is an *Error.
 // filter is q's list filters, as catalog has them.
 func (q Query) filter() catalog.Filter {
-	return catalog.Filter{Status: q.Status, TopicID: q.TopicID, FolderID: q.FolderID, ContentType: q.ContentType, From: q.From, To: q.To}
+	return catalog.Filter{Status: q.Status, TopicID: q.TopicID, FolderID: q.FolderID, ContentType: q.ContentType, From: q.From, To: q.To,
+		Unfiled: q.Unfiled}
 }
 
 func (q Query) normalize() (Query, error) {
@@ -234,6 +236,13 @@ func ParseQuery(viewer string, v url.Values) (Query, error) {
 			return Query{}, invalid("limit", "limit must be a number from 1 to %d", MaxLimit)
 		}
 		q.Limit = n
+	}
+	switch v.Get("unfiled") {
+	case "", "0", "false":
+	case "1", "true":
+		q.Unfiled = true
+	default:
+		return Query{}, invalid("unfiled", "unfiled must be true or false")
 	}
 	for _, p := range []struct {
 		name string
