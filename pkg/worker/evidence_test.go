@@ -47,7 +47,7 @@ func TestEvidenceCandidatesAndManualOnly(t *testing.T) {
 	}
 	candidatesOf := func(id string) string {
 		var c *string
-		if err := f.db.Get(&c, `SELECT (SELECT string_agg(t.name || ' ' || round((c->>'score')::numeric, 2)::text || ' ' || COALESCE(c->>'evidence', '-'), '; ' ORDER BY n)
+		if err := f.db.Get(&c, `SELECT (SELECT string_agg(t.name || ' ' || CASE WHEN (c->>'score')::float8 >= 0.5 THEN '1' ELSE '0' END || ' ' || COALESCE(c->>'evidence', '-'), '; ' ORDER BY n)
 			FROM jsonb_array_elements(d.candidates) WITH ORDINALITY AS x(c, n) JOIN topics t ON t.id = (c->>'topic_id')::uuid)
 			FROM documents d WHERE d.id = $1`, id); err != nil {
 			t.Fatal(err)
@@ -61,8 +61,8 @@ func TestEvidenceCandidatesAndManualOnly(t *testing.T) {
 		rows[0].Evidence == nil || *rows[0].Evidence != `["invoice", "payments", "bank"]` {
 		t.Errorf("invoice: %s, want Finance with its evidence", show(rows))
 	}
-	if got := candidatesOf(inv); got != `Finance 0.99 ["invoice", "payments", "bank"]` {
-		t.Errorf("invoice's candidates: %s", got)
+	if got := candidatesOf(inv); got != `Finance 1 ["invoice", "payments", "bank"]` {
+		t.Errorf("invoice's candidates (1: score at least 0.5): %s", got)
 	}
 	// All about Travel, which is manual-only: unfiled, and Travel is no
 	// candidate.
