@@ -72,6 +72,9 @@ type Document struct {
 	Pages              *json.RawMessage `db:"pages" json:"pages,omitempty"`
 	Classifier         *string          `db:"classifier" json:"classifier,omitempty"`
 	ClassificationNote *string          `db:"classification_note" json:"classification_note,omitempty"`
+	// DocumentDate is the date the document carries (a letter's, an
+	// invoice's: pkg/docdate), YYYY-MM-DD; nil when none was found.
+	DocumentDate *string `db:"document_date" json:"document_date"`
 	SharedAt           *time.Time       `db:"shared_at" json:"shared_at,omitempty"`
 	CreatedAt          time.Time        `db:"created_at" json:"created_at"`
 	UpdatedAt          time.Time        `db:"updated_at" json:"updated_at"`
@@ -94,7 +97,8 @@ const topicsColumn = `(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'n
 	FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id) AS topics_json`
 
 const listColumns = `d.id, d.user_id, u.handle AS owner_handle, d.folder_id, d.filename, d.content_type,
-	d.size_bytes, d.sha256, d.status, d.failure_reason, d.created_at, d.updated_at, ` + derivedColumns
+	d.size_bytes, d.sha256, d.status, d.failure_reason, d.created_at, d.updated_at,
+	to_char(d.document_date, 'YYYY-MM-DD') AS document_date, ` + derivedColumns
 
 // derivedColumns says which derived objects a document has: two probes of
 // document_objects' unique (document_id, kind) index per row.
@@ -169,6 +173,10 @@ type Query struct {
 	FolderID    string    // documents in this folder; "root" for none; "" for any
 	ContentType string    // exact content type, or ""
 	From, To    time.Time // created at or after From, before To (zero: unbounded)
+	// DateFrom and DateTo select documents whose own date (DocumentDate)
+	// is on or after DateFrom, on or before DateTo (zero: unbounded); a
+	// document without a date is left out when either is set.
+	DateFrom, DateTo time.Time
 	// Unfiled: only unfiled documents (classified, under no topic).
 	Unfiled bool
 	// Sort is created_desc (the default), created_asc, filename_asc,
@@ -295,7 +303,8 @@ func list(ctx context.Context, q Query, sel func(docs *[]Document, query string,
 		where = append(where, "d.user_id = $1")
 		perm, sharedAt = "'owner'", "NULL::timestamptz"
 	}
-	f := Filter{Status: q.Status, TopicID: q.TopicID, FolderID: q.FolderID, ContentType: q.ContentType, From: q.From, To: q.To}
+	f := Filter{Status: q.Status, TopicID: q.TopicID, FolderID: q.FolderID, ContentType: q.ContentType, From: q.From, To: q.To,
+		DateFrom: q.DateFrom, DateTo: q.DateTo}
 	f.Unfiled = q.Unfiled
 	if err := f.Validate(); err != nil {
 		return Page{}, err

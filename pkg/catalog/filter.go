@@ -18,6 +18,10 @@ type Filter struct {
 	// Unfiled: only documents that were classified and are under no topic
 	// (neither the classifier's nor a person's).
 	Unfiled bool
+	// DateFrom, DateTo: the document's own date on or after DateFrom, on
+	// or before DateTo (days; zero: unbounded); documents without a date
+	// are left out when either is set.
+	DateFrom, DateTo time.Time
 }
 
 // FilterError is a filter that cannot be used: Field names the parameter,
@@ -53,6 +57,9 @@ func (f Filter) Validate() error {
 			return bad("folder", "folder %q is not a folder id (or root)", f.FolderID)
 		}
 	}
+	if !f.DateFrom.IsZero() && !f.DateTo.IsZero() && f.DateFrom.After(f.DateTo) {
+		return bad("date_from", "date_from %s is after date_to %s", f.DateFrom.Format(time.DateOnly), f.DateTo.Format(time.DateOnly))
+	}
 	return nil
 }
 
@@ -84,6 +91,12 @@ func (f Filter) Conditions(arg func(any) string) []string {
 	}
 	if f.Unfiled {
 		where = append(where, "d.status = 'classified' AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id)")
+	}
+	if !f.DateFrom.IsZero() {
+		where = append(where, "d.document_date >= "+arg(f.DateFrom.Format(time.DateOnly))+"::date")
+	}
+	if !f.DateTo.IsZero() {
+		where = append(where, "d.document_date <= "+arg(f.DateTo.Format(time.DateOnly))+"::date")
 	}
 	return where
 }
