@@ -22,6 +22,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/docdate"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/search"
@@ -138,7 +139,7 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 		// Never act on no text: no provider, no LLM call, no self-training
 		// (the builtin learns only from classified documents).
 		verdict := classify.Result{Note: "no text found: not classified"}
-		if err := p.save(ctx, d, statusNoText, text, out, verdict); err != nil {
+		if err := p.save(ctx, d, statusNoText, text, out, verdict, nil); err != nil {
 			return "", err
 		}
 		p.queueThumbnail(ctx, d)
@@ -156,7 +157,10 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return "", fmt.Errorf("classify: %w", err)
 	}
-	if err := p.save(ctx, d, statusClassified, text, out, verdict); err != nil {
+	// The words that say what it is about, weighed as the owner's builtin
+	// model weighs them, for similar documents.
+	terms := classify.TermsOf(c, d.Filename+"\n"+text, classify.SimilarTerms)
+	if err := p.save(ctx, d, statusClassified, text, out, verdict, terms); err != nil {
 		return "", err
 	}
 	p.queueThumbnail(ctx, d)
@@ -306,13 +310,28 @@ func decodeTopics(raw []byte) ([]classify.Topic, error) {
 // trip, atomic on its own): the earlier automatic topics not assigned again
 // are removed, the assigned ones added or their score updated, a person's
 // left as they are.
-func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out extract.Output, verdict classify.Result) error {
+//
+// The same statement stores the document's own date (docdate, read in the
+// language search.Config detects) and replaces its words for similar
+// documents (document_terms) with terms.
+func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out extract.Output, verdict classify.Result, terms classify.Terms) error {
 	matches := verdict.Assigned()
 	ids := make([]string, len(matches))
 	scores := make([]float64, len(matches))
 	evidence := make([]string, len(matches)) // one JSON array per topic
 	for i, m := range matches {
 		ids[i], scores[i], evidence[i] = m.TopicID, m.Score, evidenceJSON(m.Evidence)
+	}
+	lang := search.Config(text)
+	var date *string // SQL NULL: no date
+	if t, ok := docdate.Find(text, lang); ok {
+		s := t.Format(time.DateOnly)
+		date = &s
+	}
+	termList := make([]string, 0, len(terms))
+	weights := make([]float64, 0, len(terms))
+	for t, w := range terms {
+		termList, weights = append(termList, t), append(weights, w)
 	}
 	st, err := p.stmt(ctx, saveSQL)
 	if err != nil {
@@ -321,8 +340,9 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 	var saved int
 	err = st.GetContext(ctx, &saved,
 		d.ID, text, out.Method, out.Note, status, statusProcessing, verdict.Provider, verdict.Note,
-		pq.Array(ids), pq.Array(scores), search.Config(text), pagesJSON(out.Pages),
-		pq.Array(evidence), candidatesJSON(status, verdict))
+		pq.Array(ids), pq.Array(scores), lang, pagesJSON(out.Pages),
+		pq.Array(evidence), candidatesJSON(status, verdict),
+		date, pq.Array(termList), pq.Array(weights))
 	if err != nil {
 		return fmt.Errorf("save text and topics: %w", err)
 	}
@@ -335,7 +355,7 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 const saveSQL = `WITH doc AS (
 			UPDATE documents SET extracted_text = $2, search_config = $11, extractor = $3, extraction_note = NULLIF($4, ''), pages = $12::jsonb,
 			status = $5, failure_reason = NULL, classifier = NULLIF($7, ''), classification_note = NULLIF($8, ''),
-			candidates = $14::jsonb, updated_at = now()
+			candidates = $14::jsonb, document_date = $15::date, updated_at = now()
 			WHERE id = $1 AND status = $6
 			RETURNING id, user_id
 		), assigned AS (
@@ -351,6 +371,13 @@ const saveSQL = `WITH doc AS (
 			SELECT doc.id, a.topic_id, 'auto', a.score, NULLIF(a.evidence, 'null'::jsonb) FROM doc, assigned a
 			ON CONFLICT (document_id, topic_id) DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
 			WHERE document_topics.source = 'auto'
+		), terms_cleared AS (
+			DELETE FROM document_terms dt USING doc WHERE dt.document_id = doc.id AND dt.term <> ALL($16::text[])
+		), terms_added AS (
+			INSERT INTO document_terms (document_id, user_id, term, weight)
+			SELECT doc.id, doc.user_id, x.term, x.weight FROM doc, unnest($16::text[], $17::real[]) AS x(term, weight)
+			WHERE doc.user_id IS NOT NULL
+			ON CONFLICT (document_id, term) DO UPDATE SET weight = EXCLUDED.weight
 		)
 		SELECT count(*) FROM doc`
 

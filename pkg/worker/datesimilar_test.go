@@ -1,0 +1,103 @@
+package worker_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/docuvault/docuvault/pkg/extract"
+	"github.com/docuvault/docuvault/pkg/worker"
+)
+
+// The worker saves each document's own date (read in its language) and
+// its words for similar documents with its text; reading it again replaces
+// both; a document without text has neither.
+func TestDocumentDateAndTerms(t *testing.T) {
+	f := newFixture(t)
+	letter := f.upload(t, "brief.txt", `Stadtwerke Bonn GmbH
+Postfach 1234, 53111 Bonn
+
+Bonn, den 3. Dezember 2026
+
+Ihre Rechnung für Strom und Gas
+Sehr geehrte Frau Müller, wir danken Ihnen für Ihre Zahlung vom 28.11.2026.
+Der nächste Abschlag wird am 15.01.2027 von Ihrem Konto abgebucht.`)
+	invoice := f.upload(t, "invoice.txt", `INVOICE 2026-118
+Due date: 01/02/2027
+Invoice date: 11/30/2026
+Plumbing: pipes repaired in the kitchen, invoice total 120 dollars, thank you for your business with our company.`)
+	undated := f.upload(t, "note.txt", "plumbing pipes kitchen repaired")
+	blank := f.upload(t, "blank.txt", "   \n ")
+	res, err := f.runner(&plainText{}, worker.Options{Concurrency: 2}).Drain(ctx(t))
+	if err != nil || len(res.Failed) != 0 || res.Processed != 4 {
+		t.Fatalf("Drain = %+v, %v", res, err)
+	}
+	type row struct {
+		Date  *string `db:"document_date"`
+		Terms int     `db:"terms"`
+		Norm  float64 `db:"norm"`
+	}
+	get := func(id string) row {
+		t.Helper()
+		var r row
+		err := f.db.Get(&r, `SELECT to_char(d.document_date, 'YYYY-MM-DD') AS document_date,
+			(SELECT count(*) FROM document_terms t WHERE t.document_id = d.id AND t.user_id = d.user_id) AS terms,
+			(SELECT COALESCE(round(sum(t.weight * t.weight)::numeric, 2), 0) FROM document_terms t WHERE t.document_id = d.id) AS norm
+			FROM documents d WHERE d.id = $1`, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	date := func(r row) string {
+		if r.Date == nil {
+			return "none"
+		}
+		return *r.Date
+	}
+	for _, c := range []struct {
+		name, id, date string
+		terms          int
+	}{
+		{"German letter", letter, "2026-12-03", 39},
+		{"English invoice (month first, not the due date)", invoice, "2026-11-30", 21},
+		{"no date", undated, "none", 6},
+		{"no text", blank, "none", 0},
+	} {
+		r := get(c.id)
+		if date(r) != c.date || r.Terms != c.terms || c.terms > 0 && r.Norm != 1 {
+			t.Errorf("%s: date %s, %d terms (norm² %v); want %s, %d terms of norm 1", c.name, date(r), r.Terms, r.Norm, c.date, c.terms)
+		}
+	}
+	var top []string
+	if err := f.db.Select(&top, `SELECT term FROM document_terms WHERE document_id = $1 ORDER BY weight DESC, term LIMIT 3`, undated); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(top, " ") != "kitche note pipe" {
+		t.Errorf("note's heaviest terms: %v", top)
+	}
+
+	// Read again with other words: the date and the words are replaced.
+	if _, err := f.d.AdminDB(t).Exec(`UPDATE documents SET status = 'pending', updated_at = now() - interval '1 hour' WHERE id = $1`, undated); err != nil {
+		t.Fatal(err)
+	}
+	again := fixedText("Datum: 02.10.2026 Zahnarzt Rechnung Praxis Behandlung")
+	if res, err := f.runner(again, worker.Options{}).Drain(ctx(t)); err != nil || res.Processed != 1 {
+		t.Fatalf("Drain = %+v, %v", res, err)
+	}
+	if r := get(undated); date(r) != "2026-10-02" || r.Terms != 10 {
+		t.Errorf("read again: date %s, %d terms; want 2026-10-02, 10", date(r), r.Terms)
+	}
+	if err := f.db.Select(&top, `SELECT term FROM document_terms WHERE document_id = $1 AND term IN ('kitche', 'pipe')`, undated); err != nil || len(top) != 0 {
+		t.Errorf("old terms kept: %v, %v", top, err)
+	}
+}
+
+// fixedText is a test extractor that reads every document as its text.
+type fixedText string
+
+func (fixedText) Supports(ct string) bool { return strings.HasPrefix(ct, "text/") }
+
+func (x fixedText) Extract(context.Context, extract.Input) (extract.Output, error) {
+	return extract.Output{Text: string(x), Method: "test"}, nil
+}
