@@ -24,8 +24,9 @@ func newDocCommand(a *app) *cobra.Command {
 
 	var status, topic string
 	var limit int
+	var unfiled bool
 	list := &cobra.Command{
-		Use:   "list [--user H] [--status S] [--topic NAME] [--limit N] [--json]",
+		Use:   "list [--user H] [--status S] [--topic NAME] [--unfiled] [--limit N] [--json]",
 		Short: "List documents, newest first, with their status and topics",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -34,7 +35,7 @@ func newDocCommand(a *app) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
-				q := catalog.Query{Viewer: u.ID, Status: status, Limit: limit}
+				q := catalog.Query{Viewer: u.ID, Status: status, Limit: limit, Unfiled: unfiled}
 				if topic != "" {
 					ids, err := topics.IDsByName(ctx, db, u.ID, []string{topic})
 					if err != nil {
@@ -60,11 +61,12 @@ func newDocCommand(a *app) *cobra.Command {
 	}
 	list.Flags().StringVar(&status, "status", "", "only documents with this status (pending, processing, classified, no_text, failed, skipped)")
 	list.Flags().StringVar(&topic, "topic", "", "only documents filed under this topic")
+	list.Flags().BoolVar(&unfiled, "unfiled", false, "only unfiled documents: classified, under no topic (see doc show for their best candidates)")
 	list.Flags().IntVar(&limit, "limit", 50, "how many (1 to 200)")
 
 	show := &cobra.Command{
 		Use:   "show DOC_ID [--user H] [--json]",
-		Short: "Show a document: status, why it failed, which classifier filed it, its topics with scores",
+		Short: "Show a document: status, why it failed, which classifier filed it, its topics with scores and why, or its best candidates",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -113,14 +115,10 @@ func newDocCommand(a *app) *cobra.Command {
 					if i == 0 {
 						k = "topics"
 					}
-					how := "filed by a person"
-					if t.Source == "auto" {
-						how = "classifier"
-						if t.Score != nil {
-							how = fmt.Sprintf("classifier, score %.2f", *t.Score)
-						}
-					}
-					row(k, fmt.Sprintf("%s (%s)", t.Name, how))
+					row(k, topicLine(t))
+				}
+				if line := candidatesLine(d); line != "" {
+					row("candidates", line)
 				}
 				return tw.Flush()
 			})

@@ -16,7 +16,7 @@ import (
 func newTopicCommand(a *app) *cobra.Command {
 	c := &cobra.Command{Use: "topic", Short: "Manage a user's topics", Args: usageArgs(cobra.NoArgs)}
 	var user, description, color, match, algorithm string
-	var caseSensitive bool
+	var caseSensitive, noAuto bool
 	add := &cobra.Command{
 		Use:   "add NAME [--user H]",
 		Short: "Create a topic",
@@ -28,11 +28,15 @@ func newTopicCommand(a *app) *cobra.Command {
 					algorithm = classify.MatchAny
 				}
 				rule := classify.Rule{Match: match, Algorithm: algorithm, CaseInsensitive: !caseSensitive}
-				t, err := topics.AddWithRule(ctx, db, u.ID, args[0], description, color, rule)
+				t, err := topics.Create(ctx, db, u.ID, topics.New{Name: args[0], Description: description, Color: color, Rule: rule, ManualOnly: noAuto})
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "created topic %q for %s (%s)\n", t.Name, u.Handle, t.Color)
+				how := ""
+				if noAuto {
+					how = ", never assigned automatically"
+				}
+				fmt.Fprintf(a.stdout, "created topic %q for %s (%s%s)\n", t.Name, u.Handle, t.Color, how)
 				return nil
 			})
 		},
@@ -43,6 +47,7 @@ func newTopicCommand(a *app) *cobra.Command {
 	add.Flags().StringVar(&match, "match", "", "match rule: words, a phrase or a pattern that always assigns this topic")
 	add.Flags().StringVar(&algorithm, "algorithm", "", "how --match matches: any (default), all, literal, regex or fuzzy")
 	add.Flags().BoolVar(&caseSensitive, "case-sensitive", false, "--match is case-sensitive")
+	add.Flags().BoolVar(&noAuto, "no-auto", false, "never assign or propose this topic automatically: only a person, or its match rule")
 
 	var listUser string
 	var asJSON bool
@@ -81,13 +86,17 @@ func newTopicCommand(a *app) *cobra.Command {
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "USER\tNAME\tCOLOR\tRULE\tDESCRIPTION")
+			fmt.Fprintln(tw, "USER\tNAME\tCOLOR\tRULE\tAUTO\tDESCRIPTION")
 			for _, t := range ts {
 				rule := "-"
 				if t.Algorithm != classify.MatchNone {
 					rule = fmt.Sprintf("%s %q", t.Algorithm, t.Match)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Handle, t.Name, t.Color, rule, t.Description)
+				auto := "yes"
+				if !t.AutoAssign {
+					auto = "no"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Handle, t.Name, t.Color, rule, auto, t.Description)
 			}
 			return tw.Flush()
 		},
@@ -112,6 +121,6 @@ func newTopicCommand(a *app) *cobra.Command {
 		},
 	}
 	rm.Flags().StringVar(&rmUser, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")
-	c.AddCommand(add, list, rm)
+	c.AddCommand(add, list, rm, newTopicEditCommand(a))
 	return c
 }
