@@ -74,15 +74,15 @@ type Document struct {
 	ClassificationNote *string          `db:"classification_note" json:"classification_note,omitempty"`
 	// DocumentDate is the date the document carries (a letter's, an
 	// invoice's: pkg/docdate), YYYY-MM-DD; nil when none was found.
-	DocumentDate *string `db:"document_date" json:"document_date"`
-	SharedAt           *time.Time       `db:"shared_at" json:"shared_at,omitempty"`
-	CreatedAt          time.Time        `db:"created_at" json:"created_at"`
-	UpdatedAt          time.Time        `db:"updated_at" json:"updated_at"`
-	Topics             []TopicRef       `db:"-" json:"topics"`
+	DocumentDate *string    `db:"document_date" json:"document_date"`
+	SharedAt     *time.Time `db:"shared_at" json:"shared_at,omitempty"`
+	CreatedAt    time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt    time.Time  `db:"updated_at" json:"updated_at"`
+	Topics       []TopicRef `db:"-" json:"topics"`
 	// Candidates are the classifier's best topics for the document, with
 	// their scores (filing.go); only Get fills them.
 	Candidates []Candidate `db:"-" json:"candidates,omitempty"`
-	TopicsJSON         []byte           `db:"topics_json" json:"-"` // List reads topics in the same query
+	TopicsJSON []byte      `db:"topics_json" json:"-"` // List reads topics in the same query
 
 	// HasThumbnail and HasSearchable say whether the document has a
 	// thumbnail and a searchable copy (see storage.StoreDerived).
