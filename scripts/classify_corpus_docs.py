@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""Builds a classification corpus from documents whose text DocuVault extracted.
+
+Helper of scripts/make-classify-corpus-long.sh and make-classify-corpus-de.sh
+(standard library only). Writes, in the format of scripts/make-classify-corpus.sh:
+
+  train.jsonl           {"id","label","text"} one a line: the dev pool
+  test.jsonl            the held-out test split
+  topics.json           {"corpus","language","source","split","labels":[{"label","name","description","provenance","train","test"}],…}
+  topics-zeroshot.json  [{"name","description"}] for `docuvault classify --topics`
+  docs.tsv              one line per candidate: id, label, split or why dropped, words, source path(s), sha256 of the file read
+
+  classify_corpus_docs.py build --docs DOCS.tsv --extracted EXTRACT.jsonl --topics TOPICS.json
+        --out DIR --corpus NAME --language en|de --hash-prefix PREFIX
+        [--split half|percent:P[:CAP]] [--dev-ids ID,…] [--min-words N] [--max-per-label N]
+        [--strip libreoffice-help] [--source TEXT]
+
+DOCS.tsv: one candidate a line, tab-separated: id, label, package, staged file
+(the file handed to `docuvault extract`), source path(s) (space-separated).
+EXTRACT.jsonl: the lines `docuvault extract --json` printed for the staged
+files. TOPICS.json: [{"label","name","description","provenance"}] written
+before any classifier was run.
+
+Selection, in DOCS.tsv order: a candidate is dropped when extraction failed,
+when its text has fewer than --min-words words, when its whitespace-normalised
+text equals an earlier kept one's, or when its label already has
+--max-per-label documents.
+
+Split, decided once from the id alone (no RNG): h(id) =
+int(sha256(PREFIX + id)[:8], 16).
+  half          per label, the documents not named in --dev-ids sorted by
+                (h, id); the first floor(n/2) of the label's n documents go to
+                test, the rest (and every --dev-ids document) to dev.
+  percent:P:CAP test when h % 100 < P; then at most CAP per label stay in
+                test (smallest h), the rest of the test candidates are unused.
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+from collections import Counter, defaultdict
+
+
+def h(prefix, docid):
+    return int(hashlib.sha256((prefix + docid).encode()).hexdigest()[:8], 16)
+
+
+def sha256_file(path):
+    d = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            d.update(chunk)
+    return d.hexdigest()
+
+
+LO_HEAD = re.compile(r"\A.*?\nIndex[^\n]*\n", re.S)
+LO_DEBUG = re.compile(r"\n?Help content debug info:.*\Z", re.S)
+
+
+def strip_libreoffice_help(text):
+    """Drops the help viewer's navigation header and its debug footer.
+
+    The footer names the page's file (/text/scalc/01/…xhp): the module, i.e.
+    the label. The header ("Hilfe für LibreOffice 7.4 / Module / Inhalte /
+    Index") is the same on every page.
+    """
+    text = LO_DEBUG.sub("", text)
+    m = LO_HEAD.match(text)
+    if m and len(m.group(0)) < 300 and "Hilfe für LibreOffice" in m.group(0):
+        title = text.split("\n", 1)[0]
+        text = title + "\n" + text[m.end():]
+    return text.strip()
+
+
+def write_jsonl(path, recs):
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in recs:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def cmd_build(a):
+    topics = json.load(open(a.topics, encoding="utf-8"))
+    labels = [t["label"] for t in topics]
+    extracted = {}
+    with open(a.extracted, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                r = json.loads(line)
+                extracted[r["path"]] = r
+    dev_ids = {x for x in a.dev_ids.split(",") if x}
+    cands = []
+    with open(a.docs, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            docid, label, pkg, staged, sources = line.split("\t")
+            if label not in labels:
+                sys.exit(f"{a.docs}: {docid}: label {label!r} is not in {a.topics}")
+            cands.append((docid, label, pkg, staged, sources))
+    if len({c[0] for c in cands}) != len(cands):
+        sys.exit(f"{a.docs}: ids are not unique")
+
+    kept, log, seen = [], [], {}
+    per = Counter()
+    for docid, label, pkg, staged, sources in cands:
+        r = extracted.get(staged)
+        info = {"id": docid, "label": label, "package": pkg, "staged": staged, "sources": sources,
+                "sha256": sha256_file(staged) if os.path.exists(staged) else "-"}
+        if r is None or r.get("error"):
+            info["status"] = "dropped: extract failed: " + (r.get("error") if r else "no output")
+            log.append(info)
+            continue
+        text = r["text"].replace("\f", "\n")
+        if a.strip == "libreoffice-help":
+            text = strip_libreoffice_help(text)
+        text = re.sub(r"[ \t]+\n", "\n", text).strip()
+        words = len(text.split())
+        info.update(words=words, method=r.get("method", ""), content_type=r.get("content_type", ""),
+                    truncated=bool(r.get("truncated")))
+        key = " ".join(text.split()).lower()
+        if words < a.min_words:
+            info["status"] = f"dropped: {words} words < {a.min_words}"
+        elif key in seen:
+            info["status"] = f"dropped: same text as {seen[key]}"
+        elif a.max_per_label and per[label] >= a.max_per_label:
+            info["status"] = f"dropped: {label} already has {a.max_per_label}"
+        else:
+            seen[key] = docid
+            per[label] += 1
+            info["status"] = "kept"
+            kept.append({"id": docid, "label": label, "text": text, "_info": info})
+        log.append(info)
+    missing_dev = dev_ids - {r["id"] for r in kept}
+    if missing_dev:
+        sys.exit(f"--dev-ids not kept: {sorted(missing_dev)}")
+
+    test_ids, unused = set(), set()
+    by_label = defaultdict(list)
+    for r in kept:
+        by_label[r["label"]].append(r["id"])
+    if a.split == "half":
+        split_desc = (f"per topic, the documents sorted by int(sha256('{a.hash_prefix}'+id)[:8],16) "
+                      f"(the {len(dev_ids)} named documents excepted, always dev): the first floor(n/2) "
+                      "of a topic's n documents are test, the rest dev (train.jsonl)")
+        for lab, ids in by_label.items():
+            order = sorted((i for i in ids if i not in dev_ids), key=lambda i: (h(a.hash_prefix, i), i))
+            test_ids.update(order[:len(ids) // 2])
+    elif a.split.startswith("percent:"):
+        parts = a.split.split(":")
+        pct = int(parts[1])
+        cap = int(parts[2]) if len(parts) > 2 else 0
+        split_desc = (f"test if int(sha256('{a.hash_prefix}'+id)[:8],16) % 100 < {pct}"
+                      + (f"; test capped at {cap} per topic (smallest hash), the other test candidates unused" if cap else "")
+                      + "; the rest is dev (train.jsonl)")
+        for lab, ids in by_label.items():
+            cand = sorted((i for i in ids if i not in dev_ids and h(a.hash_prefix, i) % 100 < pct),
+                          key=lambda i: (h(a.hash_prefix, i), i))
+            test_ids.update(cand[:cap] if cap else cand)
+            if cap:
+                unused.update(cand[cap:])
+    else:
+        sys.exit(f"unknown --split {a.split}")
+
+    train, test = [], []
+    for r in kept:
+        info = r.pop("_info")
+        if r["id"] in test_ids:
+            test.append(r)
+            info["status"] = "test"
+        elif r["id"] in unused:
+            info["status"] = "unused (test candidate over the cap)"
+        else:
+            train.append(r)
+            info["status"] = "dev"
+    os.makedirs(a.out, exist_ok=True)
+    write_jsonl(os.path.join(a.out, "train.jsonl"), train)
+    write_jsonl(os.path.join(a.out, "test.jsonl"), test)
+    ctr, cte = Counter(r["label"] for r in train), Counter(r["label"] for r in test)
+    meta = {
+        "corpus": a.corpus,
+        "language": a.language,
+        "source": a.source,
+        "split": split_desc,
+        "min_words": a.min_words,
+        "dev_named": sorted(dev_ids),
+        "labels": [{"label": t["label"], "name": t["name"], "description": t["description"],
+                    "provenance": t.get("provenance", ""), "train": ctr[t["label"]], "test": cte[t["label"]]}
+                   for t in topics],
+        "train": len(train), "test": len(test), "test_unused": len(unused),
+        "dropped": sum(1 for x in log if x["status"].startswith("dropped")),
+    }
+    with open(os.path.join(a.out, "topics.json"), "w", encoding="utf-8") as fh:
+        json.dump(meta, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    with open(os.path.join(a.out, "topics-zeroshot.json"), "w", encoding="utf-8") as fh:
+        json.dump([{"name": t["name"], "description": t["description"]} for t in topics], fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    with open(os.path.join(a.out, "docs.tsv"), "w", encoding="utf-8") as fh:
+        fh.write("id\tlabel\tstatus\twords\tmethod\ttruncated\tpackage\tsha256\tsources\n")
+        for x in log:
+            fh.write("\t".join(str(v) for v in (x["id"], x["label"], x["status"], x.get("words", "-"),
+                                                x.get("method", "-"), x.get("truncated", "-"), x["package"],
+                                                x["sha256"], x["sources"])) + "\n")
+    short = [t["label"] for t in topics if ctr[t["label"]] < a.min_per_split or cte[t["label"]] < a.min_per_split]
+    print(json.dumps({"train": len(train), "test": len(test),
+                      "per_label": {t["label"]: [ctr[t["label"]], cte[t["label"]]] for t in topics}}))
+    if short:
+        sys.exit(f"fewer than {a.min_per_split} documents in a split for: {short}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--docs", required=True)
+    b.add_argument("--extracted", required=True)
+    b.add_argument("--topics", required=True)
+    b.add_argument("--out", required=True)
+    b.add_argument("--corpus", required=True)
+    b.add_argument("--language", required=True)
+    b.add_argument("--hash-prefix", required=True)
+    b.add_argument("--source", default="")
+    b.add_argument("--split", default="half")
+    b.add_argument("--dev-ids", default="")
+    b.add_argument("--min-words", type=int, default=0)
+    b.add_argument("--max-per-label", type=int, default=0)
+    b.add_argument("--min-per-split", type=int, default=3)
+    b.add_argument("--strip", choices=["", "libreoffice-help"], default="")
+    a = p.parse_args()
+    {"build": cmd_build}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

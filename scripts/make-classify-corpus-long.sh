@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# Builds the long-document corpus for the classification benchmark (issue 19,
+# scripts/bench-classify.sh --corpus long) into .dev/classify-corpus-long/:
+#
+#   train.jsonl   {"id","label","text"} one document a line (the dev split)
+#   test.jsonl    {"id","label","text"} the held-out test split
+#   topics.json   {"corpus","language","source","split","labels":[{"label","name","description","provenance","train","test"}],…}
+#   topics-zeroshot.json  [{"name","description"}] for `docuvault classify --topics`
+#   docs.tsv      every candidate: id, label, dev/test or why it was dropped, words, package, sha256, source files
+#   MANIFEST      packages and versions, checksums, counts
+#
+#   bash scripts/make-classify-corpus-long.sh [--force] [--out DIR]
+#
+# Sources: manuals, FAQs, specifications and references shipped by Debian 12
+# packages (installed with apt-get if missing; their versions go to MANIFEST),
+# in the formats they ship: PDF, HTML, plain text (GNU info files with their
+# control characters removed, kernel reStructuredText), manual pages turned
+# into HTML by pandoc, and one DOCX: the Debian Reference, converted from its
+# HTML chapters by pandoc (Debian ships no DOCX). Gzipped files are unpacked
+# first. The text of every file is extracted by DocuVault itself
+# (`docuvault extract --json --ocr never`, built from this tree, or
+# DOCUVAULT_BIN), as the worker reads an upload.
+#
+# Kept, in the order of DOCS below: documents with at least 4,000 words of
+# extracted text, whose text no earlier document has, at most 12 per topic.
+# The documents issue 19 names are always in the dev split: the libtasn1
+# reference manual (libtasn1-manual, PDF), the Debian FAQ (debian-faq, PDF),
+# the Debian Reference (debian-reference, DOCX), the R FAQ (r-faq, HTML) and
+# the Filesystem Hierarchy Standard 3.0 (fhs, PDF, from debian-policy).
+#
+# Split (once, from the id alone): per topic, the other documents sorted by
+# int(sha256("classify-long:" + id)[:8], 16); the first floor(n/2) of the
+# topic's n documents are test, the rest dev (train.jsonl).
+#
+# Topic names and descriptions (TOPICS below): written by hand on 2026-12-03
+# by the corpus's builder, as a person would describe a folder of these
+# documents, BEFORE any classifier was run on this corpus; not to be edited
+# after seeing results. They are not taken from the packages' own texts.
+#
+# Needs: apt-get (root or sudo), pandoc, poppler-utils (pdftotext, for
+# DocuVault's PDF reading), go, python3 (stdlib). About 1.5 GB of packages.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT="$ROOT/.dev/classify-corpus-long"
+FORCE=0
+
+say() { printf '[make-classify-corpus-long] %s\n' "$*" >&2; }
+die() { say "FATAL: $*"; exit 1; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --force) FORCE=1; shift ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,45p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $1" ;;
+  esac
+done
+
+if [ "$FORCE" = 0 ] && [ -s "$OUT/train.jsonl" ] && [ -s "$OUT/test.jsonl" ] && [ -s "$OUT/topics.json" ] && [ -s "$OUT/topics-zeroshot.json" ]; then
+  say "corpus already in $OUT (use --force to rebuild)"
+  exit 0
+fi
+
+# Topics: label, name, description. Written before any classifier run (see above).
+TOPICS=$(cat <<'EOF'
+vcs	Version control	Version control systems such as Git: repositories, commits, branches, merging and rebasing, the history of a project, patches and working together on source code.
+databases	Databases	Database systems such as PostgreSQL and SQLite: SQL queries, tables and indexes, transactions, data types, backups and running a database server.
+r	R and statistics	The R language for statistical computing: data analysis, statistical models and tests, data frames, plots, writing R code and R's add-on packages.
+debian	Debian and its packages	The Debian operating system: installing and running a Debian system, package management with apt and dpkg, the Debian policy and how Debian packages are made and maintained.
+tex	Typesetting and TeX	Typesetting documents with TeX and LaTeX and other typesetters such as groff: document classes, fonts, mathematical formulas, macros and PDF or PostScript output.
+network	Networking and servers	Computer networks and network services: DNS and name servers, mail servers, web servers, TCP/IP, protocols, routing and configuring servers.
+security	Security and cryptography	Cryptography and security: encryption, hash functions, digital signatures, keys, TLS, certificates (X.509, ASN.1) and the manuals of cryptographic libraries and tools.
+filesystems	Filesystems and storage	Files and disks: the filesystem layout and directory hierarchy standard, file systems such as ext4, btrfs and XFS, mounting, disks, partitions, RAID and volume management.
+graphics	Images and graphics	Digital images and graphics: image file formats such as PNG, JPEG and TIFF, image processing and conversion, colour, compression and image libraries.
+shell	Shells and the command line	The command line: Unix shells such as bash and zsh, shell scripts, and command-line tools for working with files and text such as grep, sed, find and the coreutils.
+EOF
+)
+PROVENANCE="written by hand by the corpus builder on 2026-12-03, before any classifier run, as a person would describe the folder"
+
+# Candidates: id, label, package, how, source path(s). how: file (as shipped;
+# .gz unpacked), docx (pandoc HTML -> DOCX), html (pandoc joins HTML pages
+# into one HTML file), info (GNU info -> plain text), man (pandoc man -> HTML),
+# rst (reStructuredText as plain text).
+D=/usr/share/doc
+I=/usr/share/info
+K=$D/linux-doc-6.1/Documentation/filesystems
+G=$D/git/html
+PG=$D/postgresql-doc-15/html
+SQ=$D/sqlite3
+TL=$D/texlive-doc/latex
+AP=$D/apache2-doc/manual/en
+PF=$D/postfix/html
+IM=$D/imagemagick-6-common/html/www
+DR=/usr/share/debian-reference
+DOCS=$(cat <<EOF
+git-user-manual	vcs	git-doc	file	$G/user-manual.html
+gitmagic	vcs	gitmagic	file	$D/gitmagic/gitmagic.pdf
+gitcore-tutorial	vcs	git-doc	file	$G/gitcore-tutorial.html
+git-my-first-contribution	vcs	git-doc	file	$D/git-doc/MyFirstContribution.html
+git-config	vcs	git-doc	file	$G/git-config.html
+git-rebase	vcs	git-doc	file	$G/git-rebase.html
+git-log	vcs	git-doc	file	$G/git-log.html
+git-fast-import	vcs	git-doc	file	$G/git-fast-import.html
+git-filter-branch	vcs	git-doc	file	$G/git-filter-branch.html
+gitattributes	vcs	git-doc	file	$G/gitattributes.html
+githooks	vcs	git-doc	file	$G/githooks.html
+git-svn	vcs	git-doc	file	$G/git-svn.html
+git-rev-list	vcs	git-doc	file	$G/git-rev-list.html
+git-push	vcs	git-doc	file	$G/git-push.html
+pg-select	databases	postgresql-doc-15	file	$PG/sql-select.html
+sqlite-select	databases	sqlite3-doc	file	$SQ/lang_select.html
+pg-createtable	databases	postgresql-doc-15	file	$PG/sql-createtable.html
+sqlite-fileformat	databases	sqlite3-doc	file	$SQ/fileformat2.html
+pg-datetime	databases	postgresql-doc-15	file	$PG/datatype-datetime.html
+sqlite-optoverview	databases	sqlite3-doc	file	$SQ/optoverview.html
+pg-high-availability	databases	postgresql-doc-15	file	$PG/high-availability.html
+sqlite-atomiccommit	databases	sqlite3-doc	file	$SQ/atomiccommit.html
+pg-functions-json	databases	postgresql-doc-15	file	$PG/functions-json.html
+sqlite-pragma	databases	sqlite3-doc	file	$SQ/pragma.html
+pg-partitioning	databases	postgresql-doc-15	file	$PG/ddl-partitioning.html
+sqlite-queryplanner	databases	sqlite3-doc	file	$SQ/queryplanner.html
+pg-using-explain	databases	postgresql-doc-15	file	$PG/using-explain.html
+sqlite-lockingv3	databases	sqlite3-doc	file	$SQ/lockingv3.html
+pg-runtime-config-query	databases	postgresql-doc-15	file	$PG/runtime-config-query.html
+sqlite-datatype3	databases	sqlite3-doc	file	$SQ/datatype3.html
+pg-routine-vacuuming	databases	postgresql-doc-15	file	$PG/routine-vacuuming.html
+sqlite-wal	databases	sqlite3-doc	file	$SQ/wal.html
+r-faq	r	r-doc-html	file	$D/r-doc-html/manual/R-FAQ.html
+r-intro	r	r-doc-pdf	file	$D/r-doc-pdf/manual/R-intro.pdf
+r-admin	r	r-doc-html	file	$D/r-doc-html/manual/R-admin.html
+r-data	r	r-doc-pdf	file	$D/r-doc-pdf/manual/R-data.pdf
+r-exts	r	r-doc-html	file	$D/r-doc-html/manual/R-exts.html
+r-lang	r	r-doc-pdf	file	$D/r-doc-pdf/manual/R-lang.pdf
+r-ints	r	r-doc-html	file	$D/r-doc-html/manual/R-ints.html
+debian-faq	debian	debian-faq	file	$D/debian/FAQ/debian-faq.en.pdf.gz
+debian-reference	debian	debian-reference-en	docx	$DR/index.en.html $DR/pr01.en.html $DR/ch01.en.html $DR/ch02.en.html $DR/ch03.en.html $DR/ch04.en.html $DR/ch05.en.html $DR/ch06.en.html $DR/ch07.en.html $DR/ch08.en.html $DR/ch09.en.html $DR/ch10.en.html $DR/ch11.en.html $DR/ch12.en.html $DR/apa.en.html
+debian-policy	debian	debian-policy	file	$D/debian-policy/policy.pdf.gz
+maint-guide	debian	maint-guide	file	$D/maint-guide/maint-guide.en.pdf
+developers-reference	debian	developers-reference	file	$D/developers-reference/docs/developers-reference.pdf
+debmake-doc	debian	debmake-doc	file	$D/debmake-doc/debmake-doc.en.pdf
+packaging-tutorial	debian	packaging-tutorial	file	$D/packaging-tutorial/packaging-tutorial.pdf
+debian-copyright-format	debian	debian-policy	file	$D/debian-policy/copyright-format-1.0.html
+debian-upgrading-checklist	debian	debian-policy	file	$D/debian-policy/upgrading-checklist.txt.gz
+debconf-specification	debian	debian-policy	file	$D/debian-policy/debconf_specification.html
+latex-usrguide	tex	texlive-latex-base-doc	file	$TL/base/usrguide.pdf
+latex-clsguide	tex	texlive-latex-base-doc	file	$TL/base/clsguide.pdf
+latex-fntguide	tex	texlive-latex-base-doc	file	$TL/base/fntguide.pdf
+amsmath-guide	tex	texlive-latex-base-doc	file	$TL/amsmath/amsldoc.pdf
+babel-manual	tex	texlive-latex-base-doc	file	$TL/babel/babel.pdf
+latex-news	tex	texlive-latex-base-doc	file	$TL/base/ltnews.pdf
+dvips-manual	tex	texlive-binaries	info	$I/dvips.info.gz
+kpathsea-manual	tex	texlive-binaries	info	$I/kpathsea.info.gz
+groff-manual	tex	groff	info	$I/groff.info.gz $I/groff.info-1.gz $I/groff.info-2.gz
+latex-encguide	tex	texlive-latex-base-doc	file	$TL/base/encguide.pdf
+latex-hooks	tex	texlive-latex-base-doc	file	$TL/base/lthooks-doc.pdf
+web2c-manual	tex	texlive-binaries	info	$I/web2c.info.gz
+latex-cyrguide	tex	texlive-latex-base-doc	file	$TL/base/cyrguide.pdf
+bind-arm-config	network	bind9-doc	file	$D/bind9-doc/arm/chapter3.html
+postfix-tls	network	postfix-doc	file	$PF/TLS_README.html
+apache-mod-rewrite	network	apache2-doc	file	$AP/mod/mod_rewrite.html
+bind-dnssec-guide	network	bind9-doc	file	$D/bind9-doc/arm/dnssec-guide.html
+postfix-sasl	network	postfix-doc	file	$PF/SASL_README.html
+apache-core	network	apache2-doc	file	$AP/mod/core.html
+wget-manual	network	wget	info	$I/wget.info.gz
+bind-arm-reference	network	bind9-doc	file	$D/bind9-doc/arm/reference.html
+postfix-smtpd-access	network	postfix-doc	file	$PF/SMTPD_ACCESS_README.html
+apache-mod-ssl	network	apache2-doc	file	$AP/mod/mod_ssl.html
+bind-arm-advanced	network	bind9-doc	file	$D/bind9-doc/arm/chapter5.html
+postfix-address-rewriting	network	postfix-doc	file	$PF/ADDRESS_REWRITING_README.html
+apache-mod-proxy	network	apache2-doc	file	$AP/mod/mod_proxy.html
+postfix-postscreen	network	postfix-doc	file	$PF/POSTSCREEN_README.html
+libtasn1-manual	security	libtasn1-doc	file	$D/libtasn1-doc/libtasn1.pdf
+gnutls-manual	security	gnutls-doc	file	$D/gnutls-doc/gnutls.pdf
+gcrypt-manual	security	libgcrypt20-doc	file	$D/libgcrypt20-doc/gcrypt.pdf.gz
+nettle-manual	security	nettle-dev	file	$D/nettle-dev/nettle.pdf.gz
+gnupg-manual	security	gnupg	info	$I/gnupg.info.gz $I/gnupg.info-1.gz $I/gnupg.info-2.gz
+gnutls-x509-api	security	gnutls-doc	file	$D/gnutls-doc/api-reference/gnutls-x509.html
+openssl-x509v3-config	security	libssl-doc	man	/usr/share/man/man5/x509v3_config.5ssl.gz
+gnutls-abstract-api	security	gnutls-doc	file	$D/gnutls-doc/api-reference/gnutls-abstract.html
+gnutls-pkcs11-api	security	gnutls-doc	file	$D/gnutls-doc/api-reference/gnutls-pkcs11.html
+fhs	filesystems	debian-policy	file	$D/debian-policy/fhs/fhs-3.0.pdf.gz
+linux-procfs	filesystems	linux-doc-6.1	rst	$K/proc.rst.gz
+lvmraid	filesystems	lvm2	man	/usr/share/man/man7/lvmraid.7.gz
+btrfs	filesystems	btrfs-progs	man	/usr/share/man/man5/btrfs.5.gz
+linux-vfs	filesystems	linux-doc-6.1	rst	$K/vfs.rst.gz
+mdadm	filesystems	mdadm	man	/usr/share/man/man8/mdadm.8.gz
+linux-overlayfs	filesystems	linux-doc-6.1	rst	$K/overlayfs.rst.gz
+lvmthin	filesystems	lvm2	man	/usr/share/man/man7/lvmthin.7.gz
+xfs-delayed-logging	filesystems	linux-doc-6.1	rst	$K/xfs-delayed-logging-design.rst.gz
+linux-path-lookup	filesystems	linux-doc-6.1	rst	$K/path-lookup.rst.gz
+linux-sharedsubtree	filesystems	linux-doc-6.1	rst	$K/sharedsubtree.rst.gz
+lvmcache	filesystems	lvm2	man	/usr/share/man/man7/lvmcache.7.gz
+linux-f2fs	filesystems	linux-doc-6.1	rst	$K/f2fs.rst.gz
+libpng-manual	graphics	libpng16-16	file	$D/libpng16-16/libpng-manual.txt.gz
+imagemagick-options	graphics	imagemagick-6-doc	file	$IM/command-line-options.html
+libjpeg-programming	graphics	libjpeg62-turbo-dev	file	$D/libjpeg62-turbo-dev/libjpeg.txt.gz
+imagemagick-processing	graphics	imagemagick-6-doc	file	$IM/command-line-processing.html
+libjpeg-usage	graphics	libjpeg62-turbo-dev	file	$D/libjpeg62-turbo-dev/usage.txt.gz
+imagemagick-architecture	graphics	imagemagick-6-doc	file	$IM/architecture.html
+libjpeg-wizard	graphics	libjpeg62-turbo-dev	file	$D/libjpeg62-turbo-dev/wizard.txt.gz
+imagemagick-formats	graphics	imagemagick-6-doc	file	$IM/formats.html
+libjpeg-structure	graphics	libjpeg62-turbo-dev	file	$D/libjpeg62-turbo-dev/structure.txt.gz
+imagemagick-color-management	graphics	imagemagick-6-doc	file	$IM/color-management.html
+imagemagick-vector-graphics	graphics	imagemagick-6-doc	file	$IM/magick-vector-graphics.html
+imagemagick-resources	graphics	imagemagick-6-doc	file	$IM/resources.html
+imagemagick-develop	graphics	imagemagick-6-doc	file	$IM/develop.html
+bash-reference	shell	bash-doc	file	$D/bash-doc/bashref.pdf
+zsh-manual	shell	zsh-doc	info	$I/zsh.info.gz $I/zsh.info-1.gz $I/zsh.info-2.gz $I/zsh.info-3.gz $I/zsh.info-4.gz $I/zsh.info-5.gz $I/zsh.info-6.gz
+coreutils-manual	shell	coreutils	info	$I/coreutils.info.gz
+abs-guide	shell	abs-guide	html	$D/abs-guide/html/index.html
+grep-manual	shell	grep	info	$I/grep.info.gz
+sed-manual	shell	sed	info	$I/sed.info.gz
+find-manual	shell	findutils	info	$I/find.info.gz $I/find.info-1.gz $I/find.info-2.gz
+diffutils-manual	shell	diffutils	info	$I/diffutils.info.gz
+gzip-manual	shell	gzip	info	$I/gzip.info.gz
+bc-manual	shell	bc	info	$I/bc.info.gz
+EOF
+)
+DEV_IDS=libtasn1-manual,debian-faq,debian-reference,r-faq,fhs
+PACKAGES="git-doc gitmagic postgresql-doc-15 sqlite3-doc r-doc-html r-doc-pdf debian-faq debian-reference-en
+debian-policy maint-guide developers-reference debmake-doc packaging-tutorial texlive-latex-base-doc texlive-base
+texlive-binaries groff bind9-doc postfix-doc apache2-doc wget libtasn1-doc gnutls-doc libgcrypt20-doc nettle-dev
+gnupg libssl-doc linux-doc-6.1 lvm2 btrfs-progs mdadm libpng16-16 libjpeg62-turbo-dev imagemagick-6-common
+imagemagick-6-doc bash-doc zsh-doc abs-guide coreutils grep sed findutils diffutils gzip bc pandoc poppler-utils"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+# shellcheck disable=SC2086 # PACKAGES is a word list
+MISSING=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null | awk '$1 == "ii" { print $2 }' |
+  sort | comm -13 - <(printf '%s\n' $PACKAGES | sort) | tr '\n' ' ')
+if [ -n "${MISSING// /}" ]; then
+  say "installing (Debian): $MISSING"
+  as_root apt-get update -qq >/dev/null || die "apt-get update failed"
+  # shellcheck disable=SC2086
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $MISSING >/dev/null ||
+    die "apt-get install failed"
+fi
+# Manual pages are left out of some images (dpkg path-exclude); they are needed here.
+for m in /usr/share/man/man7/lvmraid.7.gz /usr/share/man/man5/x509v3_config.5ssl.gz; do
+  [ -s "$m" ] || die "$m missing: is /usr/share/man excluded by /etc/dpkg/dpkg.cfg.d? (reinstall its package without the exclusion)"
+done
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3) || die "python3 not found"
+
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+if [ -n "${DOCUVAULT_BIN:-}" ]; then
+  BIN=$DOCUVAULT_BIN
+else
+  say "building docuvault"
+  (cd "$ROOT" && go build -o "$WORK/docuvault" .) || die "go build failed"
+  BIN="$WORK/docuvault"
+fi
+
+# Stage every candidate as the file a person would upload.
+mkdir -p "$WORK/files"
+: >"$WORK/docs.tsv"
+while IFS=$'\t' read -r id label pkg how srcs; do
+  [ -n "$id" ] || continue
+  read -r -a src <<<"$srcs"
+  for s in "${src[@]}"; do [ -s "$s" ] || die "$id: $s missing (package $pkg)"; done
+  first=${src[0]}
+  base=$(basename "${first%.gz}")
+  case "$how" in
+    file)
+      dst="$WORK/files/$id-$base"
+      if [ "${first%.gz}" != "$first" ]; then gzip -dc "$first" >"$dst"; else cp "$first" "$dst"; fi ;;
+    docx)
+      dst="$WORK/files/$id.docx"
+      pandoc --quiet --resource-path "$(dirname "$first")" -f html -t docx -o "$dst" "${src[@]}" || die "$id: pandoc to DOCX failed" ;;
+    html)
+      # index.html plus the pages it links to, in link order.
+      dir=$(dirname "$first")
+      mapfile -t pages < <(grep -o 'HREF="[a-z0-9-]*\.html"\|href="[a-z0-9-]*\.html"' "$first" | sed 's/^[^"]*"//; s/"$//' | awk '!seen[$0]++')
+      files=("$first")
+      for p in "${pages[@]}"; do [ -s "$dir/$p" ] && files+=("$dir/$p"); done
+      dst="$WORK/files/$id.html"
+      pandoc --quiet -s -f html -t html --metadata title="$id" -o "$dst" "${files[@]}" || die "$id: pandoc failed" ;;
+    info)
+      dst="$WORK/files/$id.txt"
+      for s in "${src[@]}"; do gzip -dc "$s"; done |
+        "$PY" -c 'import sys, re
+t = sys.stdin.read()
+t = re.sub(r"\x1f\nTag Table:.*?\x1f\nEnd Tag Table\n?", "", t, flags=re.S)
+t = re.sub(r"\x1f\nIndirect:.*?\x1f", "\x1f", t, flags=re.S)
+sys.stdout.write(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", t))' >"$dst" ;;
+    man)
+      dst="$WORK/files/$id.html"
+      gzip -dc "$first" | pandoc --quiet -s -f man -t html --metadata title="$id" -o "$dst" || die "$id: pandoc man failed" ;;
+    rst)
+      dst="$WORK/files/$id.txt"
+      gzip -dc "$first" >"$dst" ;;
+    *) die "$id: unknown how $how" ;;
+  esac
+  printf '%s\t%s\t%s\t%s\t%s\n' "$id" "$label" "$pkg" "$dst" "$srcs" >>"$WORK/docs.tsv"
+done <<<"$DOCS"
+
+say "extracting $(wc -l <"$WORK/docs.tsv") files with docuvault extract"
+cut -f4 "$WORK/docs.tsv" | tr '\n' '\0' | xargs -0 "$BIN" extract --json --ocr never >"$WORK/extract.jsonl" ||
+  say "some files could not be read (listed in docs.tsv)"
+
+printf '%s\n' "$TOPICS" | "$PY" -c 'import json, sys
+prov = sys.argv[1]
+out = []
+for line in sys.stdin:
+    if line.strip():
+        label, name, desc = line.rstrip("\n").split("\t")
+        out.append({"label": label, "name": name, "description": desc, "provenance": prov})
+json.dump(out, open(sys.argv[2], "w", encoding="utf-8"), indent=1, ensure_ascii=False)' "$PROVENANCE" "$WORK/topics.json"
+
+mkdir -p "$OUT.tmp"
+rm -f "$OUT.tmp"/*
+"$PY" "$ROOT/scripts/classify_corpus_docs.py" build --docs "$WORK/docs.tsv" --extracted "$WORK/extract.jsonl" \
+  --topics "$WORK/topics.json" --out "$OUT.tmp" --language en --hash-prefix classify-long: \
+  --corpus "Long documents from Debian packages, 10 topics" \
+  --source "Debian 12 packages' documentation (see MANIFEST), text extracted by docuvault extract" \
+  --split half --dev-ids "$DEV_IDS" --min-words 4000 --max-per-label 12 --min-per-split 3 ||
+  die "building the corpus failed"
+
+{
+  echo "corpus: long documents from Debian packages, 10 topics (issue 19)"
+  echo "built: $(date -u '+%Y-%m-%d %H:%M:%S UTC') by scripts/make-classify-corpus-long.sh"
+  echo "text: $("$BIN" --version 2>/dev/null || echo docuvault) extract --json --ocr never; pandoc $(pandoc --version | head -1 | awk '{ print $2 }'); pdftotext $(pdftotext -v 2>&1 | head -1 | awk '{ print $3 }')"
+  echo "packages:"
+  cut -f3 "$WORK/docs.tsv" | sort -u | while read -r p; do
+    printf '  %s %s\n' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo '?')"
+  done
+  echo "documents (id, label, split or why dropped, words, extractor, truncated, package, sha256 of the file read, source): docs.tsv"
+  (cd "$OUT.tmp" && sha256sum train.jsonl test.jsonl topics.json topics-zeroshot.json docs.tsv)
+  echo "train (dev): $(wc -l <"$OUT.tmp/train.jsonl") documents; test: $(wc -l <"$OUT.tmp/test.jsonl") documents"
+} >"$OUT.tmp/MANIFEST"
+mkdir -p "$OUT"
+for f in train.jsonl test.jsonl topics.json topics-zeroshot.json docs.tsv MANIFEST; do mv -f "$OUT.tmp/$f" "$OUT/$f"; done
+rmdir "$OUT.tmp"
+say "wrote $OUT:"
+sed 's/^/  /' "$OUT/MANIFEST" >&2
