@@ -1,0 +1,171 @@
+// End-to-end test of filing in the web app (issue 19), run by
+// filing_test.go in headless Chromium against a real `docuvault serve` +
+// `worker`: a topic the classifier never assigns (the topic form), why a
+// document was filed, the unfiled filter, and an unfiled document's
+// candidates filed with one click. Waits are on conditions, never on time.
+import { createRequire } from 'node:module'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v }
+const require = createRequire(join(env('WEB_DIR'), 'package.json'))
+const { chromium } = require('playwright-core')
+
+const BASE = env('BASE_URL')
+const SHOTS = env('SCREENSHOT_DIR')
+const ANN = { handle: 'ann', password: env('ANN_PASSWORD') }
+const WAIT = 30_000
+const SLOW = 120_000
+mkdirSync(SHOTS, { recursive: true })
+
+const step = (s) => console.log('step: ' + s)
+const problems = []
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+})
+
+async function newPage(name, viewport = { width: 1280, height: 860 }) {
+  const ctx = await browser.newContext({ viewport })
+  const page = await ctx.newPage()
+  page.setDefaultTimeout(WAIT)
+  page.on('pageerror', (e) => problems.push(`${name}: uncaught ${e.message}`))
+  page.on('console', (m) => {
+    const t = m.text()
+    if (/Content Security Policy|Refused to|\[Vue warn\]/.test(t)) problems.push(`${name}: console ${m.type()}: ${t}`)
+  })
+  return page
+}
+
+// shot saves a screenshot and checks that the page fits its width.
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true })
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
+  if (scroll > width) problems.push(`${name}: the page is ${scroll}px wide in a ${width}px window`)
+}
+
+async function signIn(page) {
+  await page.goto(BASE + '/')
+  await page.waitForURL(/\/login/)
+  await page.fill('#handle', ANN.handle)
+  await page.fill('#password', ANN.password)
+  await page.click('button[type=submit]')
+  await page.locator('h1', { hasText: 'Documents' }).waitFor()
+}
+
+// drop drops text files on the drop zone, as a person drags them there.
+async function drop(page, files) {
+  const dt = await page.evaluateHandle((fs) => {
+    const dt = new DataTransfer()
+    for (const f of fs) dt.items.add(new File([f.text], f.name, { type: 'text/plain' }))
+    return dt
+  }, files)
+  const zone = page.locator('[data-test=dropzone]')
+  for (const ev of ['dragenter', 'dragover', 'drop']) await zone.dispatchEvent(ev, { dataTransfer: dt })
+}
+
+const row = (page, name) => page.locator(`[data-test=doc-row][data-name="${name}"]`)
+const expect = (cond, msg) => { if (!cond) throw new Error(msg) }
+
+try {
+  const ann = await newPage('ann')
+  await signIn(ann)
+
+  // --- A topic the classifier never assigns, made in the topic form.
+  step('create a topic filed by hand only')
+  await ann.click('nav >> text=Topics')
+  await ann.fill('#tname', 'Travel')
+  await ann.fill('#tdesc', 'flights hotels trips')
+  const box = ann.locator('[data-test=auto-assign]')
+  expect(await box.isChecked(), 'a new topic is not assigned automatically by default')
+  await box.uncheck()
+  await ann.getByRole('button', { name: 'Create', exact: true }).click()
+  await ann.locator('.topics li', { hasText: 'Travel' }).locator('[data-test=manual-only]', { hasText: 'filed by hand only' }).waitFor()
+  await shot(ann, 'f1-topics-manual-only')
+
+  // --- Three documents: one about Finance, one weakly about Health, one
+  // about Travel alone.
+  step('drop three documents and wait until they are classified')
+  await ann.click('nav >> text=Documents')
+  await ann.locator('h1', { hasText: 'Documents' }).waitFor()
+  await drop(ann, [
+    { name: 'invoice.txt', text: 'Invoice 4711: bank transfer of the payments due, payments by Friday' },
+    { name: 'note.txt', text: "A note: the doctor's office next to the bank moves next month; the new address and the opening times follow, with the parking, the bus lines, the lift and the entrance" },
+    { name: 'trip.txt', text: 'Flights and hotels for the trip to Rome, flights confirmed' },
+  ])
+  for (const n of ['invoice.txt', 'note.txt', 'trip.txt']) {
+    await ann.locator(`[data-test=doc-row][data-name="${n}"][data-status=classified]`).waitFor({ timeout: SLOW })
+  }
+  await row(ann, 'invoice.txt').locator('.chip', { hasText: 'Finance' }).waitFor()
+  await row(ann, 'note.txt').locator('.unfiled-tag').waitFor()
+
+  // --- The unfiled filter.
+  step('filter unfiled documents')
+  await ann.selectOption('[data-test=filter-topic]', 'unfiled')
+  await row(ann, 'invoice.txt').waitFor({ state: 'detached' })
+  const unfiled = await ann.locator('[data-test=doc-row]').evaluateAll((rs) => rs.map((r) => r.dataset.name).sort())
+  expect(JSON.stringify(unfiled) === '["note.txt","trip.txt"]', 'unfiled list: ' + JSON.stringify(unfiled))
+  await shot(ann, 'f2-documents-unfiled')
+
+  // --- Why a document was filed.
+  step('why invoice.txt was filed')
+  await ann.goto(BASE + '/')
+  await row(ann, 'invoice.txt').locator('a.fname').click()
+  const why = ann.locator('[data-test=why-filed]')
+  await why.waitFor()
+  const whyText = (await why.innerText()).replace(/\s+/g, ' ')
+  expect(/^Filed under Finance \(\d\.\d\d\): invoice, payments, bank$/.test(whyText), 'why filed: ' + whyText)
+  await shot(ann, 'f3-document-why-filed')
+
+  // --- An unfiled document's candidates, filed with one click.
+  step('file note.txt under its best candidate')
+  await ann.goto(BASE + '/')
+  await row(ann, 'note.txt').locator('a.fname').click()
+  const box2 = ann.locator('[data-test=unfiled]')
+  await box2.waitFor()
+  const summary = (await box2.locator('p').first().innerText()).replace(/\s+/g, ' ')
+  expect(/^Not filed\. Best candidates: Health 0\.\d\d, Finance 0\.\d\d$/.test(summary), 'unfiled summary: ' + summary)
+  const cands = ann.locator('[data-test=candidate]')
+  expect(await cands.count() === 2, 'candidates: ' + await cands.count())
+  expect((await cands.first().innerText()).includes('doctor'), 'Health candidate without its evidence: ' + await cands.first().innerText())
+  await shot(ann, 'f4-document-unfiled')
+  const phone = await newPage('phone', { width: 390, height: 844 })
+  await signIn(phone)
+  await phone.goto(ann.url())
+  await phone.locator('[data-test=unfiled]').waitFor()
+  await shot(phone, 'f5-document-unfiled-phone')
+  await ann.locator('[data-test=file-under]', { hasText: 'File under Health' }).click()
+  await ann.locator('.alert.info', { hasText: 'Filed under “Health”' }).waitFor()
+  await ann.locator('ul[aria-label=Topics] .chip', { hasText: 'Health' }).waitFor()
+  await box2.waitFor({ state: 'detached' })
+  await shot(ann, 'f6-document-filed')
+
+  // --- Filed: no longer in the unfiled list.
+  step('note.txt has left the unfiled list')
+  await ann.goto(BASE + '/')
+  await ann.selectOption('[data-test=filter-topic]', 'unfiled')
+  await row(ann, 'note.txt').waitFor({ state: 'detached' })
+  await row(ann, 'trip.txt').waitFor()
+  await phone.goto(BASE + '/')
+  await phone.selectOption('[data-test=filter-topic]', 'unfiled')
+  await row(phone, 'note.txt').waitFor({ state: 'detached' })
+  await row(phone, 'trip.txt').waitFor()
+  await shot(phone, 'f7-documents-unfiled-phone')
+
+  if (problems.length) throw new Error('browser problems:\n' + problems.join('\n'))
+  console.log('filing e2e: ok')
+  await browser.close()
+} catch (e) {
+  console.error('filing e2e: FAIL: ' + (e && e.stack || e))
+  if (problems.length) console.error(problems.join('\n'))
+  for (const ctx of browser.contexts()) {
+    for (const p of ctx.pages()) {
+      try { await p.screenshot({ path: join(SHOTS, 'failure-' + browser.contexts().indexOf(ctx) + '.png'), fullPage: true }) } catch {}
+    }
+  }
+  await browser.close()
+  process.exit(1)
+}
