@@ -126,6 +126,15 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request) error {
 			*dst = t
 		}
 	}
+	for name, dst := range map[string]*time.Time{"date_from": &query.DateFrom, "date_to": &query.DateTo} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.DateOnly, v)
+			if err != nil {
+				return errorf(http.StatusBadRequest, "malformed", "%s must be a day like 2026-01-31", name)
+			}
+			*dst = t
+		}
+	}
 	page, err := s.lister.List(r.Context(), query)
 	if err != nil {
 		return err

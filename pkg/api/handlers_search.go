@@ -19,17 +19,19 @@ type searchHit struct {
 
 // searchDocument is a hit's document, in the shape of a list item.
 type searchDocument struct {
-	ID          string             `json:"id"`
-	OwnerID     string             `json:"owner_id"`
-	OwnerHandle string             `json:"owner"`
-	Permission  string             `json:"permission"`
-	FolderID    *string            `json:"folder_id"`
-	Filename    string             `json:"filename"`
-	ContentType string             `json:"content_type"`
-	SizeBytes   int64              `json:"size_bytes"`
-	Status      string             `json:"status"`
-	CreatedAt   string             `json:"created_at"`
-	Topics      []catalog.TopicRef `json:"topics"`
+	ID          string  `json:"id"`
+	OwnerID     string  `json:"owner_id"`
+	OwnerHandle string  `json:"owner"`
+	Permission  string  `json:"permission"`
+	FolderID    *string `json:"folder_id"`
+	Filename    string  `json:"filename"`
+	ContentType string  `json:"content_type"`
+	SizeBytes   int64   `json:"size_bytes"`
+	Status      string  `json:"status"`
+	CreatedAt   string  `json:"created_at"`
+	// DocumentDate is the document's own date (YYYY-MM-DD), or null.
+	DocumentDate *string            `json:"document_date"`
+	Topics       []catalog.TopicRef `json:"topics"`
 }
 
 type searchPage struct {
@@ -73,7 +75,7 @@ func (s *Server) runSearch(r *http.Request) (searchPage, error) {
 		page.Hits[i] = searchHit{Rank: h.Rank, Match: h.Match, Snippet: h.Snippet, Document: searchDocument{
 			ID: h.ID, OwnerID: h.OwnerID, OwnerHandle: h.OwnerHandle, Permission: h.Permission, FolderID: h.FolderID,
 			Filename: h.Filename, ContentType: h.ContentType, SizeBytes: h.SizeBytes, Status: h.Status,
-			CreatedAt: h.CreatedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00"), Topics: topics,
+			CreatedAt: h.CreatedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00"), DocumentDate: h.DocumentDate, Topics: topics,
 		}}
 	}
 	return page, nil

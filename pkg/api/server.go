@@ -173,6 +173,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/documents/{id}/text", user, s.documentText, false},
 		{"GET", "/api/documents/{id}/thumbnail", user, s.documentThumbnail, false},
 		{"POST", "/api/documents/{id}/reclassify", user, s.reclassifyDocument, false},
+		{"GET", "/api/documents/{id}/similar", user, s.similarDocuments, false},
 		{"POST", "/api/documents/{id}/shares", user, s.createShare, false},
 
 		{"GET", "/api/topics", user, s.listTopics, false},

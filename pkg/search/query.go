@@ -26,7 +26,8 @@ var ErrInvalid = errors.New("invalid search")
 
 // Error is a caller's mistake: Field names the input at fault ("q",
 // "topic", "folder", "status", "content_type", "created_after",
-// "created_before", "limit" or "cursor") and Msg says what to do about it.
+// "created_before", "date_from", "date_to", "limit" or "cursor") and Msg
+// says what to do about it.
 // It unwraps to ErrInvalid.
 type Error struct {
 	Field string
@@ -69,6 +70,9 @@ type Query struct {
 	FolderID    string    // documents in this folder; "root" for none; "" for any
 	ContentType string    // exact content type, or ""
 	From, To    time.Time // created at or after From, before To (zero: unbounded)
+	// DateFrom, DateTo: the document's own date on or after DateFrom, on
+	// or before DateTo (zero: unbounded; see catalog.Filter).
+	DateFrom, DateTo time.Time
 	Unfiled     bool      // only classified documents under no topic
 
 	Limit  int    // 1 to MaxLimit; 0 means DefaultLimit
@@ -80,7 +84,7 @@ type Query struct {
 // filter is q's list filters, as catalog has them.
 func (q Query) filter() catalog.Filter {
 	return catalog.Filter{Status: q.Status, TopicID: q.TopicID, FolderID: q.FolderID, ContentType: q.ContentType, From: q.From, To: q.To,
-		Unfiled: q.Unfiled}
+		Unfiled: q.Unfiled, DateFrom: q.DateFrom, DateTo: q.DateTo}
 }
 
 func (q Query) normalize() (Query, error) {
@@ -252,6 +256,18 @@ func ParseQuery(viewer string, v url.Values) (Query, error) {
 			t, err := time.Parse(time.RFC3339, s)
 			if err != nil {
 				return Query{}, invalid(p.name, "%s must be a time like 2026-01-31T00:00:00Z", p.name)
+			}
+			*p.dst = t
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"date_from", &q.DateFrom}, {"date_to", &q.DateTo}} {
+		if s := v.Get(p.name); s != "" {
+			t, err := time.Parse(time.DateOnly, s)
+			if err != nil {
+				return Query{}, invalid(p.name, "%s must be a day like 2026-01-31", p.name)
 			}
 			*p.dst = t
 		}

@@ -29,6 +29,9 @@ type Hit struct {
 	Status      string             `json:"status"`
 	CreatedAt   time.Time          `json:"created_at"`
 	Topics      []catalog.TopicRef `json:"topics"`
+	// DocumentDate is the document's own date, YYYY-MM-DD (see
+	// catalog.Document); nil when it has none.
+	DocumentDate *string `json:"document_date"`
 	// Match is "text" when the query matched the document's words (its
 	// text or its filename's words), "filename" when only its filename is
 	// like the query (a typo-tolerant match).
@@ -309,6 +312,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 				'permission', CASE WHEN d.user_id = $1 THEN 'owner' ELSE s.permission END,
 				'folder_id', d.folder_id, 'filename', d.filename, 'content_type', d.content_type,
 				'size_bytes', d.size_bytes, 'status', d.status, 'created_at', d.created_at,
+				'document_date', to_char(d.document_date, 'YYYY-MM-DD'),
 				'match', p.match, 'rank', p.rank,
 				'topics', (SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color,
 						'source', dt.source, 'score', dt.score) ORDER BY t.name), '[]')
