@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -158,8 +159,10 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 		return "", fmt.Errorf("classify: %w", err)
 	}
 	// The words that say what it is about, weighed as the owner's builtin
-	// model weighs them, for similar documents.
-	terms := classify.TermsOf(c, d.Filename+"\n"+text, classify.SimilarTerms)
+	// model weighs them, for similar documents; the name without its
+	// extension ("pdf" says nothing of what a document is about).
+	name := strings.TrimSuffix(d.Filename, filepath.Ext(d.Filename))
+	terms := classify.TermsOf(c, name+"\n"+text, classify.SimilarTerms)
 	if err := p.save(ctx, d, statusClassified, text, out, verdict, terms); err != nil {
 		return "", err
 	}
