@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/jmoiron/sqlx"
@@ -25,8 +26,9 @@ func newDocCommand(a *app) *cobra.Command {
 	var status, topic string
 	var limit int
 	var unfiled bool
+	var dateFrom, dateTo string
 	list := &cobra.Command{
-		Use:   "list [--user H] [--status S] [--topic NAME] [--unfiled] [--limit N] [--json]",
+		Use:   "list [--user H] [--status S] [--topic NAME] [--unfiled] [--date-from DAY] [--date-to DAY] [--limit N] [--json]",
 		Short: "List documents, newest first, with their status and topics",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -36,6 +38,22 @@ func newDocCommand(a *app) *cobra.Command {
 			ctx := cmd.Context()
 			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
 				q := catalog.Query{Viewer: u.ID, Status: status, Limit: limit, Unfiled: unfiled}
+				for _, f := range []struct {
+					flag, v string
+					dst     *time.Time
+				}{{"--date-from", dateFrom, &q.DateFrom}, {"--date-to", dateTo, &q.DateTo}} {
+					if f.v == "" {
+						continue
+					}
+					t, err := time.Parse(time.DateOnly, f.v)
+					if err != nil {
+						return usageErrorf("doc list: %s must be a day like 2026-01-31, not %q", f.flag, f.v)
+					}
+					*f.dst = t
+				}
+				if !q.DateFrom.IsZero() && !q.DateTo.IsZero() && q.DateFrom.After(q.DateTo) {
+					return usageErrorf("doc list: --date-from %s is after --date-to %s", dateFrom, dateTo)
+				}
 				if topic != "" {
 					ids, err := topics.IDsByName(ctx, db, u.ID, []string{topic})
 					if err != nil {
@@ -51,9 +69,9 @@ func newDocCommand(a *app) *cobra.Command {
 					return json.NewEncoder(a.stdout).Encode(page)
 				}
 				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tFILENAME\tSIZE\tSTATUS\tTOPICS")
+				fmt.Fprintln(tw, "ID\tFILENAME\tDATE\tSIZE\tSTATUS\tTOPICS")
 				for _, d := range page.Documents {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.ID, d.Filename, humanize.IBytes(uint64(d.SizeBytes)), d.Status, topicNames(d.Topics))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Filename, documentDate(d), humanize.IBytes(uint64(d.SizeBytes)), d.Status, topicNames(d.Topics))
 				}
 				return tw.Flush()
 			})
@@ -62,6 +80,8 @@ func newDocCommand(a *app) *cobra.Command {
 	list.Flags().StringVar(&status, "status", "", "only documents with this status (pending, processing, classified, no_text, failed, skipped)")
 	list.Flags().StringVar(&topic, "topic", "", "only documents filed under this topic")
 	list.Flags().BoolVar(&unfiled, "unfiled", false, "only unfiled documents: classified, under no topic (see doc show for their best candidates)")
+	list.Flags().StringVar(&dateFrom, "date-from", "", "only documents whose own date (a letter's, an invoice's) is on or after this day (YYYY-MM-DD)")
+	list.Flags().StringVar(&dateTo, "date-to", "", "only documents whose own date is on or before this day (YYYY-MM-DD)")
 	list.Flags().IntVar(&limit, "limit", 50, "how many (1 to 200)")
 
 	show := &cobra.Command{
@@ -106,6 +126,7 @@ func newDocCommand(a *app) *cobra.Command {
 					}
 				}
 				row("objects", derivedSummary(d))
+				row("date", documentDate(d))
 				row("created", d.CreatedAt.Format("2006-01-02 15:04:05 MST"))
 				if len(d.Topics) == 0 {
 					row("topics", "-")
@@ -175,6 +196,7 @@ so the next documents are filed better.`,
 		c.AddCommand(sub)
 	}
 	c.AddCommand(newDocGetCommand(a))
+	c.AddCommand(newDocSimilarCommand(a))
 	return c
 }
 
