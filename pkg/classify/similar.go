@@ -20,7 +20,8 @@ const SimilarTerms = 64
 // Terms returns the n heaviest terms of text as b weighs words when it
 // classifies: each word's log-scaled count times its idf over the
 // documents b was trained on (the owner's), so words every document of the
-// owner has count little. It is nil when text has no words.
+// owner has count little. Numbers of up to four digits (days, years,
+// small amounts) are left out. It is nil when text has no words.
 func (b *Builtin) Terms(text string, n int) Terms {
 	return topTerms(b.idf.vector(counts(text)), n)
 }
@@ -58,7 +59,7 @@ func topTerms(v vector, n int) Terms {
 	}
 	keys := make([]string, 0, len(v))
 	for t, w := range v {
-		if w > 0 {
+		if w > 0 && !shortNumber(t) {
 			keys = append(keys, t)
 		}
 	}
@@ -87,6 +88,22 @@ func topTerms(v vector, n int) Terms {
 		out[t] = math.Round(v[t]/s*1e4) / 1e4
 	}
 	return out
+}
+
+// shortNumber reports whether t is a number of at most four digits: a
+// day, a month, a year, a small amount, which letters and invoices about
+// anything share ("2026"). Longer numbers (a customer's, a contract's)
+// stay: documents that share one belong together.
+func shortNumber(t string) bool {
+	if len(t) > 4 {
+		return false
+	}
+	for _, r := range t {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Similarity is the cosine of two documents' Terms: from 0 (no word in

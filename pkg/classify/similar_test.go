@@ -63,6 +63,13 @@ func TestTerms(t *testing.T) {
 	if got := b.Terms(strings.Repeat("word ", 1<<20), SimilarTerms); len(got) != 1 || got["word"] != 1 {
 		t.Fatalf("Terms(one word repeated) = %v", got)
 	}
+	// Days, years and small amounts are no common ground; a customer
+	// number is.
+	// (The stemmer keeps six characters of every word, numbers too.)
+	if got := b.Terms("Invoice 03.12.2026 total 120 customer 4471122", SimilarTerms); len(got) != 4 ||
+		got["invoic"] == 0 || got["total"] == 0 || got["custom"] == 0 || got["447112"] == 0 {
+		t.Fatalf("Terms(dates and numbers) = %v, want invoic, total, custom and 447112", got)
+	}
 }
 
 func TestSimilarity(t *testing.T) {
