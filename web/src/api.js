@@ -248,3 +248,11 @@ export function formatDate(s) {
   if (!s) return ''
   return new Date(s).toLocaleString()
 }
+
+// formatDay shows a day (YYYY-MM-DD, a document's own date) in the
+// reader's language, as that day wherever they are.
+export function formatDay(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || '')
+  if (!m) return ''
+  return new Date(+m[1], +m[2] - 1, +m[3]).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' })
+}
