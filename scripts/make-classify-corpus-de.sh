@@ -133,7 +133,7 @@ rm -f "$OUT.tmp"/*
   echo "corpus: LibreOffice's German help pages, 8 topics (issue 19)"
   echo "source: Debian package $PKG $(dpkg-query -W -f='${Version}' "$PKG"), $HELP/{$(cut -f1 <<<"$TOPICS" | paste -sd,)}/**.html"
   echo "built: $(date -u '+%Y-%m-%d %H:%M:%S UTC') by scripts/make-classify-corpus-de.sh"
-  echo "text: docuvault extract --json --ocr never, help viewer header and debug footer cut off"
+  echo "text: docuvault extract --json --ocr never (docuvault ${DOCUVAULT_BIN:-built from the tree at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')}), help viewer header and debug footer cut off"
   echo "documents (id, label, split or why dropped, words, extractor, truncated, package, sha256 of the file read, source): docs.tsv"
   (cd "$OUT.tmp" && sha256sum train.jsonl test.jsonl topics.json topics-zeroshot.json docs.tsv)
   echo "train (dev): $(wc -l <"$OUT.tmp/train.jsonl") documents; test: $(wc -l <"$OUT.tmp/test.jsonl") documents"

@@ -321,7 +321,7 @@ rm -f "$OUT.tmp"/*
 {
   echo "corpus: long documents from Debian packages, 10 topics (issue 19)"
   echo "built: $(date -u '+%Y-%m-%d %H:%M:%S UTC') by scripts/make-classify-corpus-long.sh"
-  echo "text: $("$BIN" --version 2>/dev/null || echo docuvault) extract --json --ocr never; pandoc $(pandoc --version | head -1 | awk '{ print $2 }'); pdftotext $(pdftotext -v 2>&1 | head -1 | awk '{ print $3 }')"
+  echo "text: docuvault extract --json --ocr never (docuvault ${DOCUVAULT_BIN:-built from the tree at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')}); pandoc $(pandoc --version | head -1 | awk '{ print $2 }'); pdftotext $(pdftotext -v 2>&1 | head -1 | awk '{ print $3 }')"
   echo "packages:"
   cut -f3 "$WORK/docs.tsv" | sort -u | while read -r p; do
     printf '  %s %s\n' "$p" "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo '?')"
