@@ -409,3 +409,187 @@ func TestDevExplain(t *testing.T) {
 		}
 	}
 }
+
+// TestDevBatch classifies every document of a corpus's dev split
+// (train.jsonl) zero-shot, with the whole split as the batch's unlabelled
+// background, as `docuvault classify` and the worker do: with and without
+// self-training, beside a plain lexical baseline (the tf-idf cosine of the
+// text against each topic's name and description). It reports top-1
+// accuracy, macro-F1, the share of documents assigned a topic and how many
+// assigned topics are right. DEV_SHOW=1 prints each document's best two
+// (=2: and the words behind them), DEV_ONLY=id,id… keeps only those
+// documents, DEV_MAX=n a sample of n, DEV_NOBG=1 classifies each with no
+// background, as the worker does its owner's first documents.
+//
+//	DOCUVAULT_CLASSIFY_DEV=$PWD/.dev/classify-corpus-long go test -tags classifydev ./pkg/classify/ -run DevBatch -v
+func TestDevBatch(t *testing.T) {
+	dir := os.Getenv("DOCUVAULT_CLASSIFY_DEV")
+	if dir == "" {
+		t.Skip("DOCUVAULT_CLASSIFY_DEV is not set")
+	}
+	topics, docs := devLoad(t, dir)
+	if v := os.Getenv("DEV_ONLY"); v != "" {
+		keep := map[string]bool{}
+		for _, id := range strings.Split(v, ",") {
+			keep[id] = true
+		}
+		var kept []devDoc
+		for _, d := range docs {
+			if keep[d.ID] {
+				kept = append(kept, d)
+			}
+		}
+		docs = kept
+	}
+	if v := os.Getenv("DEV_MAX"); v != "" {
+		var n int
+		fmt.Sscan(v, &n)
+		if n < len(docs) {
+			sort.Slice(docs, func(i, j int) bool { return devHash("max:"+docs[i].ID) < devHash("max:"+docs[j].ID) })
+			docs = docs[:n]
+		}
+	}
+	var ts []Topic
+	for _, tp := range topics {
+		ts = append(ts, Topic{ID: tp.Label, Name: tp.Name, Description: tp.Description})
+	}
+	var bg []string
+	for _, d := range docs {
+		bg = append(bg, d.Text)
+	}
+	if os.Getenv("DEV_NOBG") != "" {
+		bg = nil // as the worker's first documents: nothing else of the owner's yet
+	}
+	report := func(name string, pred []string, top []float64, assigned []bool, dur time.Duration) {
+		gold := make([]string, len(docs))
+		ok, nAssigned, okAssigned := 0, 0, 0
+		for i, d := range docs {
+			gold[i] = d.Label
+			if pred[i] == d.Label {
+				ok++
+			}
+			if assigned[i] {
+				nAssigned++
+				if pred[i] == d.Label {
+					okAssigned++
+				}
+			}
+		}
+		t.Logf("%-14s n=%d top-1 %.3f macro-F1 %.3f assigned %.3f (right %d/%d) in %v", name, len(docs),
+			float64(ok)/float64(len(docs)), devMacroF1(gold, pred), float64(nAssigned)/float64(len(docs)), okAssigned, nAssigned, dur.Round(time.Millisecond))
+	}
+	for _, adapt := range []bool{true, false} {
+		t0 := time.Now()
+		b, err := Train(context.Background(), TrainInput{Topics: ts, Background: bg}, Options{SelfTrain: adapt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pred := make([]string, len(docs))
+		top := make([]float64, len(docs))
+		assigned := make([]bool, len(docs))
+		for i, d := range docs {
+			res, err := b.Classify(context.Background(), Document{Filename: d.ID, Text: d.Text}, ts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pred[i], top[i], assigned[i] = res.Matches[0].TopicID, res.Matches[0].Score, res.Matches[0].Assigned
+			if os.Getenv("DEV_SHOW") != "" && adapt {
+				mark := " "
+				if pred[i] != d.Label {
+					mark = "X"
+				}
+				t.Logf("%s %-28.28s %-10s words %7d → %s %.2f, %s %.2f", mark, d.ID, d.Label, len(strings.Fields(d.Text)),
+					res.Matches[0].TopicID, res.Matches[0].Score, res.Matches[1].TopicID, res.Matches[1].Score)
+				if os.Getenv("DEV_SHOW") == "2" {
+					v := b.idf.vector(countTerms(d.ID+"\n"+d.Text, b.short))
+					raw := b.raw(v)
+					for _, k := range []string{res.Matches[0].TopicID, res.Matches[1].TopicID, d.Label} {
+						type c struct {
+							t string
+							w float64
+						}
+						var cs []c
+						for term, x := range v {
+							for _, p := range b.index[term] {
+								if b.topics[p.topic].ID == k {
+									cs = append(cs, c{term, x * p.w})
+								}
+							}
+						}
+						sort.Slice(cs, func(i, j int) bool { return cs[i].w > cs[j].w })
+						if len(cs) > 8 {
+							cs = cs[:8]
+						}
+						t.Logf("      %-10s raw %.3f %v", k, raw[b.at[k]], cs)
+					}
+				}
+			}
+		}
+		name := "builtin"
+		if !adapt {
+			name = "builtin-noadapt"
+		}
+		report(name, pred, top, assigned, time.Since(t0))
+	}
+	// The lexical floor: tf-idf over the documents and the topic texts.
+	var f idf
+	f.df = map[string]int{}
+	cs := make([]map[string]int, len(docs))
+	for i, d := range docs {
+		cs[i] = counts(d.Text)
+		for w := range cs[i] {
+			f.df[w]++
+		}
+	}
+	tcs := make([]map[string]int, len(ts))
+	for k, tp := range ts {
+		tcs[k] = counts(tp.Name + "\n" + tp.Description)
+		for w := range tcs[k] {
+			f.df[w]++
+		}
+	}
+	f.n = len(docs) + len(ts)
+	tv := make([]vector, len(ts))
+	for k := range ts {
+		tv[k] = f.vector(tcs[k])
+	}
+	pred := make([]string, len(docs))
+	for i := range docs {
+		v := f.vector(cs[i])
+		best, bs := -1, -1.0
+		for k := range ts {
+			if s := v.dot(tv[k]); s > bs {
+				best, bs = k, s
+			}
+		}
+		pred[i] = ts[best].ID
+	}
+	report("lexical", pred, make([]float64, len(docs)), make([]bool, len(docs)), 0)
+}
+
+// devMacroF1 is the macro-F1 of pred against gold over gold's labels.
+func devMacroF1(gold, pred []string) float64 {
+	labels := map[string]bool{}
+	for _, g := range gold {
+		labels[g] = true
+	}
+	var sum float64
+	for l := range labels {
+		var tp, fp, fn float64
+		for i := range gold {
+			switch {
+			case pred[i] == l && gold[i] == l:
+				tp++
+			case pred[i] == l:
+				fp++
+			case gold[i] == l:
+				fn++
+			}
+		}
+		if tp > 0 {
+			p, r := tp/(tp+fp), tp/(tp+fn)
+			sum += 2 * p * r / (p + r)
+		}
+	}
+	return sum / float64(len(labels))
+}

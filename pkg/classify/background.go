@@ -1,0 +1,69 @@
+package classify
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// wordnetDF is in how many of WordNet 3.0's synsets (words and gloss) each
+// English word occurs (scripts/make-classify-background.sh).
+//
+//go:embed background/wordnet.tsv.gz
+var wordnetDF []byte
+
+// englishBackground is the background model of English the classifier
+// falls back on when its owner has few documents: for each stem, the share
+// of documents of about glossesPerDoc glosses' length expected to contain it,
+// from the share of WordNet's synsets that do (a Poisson estimate: a word
+// in 1 % of 10-word glosses is in 63 % of 1,000-word documents). Stems
+// missing from it are rare.
+var englishBackground = sync.OnceValue(func() map[string]float64 {
+	zr, err := gzip.NewReader(bytes.NewReader(wordnetDF))
+	if err != nil {
+		return map[string]float64{} // cannot happen: the file is built in
+	}
+	counts := map[string]int{}
+	n := 0
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "# documents\t"); ok {
+			n, _ = strconv.Atoi(rest)
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		w, c, ok := strings.Cut(line, "\t")
+		if !ok || stopWords[w] {
+			continue
+		}
+		k, _ := strconv.Atoi(c)
+		counts[stem(w)] += k
+	}
+	if n == 0 {
+		return map[string]float64{}
+	}
+	p := make(map[string]float64, len(counts))
+	for s, c := range counts {
+		g := math.Min(1, float64(c)/float64(n))
+		p[s] = 1 - math.Pow(1-g, glossesPerDoc)
+	}
+	p[""] = 1 - math.Pow(1-1/float64(n), glossesPerDoc) // a stem it does not have
+	return p
+})
+
+// Background model tuning, set on the development splits of the three
+// corpora of scripts/bench-classify.sh (docs/benchmarks.md): a document is
+// taken to be as long as glossesPerDoc glosses (about 1,000 words), and the
+// background counts as backgroundDocs documents of the owner's.
+const (
+	glossesPerDoc  = 100
+	backgroundDocs = 10
+)
