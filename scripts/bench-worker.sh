@@ -300,7 +300,7 @@ NDOCS=$((NFILES * ROUNDS))
 say "worker --drain --concurrency $CONC: $NFILES PDFs, DOCUVAULT_PDF_EXTRACTOR=go"
 upload_set pdfgo "$PDF"
 drain_set pdfgo go
-W_GO_WALL=$WALL; W_GO_RSS=$RSS; W_GO_RATE=$(rate "$NFILES" "$WALL")
+W_GO_WALL=$FILED; W_GO_RSS=$RSS; W_GO_RATE=$(rate "$NFILES" "$FILED")
 say "worker --drain --concurrency $CONC: $NFILES DOCX"
 upload_set docx "$DOCX"
 drain_set docx auto
@@ -339,7 +339,7 @@ report=$(cat <<MD
 | bare pipeline (scripts/benchworkerfloor: one GET, \`pdftotext - -\`, one UPDATE; rounds: $(list "${F_RATIOS[@]}")) | ${F_WALL} s | $F_RATE | $F_RATIO | | the floor under any worker that reads PDFs with pdftotext and stores the text here |
 | worker, $NFILES PDFs, default settings (read by $W_PDF_EXTRACTOR): until the last one's text and topics are saved (rounds: $(list "${FILED_RATIOS[@]}")) | ${FILED_WALL} s | $FILED_RATE | $filed_ratio | | rate ≥ ${TARGET_RATIO}× pdftotext: $(met "$filed_ratio" "$TARGET_RATIO" ">=") |
 | the same drains, until the last thumbnail is stored too (drain's exit) | ${W_PDF_WALL} s | $W_PDF_RATE | $ratio | $(mib "$W_PDF_RSS") MiB | RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_PDF_RSS")" "$TARGET_RSS_MIB" "<=") |
-| worker, $NFILES PDFs, \`DOCUVAULT_PDF_EXTRACTOR=go\` | ${W_GO_WALL} s | $W_GO_RATE | $ratio_go | $(mib "$W_GO_RSS") MiB | rate ≥ ${TARGET_RATIO}× pdftotext: $(met "$ratio_go" "$TARGET_RATIO" ">="); RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_GO_RSS")" "$TARGET_RSS_MIB" "<=") |
+| worker, $NFILES PDFs, \`DOCUVAULT_PDF_EXTRACTOR=go\`, until the last one's text and topics are saved (one round) | ${W_GO_WALL} s | $W_GO_RATE | $ratio_go | $(mib "$W_GO_RSS") MiB | rate ≥ ${TARGET_RATIO}× pdftotext: $(met "$ratio_go" "$TARGET_RATIO" ">="); RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_GO_RSS")" "$TARGET_RSS_MIB" "<=") |
 | worker, $NFILES DOCX | ${W_DOCX_WALL} s | $W_DOCX_RATE | | $(mib "$W_DOCX_RSS") MiB | RSS ≤ $TARGET_RSS_MIB MiB: $(met "$(mib "$W_DOCX_RSS")" "$TARGET_RSS_MIB" "<=") |
 
 CPU time per PDF on the default path over the $ROUNDS rounds, whole drains (text, topics and thumbnails), in ms per document (MinIO and Redis: every client they had meanwhile); on a machine that both keep busy, the rate ratio is the CPU ratio:
