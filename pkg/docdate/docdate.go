@@ -79,36 +79,32 @@ var months = map[string]time.Month{
 	"december": 12, "dec": 12, "dezember": 12, "dez": 12, "décembre": 12, "decembre": 12, "déc": 12,
 }
 
-var monthAlt = func() string {
-	names := make([]string, 0, len(months))
-	for n := range months {
-		names = append(names, regexp.QuoteMeta(n))
-	}
-	// Longest first, so "march" is tried before "mar".
-	for i := 1; i < len(names); i++ {
-		for j := i; j > 0 && (len(names[j]) > len(names[j-1]) || len(names[j]) == len(names[j-1]) && names[j] < names[j-1]); j-- {
-			names[j], names[j-1] = names[j-1], names[j]
-		}
-	}
-	return strings.Join(names, "|")
-}()
-
-// The patterns. Each is checked again in code: the calendar, the year's
-// range, and what stands right before and after (so that "1.03.12.2026"
-// or a part number is not read as a date).
+// The patterns, tried only in small windows around the numbers that can
+// be a date's year (candidates), so a text costs a scan for digits plus a
+// few short matches, not four regular expressions over all of it. Each is
+// checked again in code: the calendar, the year's range, and what stands
+// right before and after (so that "1.03.12.2026" or a part number is not
+// read as a date).
 var (
-	// 2026-12-03, 2026/12/03
-	isoRE = regexp.MustCompile(`(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})`)
+	// 2026-12-03, 2026/12/03: at a four-digit number.
+	isoRE = regexp.MustCompile(`^(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})`)
+	// The others end at the year.
 	// 03.12.2026, 3/12/2026, 03-12-26
-	numRE = regexp.MustCompile(`(\d{1,2})([./-])(\d{1,2})([./-])(\d{4}|\d{2})`)
-	// 3 December 2026, 3. Dezember 2026, 3rd of December, 2026, 1er décembre 2026
-	dmyRE = regexp.MustCompile(`(?i)(\d{1,2})(?:st|nd|rd|th|er|\.)?[ \t\x{a0}]*(?:of[ \t]+)?(` + monthAlt + `)\.?,?[ \t\x{a0}]+(\d{4})`)
+	numRE = regexp.MustCompile(`(\d{1,2})([./-])(\d{1,2})([./-])(\d{4}|\d{2})$`)
+	// 3 December 2026, 3. Dezember 2026, 3rd of December, 2026, 1er
+	// décembre 2026. The month is any word here, looked up in months
+	// afterwards: an alternation of every month name is many times slower.
+	dmyRE = regexp.MustCompile(`(\d{1,2})(?:st|nd|rd|th|er|\.)?[ \t\x{a0}]*(?:of[ \t]+)?(\p{L}{3,9})\.?,?[ \t\x{a0}]+(\d{4})$`)
 	// December 3, 2026, Dec. 3rd 2026
-	mdyRE = regexp.MustCompile(`(?i)(` + monthAlt + `)\.?[ \t\x{a0}]+(\d{1,2})(?:st|nd|rd|th)?,?[ \t\x{a0}]+(\d{4})`)
+	mdyRE = regexp.MustCompile(`(\p{L}{3,9})\.?[ \t\x{a0}]+(\d{1,2})(?:st|nd|rd|th)?,?[ \t\x{a0}]+(\d{4})$`)
 )
 
-// candidates returns the plausible dates of text; a date that another
-// pattern read at the same place is kept once.
+// window is how far before a year its date may start ("3rd of September,
+// 2026" is 24 bytes).
+const window = 40
+
+// candidates returns the plausible dates of text; a date that two
+// patterns read at the same place is kept once.
 func candidates(text string, monthFirst bool, latest time.Time) []candidate {
 	var out []candidate
 	seen := map[int]bool{}
@@ -123,40 +119,91 @@ func candidates(text string, monthFirst bool, latest time.Time) []candidate {
 		seen[at] = true
 		out = append(out, candidate{date: t, at: at})
 	}
-	for _, m := range isoRE.FindAllStringSubmatchIndex(text, -1) {
-		if text[m[4]:m[5]] != text[m[8]:m[9]] {
-			continue // 2026-12/03
+	// match runs re on text[from:to] and returns its submatch offsets in text.
+	match := func(re *regexp.Regexp, from, to int) []int {
+		m := re.FindStringSubmatchIndex(text[from:to])
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += from
+			}
 		}
-		add(m[0], m[1], atoi(text, m, 1), atoi(text, m, 3), atoi(text, m, 5))
+		return m
 	}
-	for _, m := range numRE.FindAllStringSubmatchIndex(text, -1) {
-		sep := text[m[4]:m[5]]
-		if sep != text[m[8]:m[9]] {
+	for i := 0; i < len(text); {
+		if !isDigit(text[i]) {
+			i++
 			continue
 		}
-		a, b := atoi(text, m, 1), atoi(text, m, 3)
-		y := atoi(text, m, 5)
-		if m[11]-m[10] == 2 {
-			y = fullYear(y, latest)
+		j := i
+		for j < len(text) && isDigit(text[j]) {
+			j++
 		}
-		day, month := a, b
-		switch {
-		case a > 12:
-		case b > 12:
-			day, month = b, a
-		case sep != "." && monthFirst:
-			// 12/03/2026 in an English text is December 3.
-			day, month = b, a
+		n := j - i
+		// Each pattern is tried only when what it needs is there: a
+		// separator next to the number, a month's name before it.
+		sepBefore := i > 0 && strings.IndexByte("./-", text[i-1]) >= 0
+		if n == 4 && j < len(text) && strings.IndexByte("./-", text[j]) >= 0 {
+			if m := match(isoRE, i, min(len(text), i+10)); m != nil && text[m[4]:m[5]] == text[m[8]:m[9]] {
+				add(m[0], m[1], atoi(text, m, 1), atoi(text, m, 3), atoi(text, m, 5))
+			}
 		}
-		add(m[0], m[1], y, month, day)
-	}
-	for _, m := range dmyRE.FindAllStringSubmatchIndex(text, -1) {
-		add(m[0], m[1], atoi(text, m, 3), int(months[strings.ToLower(text[m[4]:m[5]])]), atoi(text, m, 1))
-	}
-	for _, m := range mdyRE.FindAllStringSubmatchIndex(text, -1) {
-		add(m[0], m[1], atoi(text, m, 3), int(months[strings.ToLower(text[m[2]:m[3]])]), atoi(text, m, 2))
+		if n == 4 || n == 2 && sepBefore {
+			from := max(0, i-window)
+			for from < i && !utf8.RuneStart(text[from]) {
+				from++
+			}
+			var m []int
+			if sepBefore {
+				m = match(numRE, from, j)
+			}
+			if m != nil && text[m[4]:m[5]] == text[m[8]:m[9]] {
+				sep := text[m[4]:m[5]]
+				a, b := atoi(text, m, 1), atoi(text, m, 3)
+				y := atoi(text, m, 5)
+				if m[11]-m[10] == 2 {
+					y = fullYear(y, latest)
+				}
+				day, month := a, b
+				switch {
+				case a > 12:
+				case b > 12:
+					day, month = b, a
+				case sep != "." && monthFirst:
+					// 12/03/2026 in an English text is December 3.
+					day, month = b, a
+				}
+				add(m[0], m[1], y, month, day)
+			}
+			if n == 4 && namesMonth(text[from:i]) {
+				if m := match(dmyRE, from, j); m != nil {
+					if mo, ok := months[strings.ToLower(text[m[4]:m[5]])]; ok {
+						add(m[0], m[1], atoi(text, m, 3), int(mo), atoi(text, m, 1))
+					}
+				}
+				if m := match(mdyRE, from, j); m != nil {
+					if mo, ok := months[strings.ToLower(text[m[2]:m[3]])]; ok {
+						add(m[0], m[1], atoi(text, m, 3), int(mo), atoi(text, m, 2))
+					}
+				}
+			}
+		}
+		i = j
 	}
 	return out
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// namesMonth reports whether s has a word that is a month's name.
+func namesMonth(s string) bool {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if len(w) >= 3 && len(w) <= 18 {
+			if _, ok := months[strings.ToLower(w)]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // atoi reads submatch i of m, which the patterns make all digits.
