@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Terms is a document's sparse vector for finding similar documents: its
@@ -17,13 +18,31 @@ type Terms map[string]float64
 // score thousands of them in one query.
 const SimilarTerms = 64
 
+// similarTextBytes is how much of a text Terms reads: its first 64 KiB
+// (some 10,000 words) say what it is about, and reading no more bounds
+// the worker's extra work per document (docs/benchmarks.md).
+const similarTextBytes = 64 << 10
+
+// head is text cut to similarTextBytes, at a character's start.
+func head(text string) string {
+	if len(text) <= similarTextBytes {
+		return text
+	}
+	cut := similarTextBytes
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut]
+}
+
 // Terms returns the n heaviest terms of text as b weighs words when it
 // classifies: each word's log-scaled count times its idf over the
 // documents b was trained on (the owner's), so words every document of the
 // owner has count little. Numbers of up to four digits (days, years,
-// small amounts) are left out. It is nil when text has no words.
+// small amounts) are left out; only the text's first 64 KiB are read. It
+// is nil when text has no words.
 func (b *Builtin) Terms(text string, n int) Terms {
-	return topTerms(b.idf.vector(counts(text)), n)
+	return topTerms(b.idf.vector(counts(head(text))), n)
 }
 
 // TermsOf returns text's Terms as c's builtin model weighs words: c is a
@@ -46,7 +65,7 @@ func TermsOf(c Classifier, text string, n int) Terms {
 				continue
 			}
 		}
-		return topTerms(idf{}.vector(counts(text)), n)
+		return topTerms(idf{}.vector(counts(head(text))), n)
 	}
 }
 
@@ -57,35 +76,39 @@ func topTerms(v vector, n int) Terms {
 	if len(v) == 0 || n <= 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(v))
+	type tw struct {
+		t string
+		w float64
+	}
+	all := make([]tw, 0, len(v))
 	for t, w := range v {
 		if w > 0 && !shortNumber(t) {
-			keys = append(keys, t)
+			all = append(all, tw{t, w})
 		}
 	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if v[a] != v[b] {
-			if v[a] > v[b] {
-				return -1
-			}
+	slices.SortFunc(all, func(a, b tw) int {
+		switch {
+		case a.w > b.w:
+			return -1
+		case a.w < b.w:
 			return 1
 		}
-		return strings.Compare(a, b)
+		return strings.Compare(a.t, b.t)
 	})
-	if len(keys) > n {
-		keys = keys[:n]
+	if len(all) > n {
+		all = all[:n]
 	}
 	var s float64
-	for _, t := range keys {
-		s += v[t] * v[t]
+	for _, x := range all {
+		s += x.w * x.w
 	}
 	if s == 0 {
 		return nil
 	}
 	s = math.Sqrt(s)
-	out := make(Terms, len(keys))
-	for _, t := range keys {
-		out[t] = math.Round(v[t]/s*1e4) / 1e4
+	out := make(Terms, len(all))
+	for _, x := range all {
+		out[x.t] = math.Round(x.w/s*1e4) / 1e4
 	}
 	return out
 }
