@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/docuvault/docuvault/pkg/extract"
@@ -44,6 +45,23 @@ func TestFilingEvidenceUnfiledAndManualOnly(t *testing.T) {
 	travel := ann.do("POST", "/api/topics", map[string]any{"name": "Travel", "description": "flights hotels trips", "auto_assign": false}).want(201).json()
 	if health["auto_assign"] != true || travel["auto_assign"] != false {
 		t.Fatalf("created topics: auto_assign %v and %v, want true and false", health["auto_assign"], travel["auto_assign"])
+	}
+	// The "try it" box: evidence, and a manual-only topic never assigned.
+	var try struct {
+		Topics []struct {
+			Name     string   `json:"name"`
+			Score    float64  `json:"score"`
+			Assigned bool     `json:"assigned"`
+			Evidence []string `json:"evidence"`
+		} `json:"topics"`
+	}
+	ann.do("POST", "/api/classify", map[string]any{"text": "Flights and hotels for the trip to Rome; invoice paid by bank transfer, payments done"}).want(200).decode(&try)
+	tried := map[string]string{}
+	for _, tp := range try.Topics {
+		tried[tp.Name] = fmt.Sprintf("%v %v %v", tp.Score > 0, tp.Assigned, tp.Evidence)
+	}
+	if tried["Travel"] != "false false []" || tried["Finance"] != "true true [invoice payments bank]" {
+		t.Errorf("POST /api/classify: %v; want Travel unscored, Finance assigned with its evidence", tried)
 	}
 	inv := ann.uploadOne("invoice.txt", "Invoice 4711: bank transfer of the payments due, payments by Friday")
 	note := ann.uploadOne("note.txt", "A note: the doctor's office next to the bank moves next month; the new address and the opening times follow, with the parking, the bus lines, the lift and the entrance")

@@ -38,6 +38,8 @@ type classifyTopic struct {
 	Score    float64 `json:"score"`
 	Assigned bool    `json:"assigned"`
 	Rule     bool    `json:"rule"`
+	// Evidence is what decided the score (classify.Match.Evidence).
+	Evidence []string `json:"evidence"`
 }
 
 // classifyText answers POST /api/classify: how the caller's classifier
@@ -67,7 +69,7 @@ func (s *Server) classifyText(w http.ResponseWriter, r *http.Request) error {
 	byID := make(map[string]topics.Topic, len(ts))
 	for i, t := range ts {
 		ct[i] = classify.Topic{ID: t.ID, Name: t.Name, Description: t.Description,
-			Rule: classify.Rule{Match: t.Match, Algorithm: t.Algorithm, CaseInsensitive: t.CaseInsensitive}}
+			Rule: classify.Rule{Match: t.Match, Algorithm: t.Algorithm, CaseInsensitive: t.CaseInsensitive}, ManualOnly: !t.AutoAssign}
 		byID[t.ID] = t
 	}
 	c, err := s.d.Classifiers.For(r.Context(), u.ID, ct)
@@ -81,7 +83,11 @@ func (s *Server) classifyText(w http.ResponseWriter, r *http.Request) error {
 	ans := classifyAnswer{Provider: res.Provider, Note: res.Note, Topics: []classifyTopic{}}
 	for _, m := range res.Matches {
 		t := byID[m.TopicID]
-		ans.Topics = append(ans.Topics, classifyTopic{ID: t.ID, Name: t.Name, Color: t.Color, Score: m.Score, Assigned: m.Assigned, Rule: m.ByRule})
+		ev := m.Evidence
+		if ev == nil {
+			ev = []string{}
+		}
+		ans.Topics = append(ans.Topics, classifyTopic{ID: t.ID, Name: t.Name, Color: t.Color, Score: m.Score, Assigned: m.Assigned, Rule: m.ByRule, Evidence: ev})
 	}
 	writeJSON(w, http.StatusOK, ans)
 	return nil

@@ -84,6 +84,13 @@ try {
   await box.uncheck()
   await ann.getByRole('button', { name: 'Create', exact: true }).click()
   await ann.locator('.topics li', { hasText: 'Travel' }).locator('[data-test=manual-only]', { hasText: 'filed by hand only' }).waitFor()
+  // "Try it" says why, and never files under the manual-only topic.
+  await ann.fill('#ttext', 'Flights and hotels for the trip; invoice paid by bank transfer, payments done')
+  await ann.getByRole('button', { name: 'Classify', exact: true }).click()
+  const fin = ann.locator('[data-test=try-result] li', { hasText: 'Finance' })
+  await fin.locator('[data-test=try-evidence]', { hasText: 'invoice, payments, bank' }).waitFor()
+  const travelTry = (await ann.locator('[data-test=try-result] li', { hasText: 'Travel' }).innerText()).replace(/\s+/g, ' ')
+  expect(travelTry.includes('0.00') && travelTry.includes('not assigned'), 'try it, Travel: ' + travelTry)
   await shot(ann, 'f1-topics-manual-only')
 
   // --- Three documents: one about Finance, one weakly about Health, one
