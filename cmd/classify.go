@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -51,7 +52,9 @@ The inputs also teach the classifier which words go with which topic
 scores each input on names, descriptions and examples alone.
 
 --json prints one line per input:
-  {"id":"…","topics":[{"name":"…","score":0.91,"assigned":true},…]}`,
+  {"id":"…","topics":[{"name":"…","score":0.91,"assigned":true,"evidence":["…"]},…]}
+(evidence: the words of the input that weigh most for the topic, or what
+its match rule matched)`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.TopicsFile == "" {
@@ -86,6 +89,9 @@ type classifyTopic struct {
 	Score    float64 `json:"score"`
 	Assigned bool    `json:"assigned"`
 	Rule     bool    `json:"rule,omitempty"`
+	// Evidence is what decided the score: the words of the input that
+	// weigh most for the topic, or what its match rule matched.
+	Evidence []string `json:"evidence,omitempty"`
 }
 
 func (a *app) runClassify(ctx context.Context, o classifyOptions, args []string, stdin io.Reader) error {
@@ -136,7 +142,7 @@ func (a *app) runClassify(ctx context.Context, o classifyOptions, args []string,
 				return err
 			}
 			for _, m := range res.Matches {
-				line.Topics = append(line.Topics, classifyTopic{Name: m.TopicID, Score: m.Score, Assigned: m.Assigned, Rule: m.ByRule})
+				line.Topics = append(line.Topics, classifyTopic{Name: m.TopicID, Score: m.Score, Assigned: m.Assigned, Rule: m.ByRule, Evidence: m.Evidence})
 			}
 		}
 		if o.JSON {
@@ -158,7 +164,11 @@ func (a *app) runClassify(ctx context.Context, o classifyOptions, args []string,
 			case t.Assigned:
 				mark = "assigned"
 			}
-			fmt.Fprintf(tw, "  %s\t%.2f\t%s\n", t.Name, t.Score, mark)
+			why := ""
+			if len(t.Evidence) > 0 {
+				why = strings.Join(t.Evidence, ", ")
+			}
+			fmt.Fprintf(tw, "  %s\t%.2f\t%s\t%s\n", t.Name, t.Score, mark, why)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -87,6 +87,12 @@ func TestFilingEvidenceUnfiledAndNoAuto(t *testing.T) {
 		t.Errorf("Travel after edit: auto_assign %v, description %q, %v", auto, desc, err)
 	}
 
+	// The offline dry run says why too.
+	topicsFile := writeFile(t, filepath.Join(dir, "topics.yaml"), []byte("- name: Finance\n  description: invoices bank taxes payments\n- name: Health\n  description: doctor hospital\n"))
+	in := `{"id":"a","text":"Invoice 4711: bank transfer of the payments due, payments by Friday"}` + "\n"
+	d.runIn(t, in, nil, "classify", "--topics", topicsFile, "--no-adapt", "--json", "-").check(t, 0, `"assigned":true,"evidence":["invoice","payments","bank"]}`, "")
+	d.runIn(t, in, nil, "classify", "--topics", topicsFile, "--no-adapt", "-").check(t, 0, "assigned  invoice, payments, bank\n", "")
+
 	d.run(t, nil, "topic", "edit", "Travel").check(t, 64, "", "say what to change")
 	d.run(t, nil, "topic", "edit", "Travel", "--auto", "--no-auto").check(t, 64, "", "--auto and --no-auto contradict each other")
 	d.run(t, nil, "topic", "edit", "Nope", "--auto").check(t, 1, "", `no such topic: "Nope"`)
