@@ -197,6 +197,7 @@ so the next documents are filed better.`,
 	}
 	c.AddCommand(newDocGetCommand(a))
 	c.AddCommand(newDocSimilarCommand(a))
+	c.AddCommand(newDocBackfillCommand(a))
 	return c
 }
 

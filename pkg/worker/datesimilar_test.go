@@ -104,3 +104,43 @@ func (fixedText) Supports(ct string) bool { return strings.HasPrefix(ct, "text/"
 func (x fixedText) Extract(context.Context, extract.Input) (extract.Output, error) {
 	return extract.Output{Text: string(x), Method: "test"}, nil
 }
+
+// Backfill gives documents read before the date and the words were kept
+// what the worker would have kept, from their stored text, once.
+func TestBackfill(t *testing.T) {
+	f := newFixture(t)
+	f.upload(t, "brief.txt", "München, den 3. Dezember 2026\nIhre Stromrechnung: Abschlag für Strom und Gas, Zählerstand, Tarif.")
+	f.upload(t, "note.txt", "plumbing pipes kitchen repaired")
+	f.upload(t, "blank.txt", "   ")
+	if res, err := f.runner(&plainText{}, worker.Options{}).Drain(ctx(t)); err != nil || res.Processed != 3 {
+		t.Fatalf("Drain = %+v, %v", res, err)
+	}
+	snapshot := func() string {
+		t.Helper()
+		var rows []string
+		err := f.db.Select(&rows, `SELECT d.filename || ' ' || COALESCE(to_char(d.document_date, 'YYYY-MM-DD'), '-') || ' ' ||
+				COALESCE((SELECT string_agg(t.term, ',' ORDER BY t.term) FROM document_terms t WHERE t.document_id = d.id), '-')
+			FROM documents d ORDER BY d.filename`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(rows, "\n")
+	}
+	// The same words (weighed a little differently: the model has learned
+	// from the owner's documents since).
+	want := snapshot()
+	// As before migration 0015: no date, no words.
+	admin := f.d.AdminDB(t)
+	admin.MustExec(`UPDATE documents SET document_date = NULL`)
+	admin.MustExec(`DELETE FROM document_terms`)
+	res, err := worker.Backfill(ctx(t), f.db, &worker.Classifiers{DB: f.db}, f.user.ID)
+	if err != nil || res != (worker.BackfillResult{Documents: 2, Dated: 1}) {
+		t.Fatalf("Backfill = %+v, %v; want 2 documents, 1 dated", res, err)
+	}
+	if got := snapshot(); got != want {
+		t.Errorf("after Backfill:\n%s\nwant the dates and words the worker kept:\n%s", got, want)
+	}
+	if res, err := worker.Backfill(ctx(t), f.db, &worker.Classifiers{DB: f.db}, f.user.ID); err != nil || res != (worker.BackfillResult{}) {
+		t.Errorf("Backfill again = %+v, %v; want nothing to do", res, err)
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/database"
-	"github.com/docuvault/docuvault/pkg/docdate"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/search"
@@ -159,10 +157,8 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 		return "", fmt.Errorf("classify: %w", err)
 	}
 	// The words that say what it is about, weighed as the owner's builtin
-	// model weighs them, for similar documents; the name without its
-	// extension ("pdf" says nothing of what a document is about).
-	name := strings.TrimSuffix(d.Filename, filepath.Ext(d.Filename))
-	terms := classify.TermsOf(c, name+"\n"+text, classify.SimilarTerms)
+	// model weighs them, for similar documents.
+	terms := classify.TermsOf(c, similarText(d.Filename, text), classify.SimilarTerms)
 	if err := p.save(ctx, d, statusClassified, text, out, verdict, terms); err != nil {
 		return "", err
 	}
@@ -326,16 +322,8 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 		ids[i], scores[i], evidence[i] = m.TopicID, m.Score, evidenceJSON(m.Evidence)
 	}
 	lang := search.Config(text)
-	var date *string // SQL NULL: no date
-	if t, ok := docdate.Find(text, lang); ok {
-		s := t.Format(time.DateOnly)
-		date = &s
-	}
-	termList := make([]string, 0, len(terms))
-	weights := make([]float64, 0, len(terms))
-	for t, w := range terms {
-		termList, weights = append(termList, t), append(weights, w)
-	}
+	date := documentDate(text, lang)
+	termList, weights := termArrays(terms)
 	st, err := p.stmt(ctx, saveSQL)
 	if err != nil {
 		return fmt.Errorf("save text and topics: %w", err)

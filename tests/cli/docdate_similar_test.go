@@ -70,4 +70,17 @@ func TestDocumentDateAndSimilar(t *testing.T) {
 	d.run(t, nil, "doc", "similar", "--user", "ann", id("holiday.txt")).check(t, 0, "holiday.txt: no similar documents\n", "")
 	d.run(t, nil, "doc", "similar", "--user", "ann", id("bobs.txt")).
 		check(t, 1, "", "doc similar: ann has no document "+id("bobs.txt"))
+
+	// Documents read before migration 0015 have neither; doc backfill
+	// gives them both from their stored text, once.
+	db.MustExec(`UPDATE documents SET document_date = NULL`)
+	db.MustExec(`DELETE FROM document_terms`)
+	d.run(t, nil, "doc", "similar", "--user", "ann", id("plumber.txt")).check(t, 0, "plumber.txt: no similar documents\n", "")
+	d.run(t, nil, "doc", "backfill", "--user", "ann", "--all-users").check(t, 64, "", "give --user or --all-users, not both")
+	r = d.run(t, nil, "doc", "backfill", "--all-users")
+	r.check(t, 0, "ann: 3 documents given their words for similar documents, 2 of them a date\n", "")
+	r.check(t, 0, "bob: 1 documents given their words for similar documents, 0 of them a date\n", "")
+	d.run(t, nil, "doc", "backfill", "--user", "ann").check(t, 0, "ann: 0 documents given their words for similar documents, 0 of them a date\n", "")
+	d.run(t, nil, "doc", "show", "--user", "ann", id("plumber.txt")).check(t, 0, "date        2026-12-03\n", "")
+	d.run(t, nil, "doc", "similar", "--user", "ann", id("plumber.txt")).check(t, 0, "plumber2.txt  2026-11-28", "")
 }
