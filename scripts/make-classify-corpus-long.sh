@@ -253,7 +253,9 @@ else
   BIN="$WORK/docuvault"
 fi
 
-# Stage every candidate as the file a person would upload.
+# Stage every candidate as the file a person would upload. A fixed
+# SOURCE_DATE_EPOCH keeps pandoc's DOCX the same bytes on every build.
+export SOURCE_DATE_EPOCH=1672531200
 mkdir -p "$WORK/files"
 : >"$WORK/docs.tsv"
 while IFS=$'\t' read -r id label pkg how srcs; do
