@@ -226,8 +226,9 @@ imagemagick-6-doc bash-doc zsh-doc abs-guide coreutils grep sed findutils diffut
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # shellcheck disable=SC2086 # PACKAGES is a word list
-MISSING=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null | awk '$1 == "ii" { print $2 }' |
-  sort | comm -13 - <(printf '%s\n' $PACKAGES | sort) | tr '\n' ' ')
+INSTALLED=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null || true) # exits 1 on unknown packages
+# shellcheck disable=SC2086
+MISSING=$(awk '$1 == "ii" { print $2 }' <<<"$INSTALLED" | sort | comm -13 - <(printf '%s\n' $PACKAGES | sort) | tr '\n' ' ')
 if [ -n "${MISSING// /}" ]; then
   say "installing (Debian): $MISSING"
   as_root apt-get update -qq >/dev/null || die "apt-get update failed"
