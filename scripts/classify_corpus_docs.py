@@ -57,16 +57,19 @@ def sha256_file(path):
 
 LO_HEAD = re.compile(r"\A.*?\nIndex[^\n]*\n", re.S)
 LO_DEBUG = re.compile(r"\n?Help content debug info:.*\Z", re.S)
+LO_MISSING = re.compile(r"\[text/[^\]\s]*\.xhp[^\]\s]* not found\]")  # an embed the help lacks: names a module
 
 
 def strip_libreoffice_help(text):
-    """Drops the help viewer's navigation header and its debug footer.
+    """Drops the help viewer's navigation header, its debug footer and its
+    notes on missing embedded sections.
 
-    The footer names the page's file (/text/scalc/01/…xhp): the module, i.e.
-    the label. The header ("Hilfe für LibreOffice 7.4 / Module / Inhalte /
+    The footer and the notes name a page's file (/text/scalc/01/…xhp): the
+    module, i.e. the label. The header ("Hilfe für LibreOffice 7.4 / Module / Inhalte /
     Index") is the same on every page.
     """
     text = LO_DEBUG.sub("", text)
+    text = LO_MISSING.sub("", text)
     m = LO_HEAD.match(text)
     if m and len(m.group(0)) < 300 and "Hilfe für LibreOffice" in m.group(0):
         title = text.split("\n", 1)[0]

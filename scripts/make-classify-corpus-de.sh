@@ -21,7 +21,8 @@
 # by DocuVault itself (`docuvault extract --json`, built from this tree, or
 # DOCUVAULT_BIN); then the help viewer's header ("Hilfe für LibreOffice 7.4,
 # Module, Inhalte, Index") and its "Help content debug info" footer, which
-# names the page's module folder, are cut off.
+# names the page's module folder, are cut off, and so are the help's notes on
+# missing embedded sections ("[text/scalc/…xhp#… not found]").
 #
 # Kept: pages with at least 30 words whose text no earlier page (in path
 # order) has. Split (once, from the id alone, as Reuters): a page is a test
@@ -51,7 +52,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --force) FORCE=1; shift ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,41p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
