@@ -73,7 +73,7 @@ type Query struct {
 	// DateFrom, DateTo: the document's own date on or after DateFrom, on
 	// or before DateTo (zero: unbounded; see catalog.Filter).
 	DateFrom, DateTo time.Time
-	Unfiled     bool      // only classified documents under no topic
+	Unfiled          bool // only classified documents under no topic
 
 	Limit  int    // 1 to MaxLimit; 0 means DefaultLimit
 	Cursor string // Result.Next of the previous page, with the same query and filters
