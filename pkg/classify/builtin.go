@@ -3,6 +3,7 @@ package classify
 import (
 	"context"
 	"math"
+	"path/filepath"
 	"sort"
 	"strings"
 	"unicode"
@@ -165,6 +166,16 @@ func countTerms(text string, short map[string]bool) map[string]int {
 		c[stem(w)]++
 	}
 	return c
+}
+
+// FilenameWords is a file's name without its extension: "invoice-2024.pdf"
+// says "invoice 2024", and ".pdf", shared by every PDF, says nothing about
+// a topic (the worker strips it from the background's names too).
+func FilenameWords(name string) string {
+	if ext := filepath.Ext(name); len(ext) > 1 && len(ext) <= 6 {
+		return strings.TrimSuffix(name, ext)
+	}
+	return name
 }
 
 // terms is Words of text lower-cased, and also those of its one-letter
@@ -649,7 +660,7 @@ func (b *Builtin) Classify(ctx context.Context, doc Document, topics []Topic) (R
 	if len(topics) == 0 {
 		return res, nil // nothing to score: skip reading the text
 	}
-	v := b.idf.vector(countTerms(doc.Filename+"\n"+doc.Text, b.short))
+	v := b.idf.vector(countTerms(FilenameWords(doc.Filename)+"\n"+doc.Text, b.short))
 	raw := b.raw(v)
 	scores := b.calibrate(raw)
 	for _, t := range topics {

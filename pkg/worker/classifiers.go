@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,18 +59,31 @@ type Classifiers struct {
 var _ ClassifierSource = (*Classifiers)(nil)
 
 type ownerModel struct {
-	key     [32]byte // of the topics it was trained with
-	built   time.Time
+	key   [32]byte // of the topics it was trained with
+	built time.Time
+	// read is how many of the owner's documents were read (classified)
+	// when it was built, kept while they are few (see owner).
+	read    int
 	model   *classify.Builtin
 	state   ownerState
 	buildMu sync.Mutex
 }
+
+// nameSQL is a document's filename without its extension, as
+// classify.FilenameWords has it.
+const nameSQL = `regexp_replace(d.filename, '\.[^.]{1,5}$', '')`
 
 // Limits of what a model is trained on.
 const (
 	maxExamples   = 1000      // most recent hand-filed documents
 	maxBackground = 300       // most recent other documents
 	maxTrainText  = 100 << 10 // bytes of each
+	// fewDocuments: while an owner has fewer documents read than this, their
+	// model is built again as soon as one more is, instead of once a
+	// minute: a new owner's first batch is then classified with the
+	// documents read before it as background (what tells their generic
+	// words from telling ones), not with none.
+	fewDocuments = 50
 )
 
 // For implements ClassifierSource.
@@ -105,7 +119,8 @@ type ownerState struct {
 }
 
 // owner returns owner's cached state, rebuilding it when it is stale: the
-// topics changed or Refresh passed.
+// topics changed, Refresh passed, or (while they have fewer than
+// fewDocuments read) another of their documents was read.
 func (c *Classifiers) owner(ctx context.Context, owner string, topics []classify.Topic) (ownerState, error) {
 	key := topicsKey(topics)
 	refresh := c.Refresh
@@ -125,8 +140,18 @@ func (c *Classifiers) owner(ctx context.Context, owner string, topics []classify
 
 	m.buildMu.Lock() // one build per owner at a time; others wait for it
 	defer m.buildMu.Unlock()
-	if m.model != nil && m.key == key && time.Since(m.built) < refresh {
+	fresh := m.model != nil && m.key == key && time.Since(m.built) < refresh
+	if fresh && m.read < 0 {
 		return m.state, nil
+	}
+	read := -1
+	if owner != "" {
+		if err := c.DB.GetContext(ctx, &read, `SELECT count(*) FROM documents WHERE user_id = $1 AND status = 'classified'`, owner); err != nil {
+			return ownerState{}, fmt.Errorf("count the owner's documents: %w", err)
+		}
+	}
+	if fresh && read == m.read {
+		return m.state, nil // a new owner's, and none of theirs read since
 	}
 	var u struct {
 		Provider *string `db:"ai_provider"`
@@ -148,7 +173,10 @@ func (c *Classifiers) owner(ctx context.Context, owner string, topics []classify
 	if u.Model != nil {
 		m.state.aiModel = *u.Model
 	}
-	m.model, m.key, m.built = b, key, time.Now()
+	m.model, m.key, m.built, m.read = b, key, time.Now(), read
+	if read >= fewDocuments {
+		m.read = -1 // enough: rebuilt once a minute from now on
+	}
 	return m.state, nil
 }
 
@@ -159,7 +187,7 @@ func (c *Classifiers) train(ctx context.Context, owner string, topics []classify
 			Text   string         `db:"text"`
 			Topics pq.StringArray `db:"topics"`
 		}
-		err := c.DB.SelectContext(ctx, &ex, `SELECT left(d.filename || E'\n' || d.extracted_text, $2) AS text,
+		err := c.DB.SelectContext(ctx, &ex, `SELECT left(`+nameSQL+` || E'\n' || d.extracted_text, $2) AS text,
 				array_agg(dt.topic_id::text) AS topics
 			FROM document_topics dt JOIN documents d ON d.id = dt.document_id
 			WHERE d.user_id = $1 AND dt.source = 'manual' AND d.extracted_text IS NOT NULL
@@ -170,7 +198,7 @@ func (c *Classifiers) train(ctx context.Context, owner string, topics []classify
 		for _, e := range ex {
 			in.Examples = append(in.Examples, classify.Example{Text: e.Text, TopicIDs: e.Topics})
 		}
-		err = c.DB.SelectContext(ctx, &in.Background, `SELECT left(filename || E'\n' || extracted_text, $2)
+		err = c.DB.SelectContext(ctx, &in.Background, `SELECT left(`+strings.ReplaceAll(nameSQL, "d.", "")+` || E'\n' || extracted_text, $2)
 			FROM documents WHERE user_id = $1 AND status = 'classified' AND extracted_text IS NOT NULL
 			AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = documents.id AND dt.source = 'manual')
 			ORDER BY created_at DESC LIMIT $3`, owner, maxTrainText, maxBackground)

@@ -69,11 +69,19 @@ func TestClassifiersPerOwner(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Cached until the topics change or Refresh passes…
-	if res := classifyWith(t, c, f.user.ID, mine, text); len(res.Assigned()) != 0 {
+	// A new owner's model (fewer than 50 documents read) is built again
+	// as soon as another of theirs is read, Refresh or not…
+	if res := classifyWith(t, c, f.user.ID, mine, text); len(res.Assigned()) != 1 || res.Assigned()[0].TopicID != f.topic["Finance"].ID {
+		t.Fatalf("a new owner's cached model after two documents were read: %+v", res)
+	}
+	// …and otherwise kept until the topics change or Refresh passes: a
+	// document filed differently without any more read changes nothing.
+	if err := topics.SetDocument(ctx, f.db, f.user.ID, f.upload(t, "note.txt", "lawn"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if res := classifyWith(t, c, f.user.ID, mine, text); len(res.Assigned()) != 1 {
 		t.Fatalf("the cached model changed: %+v", res)
 	}
-	// …and rebuilt after.
 	fresh := &worker.Classifiers{DB: f.db, Default: "builtin"}
 	if res := classifyWith(t, fresh, f.user.ID, mine, text); len(res.Assigned()) != 1 || res.Assigned()[0].TopicID != f.topic["Finance"].ID {
 		t.Errorf("after filing: %+v", res)
