@@ -71,7 +71,7 @@ func newDocCommand(a *app) *cobra.Command {
 				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tFILENAME\tDATE\tSIZE\tSTATUS\tTOPICS")
 				for _, d := range page.Documents {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Filename, documentDate(d), humanize.IBytes(uint64(d.SizeBytes)), d.Status, topicNames(d.Topics))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Filename, documentDate(d), humanize.IBytes(uint64(d.SizeBytes)), d.Status, listTopics(d))
 				}
 				return tw.Flush()
 			})

@@ -24,6 +24,15 @@ func topicLine(t catalog.TopicRef) string {
 	return fmt.Sprintf("%s (%s)", t.Name, how)
 }
 
+// listTopics is a document's topics for doc list, or "(unfiled)" for a
+// classified document under no topic.
+func listTopics(d catalog.Document) string {
+	if d.Status == "classified" && len(d.Topics) == 0 {
+		return "(unfiled)"
+	}
+	return topicNames(d.Topics)
+}
+
 // candidatesLine is an unfiled document's best candidates for doc show,
 // with how to file it under the first: `Not filed. Best candidates: Taxes
 // 0.41 (tax, refund), Health 0.12 (doctor); file it with: docuvault doc

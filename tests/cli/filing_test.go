@@ -54,7 +54,7 @@ func TestFilingEvidenceUnfiledAndNoAuto(t *testing.T) {
 	// trip is about Travel alone, which is never assigned or proposed.
 	r = d.run(t, nil, "doc", "list", "--unfiled")
 	r.check(t, 0, "note.txt", "")
-	if !strings.Contains(r.stdout, "trip.txt") || strings.Contains(r.stdout, "invoice.txt") {
+	if !strings.Contains(r.stdout, "trip.txt") || strings.Contains(r.stdout, "invoice.txt") || strings.Count(r.stdout, "classified  (unfiled)\n") != 2 {
 		t.Errorf("doc list --unfiled: want note.txt and trip.txt only:\n%s", r.stdout)
 	}
 	r = d.run(t, nil, "doc", "show", id("note.txt"))
