@@ -141,6 +141,12 @@ func TestFilingEvidenceUnfiledAndManualOnly(t *testing.T) {
 	if fin["auto_assign"] != false || fin["name"] != "Health" {
 		t.Errorf("PATCH auto_assign: %v", fin)
 	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE resource_id = $1 AND metadata->>'auto_assign' = 'false'`, fin["id"]); n != 1 {
+		t.Errorf("%d audit records of Health made manual-only, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE resource_id = $1 AND metadata->>'auto_assign' = 'false'`, travel["id"]); n != 1 {
+		t.Errorf("%d audit records of Travel created manual-only, want 1", n)
+	}
 	if d = get(note.ID); len(d.Candidates) != 1 || d.Candidates[0].Name != "Finance" {
 		t.Errorf("note's candidates after Health became manual-only: %s, want Finance alone", jsonOf(t, d.Candidates))
 	}

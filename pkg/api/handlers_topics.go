@@ -110,7 +110,11 @@ func (s *Server) createTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.record(r, audit.Event{Type: audit.TopicChange, ResourceID: t.ID, Metadata: map[string]any{"action": "create", "name": t.Name}})
+	meta := map[string]any{"action": "create", "name": t.Name}
+	if !t.AutoAssign {
+		meta["auto_assign"] = false
+	}
+	s.record(r, audit.Event{Type: audit.TopicChange, ResourceID: t.ID, Metadata: meta})
 	t.Handle = u.Handle
 	writeJSON(w, http.StatusCreated, t)
 	return nil
@@ -141,7 +145,11 @@ func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.record(r, audit.Event{Type: audit.TopicChange, ResourceID: t.ID, Metadata: map[string]any{"action": "update", "name": t.Name, "old_name": old.Name}})
+	meta := map[string]any{"action": "update", "name": t.Name, "old_name": old.Name}
+	if req.AutoAssign != nil {
+		meta["auto_assign"] = t.AutoAssign
+	}
+	s.record(r, audit.Event{Type: audit.TopicChange, ResourceID: t.ID, Metadata: meta})
 	writeJSON(w, http.StatusOK, t)
 	return nil
 }
