@@ -1,8 +1,6 @@
 package classify
 
-import (
-	"sort"
-)
+import "sort"
 
 // How much evidence Builtin gives a topic.
 const (
@@ -60,9 +58,9 @@ func (b *Builtin) explain(ms []Match, doc Document, v vector) {
 		}
 	}
 	surface := surfaceWords(doc.Filename+"\n"+doc.Text, stems, b.short)
-	for k, terms := range top {
-		ev := make([]string, len(terms))
-		for i, t := range terms {
+	for k, ts := range top {
+		ev := make([]string, len(ts))
+		for i, t := range ts {
 			ev[i] = surface[t]
 		}
 		ms[want[k]].Evidence = ev
@@ -72,7 +70,8 @@ func (b *Builtin) explain(ms []Match, doc Document, v vector) {
 // surfaceChunk and surfaceEnough bound surfaceWords' reading: the text is
 // read a chunk at a time until every stem has been met surfaceEnough times
 // (a long document's evidence words are frequent ones, so a few chunks
-// usually do: this halves the cost of evidence on long documents).
+// usually do: on a 256 KiB document evidence then costs about 5 % of
+// Classify instead of 25 %, BenchmarkClassifyEvidence).
 const (
 	surfaceChunk  = 16 << 10
 	surfaceEnough = 8
