@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"path/filepath"
-	"sort"
 	"strings"
 	"unicode"
 )
@@ -162,9 +161,7 @@ func countTerms(text string, short map[string]bool) map[string]int {
 		text = text[:maxTextBytes]
 	}
 	c := map[string]int{}
-	for _, w := range terms(text, short) {
-		c[stem(w)]++
-	}
+	eachTerm(text, short, func(w string) { c[stem(w)]++ })
 	return c
 }
 
@@ -182,21 +179,73 @@ func FilenameWords(name string) string {
 // capitals (B to Z, but I) that are in short: the names of languages and
 // tools ("R", "C") that a topic is named or described with.
 func terms(text string, short map[string]bool) []string {
-	fields := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	fields = splitDigits(fields)
-	out := fields[:0]
-	for _, f := range fields {
-		if len(f) == 1 {
-			if l := shortWord(f); l != "" && short[l] {
-				out = append(out, l)
+	var out []string
+	eachTerm(text, short, func(w string) { out = append(out, w) })
+	return out
+}
+
+// eachTerm calls f with each of terms(text, short) in turn.
+func eachTerm(text string, short map[string]bool, f func(string)) {
+	add := func(w string) {
+		if len(w) == 1 {
+			if l := shortWord(w); l != "" && short[l] {
+				f(l)
+			}
+			return
+		}
+		if w = strings.ToLower(w); !stopWords[w] {
+			f(w)
+		}
+	}
+	start := -1
+	for i, r := range text {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
 			}
 			continue
 		}
-		if f = strings.ToLower(f); !stopWords[f] {
-			out = append(out, f)
+		if start >= 0 {
+			split(text[start:i], add)
+			start = -1
 		}
 	}
-	return out
+	if start >= 0 {
+		split(text[start:], add)
+	}
+}
+
+// split calls add with word w, or with its two parts if it is made of
+// letters then digits (see digitsFrom).
+func split(w string, add func(string)) {
+	if j := digitsFrom(w); j > 0 {
+		add(w[:j])
+		add(w[j:])
+		return
+	}
+	add(w)
+}
+
+// digitsFrom is where the digits start in a word made of letters then
+// digits ("asn1": 3, "x509": 1, "ext4": 3), or 0 for any other word: such
+// a word is split there, so that an identifier (asn1_create, ext4_lookup)
+// meets the word a topic is described with. Other mixes ("1st", "h264b")
+// are left whole.
+func digitsFrom(f string) int {
+	j := -1
+	for i, r := range f {
+		digit := r >= '0' && r <= '9' || r > unicode.MaxASCII && unicode.IsDigit(r)
+		switch {
+		case j < 0 && digit:
+			if i == 0 {
+				return 0
+			}
+			j = i
+		case j >= 0 && !digit:
+			return 0
+		}
+	}
+	return max(j, 0)
 }
 
 // shortWord is the one-letter word f (B to Z, but I, as a capital)
@@ -230,32 +279,6 @@ func (f idf) vector(c map[string]int) vector {
 	v = prune(v, docTerms)
 	v.normalize()
 	return v
-}
-
-// splitDigits splits the words of fields made of letters then digits:
-// "asn1" is "asn" and "1", "x509" "x" and "509", "ext4" "ext" and "4", so
-// that an identifier (asn1_create, ext4_lookup) meets the word a topic is
-// described with. Other mixes ("1st", "h264b") are left whole.
-func splitDigits(fields []string) []string {
-	var out []string
-	for i, f := range fields {
-		j := strings.IndexFunc(f, unicode.IsDigit)
-		split := j > 0 && strings.IndexFunc(f[:j], unicode.IsLetter) == 0 &&
-			strings.IndexFunc(f[j:], func(r rune) bool { return !unicode.IsDigit(r) }) < 0
-		if split && out == nil {
-			out = append(make([]string, 0, len(fields)+8), fields[:i]...)
-		}
-		switch {
-		case split:
-			out = append(out, f[:j], f[j:])
-		case out != nil:
-			out = append(out, f)
-		}
-	}
-	if out == nil {
-		return fields
-	}
-	return out
 }
 
 func (v vector) normalize() {
@@ -623,20 +646,62 @@ func prune(v vector, n int) vector {
 	if len(v) <= n {
 		return v
 	}
-	type tw struct {
-		t string
-		w float64
-	}
-	all := make([]tw, 0, len(v))
+	all := make([]termWeight, 0, len(v))
 	for t, w := range v {
-		all = append(all, tw{t, w})
+		all = append(all, termWeight{t, w})
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].w > all[j].w || all[i].w == all[j].w && all[i].t < all[j].t })
+	selectTop(all, n)
 	out := make(vector, n)
 	for _, x := range all[:n] {
 		out[x.t] = x.w
 	}
 	return out
+}
+
+type termWeight struct {
+	t string
+	w float64
+}
+
+// heavier orders words heaviest first, then by the word (a total order:
+// the same words are kept whatever the map's order).
+func heavier(a, b termWeight) bool { return a.w > b.w || a.w == b.w && a.t < b.t }
+
+// selectTop moves the n heaviest of all to all[:n], in no order
+// (quickselect: linear on average where sorting all of a long document's
+// words was a fifth of classifying it).
+func selectTop(all []termWeight, n int) {
+	lo, hi := 0, len(all)-1
+	for lo < hi {
+		// Median of three as the pivot, moved to hi.
+		mid := lo + (hi-lo)/2
+		if heavier(all[mid], all[lo]) {
+			all[mid], all[lo] = all[lo], all[mid]
+		}
+		if heavier(all[hi], all[lo]) {
+			all[hi], all[lo] = all[lo], all[hi]
+		}
+		if heavier(all[mid], all[hi]) {
+			all[mid], all[hi] = all[hi], all[mid]
+		}
+		p := all[hi]
+		i := lo
+		for j := lo; j < hi; j++ {
+			if heavier(all[j], p) {
+				all[i], all[j] = all[j], all[i]
+				i++
+			}
+		}
+		all[i], all[hi] = all[hi], all[i]
+		switch {
+		case i == n || i == n-1:
+			return
+		case i < n:
+			lo = i + 1
+		default:
+			hi = i - 1
+		}
+	}
 }
 
 // raw returns the cosine between v and every topic's prototype.
