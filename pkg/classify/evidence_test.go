@@ -153,3 +153,32 @@ func TestOpenAIManualOnlyAndReason(t *testing.T) {
 		t.Errorf("only manual-only topics: %d requests, %+v", calls.Load(), res)
 	}
 }
+
+// Bad input: a document of one repeated word, 10 MB of it, text in a
+// script no topic is written in, no text at all. An answer every time,
+// evidence only for a topic with a score.
+func TestEvidenceBadInput(t *testing.T) {
+	b := train(t, classify.TrainInput{Topics: household})
+	for _, tc := range []struct {
+		name, text string
+		want       string // Finance's evidence
+	}{
+		{"one repeated word", strings.Repeat("invoices ", 1000), "[invoices]"},
+		{"10 MB of it", strings.Repeat("invoices ", 10<<20/9), "[invoices]"},
+		{"an unknown script", strings.Repeat("𐀀𐀁𐀂 𐀃𐀄 ", 5000), "[]"},
+		{"nothing", "", "[]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := classifyDoc(t, b, tc.text, household)
+			f := match(t, res, "fin")
+			if got := fmt.Sprint(f.Evidence); got != tc.want || (f.Score > 0) != (tc.want != "[]") {
+				t.Errorf("finance: score %v, evidence %s; want %s", f.Score, got, tc.want)
+			}
+			for _, m := range res.Matches {
+				if m.Score == 0 && m.Evidence != nil {
+					t.Errorf("%s scored 0 with evidence %q", m.TopicID, m.Evidence)
+				}
+			}
+		})
+	}
+}
