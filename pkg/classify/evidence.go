@@ -57,7 +57,7 @@ func (b *Builtin) explain(ms []Match, doc Document, v vector) {
 			stems[p.term] = true
 		}
 	}
-	surface := surfaceWords(doc.Filename+"\n"+doc.Text, stems, b.short)
+	surface := surfaceWords(FilenameWords(doc.Filename)+"\n"+doc.Text, stems, b.short) // as Classify reads doc
 	for k, ts := range top {
 		ev := make([]string, len(ts))
 		for i, t := range ts {
