@@ -94,7 +94,8 @@ var (
 	// 3 December 2026, 3. Dezember 2026, 3rd of December, 2026, 1er
 	// décembre 2026. The month is any word here, looked up in months
 	// afterwards: an alternation of every month name is many times slower.
-	dmyRE = regexp.MustCompile(`(\d{1,2})(?:st|nd|rd|th|er|\.)?[ \t\x{a0}]*(?:of[ \t]+)?(\p{L}{3,9})\.?,?[ \t\x{a0}]+(\d{4})$`)
+	// 03-Dec-2026, 03 Dec. 2026 (invoices).
+	dmyRE = regexp.MustCompile(`(\d{1,2})(?:st|nd|rd|th|er|\.)?(?:[ \t\x{a0}]*|-)(?:of[ \t]+)?(\p{L}{3,9})\.?(?:,?[ \t\x{a0}]+|-)(\d{4})$`)
 	// December 3, 2026, Dec. 3rd 2026
 	mdyRE = regexp.MustCompile(`(\p{L}{3,9})\.?[ \t\x{a0}]+(\d{1,2})(?:st|nd|rd|th)?,?[ \t\x{a0}]+(\d{4})$`)
 )

@@ -42,6 +42,9 @@ Total 42.10`, "2026-11-30"},
 Date of birth: 14 March 1980
 Date of issue: 2 October 2026`, "2026-10-02"},
 		{"english, ordinal and abbreviation", "english", `Meeting notes, Dec. 1st, 2026: budget`, "2026-12-01"},
+		{"english, day-month-year with dashes", "english", `TAX INVOICE  Ref 88/2
+Invoice Date 03-Dec-2026  Terms 30 days`, "2026-12-03"},
+		{"english, a month and a year alone are no date", "english", `Statement for December 2026`, ""},
 		{"english, label on the line before", "english", `Invoice number   Invoice date   Due date
 INV-88           03.12.2026     17.12.2026`, "2026-12-03"},
 		{"german letter head", "german", `Finanzamt München
