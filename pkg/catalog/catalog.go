@@ -180,7 +180,9 @@ type Query struct {
 	// Unfiled: only unfiled documents (classified, under no topic).
 	Unfiled bool
 	// Sort is created_desc (the default), created_asc, filename_asc,
-	// filename_desc, size_desc or size_asc; ties are broken by id.
+	// filename_desc, size_desc, size_asc, date_desc or date_asc (the
+	// document's own date; documents without one come last either way);
+	// ties are broken by id.
 	Sort   string
 	Limit  int    // 1 to 200; 0 means 50
 	Cursor string // Next of the previous page
@@ -197,8 +199,15 @@ type Page struct {
 type sortSpec struct {
 	column string
 	desc   bool
-	kind   string // time, text, int
+	kind   string // time, text, int, date
 }
+
+// Documents without a date of their own sort as these days: after every
+// dated one, newest or oldest first.
+const (
+	undatedDesc = "0001-01-01"
+	undatedAsc  = "9999-12-31"
+)
 
 var sorts = map[string]sortSpec{
 	"created_desc":  {"d.created_at", true, "time"},
@@ -207,6 +216,8 @@ var sorts = map[string]sortSpec{
 	"filename_desc": {"d.filename", true, "text"},
 	"size_desc":     {"d.size_bytes", true, "int"},
 	"size_asc":      {"d.size_bytes", false, "int"},
+	"date_desc":     {"COALESCE(d.document_date, '" + undatedDesc + "'::date)", true, "date"},
+	"date_asc":      {"COALESCE(d.document_date, '" + undatedAsc + "'::date)", false, "date"},
 }
 
 // Statuses are the document statuses a listing may filter by.
@@ -280,7 +291,7 @@ func list(ctx context.Context, q Query, sel func(docs *[]Document, query string,
 	}
 	spec, ok := sorts[q.Sort]
 	if !ok {
-		return Page{}, invalid("sort %q: use created_desc, created_asc, filename_asc, filename_desc, size_desc or size_asc", q.Sort)
+		return Page{}, invalid("sort %q: use created_desc, created_asc, filename_asc, filename_desc, size_desc, size_asc, date_desc or date_asc", q.Sort)
 	}
 	if q.Limit == 0 {
 		q.Limit = 50
@@ -333,8 +344,16 @@ func list(ctx context.Context, q Query, sel func(docs *[]Document, query string,
 				return Page{}, invalid("cursor: pass the next_cursor of the previous page")
 			}
 			v = n
+		case "date":
+			if _, err := time.Parse(time.DateOnly, c.Value); err != nil {
+				return Page{}, invalid("cursor: pass the next_cursor of the previous page")
+			}
 		}
-		where = append(where, fmt.Sprintf("(%s, d.id) %s (%s, %s::uuid)", spec.column, cmp, arg(v), arg(c.ID)))
+		cast := ""
+		if spec.kind == "date" {
+			cast = "::date"
+		}
+		where = append(where, fmt.Sprintf("(%s, d.id) %s (%s%s, %s::uuid)", spec.column, cmp, arg(v), cast, arg(c.ID)))
 	}
 	limitArg := arg(q.Limit + 1)
 	query := `SELECT ` + listColumns + `, ` + perm + ` AS permission, ` + sharedAt + ` AS shared_at, ` + topicsColumn + `
@@ -356,6 +375,14 @@ func list(ctx context.Context, q Query, sel func(docs *[]Document, query string,
 			v = last.Filename
 		case "int":
 			v = fmt.Sprint(last.SizeBytes)
+		case "date":
+			v = undatedDesc
+			if !spec.desc {
+				v = undatedAsc
+			}
+			if last.DocumentDate != nil {
+				v = *last.DocumentDate
+			}
 		}
 		p.Next = encodeCursor(cursor{Sort: q.Sort, Value: v, ID: last.ID})
 	}

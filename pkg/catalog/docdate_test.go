@@ -66,6 +66,29 @@ func TestListByDocumentDate(t *testing.T) {
 			t.Errorf("from %q to %q: %v, want %s", c.from, c.to, got, c.want)
 		}
 	}
+	// By date, both ways, a page of one at a time: undated last either way.
+	for sort, want := range map[string]string{
+		"date_desc": "dec3.txt dec.txt nov.txt undated.txt",
+		"date_asc":  "nov.txt dec.txt dec3.txt undated.txt",
+	} {
+		var got []string
+		cursor := ""
+		for range 10 {
+			p, err := catalog.List(ctx, db, catalog.Query{Viewer: ann.ID, Sort: sort, Limit: 1, Cursor: cursor})
+			if err != nil {
+				t.Fatalf("%s: %v", sort, err)
+			}
+			for _, doc := range p.Documents {
+				got = append(got, doc.Filename)
+			}
+			if cursor = p.Next; cursor == "" {
+				break
+			}
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("sort %s: %v, want %s", sort, got, want)
+		}
+	}
 	_, err = catalog.List(ctx, db, catalog.Query{Viewer: ann.ID, DateFrom: day("2026-12-02"), DateTo: day("2026-12-01")})
 	var fe *catalog.FilterError
 	if !errors.As(err, &fe) || fe.Field != "date_from" || fe.Msg != "date_from 2026-12-02 is after date_to 2026-12-01" {

@@ -108,6 +108,13 @@ try {
   await ann.fill('[data-test=filter-date-to]', '')
   await ann.locator('.empty', { hasText: 'No document carries a date in that range.' }).waitFor()
 
+  step('sort by the documents\' dates')
+  await ann.fill('[data-test=filter-date-from]', '')
+  await ann.selectOption('[data-test=sort]', 'date_desc')
+  await row(ann, 'holiday.txt').waitFor()
+  const order = await ann.locator('[data-test=doc-row]').evaluateAll((rs) => rs.map((r) => r.dataset.name))
+  expect(JSON.stringify(order) === '["brief.txt","quote.txt","invoice.txt","holiday.txt"]', 'dated, newest first: ' + JSON.stringify(order))
+
   step('a document\'s page: its date and its similar documents')
   await ann.goto(BASE + '/')
   await row(ann, 'invoice.txt').locator('a.fname').click()
