@@ -102,6 +102,12 @@ type Limits struct {
 	MaxZipEntries      int           // archives with more entries are refused
 	MaxZipUncompressed int64         // total uncompressed bytes read from an archive
 	MaxZipRatio        int64         // an entry expanding more than this many times is refused
+	// ToolMemory bounds the address space of the external programs
+	// extraction runs (pdftotext, qpdf) and ToolCPU their CPU time, through
+	// util-linux's prlimit: a PDF that drives one past them is the
+	// document's fault (ErrTooBig), not the machine's.
+	ToolMemory int64
+	ToolCPU    time.Duration
 }
 
 // DefaultLimits are the limits used when a field is zero.
@@ -112,6 +118,8 @@ func DefaultLimits() Limits {
 		MaxZipEntries:      10000,
 		MaxZipUncompressed: 512 << 20,
 		MaxZipRatio:        200,
+		ToolMemory:         3 << 29, // 1.5 GiB
+		ToolCPU:            2 * time.Minute,
 	}
 }
 
@@ -119,6 +127,12 @@ func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
 	if l.MaxTextBytes <= 0 {
 		l.MaxTextBytes = d.MaxTextBytes
+	}
+	if l.ToolMemory <= 0 {
+		l.ToolMemory = d.ToolMemory
+	}
+	if l.ToolCPU <= 0 {
+		l.ToolCPU = d.ToolCPU
 	}
 	if l.Timeout <= 0 {
 		l.Timeout = d.Timeout

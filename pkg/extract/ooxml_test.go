@@ -238,3 +238,27 @@ func TestContainsUTF16(t *testing.T) {
 		}
 	}
 }
+
+// TestOOXMLDeepNesting: XML nested a hundred thousand levels deep (issue
+// 20, D2: 544 KB of it took extraction to 3.3 GB) is ErrTooBig at once;
+// nesting as deep as real documents go is read.
+func TestOOXMLDeepNesting(t *testing.T) {
+	// Each level with an id of its own, so that the entry compresses like
+	// the real one (under the zip ratio check).
+	var deep strings.Builder
+	x := uint32(1)
+	for range 100000 {
+		x = x*1664525 + 1013904223
+		fmt.Fprintf(&deep, `<w:sdt w:id="%d">`, x)
+	}
+	deep.WriteString(strings.Repeat("</w:sdt>", 100000))
+	_, err := extractData(t, ctDOCX, "deep.docx", docxWith(t, `<w:p><w:r><w:t>x</w:t></w:r></w:p>`+deep.String()))
+	if !errors.Is(err, ErrTooBig) || !strings.Contains(err.Error(), "more than 1000 deep") {
+		t.Fatalf("err = %v; want ErrTooBig for the nesting", err)
+	}
+	ok := strings.Repeat("<w:sdt>", 200) + `<w:p><w:r><w:t>nested text</w:t></w:r></w:p>` + strings.Repeat("</w:sdt>", 200)
+	out, err := extractData(t, ctDOCX, "ok.docx", docxWith(t, ok))
+	if err != nil || !strings.Contains(out.Text, "nested text") {
+		t.Fatalf("200 levels: %q, %v", out.Text, err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -269,12 +268,15 @@ func (e *Extractor) searchableCopy(ctx context.Context, path, dir string, pages 
 	}
 	out.Close()
 	args = append(args, "--", out.Name())
-	cmd := exec.CommandContext(ctx, qpdf, args...)
-	cmd.WaitDelay = 2 * time.Second
+	lim := e.opts.Limits.withDefaults()
+	cmd := toolCommand(ctx, lim, qpdf, args...)
 	stderr := &pdfCapWriter{max: 4 << 10, discard: true}
 	cmd.Stderr = stderr
 	if err := cmd.Run(); err != nil {
 		os.Remove(out.Name())
+		if over := toolOverLimit("qpdf", err, stderr.buf.String(), lim); over != nil {
+			return "", over
+		}
 		return "", fmt.Errorf("qpdf: %s", pdftotextReason(stderr.buf.String()))
 	}
 	return out.Name(), nil

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os/exec"
 	"strings"
-	"time"
 )
 
 // pdftotextStderrMax bounds the diagnostics kept from pdftotext; the rest
@@ -31,9 +30,8 @@ const pdftotextStderrMax = 64 << 10
 func extractPDFPdftotext(ctx context.Context, path string, in Input, lim Limits) (Output, error) {
 	stdout := &pdfCapWriter{max: lim.MaxTextBytes}
 	stderr := &pdfCapWriter{max: pdftotextStderrMax, discard: true}
-	cmd := exec.CommandContext(ctx, path, "-enc", "UTF-8", in.Path, "-")
+	cmd := toolCommand(ctx, lim, path, "-enc", "UTF-8", in.Path, "-")
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.WaitDelay = 2 * time.Second
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		return Output{}, fmt.Errorf("pdftotext: %w", ctx.Err())
@@ -43,6 +41,9 @@ func extractPDFPdftotext(ctx context.Context, path string, in Input, lim Limits)
 		return Output{Text: stdout.buf.String(), Method: "pdftotext", Truncated: true}, nil
 	}
 	if err != nil {
+		if over := toolOverLimit("pdftotext", err, stderr.buf.String(), lim); over != nil {
+			return Output{}, over
+		}
 		return Output{}, pdftotextError(err, stderr.buf.String())
 	}
 	return Output{Text: stdout.buf.String(), Method: "pdftotext"}, nil

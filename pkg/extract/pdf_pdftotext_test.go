@@ -117,3 +117,28 @@ func TestPdftotextNoisyStderr(t *testing.T) {
 		t.Errorf("got %q by %q, truncated %v; want \"Noisy but readable\" by pdftotext, not truncated", got, out.Method, out.Truncated)
 	}
 }
+
+// TestPdftotextUnderLimits: pdftotext runs under the memory limit (issue
+// 20, D1: a PDF of millions of text operators took it to 3 GB), and going
+// over it is the document's fault, ErrTooBig, which the worker does not
+// retry. A limit far below what pdftotext needs to start stands in for
+// such a PDF.
+func TestPdftotextUnderLimits(t *testing.T) {
+	tool := pdfRequirePdftotext(t)
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		t.Fatal("prlimit (util-linux, installed by scripts/services.sh) is not installed")
+	}
+	path := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(path, pdfOnePage("BT /F1 12 Tf 72 720 Td (Bounded) Tj ET"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lim := DefaultLimits()
+	if out, err := extractPDFPdftotext(context.Background(), tool, Input{Path: path}, lim); err != nil || strings.TrimSpace(out.Text) != "Bounded" {
+		t.Fatalf("with the default limits: %q, %v", out.Text, err)
+	}
+	lim.ToolMemory = 4 << 20
+	_, err := extractPDFPdftotext(context.Background(), tool, Input{Path: path}, lim)
+	if !errors.Is(err, ErrTooBig) || !strings.Contains(err.Error(), "needed more than 4 MiB") {
+		t.Fatalf("under 4 MiB: %v, want ErrTooBig saying so", err)
+	}
+}

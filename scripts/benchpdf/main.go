@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command benchpdf runs the PDF extractor of pkg/extract on files, for the
 // PDF benchmark (scripts/bench-pdf.sh). For each file it prints one JSON
 // object per line: the text, the method that ran, the note, the error, and
