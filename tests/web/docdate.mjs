@@ -3,75 +3,10 @@
 // real `docuvault serve` + `worker`: the date each document carries in the
 // list and on its page, the list's date filter, and a document page's
 // similar documents. Waits are on conditions, never on time.
-import { createRequire } from 'node:module'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-
-const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v }
-const require = createRequire(join(env('WEB_DIR'), 'package.json'))
-const { chromium } = require('playwright-core')
-
-const BASE = env('BASE_URL')
-const SHOTS = env('SCREENSHOT_DIR')
-const ANN = { handle: 'ann', password: env('ANN_PASSWORD') }
-const WAIT = 30_000
-const SLOW = 120_000
-mkdirSync(SHOTS, { recursive: true })
-
-const step = (s) => console.log('step: ' + s)
-const problems = []
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-})
-
-async function newPage(name, viewport = { width: 1280, height: 860 }) {
-  const ctx = await browser.newContext({ viewport, locale: 'en-US' })
-  const page = await ctx.newPage()
-  page.setDefaultTimeout(WAIT)
-  page.on('pageerror', (e) => problems.push(`${name}: uncaught ${e.message}`))
-  page.on('console', (m) => {
-    const t = m.text()
-    if (/Content Security Policy|Refused to|\[Vue warn\]/.test(t)) problems.push(`${name}: console ${m.type()}: ${t}`)
-  })
-  return page
-}
-
-// shot saves a screenshot and checks that the page fits its width.
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true })
-  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
-  if (scroll > width) problems.push(`${name}: the page is ${scroll}px wide in a ${width}px window`)
-}
-
-async function signIn(page) {
-  await page.goto(BASE + '/')
-  await page.waitForURL(/\/login/)
-  await page.fill('#handle', ANN.handle)
-  await page.fill('#password', ANN.password)
-  await page.click('button[type=submit]')
-  await page.locator('h1', { hasText: 'Documents' }).waitFor()
-}
-
-// drop drops text files on the drop zone, as a person drags them there.
-async function drop(page, files) {
-  const dt = await page.evaluateHandle((fs) => {
-    const dt = new DataTransfer()
-    for (const f of fs) dt.items.add(new File([f.text], f.name, { type: 'text/plain' }))
-    return dt
-  }, files)
-  const zone = page.locator('[data-test=dropzone]')
-  for (const ev of ['dragenter', 'dragover', 'drop']) await zone.dispatchEvent(ev, { dataTransfer: dt })
-}
-
-const row = (page, name) => page.locator(`[data-test=doc-row][data-name="${name}"]`)
+import { ANN, BASE, SLOW, step, expect, newPage, shot, signIn, drop, row, run } from './harness.mjs'
 const names = (page) => page.locator('[data-test=doc-row]').evaluateAll((rs) => rs.map((r) => r.dataset.name).sort())
-const expect = (cond, msg) => { if (!cond) throw new Error(msg) }
 
-try {
+await run('docdate e2e', async () => {
   const ann = await newPage('ann')
   await signIn(ann)
 
@@ -151,18 +86,4 @@ try {
   await row(phone, 'invoice.txt').locator('a.fname').click()
   await phone.locator('[data-test=similar-doc]').first().waitFor()
   await shot(phone, 'd4-document-similar-phone')
-
-  if (problems.length) throw new Error('browser problems:\n' + problems.join('\n'))
-  console.log('docdate e2e: ok')
-  await browser.close()
-} catch (e) {
-  console.error('docdate e2e: FAIL: ' + (e && e.stack || e))
-  if (problems.length) console.error(problems.join('\n'))
-  for (const ctx of browser.contexts()) {
-    for (const p of ctx.pages()) {
-      try { await p.screenshot({ path: join(SHOTS, 'failure-' + browser.contexts().indexOf(ctx) + '.png'), fullPage: true }) } catch {}
-    }
-  }
-  await browser.close()
-  process.exit(1)
-}
+})

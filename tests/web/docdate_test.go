@@ -1,12 +1,8 @@
 package web
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/docuvault/docuvault/tests/testenv"
 )
@@ -23,34 +19,8 @@ func TestWebDocumentDateAndSimilar(t *testing.T) {
 	e := env{root: root, bin: build(t, root), vars: dep.Env()}
 	const annPass = "ann's long password"
 	e.run(t, annPass+"\n", "user", "add", "ann", "--email", "ann@example.org", "--password-stdin")
-	logs := &testenv.SyncBuffer{}
-	base := e.serve(t, logs)
-	e.start(t, logs, "worker", "--concurrency", "2")
-	defer func() {
-		if t.Failed() {
-			t.Logf("serve and worker logs:\n%s", logs)
-		}
-	}()
-
-	shots := os.Getenv("DOCUVAULT_WEB_SCREENSHOTS")
-	if shots == "" {
-		shots = filepath.Join(root, ".dev", "web-screenshots")
-	}
-	shots = filepath.Join(shots, "docdate")
-	old, _ := filepath.Glob(filepath.Join(shots, "*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "tests/web/docdate.mjs"))
-	cmd.Env = append(os.Environ(), "WEB_DIR="+filepath.Join(root, "web"), "BASE_URL="+base, "SCREENSHOT_DIR="+shots,
-		"CHROMIUM="+chromium, "ANN_PASSWORD="+annPass)
-	out, err := cmd.CombinedOutput()
-	t.Logf("docdate.mjs (screenshots in %s):\n%s", shots, out)
-	if err != nil {
-		t.Fatalf("docdate.mjs: %v", err)
-	}
+	base := e.startApp(t)
+	shots := runScript(t, root, node, chromium, base, "docdate", "docdate", "ANN_PASSWORD="+annPass)
 
 	// What the browser showed, as the API has it.
 	ann := login(t, base, "ann", annPass)

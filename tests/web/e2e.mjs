@@ -2,88 +2,14 @@
 // against a real `docuvault serve` + `worker`. Configuration comes from the
 // environment (see web_test.go); each step prints one line, and any failure
 // exits non-zero with the reason. Waits are on conditions, never on time.
-import { createRequire } from 'node:module'
-import { readFileSync, mkdirSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { env, BASE, ANN, SLOW, step, problems, newPage, shot, submitLogin as signIn, drop, row, run } from './harness.mjs'
 
-const env = (k) => { const v = process.env[k]; if (!v) throw new Error(`${k} is not set`); return v }
-const require = createRequire(join(env('WEB_DIR'), 'package.json'))
-const { chromium } = require('playwright-core')
-
-const BASE = env('BASE_URL')
-const SHOTS = env('SCREENSHOT_DIR')
 const FILES = env('UPLOAD_FILES').split(',')
-const ANN = { handle: 'ann', password: env('ANN_PASSWORD') }
 const BOB = { handle: 'bob', password: env('BOB_PASSWORD') }
-const WAIT = 30_000 // any one step
-const SLOW = 120_000 // extraction and classification, on a busy machine
-mkdirSync(SHOTS, { recursive: true })
 
-const step = (s) => console.log('step: ' + s)
-const problems = []
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  // playwright gives each launch a fresh, empty --user-data-dir.
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-})
-
-async function newPage(name, viewport = { width: 1280, height: 860 }) {
-  const ctx = await browser.newContext({ viewport, acceptDownloads: true })
-  const page = await ctx.newPage()
-  page.setDefaultTimeout(WAIT)
-  page.on('pageerror', (e) => problems.push(`${name}: uncaught ${e.message}`))
-  page.on('console', (m) => {
-    // A CSP refusal or a Vue warning is a bug; failed requests the test
-    // provokes on purpose (401, 404, 415) are not.
-    const t = m.text()
-    if (/Content Security Policy|Refused to|\[Vue warn\]/.test(t)) problems.push(`${name}: console ${m.type()}: ${t}`)
-  })
-  page.on('dialog', (d) => d.accept())
-  return page
-}
-
-// shot saves a screenshot, and checks that the page fits its width (no
-// sideways scrolling, on a phone too).
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: true })
-  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
-  if (scroll > width) problems.push(`${name}: the page is ${scroll}px wide in a ${width}px window`)
-}
-
-async function signIn(page, who, password = who.password) {
-  await page.goto(BASE + '/')
-  await page.waitForURL(/\/login/)
-  await page.fill('#handle', who.handle)
-  await page.fill('#password', password)
-  await page.click('button[type=submit]')
-}
-
-// drop dispatches a real drag-and-drop of files onto the drop zone: a
-// DataTransfer holding File objects built from the bytes of files on disk.
-async function drop(page, files) {
-  const payload = files.map((f) => ({ name: f.name || basename(f.path), b64: (f.bytes || readFileSync(f.path)).toString('base64') }))
-  const dt = await page.evaluateHandle((fs) => {
-    const dt = new DataTransfer()
-    for (const f of fs) {
-      const bin = atob(f.b64)
-      const bytes = new Uint8Array(bin.length)
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
-      dt.items.add(new File([bytes], f.name))
-    }
-    return dt
-  }, payload)
-  const zone = page.locator('[data-test=dropzone]')
-  await zone.dispatchEvent('dragenter', { dataTransfer: dt })
-  await zone.dispatchEvent('dragover', { dataTransfer: dt })
-  await zone.dispatchEvent('drop', { dataTransfer: dt })
-}
-
-const row = (page, name) => page.locator(`[data-test=doc-row][data-name="${name}"]`)
-
-try {
+await run('e2e', async () => {
   // --- Wrong password: a clear message, no session.
   step('wrong password')
   const ann = await newPage('ann')
@@ -386,18 +312,4 @@ try {
   await ann.locator('.alert.error', { hasText: 'Cannot reach the DocuVault server' }).waitFor()
   await shot(ann, '12-server-down')
   await ann.unroute('**/api/**')
-
-  if (problems.length) throw new Error('browser problems:\n' + problems.join('\n'))
-  console.log('e2e: ok')
-  await browser.close()
-} catch (e) {
-  console.error('e2e: FAIL: ' + (e && e.stack || e))
-  if (problems.length) console.error(problems.join('\n'))
-  for (const ctx of browser.contexts()) {
-    for (const p of ctx.pages()) {
-      try { await p.screenshot({ path: join(SHOTS, 'failure-' + ctx.pages().indexOf(p) + '-' + browser.contexts().indexOf(ctx) + '.png'), fullPage: true }) } catch {}
-    }
-  }
-  await browser.close()
-  process.exit(1)
-}
+})

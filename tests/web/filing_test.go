@@ -1,12 +1,8 @@
 package web
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/docuvault/docuvault/tests/testenv"
 )
@@ -25,34 +21,8 @@ func TestWebFiling(t *testing.T) {
 	e.run(t, annPass+"\n", "user", "add", "ann", "--email", "ann@example.org", "--password-stdin")
 	e.run(t, "", "topic", "add", "Finance", "--user", "ann", "--description", "invoices bank taxes payments", "--color", "#2e8b57")
 	e.run(t, "", "topic", "add", "Health", "--user", "ann", "--description", "doctor hospital prescription", "--color", "#d04a4a")
-	logs := &testenv.SyncBuffer{}
-	base := e.serve(t, logs)
-	e.start(t, logs, "worker", "--concurrency", "2")
-	defer func() {
-		if t.Failed() {
-			t.Logf("serve and worker logs:\n%s", logs)
-		}
-	}()
-
-	shots := os.Getenv("DOCUVAULT_WEB_SCREENSHOTS")
-	if shots == "" {
-		shots = filepath.Join(root, ".dev", "web-screenshots")
-	}
-	shots = filepath.Join(shots, "filing")
-	old, _ := filepath.Glob(filepath.Join(shots, "*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "tests/web/filing.mjs"))
-	cmd.Env = append(os.Environ(), "WEB_DIR="+filepath.Join(root, "web"), "BASE_URL="+base, "SCREENSHOT_DIR="+shots,
-		"CHROMIUM="+chromium, "ANN_PASSWORD="+annPass)
-	out, err := cmd.CombinedOutput()
-	t.Logf("filing.mjs (screenshots in %s):\n%s", shots, out)
-	if err != nil {
-		t.Fatalf("filing.mjs: %v", err)
-	}
+	base := e.startApp(t)
+	shots := runScript(t, root, node, chromium, base, "filing", "filing", "ANN_PASSWORD="+annPass)
 
 	// What the browser did, as the API sees it.
 	ann := login(t, base, "ann", annPass)

@@ -199,6 +199,49 @@ func (s session) call(method, path string, in, out any) int {
 	return res.StatusCode
 }
 
+// startApp starts serve and a worker on e's deployment, and returns serve's
+// address; their logs are shown if the test fails.
+func (e env) startApp(t *testing.T) string {
+	logs := &testenv.SyncBuffer{}
+	base := e.serve(t, logs)
+	e.start(t, logs, "worker", "--concurrency", "2")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve and worker logs:\n%s", logs)
+		}
+	})
+	return base
+}
+
+// runScript runs tests/web/NAME.mjs in Chromium against base, with vars
+// added to its environment, and fails the test if it fails. Its
+// screenshots go to the sub folder of DOCUVAULT_WEB_SCREENSHOTS (default
+// .dev/web-screenshots; sub "" is the folder itself), whose old ones are
+// removed first; runScript returns that folder.
+func runScript(t *testing.T, root, node, chromium, base, name, sub string, vars ...string) string {
+	t.Helper()
+	shots := os.Getenv("DOCUVAULT_WEB_SCREENSHOTS")
+	if shots == "" {
+		shots = filepath.Join(root, ".dev", "web-screenshots")
+	}
+	shots = filepath.Join(shots, sub)
+	old, _ := filepath.Glob(filepath.Join(shots, "*.png"))
+	for _, f := range old {
+		_ = os.Remove(f)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "tests/web", name+".mjs"))
+	cmd.Env = append(append(os.Environ(),
+		"WEB_DIR="+filepath.Join(root, "web"), "BASE_URL="+base, "SCREENSHOT_DIR="+shots, "CHROMIUM="+chromium), vars...)
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s.mjs (screenshots in %s):\n%s", name, shots, out)
+	if err != nil {
+		t.Fatalf("%s.mjs: %v", name, err)
+	}
+	return shots
+}
+
 func TestWebApp(t *testing.T) {
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
@@ -216,43 +259,19 @@ func TestWebApp(t *testing.T) {
 	// Access tokens live 2s (the server allows 5s of leeway): the browser
 	// refreshes them silently, and e2e.mjs checks it does.
 	e.vars["DOCUVAULT_ACCESS_TOKEN_TTL"] = "2s"
-	logs := &testenv.SyncBuffer{}
-	base := e.serve(t, logs)
-	e.start(t, logs, "worker", "--concurrency", "2")
-	defer func() {
-		if t.Failed() {
-			t.Logf("serve and worker logs:\n%s", logs)
-		}
-	}()
+	base := e.startApp(t)
 
 	t.Run("serving", func(t *testing.T) { checkServing(t, base) })
 
-	shots := os.Getenv("DOCUVAULT_WEB_SCREENSHOTS")
-	if shots == "" {
-		shots = filepath.Join(root, ".dev", "web-screenshots")
-	}
-	old, _ := filepath.Glob(filepath.Join(shots, "*.png"))
-	for _, f := range old {
-		_ = os.Remove(f)
-	}
 	files := []string{
 		filepath.Join(root, "pkg/extract/testdata/pdf/libreoffice.pdf"),
 		filepath.Join(root, "pkg/extract/testdata/document.docx"),
 		filepath.Join(root, "pkg/extract/testdata/document.odt"),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "tests/web/e2e.mjs"))
-	cmd.Env = append(os.Environ(),
-		"WEB_DIR="+filepath.Join(root, "web"), "BASE_URL="+base, "SCREENSHOT_DIR="+shots, "CHROMIUM="+chromium,
+	shots := runScript(t, root, node, chromium, base, "e2e", "",
 		"UPLOAD_FILES="+strings.Join(files, ","),
 		"ACCESS_EXPIRED_AFTER_MS=8500", "FAILING_FILE="+filepath.Join(root, "pkg/extract/testdata/pdf/encrypted.pdf"), "ANN_PASSWORD="+annPass, "BOB_PASSWORD="+bobPass,
 		"SCAN_FILE="+filepath.Join(root, "pkg/ocr/testdata/scan.pdf"), "BLANK_FILE="+filepath.Join(root, "pkg/ocr/testdata/blank.pdf"))
-	out, err := cmd.CombinedOutput()
-	t.Logf("e2e.mjs (screenshots in %s):\n%s", shots, out)
-	if err != nil {
-		t.Fatalf("e2e.mjs: %v", err)
-	}
 
 	// What the browser did, as the API sees it.
 	ann := login(t, base, "ann", annPass)
