@@ -63,6 +63,11 @@ type Output struct {
 	// remove: the PDF with its OCR'd pages replaced by their upright page
 	// images under an invisible text layer (a searchable copy).
 	SearchablePDF string
+
+	// pageImages is, when the Go reader read the PDF, the pixels of the
+	// largest image each page draws (-1: an inline image of unknown size),
+	// so that telling a scan from a born-digital page needs no pdfimages.
+	pageImages []int64
 }
 
 // Page says how one page of a document was read.

@@ -92,8 +92,11 @@ type pdfInterp struct {
 	drawn     int  // glyphs drawn on the page, spaces not counted
 	unmapped  int  // of them, glyphs with no Unicode text (not in glyphs)
 	full      bool // the page hit maxPDFGlyphsPerPage
-	damaged   bool // a content stream of the page could not be decoded
-	noFont    *pdfFont
+	// image is the pixels of the largest image XObject the page draws,
+	// -1 once it drew an inline image (whose size is not read).
+	image   int64
+	damaged bool // a content stream of the page could not be decoded
+	noFont  *pdfFont
 }
 
 func newPDFInterp(ctx context.Context, d *pdfDoc) *pdfInterp {
@@ -121,6 +124,7 @@ func (x *pdfInterp) page(p pdfPage) error {
 	x.formCalls = 0
 	x.full, x.damaged = false, false
 	x.drawn, x.unmapped = 0, 0
+	x.image = 0
 	var data []byte
 	streams := x.doc.contents(p.dict)
 	for i, s := range streams {
@@ -173,6 +177,7 @@ func (x *pdfInterp) run(b []byte, res pdfDict, depth int) error {
 			op := b[start:pos]
 			if string(op) == "BI" {
 				pos = pdfSkipInlineImage(b, pos)
+				x.image = -1
 			} else if err := x.do(op, res, depth); err != nil {
 				return err
 			}
@@ -453,12 +458,20 @@ func pdfDictKey(d pdfDict) any { return reflect.ValueOf(d).UnsafePointer() }
 
 // form draws the Form XObject named name.
 func (x *pdfInterp) form(res pdfDict, name []byte, depth int) error {
-	if depth >= maxPDFFormDepth || x.formCalls >= maxPDFFormCalls || x.full {
-		return nil
-	}
 	xobjs := x.doc.dictOf(res["XObject"])
 	s, ok := x.doc.resolve(xobjs[pdfName(name)]).(*pdfStream)
+	if ok && s.dict["Subtype"] == pdfName("Image") && x.image >= 0 {
+		w, _ := pdfInt(x.doc.resolve(s.dict["Width"]))
+		h, _ := pdfInt(x.doc.resolve(s.dict["Height"]))
+		x.image = max(x.image, int64(max(w, 0))*int64(max(h, 0)))
+	}
 	if !ok || s.dict["Subtype"] != pdfName("Form") {
+		return nil
+	}
+	if depth >= maxPDFFormDepth || x.formCalls >= maxPDFFormCalls || x.full {
+		if !x.full {
+			x.image = -1 // the images of the forms not drawn are not known
+		}
 		return nil
 	}
 	x.formCalls++

@@ -101,6 +101,10 @@ func pdfReadTextStats(ctx context.Context, data []byte, lim Limits) (out Output,
 		if interp.full {
 			full++
 		}
+		if interp.damaged {
+			interp.image = -1 // what the damaged part drew is not known
+		}
+		out.pageImages = append(out.pageImages, interp.image)
 		text = lay.write(text, interp.glyphs)
 		text = append(text, '\f')
 		if len(text) > lim.MaxTextBytes {

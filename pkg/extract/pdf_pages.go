@@ -65,10 +65,15 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 	// text is taken for a scan.
 	var images map[int]ocr.PDFImage
 	ocrErr := e.opts.OCR.Available()
+	goImages := goPageImages(out.pageImages, len(layers))
 	if mode == OCRAlways || (mode != OCRNever && short) {
-		// One more process, only for PDFs that may hold a scan: a
-		// born-digital PDF whose pages all have text is read without it.
-		images, _ = e.opts.OCR.PDFImages(ctx, in.Path)
+		// Only for PDFs that may hold a scan: a born-digital PDF whose
+		// pages all have text needs no more. The Go reader, when it read
+		// the PDF, knows each page's largest image; else one more process.
+		images = goImages
+		if images == nil {
+			images, _ = e.opts.OCR.PDFImages(ctx, in.Path)
+		}
 	}
 	// Without pdfimages nor tesseract, pages cannot be told apart; they
 	// are not counted as unread scans.
@@ -103,6 +108,13 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 		notes = append(notes, fmt.Sprintf("no page has text, and scanned pages cannot be read: %v", ocrErr))
 	}
 	out.Pages = pages
+	if len(todo) > 0 && goImages != nil && ocrErr == nil {
+		// The pages to read are known; pdfimages adds their images'
+		// resolution, which OCR renders them at.
+		if listed, err := e.opts.OCR.PDFImages(ctx, in.Path); err == nil {
+			images = listed
+		}
+	}
 	if len(todo) > 0 {
 		note, err := e.readScannedPages(ctx, in.Path, &out, layers, todo, images)
 		if err != nil {
@@ -114,6 +126,26 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (Outpu
 	}
 	out.Note = strings.Join(notes, "; ")
 	return out, nil
+}
+
+// goPageImages is the Go reader's largest image of each of n pages
+// (Output.pageImages) as PDFImages has them, pages without images absent;
+// nil when the Go reader did not read the PDF or does not know a page's
+// images (an inline image, a damaged or undrawn part).
+func goPageImages(pixels []int64, n int) map[int]ocr.PDFImage {
+	if len(pixels) != n {
+		return nil
+	}
+	m := map[int]ocr.PDFImage{}
+	for i, p := range pixels {
+		switch {
+		case p < 0:
+			return nil
+		case p > 0:
+			m[i+1] = ocr.PDFImage{Pixels: int(min(p, 1<<40))}
+		}
+	}
+	return m
 }
 
 // readScannedPages reads pages todo of the PDF at path by OCR into out:

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,8 +123,51 @@ func TestPDFOCRMissing(t *testing.T) {
 			t.Errorf("page %d: %s, want none", p.Number, p.Source)
 		}
 	}
-	if len(out.Pages) != 3 || !strings.Contains(out.Note, "no page has text, and scanned pages cannot be read") || !strings.Contains(out.Note, "tesseract-ocr") {
+	// The Go reader saw the pages' images: they are known as scans, not
+	// read, without poppler's pdfimages.
+	if len(out.Pages) != 3 || !strings.Contains(out.Note, "3 pages have no text layer and were not read") || !strings.Contains(out.Note, "tesseract-ocr") {
 		t.Errorf("%d pages, note %q; want 3 and a note naming the package", len(out.Pages), out.Note)
+	}
+	// Read by pdftotext, whose text says nothing of images, and without
+	// pdfimages, they cannot be told from blank pages.
+	out, err = extractScan(t, Options{PDF: PDFPdftotext, LookPath: onlyPdftotext}, "scan.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Pages) != 3 || !strings.Contains(out.Note, "no page has text, and scanned pages cannot be read") || !strings.Contains(out.Note, "tesseract-ocr") {
+		t.Errorf("pdftotext: %d pages, note %q; want 3 and a note naming the package", len(out.Pages), out.Note)
+	}
+}
+
+// TestPDFShortPagesNeedNoPdfimages: a born-digital PDF with a short page
+// (under 200 letters: a scan with a caption could look so) is told from a
+// scan by the Go reader, which sees it draws no image, without running
+// pdfimages (a process per document cost more than reading the text);
+// a scan's pages still are.
+func TestPDFShortPagesNeedNoPdfimages(t *testing.T) {
+	requireTool(t, "tesseract")
+	requireTool(t, "pdftoppm")
+	var asked []string
+	look := func(name string) (string, error) {
+		asked = append(asked, name)
+		return exec.LookPath(name)
+	}
+	path := filepath.Join(t.TempDir(), "short.pdf")
+	if err := os.WriteFile(path, pdfOnePage("BT /F1 12 Tf 72 720 Td (A short page of born-digital text.) Tj ET"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	x := New(Options{LookPath: look, OCR: ocr.New(ocr.Options{LookPath: look})})
+	out, err := x.Extract(context.Background(), Input{Path: path, ContentType: "application/pdf", Filename: "short.pdf"})
+	if err != nil || len(out.Pages) != 1 || out.Pages[0].Source != PageText || out.Method != "go-pdf" {
+		t.Fatalf("short page: %+v, %v", out, err)
+	}
+	if slices.Contains(asked, "pdfimages") {
+		t.Errorf("pdfimages was looked for: %v", asked)
+	}
+	// The Go reader tells the mixed PDF's scanned page by its image.
+	out, err = extractScan(t, Options{OCR: ocr.New(ocr.Options{})}, "mixed.pdf")
+	if err != nil || len(out.Pages) != 2 || out.Pages[0].Source != PageText || out.Pages[1].Source != PageOCR {
+		t.Fatalf("mixed: %+v, %v", out.Pages, err)
 	}
 }
 
