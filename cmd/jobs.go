@@ -57,7 +57,7 @@ func newJobsCommand(a *app) *cobra.Command {
 				}{st, recent})
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "queued\t%d (thumbnails: %d)\nrunning\t%d\nretrying\t%d\nscheduled\t%d\ndead\t%d\n", st.Queued, st.QueuedThumbnails, st.InProgress, st.Retrying, st.Scheduled, st.Dead)
+			fmt.Fprintf(tw, "queued\t%d (finishing read documents: %d)\nrunning\t%d\nretrying\t%d\nscheduled\t%d\ndead\t%d\n", st.Queued, st.QueuedFinishing, st.InProgress, st.Retrying, st.Scheduled, st.Dead)
 			if err := tw.Flush(); err != nil {
 				return err
 			}

@@ -54,6 +54,9 @@ func TestSimilarDocumentsAndDocumentDate(t *testing.T) {
 		if out, err := p.Process(context.Background(), id); err != nil || out != worker.Classified {
 			t.Fatalf("Process %s: %v, %v", id, out, err)
 		}
+		if _, err := p.Finish(context.Background(), id); err != nil {
+			t.Fatalf("Finish %s: %v", id, err)
+		}
 	}
 	ann.do("DELETE", "/api/documents/"+gone.ID, nil).want(204)
 

@@ -22,17 +22,17 @@ const (
 	// ExtractAndClassify extracts a document's text and files it under its
 	// owner's topics. Argument: ArgDocumentID.
 	ExtractAndClassify = "extract_and_classify"
-	// MakeThumbnail renders and stores a document's thumbnail once its text
-	// and topics are saved: a later, lower-priority job, so that a batch's
-	// text and topics are not held up by its page images. Argument:
-	// ArgDocumentID.
-	MakeThumbnail = "make_thumbnail"
+	// FinishDocument makes what a read document has beside its text and
+	// topics — its thumbnail and its words for similar documents — once
+	// those are saved: a later, lower-priority job, so that a batch's text
+	// and topics are not held up by them. Argument: ArgDocumentID.
+	FinishDocument = "finish_document"
 	// ArgDocumentID is the document's id (a UUID string).
 	ArgDocumentID = "document_id"
 )
 
 // Names is every job name, for registration by every worker.
-func Names() []string { return []string{ExtractAndClassify, MakeThumbnail} }
+func Names() []string { return []string{ExtractAndClassify, FinishDocument} }
 
 // ErrRedisDown is returned, wrapped, while the enqueuer is backing off after
 // a failure to reach Redis.
@@ -63,10 +63,10 @@ func (e *Enqueuer) EnqueueExtract(ctx context.Context, documentID string) error 
 	return e.enqueue(ctx, ExtractAndClassify, documentID)
 }
 
-// EnqueueThumbnail enqueues MakeThumbnail for documentID, unless the same
+// EnqueueFinish enqueues FinishDocument for documentID, unless the same
 // job is already waiting.
-func (e *Enqueuer) EnqueueThumbnail(ctx context.Context, documentID string) error {
-	return e.enqueue(ctx, MakeThumbnail, documentID)
+func (e *Enqueuer) EnqueueFinish(ctx context.Context, documentID string) error {
+	return e.enqueue(ctx, FinishDocument, documentID)
 }
 
 func (e *Enqueuer) enqueue(ctx context.Context, name, documentID string) error {

@@ -10,12 +10,13 @@ import (
 // jobs (Names), thumbnails' also counted on their own.
 type QueueStats struct {
 	Queued int64 `json:"queued"` // waiting to run
-	// QueuedThumbnails is how many of Queued are MakeThumbnail jobs.
-	QueuedThumbnails int64 `json:"queued_thumbnails"`
-	InProgress       int64 `json:"in_progress"` // running on some worker now
-	Retrying         int64 `json:"retrying"`    // failed, waiting for a retry
-	Scheduled        int64 `json:"scheduled"`   // waiting for a set time
-	Dead             int64 `json:"dead"`        // failed for good
+	// QueuedFinishing is how many of Queued are FinishDocument jobs
+	// (thumbnails and words for similar documents, after reading).
+	QueuedFinishing int64 `json:"queued_finishing"`
+	InProgress      int64 `json:"in_progress"` // running on some worker now
+	Retrying        int64 `json:"retrying"`    // failed, waiting for a retry
+	Scheduled       int64 `json:"scheduled"`   // waiting for a set time
+	Dead            int64 `json:"dead"`        // failed for good
 }
 
 // Stats reads the queue's state through gocraft/work's client.
@@ -29,8 +30,8 @@ func Stats(c *work.Client) (QueueStats, error) {
 		if ours(q.JobName) {
 			st.Queued += q.Count
 		}
-		if q.JobName == MakeThumbnail {
-			st.QueuedThumbnails = q.Count
+		if q.JobName == FinishDocument {
+			st.QueuedFinishing = q.Count
 		}
 	}
 	obs, err := c.WorkerObservations()

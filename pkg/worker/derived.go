@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/storage"
@@ -61,14 +64,66 @@ func (p *Pipeline) wantsThumbnail(contentType string) bool {
 	return !p.NoThumbnails && thumbnail.Supports(contentType)
 }
 
-// queueThumbnail asks for document d's thumbnail (Pipeline.QueueThumbnail)
-// if it gets one. A failure to queue is logged by the hook and otherwise
-// ignored: the document is read, and the sweeper queues the thumbnails
-// that are missing.
-func (p *Pipeline) queueThumbnail(ctx context.Context, d docRow) {
-	if p.QueueThumbnail != nil && p.wantsThumbnail(d.ContentType) {
-		p.QueueThumbnail(ctx, d.ID)
+// queueFinish asks for the rest of document d, just read: its thumbnail
+// and its words for similar documents (Pipeline.QueueFinish, Finish). A
+// failure to queue is logged by the hook and otherwise ignored: the
+// document is read; the sweeper queues the thumbnails that are missing and
+// `docuvault doc backfill` the words.
+func (p *Pipeline) queueFinish(ctx context.Context, d docRow) {
+	if p.QueueFinish != nil {
+		p.QueueFinish(ctx, d.ID)
 	}
+}
+
+// Finish is the finish_document job: document id's words for similar
+// documents (storeTerms), then its thumbnail (Thumbnail, whose outcome it
+// returns). An error means retrying may help.
+func (p *Pipeline) Finish(ctx context.Context, id string) (ThumbnailOutcome, error) {
+	if err := p.storeTerms(ctx, id); err != nil {
+		return "", err
+	}
+	return p.Thumbnail(ctx, id)
+}
+
+// storeTerms weighs the words of classified document id that say what it
+// is about, as its owner's builtin model weighs them, and stores them for
+// similar documents (document_terms), unless it has them already.
+func (p *Pipeline) storeTerms(ctx context.Context, id string) error {
+	var d struct {
+		UserID   string `db:"user_id"`
+		Filename string `db:"filename"`
+		Text     string `db:"text"`
+		Topics   []byte `db:"topics"`
+	}
+	err := p.DB.GetContext(ctx, &d, `SELECT d.user_id::text AS user_id, d.filename, d.extracted_text AS text,
+			(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'description', t.description,
+				'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive, 'auto', t.auto_assign) ORDER BY t.name), '[]')
+			FROM topics t WHERE t.user_id = d.user_id) AS topics
+		FROM documents d WHERE d.id = $1 AND d.status = 'classified' AND d.user_id IS NOT NULL AND d.extracted_text IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM document_terms t WHERE t.document_id = d.id)`, id)
+	if errors.Is(err, sql.ErrNoRows) || isInvalidUUID(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load the document's text: %w", err)
+	}
+	topics, err := decodeTopics(d.Topics)
+	if err != nil {
+		return err
+	}
+	c, err := p.Classifiers.For(ctx, d.UserID, topics)
+	if err != nil {
+		return fmt.Errorf("the owner's model: %w", err)
+	}
+	terms, weights := termArrays(classify.TermsOf(c, similarText(d.Filename, d.Text), classify.SimilarTerms))
+	_, err = p.DB.ExecContext(ctx, `INSERT INTO document_terms (document_id, user_id, term, weight)
+		SELECT d.id, d.user_id, x.term, x.weight FROM documents d, unnest($2::text[], $3::real[]) AS x(term, weight)
+		WHERE d.id = $1 AND d.status = 'classified' AND d.user_id IS NOT NULL
+		ON CONFLICT (document_id, term) DO UPDATE SET weight = EXCLUDED.weight`, id, pq.Array(terms), pq.Array(weights))
+	if err != nil {
+		return fmt.Errorf("store the words for similar documents: %w", err)
+	}
+	return nil
 }
 
 // ThumbnailOutcome is what Thumbnail did.

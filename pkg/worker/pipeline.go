@@ -67,12 +67,13 @@ type Pipeline struct {
 	Thumbnails *thumbnail.Maker
 	// NoThumbnails: make none (DOCUVAULT_THUMBNAILS=false).
 	NoThumbnails bool
-	// QueueThumbnail, when set, is called once a document of a type with
-	// thumbnails is read, to queue its make_thumbnail job (see Thumbnail);
-	// the Runner sets it. A PDF's thumbnail costs about as much CPU as its
-	// text, so it is made after the batch's text and topics, not with them.
-	QueueThumbnail func(ctx context.Context, documentID string)
-	derived        derivedState
+	// QueueFinish, when set, is called once a document is read, to queue
+	// its finish_document job (see Finish); the Runner sets it. A PDF's
+	// thumbnail costs about as much CPU as its text, and its words for
+	// similar documents a good part of its save, so they are made after the
+	// batch's text and topics, not with them.
+	QueueFinish func(ctx context.Context, documentID string)
+	derived     derivedState
 
 	// extractSlots, when set (by NewRunner), bounds how many extractions
 	// run at once.
@@ -138,10 +139,10 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 		// Never act on no text: no provider, no LLM call, no self-training
 		// (the builtin learns only from classified documents).
 		verdict := classify.Result{Note: "no text found: not classified"}
-		if err := p.save(ctx, d, statusNoText, text, out, verdict, nil); err != nil {
+		if err := p.save(ctx, d, statusNoText, text, out, verdict); err != nil {
 			return "", err
 		}
-		p.queueThumbnail(ctx, d)
+		p.queueFinish(ctx, d)
 		return NoText, nil
 	}
 	topics, err := decodeTopics(d.Topics)
@@ -156,13 +157,10 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return "", fmt.Errorf("classify: %w", err)
 	}
-	// The words that say what it is about, weighed as the owner's builtin
-	// model weighs them, for similar documents.
-	terms := classify.TermsOf(c, similarText(d.Filename, text), classify.SimilarTerms)
-	if err := p.save(ctx, d, statusClassified, text, out, verdict, terms); err != nil {
+	if err := p.save(ctx, d, statusClassified, text, out, verdict); err != nil {
 		return "", err
 	}
-	p.queueThumbnail(ctx, d)
+	p.queueFinish(ctx, d)
 	return Classified, nil
 }
 
@@ -311,9 +309,10 @@ func decodeTopics(raw []byte) ([]classify.Topic, error) {
 // left as they are.
 //
 // The same statement stores the document's own date (docdate, read in the
-// language search.Config detects) and replaces its words for similar
-// documents (document_terms) with terms.
-func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out extract.Output, verdict classify.Result, terms classify.Terms) error {
+// language search.Config detects) and removes its words for similar
+// documents (document_terms) from an earlier reading: its finish_document
+// job weighs them again (Finish).
+func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out extract.Output, verdict classify.Result) error {
 	matches := verdict.Assigned()
 	ids := make([]string, len(matches))
 	scores := make([]float64, len(matches))
@@ -323,7 +322,6 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 	}
 	lang := search.Config(text)
 	date := documentDate(text, lang)
-	termList, weights := termArrays(terms)
 	st, err := p.stmt(ctx, saveSQL)
 	if err != nil {
 		return fmt.Errorf("save text and topics: %w", err)
@@ -333,7 +331,7 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 		d.ID, text, out.Method, out.Note, status, statusProcessing, verdict.Provider, verdict.Note,
 		pq.Array(ids), pq.Array(scores), lang, pagesJSON(out.Pages),
 		pq.Array(evidence), candidatesJSON(status, verdict),
-		date, pq.Array(termList), pq.Array(weights))
+		date)
 	if err != nil {
 		return fmt.Errorf("save text and topics: %w", err)
 	}
@@ -363,12 +361,9 @@ const saveSQL = `WITH doc AS (
 			ON CONFLICT (document_id, topic_id) DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
 			WHERE document_topics.source = 'auto'
 		), terms_cleared AS (
-			DELETE FROM document_terms dt USING doc WHERE dt.document_id = doc.id AND dt.term <> ALL($16::text[])
-		), terms_added AS (
-			INSERT INTO document_terms (document_id, user_id, term, weight)
-			SELECT doc.id, doc.user_id, x.term, x.weight FROM doc, unnest($16::text[], $17::real[]) AS x(term, weight)
-			WHERE doc.user_id IS NOT NULL
-			ON CONFLICT (document_id, term) DO UPDATE SET weight = EXCLUDED.weight
+			-- Read again: its words for similar documents are made again
+			-- by its finish_document job.
+			DELETE FROM document_terms dt USING doc WHERE dt.document_id = doc.id
 		)
 		SELECT count(*) FROM doc`
 

@@ -29,7 +29,7 @@ func (r *Runner) Sweep(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// sweepThumbnails queues make_thumbnail for documents read more than
+// sweepThumbnails queues finish_document for documents read more than
 // SweepAge ago that have no thumbnail and no note saying why: their job
 // was lost, or they were read before thumbnails existed.
 func (r *Runner) sweepThumbnails(ctx context.Context) error {
@@ -56,7 +56,7 @@ func (r *Runner) sweepThumbnails(ctx context.Context) error {
 		if waiting[id] {
 			continue
 		}
-		if err := r.enqueuer.EnqueueThumbnail(ctx, id); err != nil {
+		if err := r.enqueuer.EnqueueFinish(ctx, id); err != nil {
 			return fmt.Errorf("sweep thumbnails: %w", err)
 		}
 		n++

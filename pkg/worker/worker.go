@@ -87,25 +87,25 @@ func NewRunner(p *Pipeline, pool *redis.Pool, opts Options, log *slog.Logger) *R
 	opts = opts.withDefaults()
 	p.extractSlots = make(chan struct{}, opts.Concurrency)
 	r := &Runner{pipeline: p, pool: pool, enqueuer: jobs.NewEnqueuer(opts.Namespace, pool), opts: opts, log: log, failed: map[string]string{}}
-	p.QueueThumbnail = func(ctx context.Context, id string) {
-		if err := r.enqueuer.EnqueueThumbnail(ctx, id); err != nil {
-			log.Warn("could not queue the thumbnail; the sweeper will", "document_id", id, "error", err)
+	p.QueueFinish = func(ctx context.Context, id string) {
+		if err := r.enqueuer.EnqueueFinish(ctx, id); err != nil {
+			log.Warn("could not queue the document's thumbnail and words; the sweeper queues thumbnails, `docuvault doc backfill` the words", "document_id", id, "error", err)
 		}
 	}
 	return r
 }
 
-// handleThumbnail is the make_thumbnail handler (see Pipeline.Thumbnail).
-func (r *Runner) handleThumbnail(jobCtx context.Context) func(*work.Job) error {
+// handleFinish is the finish_document handler (see Pipeline.Finish).
+func (r *Runner) handleFinish(jobCtx context.Context) func(*work.Job) error {
 	return func(job *work.Job) error {
 		id := job.ArgString(jobs.ArgDocumentID)
 		if err := job.ArgError(); err != nil {
 			r.log.Error("job without a document id; dropped", "job_id", job.ID, "error", err)
 			return nil
 		}
-		outcome, err := r.pipeline.Thumbnail(jobCtx, id)
+		outcome, err := r.pipeline.Finish(jobCtx, id)
 		if err != nil {
-			r.log.Warn("thumbnail failed; will retry", "document_id", id, "attempt", job.Fails+1, "reason", Reason(err))
+			r.log.Warn("finishing a read document failed; will retry", "document_id", id, "attempt", job.Fails+1, "reason", Reason(err))
 			return err
 		}
 		if outcome != ThumbnailSkipped {
@@ -180,14 +180,14 @@ func (r *Runner) newPool(jobCtx context.Context) *work.WorkerPool {
 	// a document's text and topics come first, its thumbnail after, so a
 	// batch is filed at the speed of reading it.
 	wp.JobWithOptions(jobs.ExtractAndClassify, work.JobOptions{MaxFails: r.opts.MaxFails, Priority: priorityExtract, Backoff: backoff}, r.handle(jobCtx))
-	wp.JobWithOptions(jobs.MakeThumbnail, work.JobOptions{MaxFails: r.opts.MaxFails, Priority: priorityThumbnail, Backoff: backoff}, r.handleThumbnail(jobCtx))
+	wp.JobWithOptions(jobs.FinishDocument, work.JobOptions{MaxFails: r.opts.MaxFails, Priority: priorityFinish, Backoff: backoff}, r.handleFinish(jobCtx))
 	return wp
 }
 
 // Job priorities (gocraft/work's, 1 to 100000).
 const (
-	priorityExtract   = 100000
-	priorityThumbnail = 1
+	priorityExtract = 100000
+	priorityFinish  = 1
 )
 
 // Run processes jobs until ctx is cancelled, sweeping every SweepEvery.
