@@ -3,8 +3,6 @@ package worker
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -40,7 +38,7 @@ func termArrays(terms classify.Terms) ([]string, []float64) {
 // from: its name without the extension ("pdf" says nothing of what a
 // document is about), and its text.
 func similarText(filename, text string) string {
-	return strings.TrimSuffix(filename, filepath.Ext(filename)) + "\n" + text
+	return classify.FilenameWords(filename) + "\n" + text
 }
 
 // BackfillResult is what Backfill did.
@@ -62,9 +60,7 @@ const backfillBatch = 100
 func Backfill(ctx context.Context, db *sqlx.DB, classifiers ClassifierSource, owner string) (BackfillResult, error) {
 	var res BackfillResult
 	var raw []byte
-	err := db.GetContext(ctx, &raw, `SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'description', t.description,
-			'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive) ORDER BY t.name), '[]')
-		FROM topics t WHERE t.user_id = $1`, owner)
+	err := db.GetContext(ctx, &raw, `SELECT `+topicsOfSQL+`$1)`, owner)
 	if err != nil {
 		return res, fmt.Errorf("backfill: load topics: %w", err)
 	}

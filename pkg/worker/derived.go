@@ -96,9 +96,7 @@ func (p *Pipeline) storeTerms(ctx context.Context, id string) error {
 		Topics   []byte `db:"topics"`
 	}
 	err := p.DB.GetContext(ctx, &d, `SELECT d.user_id::text AS user_id, d.filename, d.extracted_text AS text,
-			(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'description', t.description,
-				'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive, 'auto', t.auto_assign) ORDER BY t.name), '[]')
-			FROM topics t WHERE t.user_id = d.user_id) AS topics
+			`+topicsOfSQL+`d.user_id) AS topics
 		FROM documents d WHERE d.id = $1 AND d.status = 'classified' AND d.user_id IS NOT NULL AND d.extracted_text IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM document_terms t WHERE t.document_id = d.id)`, id)
 	if errors.Is(err, sql.ErrNoRows) || isInvalidUUID(err) {

@@ -272,11 +272,15 @@ func documentAtFault(err error) bool {
 const claimSQL = `UPDATE documents SET status = $2, failure_reason = NULL, updated_at = now()
 	WHERE id = $1 AND status IN ('pending', 'processing', 'failed')
 	RETURNING id, COALESCE(user_id::text, '') AS user_id, filename, object_key, content_type, size_bytes, status,
-		(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'description', t.description,
-			'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive,
-			'auto', t.auto_assign) ORDER BY t.name), '[]')
-		FROM topics t WHERE t.user_id = documents.user_id) AS topics,
+		` + topicsOfSQL + `documents.user_id) AS topics,
 		COALESCE((SELECT u.ocr FROM users u WHERE u.id = documents.user_id), '') AS ocr`
+
+// topicsOfSQL, followed by an owner's id (an expression) and ")", is the
+// subquery of the owner's topics, ordered by name, as the JSON array
+// decodeTopics reads.
+const topicsOfSQL = `(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'description', t.description,
+	'match', t.match, 'algorithm', t.matching_algorithm, 'insensitive', t.is_insensitive,
+	'auto', t.auto_assign) ORDER BY t.name), '[]') FROM topics t WHERE t.user_id = `
 
 // decodeTopics reads the topics the claim loaded.
 func decodeTopics(raw []byte) ([]classify.Topic, error) {
