@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 // Sentinel errors. Every error for a caller's mistake is an *Error that
@@ -287,7 +287,8 @@ func lockOwner(ctx context.Context, tx *sqlx.Tx, owner string) error {
 // CleanName returns name as it is stored — spaces trimmed at both ends,
 // Unicode NFC — or an ErrInvalid *Error saying what is wrong with it: empty,
 // longer than MaxNameLen characters, not UTF-8, "." or "..", or containing
-// '/', a control character or a bidirectional-text override.
+// '/', or a character usertext.CheckLine refuses (a control character, a
+// bidirectional-text control, an invisible formatting character).
 func CleanName(name string) (string, error) {
 	invalid := func(format string, args ...any) error {
 		return &Error{Err: ErrInvalid, Field: "name", Msg: fmt.Sprintf(format, args...)}
@@ -308,22 +309,12 @@ func CleanName(name string) (string, error) {
 	if strings.ContainsRune(name, '/') {
 		return "", invalid("folder name %q contains '/': choose a name without slashes", name)
 	}
-	if strings.ContainsFunc(name, unprintable) {
-		return "", invalid("folder name %q contains a control character: use printable characters only", name)
+	// The rule every name shares (pkg/usertext): no NUL or other control
+	// character, no bidirectional control, no invisible formatting character.
+	if err := usertext.CheckLine("folder name", name); err != nil {
+		return "", invalid("%s", err.Error())
 	}
 	return name, nil
-}
-
-// unprintable reports control characters, line and paragraph separators,
-// and the bidirectional controls that can make a name display as another.
-func unprintable(r rune) bool {
-	switch {
-	case unicode.IsControl(r), r == '\u2028', r == '\u2029':
-		return true
-	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-		return true
-	}
-	return false
 }
 
 // parseID returns id in canonical form, or false when it is not a UUID.

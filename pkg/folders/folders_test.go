@@ -93,6 +93,11 @@ func TestCleanName(t *testing.T) {
 		{"c1\u0085x", "", false},
 		{"c1\u0085", "c1", true}, // NEL is space at the end: trimmed
 		{"bidi\u202etxt.exe", "", false},
+		{"isolate\u2067x", "", false},
+		{"zero\u200bwidth", "", false}, // issue 20 D15: invisible characters, as in topic names
+		{"a\u200dnn", "", false},
+		{"\ufeffbom", "", false},
+		{"Family \U0001F468\u200d\U0001F469", "Family \U0001F468\u200d\U0001F469", true},
 		{"bad \xff utf8", "", false},
 	} {
 		got, err := folders.CleanName(tc.in)

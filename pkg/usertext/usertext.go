@@ -1,0 +1,93 @@
+package usertext
+
+import (
+	"errors"
+	"fmt"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ErrInvalid is what every *Error unwraps to.
+var ErrInvalid = errors.New("invalid text")
+
+// Error says which input is at fault and why; errors.Is(err, ErrInvalid)
+// is true.
+type Error struct {
+	Field string // the caller's name for the input, e.g. "name"
+	Rune  rune   // the character refused; utf8.RuneError for invalid UTF-8
+	Msg   string
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return ErrInvalid }
+
+// CheckLine checks one line of text (a name, a handle): it returns nil, or
+// an *Error naming field when s is not valid UTF-8 or holds a character
+// that Refused reports (tab and line breaks included).
+func CheckLine(field, s string) error { return check(field, s, false) }
+
+// CheckText checks free text (a description, a match rule) like CheckLine,
+// except that tab, line feed and carriage return are allowed.
+func CheckText(field, s string) error { return check(field, s, true) }
+
+func check(field, s string, multiline bool) error {
+	if !utf8.ValidString(s) {
+		return &Error{Field: field, Rune: utf8.RuneError, Msg: fmt.Sprintf("%s is not valid UTF-8 text", field)}
+	}
+	prev := rune(-1)
+	for i, r := range s {
+		if multiline && (r == '\t' || r == '\n' || r == '\r') {
+			prev = r
+			continue
+		}
+		if r == zwj && emojiJoin(prev, s[i+len(string(zwj)):]) {
+			prev = r
+			continue
+		}
+		if Refused(r) {
+			return &Error{Field: field, Rune: r, Msg: fmt.Sprintf("%s contains %s (%U): use printable characters only", field, describe(r), r)}
+		}
+		prev = r
+	}
+	return nil
+}
+
+const zwj = '\u200d'
+
+// emojiJoin reports whether a zero-width joiner between prev and the text
+// after it joins two pictographs (as in a family emoji), the one use of an
+// invisible character that names keep.
+func emojiJoin(prev rune, after string) bool {
+	next, _ := utf8.DecodeRuneInString(after)
+	pict := func(r rune) bool { return r > 0x2000 && (unicode.Is(unicode.So, r) || unicode.Is(unicode.Sk, r)) }
+	return (pict(prev) || prev == '\ufe0f') && pict(next)
+}
+
+// Refused reports the characters no checked text may hold: control
+// characters (NUL included), the line and paragraph separators, the
+// bidirectional controls (U+061C, U+200E–U+200F, U+202A–U+202E,
+// U+2066–U+2069), and every other invisible format character (Unicode
+// category Cf: zero-width space, joiners, word joiner, byte-order mark, tags).
+func Refused(r rune) bool {
+	switch {
+	case unicode.IsControl(r), r == '\u2028', r == '\u2029':
+		return true
+	case unicode.Is(unicode.Cf, r):
+		return true
+	}
+	return false
+}
+
+func describe(r rune) string {
+	switch {
+	case r == 0:
+		return "a NUL byte"
+	case unicode.IsControl(r):
+		return "a control character"
+	case r == '\u2028' || r == '\u2029':
+		return "a line or paragraph separator"
+	case r == '\u061c', r == '\u200e', r == '\u200f', r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+		return "a bidirectional-text control"
+	}
+	return "an invisible formatting character"
+}
