@@ -101,7 +101,8 @@ type Setting struct {
 	Flag    string // global flag, if any
 	Default string
 	Secret  bool // the value is never printed
-	URL     bool // the value is a URL whose password is never printed
+	URL     bool // the value is a URL (or, with List, comma-separated URLs) whose credentials are never printed
+	List    bool // the value is a comma-separated list
 	Help    string
 }
 
@@ -135,7 +136,7 @@ func Settings() []Setting {
 		{Key: "job_retry_delay", Env: "DOCUVAULT_JOB_RETRY_DELAY", Default: "10s", Help: "wait before a failed job's first retry (doubling after)"},
 		{Key: "ai_provider", Env: "DOCUVAULT_AI_PROVIDER", Default: "builtin", Help: "classifier for users who chose none: builtin (offline) or openai"},
 		{Key: "classify_threshold", Env: "DOCUVAULT_CLASSIFY_THRESHOLD", Default: "0.5", Help: "least score (0 to 1) that files a document under a topic"},
-		{Key: "openai_base_url", Env: "OPENAI_BASE_URL", Default: "https://api.openai.com/v1", Help: "OpenAI-compatible API (OpenAI, Ollama, vLLM, llama.cpp server), e.g. http://127.0.0.1:11434/v1"},
+		{Key: "openai_base_url", Env: "OPENAI_BASE_URL", Default: "https://api.openai.com/v1", URL: true, Help: "OpenAI-compatible API (OpenAI, Ollama, vLLM, llama.cpp server), e.g. http://127.0.0.1:11434/v1"},
 		{Key: "openai_api_key", Env: "OPENAI_API_KEY", Secret: true, Help: "API key of OPENAI_BASE_URL (empty for servers that need none)"},
 		{Key: "openai_model", Env: "OPENAI_MODEL", Default: "gpt-4o-mini", Help: "model for users who chose none"},
 		{Key: "ai_timeout", Env: "DOCUVAULT_AI_TIMEOUT", Default: "30s", Help: "longest wait for one LLM answer"},
@@ -144,7 +145,7 @@ func Settings() []Setting {
 		{Key: "db_conns", Env: "DOCUVAULT_DB_CONNS", Default: "8", Help: "PostgreSQL connections one serve keeps (requests beyond them wait their turn)"},
 		{Key: "access_token_ttl", Env: "DOCUVAULT_ACCESS_TOKEN_TTL", Default: "15m", Help: "life of an API access token (JWT)"},
 		{Key: "refresh_token_ttl", Env: "DOCUVAULT_REFRESH_TOKEN_TTL", Default: "720h", Help: "life of an API refresh token (30 days)"},
-		{Key: "cors_origins", Env: "DOCUVAULT_CORS_ORIGINS", Help: "comma-separated origins of the web app allowed to call the API cross-origin, e.g. https://docs.example.org"},
+		{Key: "cors_origins", Env: "DOCUVAULT_CORS_ORIGINS", URL: true, List: true, Help: "comma-separated origins of the web app allowed to call the API cross-origin, e.g. https://docs.example.org"},
 		{Key: "trusted_proxies", Env: "DOCUVAULT_TRUSTED_PROXIES", Help: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8"},
 		{Key: "login_limit", Env: "DOCUVAULT_LOGIN_LIMIT", Default: "10/15m", Help: "failed logins allowed per account per window, e.g. 10/15m"},
 		{Key: "login_ip_limit", Env: "DOCUVAULT_LOGIN_IP_LIMIT", Default: "50/15m", Help: "login attempts allowed per client IP per window, e.g. 50/15m"},
@@ -222,7 +223,7 @@ func Load(opts Options) (*Config, error) {
 		file.SetConfigFile(cfgPath)
 		file.SetConfigType("yaml")
 		if err := file.ReadInConfig(); err != nil {
-			return nil, fmt.Errorf("config file %s: %w", cfgPath, err)
+			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: err}
 		}
 	}
 
@@ -255,7 +256,7 @@ func Load(opts Options) (*Config, error) {
 	}
 	for _, k := range file.AllKeys() {
 		if _, known := sources[k]; !known {
-			return nil, fmt.Errorf("config file %s: unknown setting %q (known: %s)", cfgPath, k, strings.Join(keys(), ", "))
+			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("%w %q (known: %s)", ErrUnknownSetting, k, strings.Join(keys(), ", "))}
 		}
 	}
 
@@ -280,16 +281,16 @@ func Load(opts Options) (*Config, error) {
 		ConfigFile:         cfgPath,
 	}
 	if c.MinioSecure, err = parseBool(v.GetString("minio_secure")); err != nil {
-		return nil, fmt.Errorf("MINIO_SECURE (from %s): %w", sources["minio_secure"], err)
+		return nil, &InvalidError{Env: "MINIO_SECURE", Source: sources["minio_secure"], Err: err}
 	}
 	if c.Thumbnails, err = parseBool(v.GetString("thumbnails")); err != nil {
-		return nil, fmt.Errorf("DOCUVAULT_THUMBNAILS (from %s): %w", sources["thumbnails"], err)
+		return nil, &InvalidError{Env: "DOCUVAULT_THUMBNAILS", Source: sources["thumbnails"], Err: err}
 	}
 	if c.MaxUploadSize, err = ParseSize(v.GetString("max_upload_size")); err != nil || c.MaxUploadSize <= 0 {
-		return nil, fmt.Errorf("DOCUVAULT_MAX_UPLOAD_SIZE (from %s): %q is not a positive size like 512MiB", sources["max_upload_size"], v.GetString("max_upload_size"))
+		return nil, invalid("DOCUVAULT_MAX_UPLOAD_SIZE", sources["max_upload_size"], v.GetString("max_upload_size"), "is not a positive size like 512MiB")
 	}
 	if c.DefaultQuota, err = ParseSize(v.GetString("default_quota")); err != nil {
-		return nil, fmt.Errorf("DOCUVAULT_DEFAULT_QUOTA (from %s): %w", sources["default_quota"], err)
+		return nil, &InvalidError{Env: "DOCUVAULT_DEFAULT_QUOTA", Source: sources["default_quota"], Err: err}
 	}
 	if at := strings.TrimSpace(v.GetString("allowed_types")); at != "" && at != "default" {
 		for _, t := range strings.Split(at, ",") {
@@ -306,29 +307,29 @@ func Load(opts Options) (*Config, error) {
 	c.OpenAIAPIKey = v.GetString("openai_api_key")
 	c.OpenAIModel = v.GetString("openai_model")
 	if c.ClassifyThreshold, err = strconv.ParseFloat(v.GetString("classify_threshold"), 64); err != nil || c.ClassifyThreshold <= 0 || c.ClassifyThreshold > 1 {
-		return nil, fmt.Errorf("DOCUVAULT_CLASSIFY_THRESHOLD (from %s): %q is not a number above 0 and at most 1, like 0.5", sources["classify_threshold"], v.GetString("classify_threshold"))
+		return nil, invalid("DOCUVAULT_CLASSIFY_THRESHOLD", sources["classify_threshold"], v.GetString("classify_threshold"), "is not a number above 0 and at most 1, like 0.5")
 	}
 	if c.AITimeout, err = time.ParseDuration(v.GetString("ai_timeout")); err != nil || c.AITimeout <= 0 {
-		return nil, fmt.Errorf("DOCUVAULT_AI_TIMEOUT (from %s): %q is not a positive duration like 30s", sources["ai_timeout"], v.GetString("ai_timeout"))
+		return nil, invalid("DOCUVAULT_AI_TIMEOUT", sources["ai_timeout"], v.GetString("ai_timeout"), "is not a positive duration like 30s")
 	}
 	if n, err := strconv.Atoi(v.GetString("ai_max_input_tokens")); err != nil || n < 100 {
-		return nil, fmt.Errorf("DOCUVAULT_AI_MAX_INPUT_TOKENS (from %s): %q is not a whole number of 100 or more", sources["ai_max_input_tokens"], v.GetString("ai_max_input_tokens"))
+		return nil, invalid("DOCUVAULT_AI_MAX_INPUT_TOKENS", sources["ai_max_input_tokens"], v.GetString("ai_max_input_tokens"), "is not a whole number of 100 or more")
 	} else {
 		c.AIMaxInputTokens = n
 	}
 	if n, err := strconv.Atoi(v.GetString("db_conns")); err != nil || n < 1 || n > 1000 {
-		return nil, fmt.Errorf("DOCUVAULT_DB_CONNS (from %s): %q is not a whole number from 1 to 1000", sources["db_conns"], v.GetString("db_conns"))
+		return nil, invalid("DOCUVAULT_DB_CONNS", sources["db_conns"], v.GetString("db_conns"), "is not a whole number from 1 to 1000")
 	} else {
 		c.DBConns = n
 	}
 	if c.ExtractTimeout, err = time.ParseDuration(v.GetString("extract_timeout")); err != nil || c.ExtractTimeout <= 0 {
-		return nil, fmt.Errorf("DOCUVAULT_EXTRACT_TIMEOUT (from %s): %q is not a positive duration like 2m", sources["extract_timeout"], v.GetString("extract_timeout"))
+		return nil, invalid("DOCUVAULT_EXTRACT_TIMEOUT", sources["extract_timeout"], v.GetString("extract_timeout"), "is not a positive duration like 2m")
 	}
 	if c.JobRetryDelay, err = time.ParseDuration(v.GetString("job_retry_delay")); err != nil || c.JobRetryDelay <= 0 {
-		return nil, fmt.Errorf("DOCUVAULT_JOB_RETRY_DELAY (from %s): %q is not a positive duration like 10s", sources["job_retry_delay"], v.GetString("job_retry_delay"))
+		return nil, invalid("DOCUVAULT_JOB_RETRY_DELAY", sources["job_retry_delay"], v.GetString("job_retry_delay"), "is not a positive duration like 10s")
 	}
 	if n, err := strconv.ParseUint(v.GetString("job_max_fails"), 10, 16); err != nil || n == 0 {
-		return nil, fmt.Errorf("DOCUVAULT_JOB_MAX_FAILS (from %s): %q is not a whole number of 1 or more", sources["job_max_fails"], v.GetString("job_max_fails"))
+		return nil, invalid("DOCUVAULT_JOB_MAX_FAILS", sources["job_max_fails"], v.GetString("job_max_fails"), "is not a whole number of 1 or more")
 	} else {
 		c.JobMaxFails = uint(n)
 	}
@@ -346,30 +347,30 @@ func (c *Config) loadServe(v *viper.Viper, sources map[string]string) error {
 	var err error
 	c.Listen = strings.TrimSpace(v.GetString("listen"))
 	if c.AccessTokenTTL, err = time.ParseDuration(v.GetString("access_token_ttl")); err != nil || c.AccessTokenTTL <= 0 {
-		return fmt.Errorf("DOCUVAULT_ACCESS_TOKEN_TTL (from %s): %q is not a positive duration like 15m", sources["access_token_ttl"], v.GetString("access_token_ttl"))
+		return invalid("DOCUVAULT_ACCESS_TOKEN_TTL", sources["access_token_ttl"], v.GetString("access_token_ttl"), "is not a positive duration like 15m")
 	}
 	if c.RefreshTokenTTL, err = time.ParseDuration(v.GetString("refresh_token_ttl")); err != nil || c.RefreshTokenTTL <= 0 {
-		return fmt.Errorf("DOCUVAULT_REFRESH_TOKEN_TTL (from %s): %q is not a positive duration like 720h", sources["refresh_token_ttl"], v.GetString("refresh_token_ttl"))
+		return invalid("DOCUVAULT_REFRESH_TOKEN_TTL", sources["refresh_token_ttl"], v.GetString("refresh_token_ttl"), "is not a positive duration like 720h")
 	}
 	c.CORSOrigins = splitList(v.GetString("cors_origins"))
 	for _, o := range c.CORSOrigins {
 		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return fmt.Errorf("DOCUVAULT_CORS_ORIGINS (from %s): %q is not an origin like https://docs.example.org", sources["cors_origins"], o)
+			return invalid("DOCUVAULT_CORS_ORIGINS", sources["cors_origins"], RedactURL(o), "is not an origin like https://docs.example.org")
 		}
 	}
 	c.TrustedProxies = splitList(v.GetString("trusted_proxies"))
 	for _, p := range c.TrustedProxies {
 		if _, err := netip.ParsePrefix(p); err != nil {
 			if _, err := netip.ParseAddr(p); err != nil {
-				return fmt.Errorf("DOCUVAULT_TRUSTED_PROXIES (from %s): %q is not a CIDR like 10.0.0.0/8 or an address", sources["trusted_proxies"], p)
+				return invalid("DOCUVAULT_TRUSTED_PROXIES", sources["trusted_proxies"], p, "is not a CIDR like 10.0.0.0/8 or an address")
 			}
 		}
 	}
 	if c.LoginLimit, err = ParseRate(v.GetString("login_limit")); err != nil {
-		return fmt.Errorf("DOCUVAULT_LOGIN_LIMIT (from %s): %w", sources["login_limit"], err)
+		return &InvalidError{Env: "DOCUVAULT_LOGIN_LIMIT", Source: sources["login_limit"], Err: err}
 	}
 	if c.LoginIPLimit, err = ParseRate(v.GetString("login_ip_limit")); err != nil {
-		return fmt.Errorf("DOCUVAULT_LOGIN_IP_LIMIT (from %s): %w", sources["login_ip_limit"], err)
+		return &InvalidError{Env: "DOCUVAULT_LOGIN_IP_LIMIT", Source: sources["login_ip_limit"], Err: err}
 	}
 	return nil
 }
@@ -423,36 +424,36 @@ func (c *Config) validate() error {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("DOCUVAULT_LOG_LEVEL (from %s): %q is not one of debug, info, warn, error", c.Sources["log_level"], c.LogLevel)
+		return invalid("DOCUVAULT_LOG_LEVEL", c.Sources["log_level"], c.LogLevel, "is not one of debug, info, warn, error")
 	}
 	switch c.PDFExtractor {
 	case "auto", "go", "pdftotext":
 	default:
-		return fmt.Errorf("DOCUVAULT_PDF_EXTRACTOR (from %s): %q is not auto, go or pdftotext", c.Sources["pdf_extractor"], c.PDFExtractor)
+		return invalid("DOCUVAULT_PDF_EXTRACTOR", c.Sources["pdf_extractor"], c.PDFExtractor, "is not auto, go or pdftotext")
 	}
 	switch c.OCR {
 	case "auto", "always", "never":
 	default:
-		return fmt.Errorf("DOCUVAULT_OCR (from %s): %q is not auto, always or never", c.Sources["ocr"], c.OCR)
+		return invalid("DOCUVAULT_OCR", c.Sources["ocr"], c.OCR, "is not auto, always or never")
 	}
 	if !ocrLanguages.MatchString(c.OCRLanguages) {
-		return fmt.Errorf("DOCUVAULT_OCR_LANGUAGES (from %s): %q is not tesseract languages joined by +, like eng+deu", c.Sources["ocr_languages"], c.OCRLanguages)
+		return invalid("DOCUVAULT_OCR_LANGUAGES", c.Sources["ocr_languages"], c.OCRLanguages, "is not tesseract languages joined by +, like eng+deu")
 	}
 	switch c.AIProvider {
 	case "builtin", "openai":
 	default:
-		return fmt.Errorf("DOCUVAULT_AI_PROVIDER (from %s): %q is not builtin or openai", c.Sources["ai_provider"], c.AIProvider)
+		return invalid("DOCUVAULT_AI_PROVIDER", c.Sources["ai_provider"], c.AIProvider, "is not builtin or openai")
 	}
 	if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("OPENAI_BASE_URL (from %s): %q is not an http(s) URL like https://api.openai.com/v1", c.Sources["openai_base_url"], c.OpenAIBaseURL)
+		return invalid("OPENAI_BASE_URL", c.Sources["openai_base_url"], RedactURL(c.OpenAIBaseURL), "is not an http(s) URL like https://api.openai.com/v1")
 	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
-		return fmt.Errorf("DOCUVAULT_LOG_FORMAT (from %s): %q is not text or json", c.Sources["log_format"], c.LogFormat)
+		return invalid("DOCUVAULT_LOG_FORMAT", c.Sources["log_format"], c.LogFormat, "is not text or json")
 	}
 	if c.MinioBucket == "" {
-		return errors.New("MINIO_BUCKET is empty: set a bucket name")
+		return &MissingError{Env: "MINIO_BUCKET", What: "the one bucket documents live in"}
 	}
 	return nil
 }
@@ -495,7 +496,7 @@ func readEnvFile(path string, log *slog.Logger) (map[string]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("env file %s: %w", path, err)
+		return nil, &FileError{Path: path, Kind: "env file", Err: err}
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
@@ -503,13 +504,14 @@ func readEnvFile(path string, log *slog.Logger) (map[string]string, error) {
 	}
 	vals, err := gotenv.StrictParse(f)
 	if err != nil {
-		return nil, fmt.Errorf("env file %s: %w", path, err)
+		return nil, &FileError{Path: path, Kind: "env file", Err: err}
 	}
 	return vals, nil
 }
 
 // Display returns the value of the setting with key as `config show` prints
-// it: secrets as "<redacted>" (or "<unset>"), URL passwords replaced.
+// it: secrets as "<redacted>" (or "<unset>"), and in every URL-valued
+// setting the credentials RedactURL hides replaced.
 func (c *Config) Display(s Setting) string {
 	val := c.raw(s.Key)
 	switch {
@@ -517,6 +519,12 @@ func (c *Config) Display(s Setting) string {
 		return "<unset>"
 	case s.Secret:
 		return "<redacted>"
+	case s.URL && s.List:
+		parts := strings.Split(val, ",")
+		for i, p := range parts {
+			parts[i] = RedactURL(p)
+		}
+		return strings.Join(parts, ",")
 	case s.URL:
 		return RedactURL(val)
 	}
@@ -616,19 +624,89 @@ func (c *Config) raw(key string) string {
 	return ""
 }
 
-// RedactURL replaces the password in a URL (and a password= query
-// parameter) with "xxxxx". A value that is not a URL is redacted whole.
+// Redacted is what RedactURL puts in place of a credential.
+const Redacted = "xxxxx"
+
+// RedactURL returns raw with the credentials a URL can carry replaced by
+// Redacted: the password of its userinfo (the user name is kept: it names
+// a role, not a secret), and the value of every query parameter (and
+// fragment parameter, as OAuth's #access_token=) whose name looks secret
+// (SecretParam). Everything else is kept as written. A value that is not a
+// URL is redacted whole, since where its secrets are cannot be told.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
 		return "<redacted: not a URL>"
 	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), Redacted)
 	}
-	return u.Redacted()
+	u.RawQuery = redactParams(u.RawQuery)
+	if strings.Contains(u.Fragment, "=") {
+		rf := redactParams(u.EscapedFragment())
+		if f, err := url.PathUnescape(rf); err == nil {
+			u.Fragment, u.RawFragment = f, rf
+		} else {
+			u.Fragment, u.RawFragment = Redacted, ""
+		}
+	}
+	return u.String()
+}
+
+// redactParams replaces the values of secret-looking parameters in an
+// encoded query (name=value pairs joined by & or ;), keeping the rest,
+// and their order and encoding, as they are.
+func redactParams(q string) string {
+	var b strings.Builder
+	start := 0
+	for i := 0; i <= len(q); i++ {
+		if i < len(q) && q[i] != '&' && q[i] != ';' {
+			continue
+		}
+		b.WriteString(redactParam(q[start:i]))
+		if i < len(q) {
+			b.WriteByte(q[i])
+		}
+		start = i + 1
+	}
+	return b.String()
+}
+
+func redactParam(p string) string {
+	name, _, hasValue := strings.Cut(p, "=")
+	if n, err := url.QueryUnescape(name); err == nil {
+		name = n
+	}
+	if hasValue && SecretParam(name) {
+		k, _, _ := strings.Cut(p, "=")
+		return k + "=" + Redacted
+	}
+	return p
+}
+
+// secretWords are the parts of a parameter name that make its value secret.
+var secretWords = []string{"token", "secret", "password", "passwd", "signature", "credential", "apikey", "api_key", "access_key", "private"}
+
+// SecretParam reports whether a URL parameter called name carries a
+// credential: key, sig, pwd, pass, auth, anything ending in _key, or a name
+// containing token, secret, password, passwd, signature, credential,
+// apikey, api_key, access_key or private — in any case, with - or _
+// (x-amz-signature, X-Goog-Credential, access_token, client_secret).
+func SecretParam(name string) bool {
+	n := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
+	switch n {
+	case "key", "sig", "pwd", "pass", "auth", "authorization", "code":
+		return true
+	}
+	if strings.HasSuffix(n, "_key") {
+		return true
+	}
+	for _, w := range secretWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseSize parses a size like 512MiB, 2GiB, 100MB or 1048576 into bytes.
@@ -639,6 +717,41 @@ func ParseSize(s string) (int64, error) {
 	}
 	return int64(n), nil
 }
+
+// InvalidError reports a setting whose value does not parse or is out of
+// range. Its message names the variable, where the value came from and
+// what was expected, e.g.
+//
+//	DOCUVAULT_AI_TIMEOUT (from env DOCUVAULT_AI_TIMEOUT): "soon" is not a positive duration like 30s
+type InvalidError struct {
+	Env    string // the setting's environment variable
+	Source string // where the value came from, as in Config.Sources
+	Err    error  // what is wrong with the value
+}
+
+func (e *InvalidError) Error() string { return fmt.Sprintf("%s (from %s): %v", e.Env, e.Source, e.Err) }
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+// invalid is an *InvalidError saying value "is not" what it should be.
+func invalid(env, source, value, isNot string) error {
+	return &InvalidError{Env: env, Source: source, Err: fmt.Errorf("%q %s", value, isNot)}
+}
+
+// ErrUnknownSetting is wrapped in the *FileError for a config file that
+// names a setting DocuVault does not have (a typo must not pass unnoticed).
+var ErrUnknownSetting = errors.New("unknown setting")
+
+// FileError reports a config file or env file that cannot be read or
+// parsed. A missing --config wraps fs.ErrNotExist (a missing file found by
+// searching is no error).
+type FileError struct {
+	Kind string // "config file" or "env file"
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("%s %s: %v", e.Kind, e.Path, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }
 
 // MissingError reports a setting a command needs that has no value.
 type MissingError struct {

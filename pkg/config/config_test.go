@@ -2,6 +2,8 @@ package config_test
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -125,14 +127,39 @@ func TestEnvFileReadableByOthersWarns(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
-	cases := map[string]config.Options{
-		"unknown key in file": {ConfigFile: write(t, dir, "a.yaml", "minio_bukket: x\n", 0o600)},
-		"missing --config":    {ConfigFile: filepath.Join(dir, "nope.yaml")},
-		"bad bool":            {LookupEnv: env(map[string]string{"MINIO_SECURE": "maybe"})},
-		"bad log level":       {LookupEnv: env(map[string]string{"DOCUVAULT_LOG_LEVEL": "loud"})},
-		"broken env file":     {EnvFiles: []string{write(t, dir, "bad.env", "this is not an env file\n", 0o600)}},
+	// isInvalid and isFile check the error's type and what it names.
+	isInvalid := func(env string) func(error) bool {
+		return func(err error) bool {
+			var e *config.InvalidError
+			return errors.As(err, &e) && e.Env == env && e.Source == "env "+env
+		}
 	}
-	for name, o := range cases {
+	isFile := func(kind string, is error) func(error) bool {
+		return func(err error) bool {
+			var e *config.FileError
+			return errors.As(err, &e) && e.Kind == kind && (is == nil || errors.Is(err, is))
+		}
+	}
+	cases := []struct {
+		name string
+		o    config.Options
+		ok   func(error) bool
+	}{
+		{"unknown key in file", config.Options{ConfigFile: write(t, dir, "a.yaml", "minio_bukket: x\n", 0o600)}, isFile("config file", config.ErrUnknownSetting)},
+		{"missing --config", config.Options{ConfigFile: filepath.Join(dir, "nope.yaml")}, func(err error) bool { return errors.Is(err, fs.ErrNotExist) }},
+		{"bad bool", config.Options{LookupEnv: env(map[string]string{"MINIO_SECURE": "maybe"})}, isInvalid("MINIO_SECURE")},
+		{"bad log level", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_LOG_LEVEL": "loud"})}, isInvalid("DOCUVAULT_LOG_LEVEL")},
+		{"bad max fails", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_JOB_MAX_FAILS": "0"})}, isInvalid("DOCUVAULT_JOB_MAX_FAILS")},
+		{"bad retry delay", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_JOB_RETRY_DELAY": "soon"})}, isInvalid("DOCUVAULT_JOB_RETRY_DELAY")},
+		{"bad size", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_MAX_UPLOAD_SIZE": "huge"})}, isInvalid("DOCUVAULT_MAX_UPLOAD_SIZE")},
+		{"empty bucket", config.Options{LookupEnv: env(map[string]string{"MINIO_BUCKET": ""})}, func(err error) bool {
+			var m *config.MissingError
+			return errors.As(err, &m) && m.Env == "MINIO_BUCKET"
+		}},
+		{"broken env file", config.Options{EnvFiles: []string{write(t, dir, "bad.env", "this is not an env file\n", 0o600)}}, isFile("env file", nil)},
+	}
+	for _, c := range cases {
+		o := c.o
 		if o.LookupEnv == nil {
 			o.LookupEnv = env(nil)
 		}
@@ -140,8 +167,8 @@ func TestBadInput(t *testing.T) {
 			o.EnvFiles = []string{}
 		}
 		o.ConfigSearch = []string{}
-		if _, err := config.Load(o); err == nil {
-			t.Errorf("%s: no error", name)
+		if _, err := config.Load(o); !c.ok(err) {
+			t.Errorf("%s: error %v (%T) is not the one expected", c.name, err, err)
 		}
 	}
 }
@@ -151,12 +178,14 @@ func TestRequire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Require("MINIO_BUCKET", "REDIS_URL"); err != nil {
+		t.Errorf("Require of settings with values: %v", err)
+	}
 	err = c.Require("MINIO_BUCKET", "DATABASE_MIGRATE_URL")
 	var missing *config.MissingError
-	if err == nil || !strings.HasPrefix(err.Error(), "DATABASE_MIGRATE_URL is not set") {
-		t.Fatalf("Require: %v", err)
+	if !errors.As(err, &missing) || missing.Env != "DATABASE_MIGRATE_URL" || !strings.HasPrefix(err.Error(), "DATABASE_MIGRATE_URL is not set") {
+		t.Fatalf("Require: %v (%T)", err, err)
 	}
-	_ = missing
 }
 
 // Every setting is documented in .env.example and the README.
@@ -199,7 +228,8 @@ func TestOCRSettings(t *testing.T) {
 		{"DOCUVAULT_OCR_LANGUAGES", "", `DOCUVAULT_OCR_LANGUAGES`},
 	} {
 		_, err := load(map[string]string{bad.key: bad.value})
-		if err == nil || !strings.Contains(err.Error(), bad.want) {
+		var invalid *config.InvalidError
+		if !errors.As(err, &invalid) || invalid.Env != bad.key || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%s=%q: %v, want %q", bad.key, bad.value, err, bad.want)
 		}
 	}

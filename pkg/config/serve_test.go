@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -42,8 +43,12 @@ func TestServeSettings(t *testing.T) {
 		"conns":  {"DOCUVAULT_DB_CONNS": "0"},
 		"word":   {"DOCUVAULT_DB_CONNS": "many"},
 	} {
-		if _, err := config.Load(config.Options{LookupEnv: env(bad), ConfigSearch: []string{}, EnvFiles: []string{}}); err == nil {
-			t.Errorf("%s: accepted %v", name, bad)
+		_, err := config.Load(config.Options{LookupEnv: env(bad), ConfigSearch: []string{}, EnvFiles: []string{}})
+		var invalid *config.InvalidError
+		for k := range bad {
+			if !errors.As(err, &invalid) || invalid.Env != k || invalid.Source != "env "+k {
+				t.Errorf("%s: %v (%T), want an *InvalidError for %s", name, err, err, k)
+			}
 		}
 	}
 }
