@@ -75,6 +75,8 @@ func FuzzRule(f *testing.F) {
 	f.Add("regex", `\d+`, "no 42", false)
 	f.Add("fuzzy", "acme corp", "ACME Korp", true)
 	f.Add("literal", "a.b", "xa.by", false)
+	f.Add("regex", `(?:\w+\s?){1000}Z`, "a b c", false)
+	f.Add("regex", `(?:(?:a{10}){10}){2}`, "aaaa", true)
 	f.Fuzz(func(t *testing.T, algo, match, text string, insensitive bool) {
 		m, err := classify.Rule{Algorithm: algo, Match: match, CaseInsensitive: insensitive}.Compile()
 		if err != nil {
