@@ -89,6 +89,21 @@ func TestOpenAI(t *testing.T) {
 			w.WriteHeader(http.StatusBadGateway)
 			io.WriteString(w, `{"error":{"message":"upstream down"}}`)
 		}, provider: "builtin", noteHas: "HTTP 502: upstream down", wantCalls: 3},
+		{name: "rate limited (429) twice, then answers", answer: func() func(http.ResponseWriter, map[string]any) {
+			var n atomic.Int32
+			return func(w http.ResponseWriter, req map[string]any) {
+				if n.Add(1)%3 != 0 {
+					w.WriteHeader(http.StatusTooManyRequests)
+					io.WriteString(w, `{"error":{"message":"slow down"}}`)
+					return
+				}
+				good(w, req)
+			}
+		}(), provider: "openai", assigned: []string{"health", "fin"}, wantCalls: 3},
+		{name: "rate limited (429) on every try, then builtin", answer: func(w http.ResponseWriter, _ map[string]any) {
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"error":{"message":"slow down"}}`)
+		}, provider: "builtin", noteHas: "HTTP 429: slow down", wantCalls: 3},
 		{name: "wrong key: not retried", answer: good, key: "sk-wrong", provider: "builtin", noteHas: "HTTP 401: Incorrect API key", wantCalls: 1},
 		{name: "times out", answer: func(w http.ResponseWriter, _ map[string]any) {
 			time.Sleep(300 * time.Millisecond)

@@ -69,7 +69,7 @@ const (
 // ("english", "german", "french", "spanish", …) when the language is
 // detected with confidence and PostgreSQL can stem it, else Simple — also
 // for texts too short to tell (fewer than 60 letters) and for empty ones.
-// Only the text's first 16 KiB are read, so it is cheap for any text.
+// Only the text's first sampleBytes are read, so it is cheap for any text.
 func Config(text string) string {
 	if len(text) > sampleBytes {
 		cut := sampleBytes
