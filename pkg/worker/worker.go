@@ -14,6 +14,7 @@ import (
 	"github.com/gocraft/work"
 	"github.com/gomodule/redigo/redis"
 
+	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/jobs"
 )
 
@@ -137,6 +138,12 @@ func (r *Runner) handle(jobCtx context.Context) func(*work.Job) error {
 		if jobCtx.Err() != nil {
 			// Shutting down: hand the job back; it runs again later.
 			return fmt.Errorf("interrupted by shutdown: %w", err)
+		}
+		if errors.Is(err, extract.ErrTimeout) && job.Fails >= 1 {
+			// The same bytes ran out of time twice: the document is too
+			// costly to read (a bomb, a pathological file), not the machine
+			// busy; more retries would only hold a slot for minutes each.
+			err = fmt.Errorf("%w: %w, on %d attempts", ErrPermanent, err, job.Fails+1)
 		}
 		final := errors.Is(err, ErrPermanent) || uint(job.Fails)+1 >= r.opts.MaxFails
 		// A fresh context: the failure must be recorded even on the way out.

@@ -230,6 +230,37 @@ func TestPermanentFailureFailsAtOnce(t *testing.T) {
 	}
 }
 
+// TestTimeoutTwiceIsTheDocumentsFault: an extraction that runs out of time
+// is retried once (the machine may have been busy); out of time again on
+// the same bytes, the document fails for good instead of holding a slot
+// for the whole timeout on each of MaxFails attempts (issue 20, D2).
+func TestTimeoutTwiceIsTheDocumentsFault(t *testing.T) {
+	f := newFixture(t)
+	id := f.upload(t, "deep.txt", "bank invoice")
+	slow := &plainText{fail: func(int) error { return fmt.Errorf("%w (2m0s)", extract.ErrTimeout) }}
+	res, err := f.runner(slow, worker.Options{MaxFails: 5}).Drain(ctx(t))
+	if err != nil {
+		t.Fatalf("Drain: %v", err)
+	}
+	if n := slow.calls.Load(); n != 2 {
+		t.Errorf("extracted %d times, want 2 (one retry)", n)
+	}
+	want := "extraction took longer than the per-document timeout (2m0s), on 2 attempts"
+	if res.Failed[id] != want {
+		t.Errorf("Failed = %q, want %q", res.Failed[id], want)
+	}
+	if s := f.state(t, id); s.Status != "failed" || s.Reason == nil || *s.Reason != want {
+		t.Errorf("state %+v", s)
+	}
+	st, err := jobs.Stats(work.NewClient(f.d.Namespace, f.pool))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Dead != 0 || st.Retrying != 0 || st.Queued != 0 {
+		t.Errorf("a document's own fault leaves no job behind: %+v", st)
+	}
+}
+
 func TestDeletedDocumentsAndTopics(t *testing.T) {
 	f := newFixture(t)
 	gone := f.upload(t, "gone.txt", "bank")
