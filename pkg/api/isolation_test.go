@@ -15,27 +15,46 @@ func TestIsolation(t *testing.T) {
 	folder := ann.do("POST", "/api/folders", map[string]any{"name": "Mine"}).want(201).json()["id"].(string)
 	share := ann.do("POST", "/api/documents/"+doc.ID+"/shares", map[string]any{"recipient": "root", "permission": "view"}).want(201).json()["id"].(string)
 
-	for _, c := range []struct {
-		method, path string
-		body         any
-	}{
-		{"GET", "/api/documents/" + doc.ID, nil},
-		{"GET", "/api/documents/" + doc.ID + "/content", nil},
-		{"GET", "/api/documents/" + doc.ID + "/content?redirect=1", nil},
-		{"GET", "/api/documents/" + doc.ID + "/text", nil},
-		{"PATCH", "/api/documents/" + doc.ID, map[string]any{"filename": "mine.txt"}},
-		{"DELETE", "/api/documents/" + doc.ID, nil},
-		{"POST", "/api/documents/" + doc.ID + "/reclassify", nil},
-		{"POST", "/api/documents/" + doc.ID + "/shares", map[string]any{"recipient": "bob", "permission": "edit"}},
-		{"GET", "/api/topics/" + topic, nil},
-		{"PATCH", "/api/topics/" + topic, map[string]any{"name": "Stolen"}},
-		{"DELETE", "/api/topics/" + topic, nil},
-		{"GET", "/api/folders/" + folder, nil},
-		{"PATCH", "/api/folders/" + folder, map[string]any{"name": "Stolen"}},
-		{"DELETE", "/api/folders/" + folder, nil},
-		{"DELETE", "/api/shares/" + share, nil},
-	} {
-		bob.do(c.method, c.path, c.body).wantError(404, "not_found")
+	// Every route that names one thing by {id}, taken from the route table
+	// so that a new route cannot go untested: bob's answer for ann's thing
+	// is the same 404 as for a thing that does not exist at all.
+	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share}
+	bodies := map[string]any{
+		"PATCH /api/documents/{id}":         map[string]any{"filename": "mine.txt"},
+		"POST /api/documents/{id}/shares":   map[string]any{"recipient": "bob", "permission": "edit"},
+		"PATCH /api/topics/{id}":            map[string]any{"name": "Stolen"},
+		"PATCH /api/folders/{id}":           map[string]any{"name": "Stolen"},
+		"GET /api/documents/{id}/content":   nil,
+		"GET /api/documents/{id}/thumbnail": nil,
+	}
+	const missing = "00000000-0000-4000-8000-000000000000"
+	tested := 0
+	for _, rt := range e.api.routes {
+		if rt.access != user || !strings.Contains(rt.pattern, "{id}") {
+			continue
+		}
+		prefix := rt.pattern[:strings.Index(rt.pattern, "{id}")]
+		id, ok := ids[prefix]
+		if !ok {
+			t.Errorf("%s %s: the isolation test has no thing of ann's for %s{id}", rt.method, rt.pattern, prefix)
+			continue
+		}
+		body := bodies[rt.method+" "+rt.pattern]
+		for _, query := range []string{"", "?redirect=1"} {
+			if query != "" && rt.pattern != "/api/documents/{id}/content" {
+				continue
+			}
+			path := strings.Replace(rt.pattern, "{id}", id, 1) + query
+			theirs := bob.do(rt.method, path, body).wantError(404, "not_found")
+			none := bob.do(rt.method, strings.Replace(rt.pattern, "{id}", missing, 1)+query, body).wantError(404, "not_found")
+			if a, b := strings.ReplaceAll(string(theirs.body), id, "ID"), strings.ReplaceAll(string(none.body), missing, "ID"); a != b {
+				t.Errorf("%s %s: ann's thing answers %s, a missing one %s", rt.method, path, a, b)
+			}
+			tested++
+		}
+	}
+	if tested < 17 {
+		t.Errorf("only %d routes with {id} were tried", tested)
 	}
 	// Nor can bob use ann's topic or folder on his own documents.
 	mine := bob.uploadOne("bob.txt", "bob's own")

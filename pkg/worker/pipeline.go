@@ -78,6 +78,9 @@ type Pipeline struct {
 	// extractSlots, when set (by NewRunner), bounds how many extractions
 	// run at once.
 	extractSlots chan struct{}
+	// owners, when set (by NewRunner), bounds how many of one owner's
+	// documents run at once (see fair.go).
+	owners *ownerGate
 
 	stmtsOnce sync.Once
 	stmts     *database.Statements // prepared statements (see stmt)
@@ -91,6 +94,9 @@ const (
 	Classified Outcome = "classified" // text and topics saved
 	NoText     Outcome = "no_text"    // read, but no text found: classified by no one
 	Skipped    Outcome = "skipped"    // nothing to do: gone, already classified, or never to be queued
+	// Deferred: the owner has as many documents running as one owner may
+	// (see fair.go); the document is pending again, for a new job to take.
+	Deferred Outcome = "deferred"
 )
 
 type docRow struct {
@@ -116,6 +122,9 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	// Claim the document: pending (or failed, for a retried dead job) →
 	// processing. A document already classified, skipped, uploading or
 	// gone is left alone. The same statement loads the owner's topics.
+	if p.owners != nil && p.owners.stillBusy(ctx, id, ownerWait) {
+		return Deferred, nil // requeued before, its owner still at the limit
+	}
 	var d docRow
 	claim, err := p.stmt(ctx, claimSQL)
 	if err != nil {
@@ -127,6 +136,23 @@ func (p *Pipeline) Process(ctx context.Context, id string) (Outcome, error) {
 	}
 	if err != nil {
 		return "", fmt.Errorf("claim document: %w", err)
+	}
+	if p.owners != nil {
+		release, ok := p.owners.admit(ctx, d.UserID, ownerWait)
+		if !ok {
+			p.owners.remember(d.ID, d.UserID)
+			// Even on the way out (ctx done): the document must not stay
+			// 'processing' with no job for it.
+			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if _, err := p.DB.ExecContext(gctx, `UPDATE documents SET status = $2, updated_at = now() WHERE id = $1 AND status = $3`,
+				d.ID, statusPending, statusProcessing); err != nil {
+				return "", fmt.Errorf("give the document back: %w", err)
+			}
+			return Deferred, nil
+		}
+		defer release()
+		p.owners.forget(d.ID)
 	}
 	stopBeat := p.heartbeat(ctx, d.ID)
 	defer stopBeat()

@@ -23,7 +23,9 @@ type Options struct {
 	Namespace string // Redis namespace of the job queue
 	// Concurrency is how many documents are extracted at once (the CPU-bound
 	// part); twice as many jobs run, so that one job's database and object
-	// store round trips overlap another's extraction.
+	// store round trips overlap another's extraction. At most Concurrency of
+	// them are one owner's, and one more extraction runs while they hold
+	// every slot, so other owners are not held up (see fair.go).
 	Concurrency uint
 	// MaxFails is how many times a job may fail before its document is
 	// given up on (gocraft/work's dead set, status failed). Default 5.
@@ -75,6 +77,7 @@ type Runner struct {
 	pipeline *Pipeline
 	pool     *redis.Pool
 	enqueuer *jobs.Enqueuer
+	requeuer *work.Enqueuer // puts back the jobs of owners at their limit (fair.go)
 	opts     Options
 	log      *slog.Logger
 
@@ -86,8 +89,12 @@ type Runner struct {
 // NewRunner returns a Runner; nothing runs until Run or Drain.
 func NewRunner(p *Pipeline, pool *redis.Pool, opts Options, log *slog.Logger) *Runner {
 	opts = opts.withDefaults()
-	p.extractSlots = make(chan struct{}, opts.Concurrency)
-	r := &Runner{pipeline: p, pool: pool, enqueuer: jobs.NewEnqueuer(opts.Namespace, pool), opts: opts, log: log, failed: map[string]string{}}
+	// One extraction slot more than Concurrency, and one owner's documents
+	// limited to Concurrency at once: another owner always gets one (fair.go).
+	p.extractSlots = make(chan struct{}, opts.Concurrency+1)
+	p.owners = newOwnerGate(ownerLimit(opts.Concurrency))
+	r := &Runner{pipeline: p, pool: pool, enqueuer: jobs.NewEnqueuer(opts.Namespace, pool), requeuer: work.NewEnqueuer(opts.Namespace, pool),
+		opts: opts, log: log, failed: map[string]string{}}
 	p.QueueFinish = func(ctx context.Context, id string) {
 		if err := r.enqueuer.EnqueueFinish(ctx, id); err != nil {
 			log.Warn("could not queue the document's thumbnail and words; the sweeper queues thumbnails, `docuvault doc backfill` the words", "document_id", id, "error", err)
@@ -128,6 +135,17 @@ func (r *Runner) handle(jobCtx context.Context) func(*work.Job) error {
 		}
 		start := time.Now()
 		outcome, err := r.pipeline.Process(jobCtx, id)
+		if err == nil && outcome == Deferred {
+			// Its owner has as many documents running as one may: queued
+			// again, not a failure (fair.go).
+			if _, err := r.requeuer.EnqueueUniqueIn(jobs.ExtractAndClassify, int64(ownerRequeueDelay/time.Second), work.Q{jobs.ArgDocumentID: id}); err != nil {
+				// Redis failing: gocraft/work retries this job later (and
+				// the sweeper queues the pending document in any case).
+				return fmt.Errorf("queue the document again: %w", err)
+			}
+			r.log.Debug("document deferred: its owner has as many running as one may", "document_id", id)
+			return nil
+		}
 		if err == nil {
 			r.log.Info("document processed", "document_id", id, "outcome", string(outcome), "ms", time.Since(start).Milliseconds())
 			if outcome == Classified || outcome == NoText {

@@ -291,10 +291,20 @@ func TestServeShutdownLetsUploadsFinish(t *testing.T) {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	// New connections are refused while the upload goes on.
-	time.Sleep(300 * time.Millisecond)
-	if _, err := http.Get(s.url + "/health"); err == nil {
-		t.Error("a new connection was accepted after SIGTERM")
+	// New connections are refused while the upload goes on: the signal is
+	// the listener closing, awaited, not slept on.
+	refused := false
+	for deadline := time.Now().Add(10 * time.Second); !refused && time.Now().Before(deadline); {
+		res, err := http.Get(s.url + "/health")
+		if err != nil {
+			refused = true
+			break
+		}
+		res.Body.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !refused {
+		t.Error("new connections were still accepted 10 s after SIGTERM")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

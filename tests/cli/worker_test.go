@@ -65,36 +65,72 @@ func TestWorkerDrainAndJobs(t *testing.T) {
 	d.run(t, map[string]string{"DOCUVAULT_PDF_EXTRACTOR": "magic"}, "worker", "--drain").check(t, 1, "", "DOCUVAULT_PDF_EXTRACTOR")
 }
 
+// TestWorkerStopsOnSIGTERM: SIGTERM while a job is in flight lets the job
+// finish (the document ends read, not handed back), then the worker exits
+// 0: a stop asked for and done cleanly is a success (README, exit codes).
 func TestWorkerStopsOnSIGTERM(t *testing.T) {
 	d := deployed(t)
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
+	png := filepath.Join(repoRoot(t), "pkg", "extract", "testdata", "invoice.png")
+	id := parseLines(t, d.run(t, nil, "upload", "--json", png).stdout)["invoice.png"].ID
+	real, err := exec.LookPath("tesseract")
+	if err != nil {
+		t.Fatalf("tesseract: %v", err)
+	}
+	// A slow tesseract keeps the job in flight long enough to signal the
+	// worker during it; it then does the real work.
+	fake := t.TempDir()
+	writeFile(t, filepath.Join(fake, "tesseract"), []byte("#!/bin/sh\nsleep 2\nexec "+real+" \"$@\"\n"))
+	if err := os.Chmod(filepath.Join(fake, "tesseract"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(binary(t), "worker")
 	cmd.Dir = t.TempDir()
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
+	cmd.Env = []string{"PATH=" + fake + ":" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
 	for k, v := range d.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var errb strings.Builder
+	var errb testenv.SyncBuffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	db := d.dep.AdminDB(t)
+	status := func() string {
+		t.Helper()
+		var s string
+		if err := db.Get(&s, `SELECT status FROM documents WHERE id = $1`, id); err != nil {
+			t.Fatalf("status: %v", err)
+		}
+		return s
+	}
+	// The signal: the worker has claimed the document.
+	for deadline := time.Now().Add(30 * time.Second); status() != "processing"; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job never started: status %s\n%s", status(), errb.String())
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("worker after SIGTERM: %v\n%s", err, errb.String())
+			t.Errorf("worker after SIGTERM: %v (want exit 0)\n%s", err, errb.String())
 		}
 	case <-time.After(40 * time.Second):
-		_ = cmd.Process.Kill()
 		t.Fatalf("worker did not stop after SIGTERM\n%s", errb.String())
 	}
-	if !strings.Contains(errb.String(), "worker stopped") {
-		t.Errorf("no 'worker stopped' log:\n%s", errb.String())
+	if s := status(); s != "classified" {
+		t.Errorf("the job in flight was not finished: status %s\n%s", s, errb.String())
+	}
+	for _, want := range []string{"worker stopping: finishing the jobs in flight", "worker stopped"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("no %q log:\n%s", want, errb.String())
+		}
 	}
 }
 
