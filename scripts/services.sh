@@ -290,8 +290,19 @@ build_docuvault() {
   (cd "$ROOT" && go build -o "$DEV/bin/docuvault" .)
 }
 
+# One `up` or `tools` at a time per checkout: run at once (two test runs,
+# several engineers), they raced on initdb, apt and `go install`. The lock
+# is held by flock(1) itself (-o: the services started do not inherit it).
+serialise() {
+  [ -n "${DOCUVAULT_SERVICES_LOCKED:-}" ] && return 0
+  mkdir -p "$DEV"
+  flock -n "$DEV/lock" true || say "another 'services.sh up' or 'tools' runs in this checkout: waiting for it"
+  DOCUVAULT_SERVICES_LOCKED=1 exec flock -o "$DEV/lock" bash "${BASH_SOURCE[0]}" "$@"
+}
+
 case "${1:-}" in
   up)
+    serialise "$@"
     load_state
     pg_up
     redis_up
@@ -303,6 +314,7 @@ case "${1:-}" in
     say "ready: source .dev/env"
     ;;
   tools)
+    serialise "$@"
     mkdir -p "$DEV"
     release_tools_up
     ;;
