@@ -22,10 +22,14 @@ func newFsckCommand(a *app) *cobra.Command {
 		Short: "Find (and with --repair fix) objects without rows, rows without objects and quota drift",
 		Long: `Compare the bucket with the documents table and each quota with the owner's
 documents. Reports objects without a row, rows whose object is gone, uploads
-that never finished (older than --grace), and quota drift. With --repair it
-deletes orphan objects, removes rows without objects and stale uploads, and
-sets each quota to the sum of the owner's documents.
-Exit 0 when nothing is wrong (or all of it was repaired), 1 otherwise.`,
+that never finished (older than --grace: their rows, and multipart uploads
+left incomplete in the bucket), and quota drift. With --repair it aborts the
+incomplete multipart uploads, deletes orphan objects, removes rows without
+objects and stale uploads, and sets each quota to the sum of the owner's
+documents.
+Exit 0 when nothing is wrong (or all of it was repaired), 1 otherwise. When
+the check cannot run (a service down) nothing is printed on stdout, the
+error goes to stderr, exit 1.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Grace < 0 {
@@ -46,6 +50,11 @@ Exit 0 when nothing is wrong (or all of it was repaired), 1 otherwise.`,
 			}
 			defer closeStorage()
 			rep, err := svc.Fsck(ctx, o)
+			if err != nil && !errors.Is(err, storage.ErrRepair) {
+				// The check could not run: no report, which would read as
+				// a clean vault; the error goes to stderr.
+				return fmt.Errorf("fsck could not check the vault: %w", err)
+			}
 			if asJSON {
 				if e := json.NewEncoder(a.stdout).Encode(rep); e != nil {
 					return e
@@ -80,6 +89,9 @@ func printFsck(a *app, rep storage.FsckReport) {
 	}
 	for _, d := range rep.StaleUploads {
 		fmt.Fprintf(a.stdout, "unfinished upload: document %s (%s), since %s\n", d.ID, d.Filename, d.UpdatedAt.UTC().Format(time.RFC3339))
+	}
+	for _, u := range rep.IncompleteUploads {
+		fmt.Fprintf(a.stdout, "incomplete multipart upload: %s (upload %s), since %s\n", u.Key, u.UploadID, u.Initiated.UTC().Format(time.RFC3339))
 	}
 	for _, q := range rep.QuotaDrift {
 		fmt.Fprintf(a.stdout, "quota drift: user %s uses %d bytes, documents sum to %d\n", q.UserID, q.Used, q.Actual)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -38,25 +39,54 @@ type FsckReport struct {
 	StaleUploads   []Document      `json:"stale_uploads"` // 'uploading' rows older than Grace
 	QuotaDrift     []QuotaDrift    `json:"quota_drift"`
 	MissingQuotas  []string        `json:"missing_quotas"` // users without a quota row
-	Repaired       bool            `json:"repaired"`
+	// IncompleteUploads are multipart uploads older than Grace that were
+	// never completed or aborted (a writer killed mid-upload): their parts
+	// take space in the bucket that no object shows.
+	IncompleteUploads []objectstore.IncompleteUpload `json:"incomplete_uploads"`
+	Repaired          bool                           `json:"repaired"`
 }
 
 // Problems is the number of problems found.
 func (r FsckReport) Problems() int {
-	return len(r.OrphanObjects) + len(r.MissingObjects) + len(r.MissingDerived) + len(r.StaleUploads) + len(r.QuotaDrift) + len(r.MissingQuotas)
+	return len(r.OrphanObjects) + len(r.MissingObjects) + len(r.MissingDerived) + len(r.StaleUploads) + len(r.QuotaDrift) + len(r.MissingQuotas) + len(r.IncompleteUploads)
 }
+
+// ErrRepair is wrapped by Fsck's error when the check ran and its report
+// is whole, but some repairs failed (they are joined in the error). Any
+// other error from Fsck means the check itself could not run, and the
+// report is empty: it says nothing about the vault.
+var ErrRepair = errors.New("fsck repair incomplete")
 
 // Fsck compares the bucket with the documents and document_objects tables
 // and the quotas with both: objects without rows, rows without objects,
 // uploads that never finished, quota that is not the sum of the owner's
-// documents and their derived objects. With Repair it deletes orphan
-// objects, removes rows whose object is gone (a document's derived objects
-// go with it) and stale uploads (with their bytes in quota), and sets quota
-// to the sum.
+// documents and their derived objects, multipart uploads never completed.
+// With Repair it aborts those uploads, deletes orphan objects, removes rows
+// whose object is gone (a document's derived objects go with it) and stale
+// uploads (with their bytes in quota), and sets quota to the sum.
 //
 // Each candidate is checked again just before it is reported, so a
 // document uploaded or deleted while Fsck runs is not taken for a problem.
+//
+// When the check cannot run (the database or the object store is down) Fsck
+// returns an empty report and the error; when only repairs fail, the whole
+// report and an error wrapping ErrRepair.
 func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
+	rep, err := s.fsckCheck(ctx, o)
+	if err != nil {
+		return FsckReport{}, err
+	}
+	if !o.Repair || rep.Problems() == 0 {
+		return rep, nil
+	}
+	if err := s.repair(ctx, &rep); err != nil {
+		return rep, fmt.Errorf("%w: %w", ErrRepair, err)
+	}
+	return rep, nil
+}
+
+// fsckCheck is Fsck's look, without repairs.
+func (s *Service) fsckCheck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 	if o.Grace == 0 {
 		o.Grace = time.Hour
 	}
@@ -129,10 +159,50 @@ func (s *Service) Fsck(ctx context.Context, o FsckOptions) (FsckReport, error) {
 		FROM quotas q WHERE q.used_bytes <> `+usedSQL); err != nil {
 		return rep, err
 	}
-	if !o.Repair || rep.Problems() == 0 {
-		return rep, nil
+	var err error
+	if rep.IncompleteUploads, err = s.incompleteUploads(ctx, rep.StaleUploads, now.Add(-o.Grace)); err != nil {
+		return rep, err
 	}
-	return rep, s.repair(ctx, &rep)
+	return rep, nil
+}
+
+// incompleteUploads lists the multipart uploads begun before cutoff and
+// never completed: the whole bucket's, then, for S3 servers that list
+// uploads only by exact key (MinIO does so for any non-empty prefix), the
+// keys of the stale uploads' rows one by one (a serve killed mid-upload
+// leaves its row 'uploading'). MinIO also removes uploads older than a day
+// by itself (its api stale_uploads_expiry).
+func (s *Service) incompleteUploads(ctx context.Context, stale []Document, cutoff time.Time) ([]objectstore.IncompleteUpload, error) {
+	lister, ok := s.objects.(objectstore.Uploads)
+	if !ok {
+		return nil, nil
+	}
+	var out []objectstore.IncompleteUpload
+	seen := map[string]bool{}
+	add := func(u objectstore.IncompleteUpload) error {
+		if !seen[u.UploadID] && u.Initiated.Before(cutoff) {
+			seen[u.UploadID] = true
+			out = append(out, u)
+		}
+		return nil
+	}
+	if err := lister.ListIncompleteUploads(ctx, "", add); err != nil {
+		return nil, err
+	}
+	for _, d := range stale {
+		if err := lister.ListIncompleteUploads(ctx, d.ObjectKey, func(u objectstore.IncompleteUpload) error {
+			if u.Key != d.ObjectKey {
+				return nil // S3: another key under this one as a prefix
+			}
+			return add(u)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Key < out[j].Key || out[i].Key == out[j].Key && out[i].UploadID < out[j].UploadID
+	})
+	return out, nil
 }
 
 // stillOrphan checks one orphan candidate again: its object still exists
@@ -151,6 +221,14 @@ func (s *Service) stillOrphan(ctx context.Context, key string) bool {
 
 func (s *Service) repair(ctx context.Context, rep *FsckReport) error {
 	var errs []error
+	// Uploads first: the stale rows below name their keys.
+	if lister, ok := s.objects.(objectstore.Uploads); ok {
+		for _, u := range rep.IncompleteUploads {
+			if err := lister.AbortUpload(ctx, u.Key, u.UploadID); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
 	for _, key := range rep.OrphanObjects {
 		if err := s.objects.Delete(ctx, key); err != nil {
 			errs = append(errs, err)
@@ -204,7 +282,7 @@ func (s *Service) repair(ctx context.Context, rep *FsckReport) error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("fsck repair: %w", errors.Join(errs...))
+		return errors.Join(errs...)
 	}
 	rep.Repaired = true
 	return nil

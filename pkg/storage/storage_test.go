@@ -91,7 +91,9 @@ func (f *fixture) consistent(t *testing.T) int {
 		t.Errorf("quota used %d, documents sum to %d", used, sum)
 	}
 	var uploading int
-	_ = f.db.Get(&uploading, `SELECT count(*) FROM documents WHERE status = 'uploading'`)
+	if err := f.db.Get(&uploading, `SELECT count(*) FROM documents WHERE status = 'uploading'`); err != nil {
+		t.Fatalf("count rows left 'uploading': %v", err)
+	}
 	if uploading != 0 {
 		t.Errorf("%d rows left 'uploading'", uploading)
 	}
@@ -212,10 +214,13 @@ func TestBadUploadsLeaveNothing(t *testing.T) {
 		{"zip named .docx", storage.UploadInput{Filename: "report.docx", Body: bytes.NewReader(zipOnly), Size: int64(len(zipOnly))}, typeNotAllowed},
 		{"over size limit, known", storage.UploadInput{Filename: "big.txt", Body: bytes.NewReader(big), Size: int64(len(big))}, is(storage.ErrTooLarge)},
 		{"over size limit, unknown", storage.UploadInput{Filename: "big.txt", Body: bytes.NewReader(big), Size: -1}, is(storage.ErrTooLarge)},
-		{"short body", storage.UploadInput{Filename: "a.pdf", Body: bytes.NewReader(pdf("short")), Size: 5000}, func(err error) bool { return err != nil }},
+		{"short body", storage.UploadInput{Filename: "a.pdf", Body: bytes.NewReader(pdf("short")), Size: 5000}, is(storage.ErrSizeMismatch)},
 		{"unknown owner", storage.UploadInput{OwnerID: "00000000-0000-0000-0000-000000000000", Filename: "a.pdf", Body: bytes.NewReader(pdf("x")), Size: -1}, is(storage.ErrUnknownOwner)},
 		{"unknown owner, small upload", storage.UploadInput{OwnerID: "00000000-0000-0000-0000-000000000000", Filename: "a.pdf", Body: bytes.NewReader(pdf("x")), Size: int64(len(pdf("x")))}, is(storage.ErrUnknownOwner)},
-		{"another user's topic", storage.UploadInput{Filename: "a.pdf", Body: bytes.NewReader(pdf("y")), Size: -1, TopicIDs: []string{bobsTopic.ID}}, func(err error) bool { return err != nil }},
+		// upload.go returns this one without a sentinel: the exact error.
+		{"another user's topic", storage.UploadInput{Filename: "a.pdf", Body: bytes.NewReader(pdf("y")), Size: -1, TopicIDs: []string{bobsTopic.ID}}, func(err error) bool {
+			return err != nil && err.Error() == "a topic given is not the owner's, or was just removed"
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -658,4 +663,94 @@ func TestUploadRecordsItsAuditEvent(t *testing.T) {
 		}
 	}
 	f.consistent(t)
+}
+
+// Issue 20 D9: serve killed mid-upload leaves its row 'uploading' and a
+// multipart upload that was never completed. fsck reports the upload once
+// it is older than the grace period, --repair aborts it with the app key
+// (the bucket policy must allow listing and aborting uploads), and a second
+// fsck is clean.
+func TestFsckAbortsIncompleteMultipartUploads(t *testing.T) {
+	f := newFixture(t, storage.Limits{}, 0)
+	key := f.user.ID + "/00000000-0000-0000-0000-0000000000aa/big.pdf"
+	f.d.AdminDB(t).MustExec(`INSERT INTO documents (user_id, filename, object_key, content_type, size_bytes, status, updated_at)
+		VALUES ($1, 'big.pdf', $2, 'application/pdf', 0, 'uploading', now() - interval '2 hours')`, f.user.ID, key)
+	app, err := objectstore.NewClient(objectstore.Options{Endpoint: f.d.MinIO.Endpoint, AccessKey: f.d.AppKey, SecretKey: f.d.AppSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := minio.Core{Client: app}
+	uploadID, err := core.NewMultipartUpload(ctx(t), f.d.MinIO.Bucket, key, minio.PutObjectOptions{ContentType: "application/pdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := bytes.Repeat([]byte("p"), 5<<20)
+	if _, err := core.PutObjectPart(ctx(t), f.d.MinIO.Bucket, key, uploadID, 1, bytes.NewReader(part), int64(len(part)), minio.PutObjectPartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Younger than the grace period: an upload in flight, left alone.
+	rep, err := f.svc.Fsck(ctx(t), storage.FsckOptions{Grace: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.IncompleteUploads) != 0 || len(rep.StaleUploads) != 1 {
+		t.Errorf("with an hour's grace: incomplete uploads %+v, stale rows %d; want none and 1", rep.IncompleteUploads, len(rep.StaleUploads))
+	}
+	rep, err = f.svc.Fsck(ctx(t), storage.FsckOptions{Grace: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.IncompleteUploads) != 1 || rep.IncompleteUploads[0].Key != key || rep.IncompleteUploads[0].UploadID != uploadID ||
+		rep.IncompleteUploads[0].Initiated.IsZero() || rep.Problems() != 2 {
+		t.Fatalf("report: incomplete uploads %+v, %d problems; want the one upload and its row", rep.IncompleteUploads, rep.Problems())
+	}
+	rep, err = f.svc.Fsck(ctx(t), storage.FsckOptions{Grace: time.Nanosecond, Repair: true})
+	if err != nil || !rep.Repaired || len(rep.IncompleteUploads) != 1 {
+		t.Fatalf("repair: %+v, %v", rep, err)
+	}
+	// Gone from MinIO: its parts cannot be listed (NoSuchUpload).
+	if _, err := core.ListObjectParts(ctx(t), f.d.MinIO.Bucket, key, uploadID, 0, 100); minio.ToErrorResponse(err).Code != "NoSuchUpload" {
+		t.Errorf("after repair, list parts of the upload: %v, want NoSuchUpload", err)
+	}
+	after, err := f.svc.Fsck(ctx(t), storage.FsckOptions{Grace: time.Nanosecond})
+	if err != nil || after.Problems() != 0 {
+		t.Errorf("after repair: %+v, %v", after, err)
+	}
+	if n := f.consistent(t); n != 0 {
+		t.Errorf("%d documents after repair, want 0", n)
+	}
+}
+
+// Issue 20 D13: when the object store cannot be reached the check cannot
+// run: Fsck returns an empty report and an error that is not ErrRepair,
+// so that fsck prints no report that would read as a clean vault.
+func TestFsckWithObjectStoreDownReportsNothing(t *testing.T) {
+	f := newFixture(t, storage.Limits{}, 0)
+	if _, err := f.svc.Upload(ctx(t), storage.UploadInput{OwnerID: f.user.ID, Filename: "a.pdf", Body: bytes.NewReader(pdf("a")), Size: -1}); err != nil {
+		t.Fatal(err)
+	}
+	f.d.AdminDB(t).MustExec(`UPDATE quotas SET used_bytes = used_bytes + 7`)
+	down, err := objectstore.New(objectstore.Options{Endpoint: "127.0.0.1:1", Bucket: f.d.MinIO.Bucket, AccessKey: f.d.AppKey, SecretKey: f.d.AppSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := storage.New(f.db, down, jobs.NewEnqueuer(f.d.Namespace, f.pool), storage.Limits{})
+	defer svc.Close()
+	for _, repair := range []bool{false, true} {
+		rep, err := svc.Fsck(ctx(t), storage.FsckOptions{Grace: time.Nanosecond, Repair: repair})
+		if !errors.Is(err, objectstore.ErrUnavailable) || errors.Is(err, storage.ErrRepair) {
+			t.Errorf("repair %v: error %v, want objectstore.ErrUnavailable and not ErrRepair", repair, err)
+		}
+		if rep.Problems() != 0 || rep.Repaired {
+			t.Errorf("repair %v: report %+v from a check that could not run", repair, rep)
+		}
+	}
+	var used int64
+	if err := f.db.Get(&used, `SELECT used_bytes FROM quotas WHERE user_id = $1`, f.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	if used != int64(len(pdf("a")))+7 {
+		t.Errorf("quota changed to %d by a check that could not run", used)
+	}
 }

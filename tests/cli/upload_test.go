@@ -288,6 +288,7 @@ func (m *privateMinIO) stop() {
 // multipartStarted reports whether MinIO holds any part of a multipart upload.
 func (m *privateMinIO) multipartStarted() bool {
 	found := false
+	// A missing directory is no upload: the walk's own error is ignored.
 	_ = filepath.Walk(filepath.Join(m.data, ".minio.sys", "multipart"), func(_ string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() && info.Size() > 0 {
 			found = true
@@ -359,8 +360,12 @@ func (d *deployment) nothingStored(t *testing.T) {
 	db := d.dep.AdminDB(t)
 	var rows int
 	var used int64
-	_ = db.Get(&rows, `SELECT count(*) FROM documents`)
-	_ = db.Get(&used, `SELECT used_bytes FROM quotas`)
+	if err := db.Get(&rows, `SELECT count(*) FROM documents`); err != nil {
+		t.Fatalf("count documents: %v", err)
+	}
+	if err := db.Get(&used, `SELECT COALESCE(sum(used_bytes), 0)::bigint FROM quotas`); err != nil {
+		t.Fatalf("sum quotas: %v", err)
+	}
 	if rows != 0 || used != 0 {
 		t.Errorf("%d rows, %d bytes of quota used; want none", rows, used)
 	}
@@ -396,8 +401,14 @@ func TestUploadInterrupted(t *testing.T) {
 	}
 	d.nothingStored(t)
 	d.run(t, nil, "fsck", "--grace", "0").check(t, 0, "fsck: nothing to repair", "")
-	root, _ := objectstore.NewClient(objectstore.Options{Endpoint: m.addr, AccessKey: "faultroot", SecretKey: "faultroot-password"})
+	root, err := objectstore.NewClient(objectstore.Options{Endpoint: m.addr, AccessKey: "faultroot", SecretKey: "faultroot-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for u := range root.ListIncompleteUploads(context.Background(), d.m.Bucket, "", true) {
+		if u.Err != nil {
+			t.Fatalf("list incomplete uploads: %v", u.Err)
+		}
 		t.Errorf("incomplete multipart upload left: %s", u.Key)
 	}
 }
@@ -409,7 +420,10 @@ func TestFsckCommand(t *testing.T) {
 	d.run(t, nil, "upload", writeFile(t, filepath.Join(dir, "a.pdf"), pdfBytes("a"))).check(t, 0, "stored", "")
 	d.run(t, nil, "fsck").check(t, 0, "fsck: nothing to repair", "")
 	// An object nobody's row names, and quota drift.
-	root, _ := objectstore.NewClient(d.m.Root())
+	root, err := objectstore.NewClient(d.m.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := root.PutObject(context.Background(), d.m.Bucket, "stray/object.bin", strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
 		t.Fatal(err)
 	}
