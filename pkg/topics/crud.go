@@ -49,7 +49,8 @@ type Change struct {
 
 // Update applies c to owner's topic id. Errors: ErrNotFound, ErrExists (the
 // new name is taken), ErrInvalid (a name, colour or rule that cannot be
-// used; the message says why).
+// used; the message says why; a rule's error is also a classify.ErrBadRule,
+// a regex over the bounds a *classify.RuleTooComplexError).
 func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (Topic, error) {
 	t, err := Get(ctx, db, owner, id)
 	if err != nil {
@@ -77,7 +78,8 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (Topic
 			r.Algorithm = classify.MatchNone
 		}
 		if _, err := r.Compile(); err != nil {
-			return Topic{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+			// %w twice: a *classify.RuleTooComplexError stays visible.
+			return Topic{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
 		t.Match, t.Algorithm, t.CaseInsensitive = r.Match, r.Algorithm, r.CaseInsensitive
 	}

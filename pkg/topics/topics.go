@@ -14,13 +14,27 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/classify"
+	"github.com/docuvault/docuvault/pkg/database"
 )
 
 // Sentinel errors.
 var (
 	ErrNotFound = errors.New("no such topic")
 	ErrExists   = errors.New("topic already exists")
+	// ErrTooMany is returned by Create when the user has MaxPerUser topics
+	// already; it wraps ErrInvalid as well (an API answers 422).
+	ErrTooMany = fmt.Errorf("%w: too many topics", ErrInvalid)
 )
+
+// MaxPerUser is the most topics one user may have. Every topic's rule is
+// matched against each of the user's documents, and the builtin classifier
+// scores each topic: the cap bounds that work (issue 20, D3).
+const MaxPerUser = 500
+
+// lockClass is the first key of the per-owner advisory lock Create holds
+// while it counts and adds ("topc" in ASCII); the second is a hash of the
+// owner's id. Two concurrent creates cannot both take the last place.
+const lockClass = 0x746f7063
 
 // DefaultColor is the seed's default topic colour.
 const DefaultColor = "#6366f1"
@@ -70,7 +84,9 @@ type New struct {
 }
 
 // Create creates topic n for userID, refusing a name, colour or match rule
-// that cannot be used; a name userID has already is ErrExists.
+// that cannot be used (a rule's error is a classify.ErrBadRule, a regex
+// over the bounds a *classify.RuleTooComplexError); a name userID has
+// already is ErrExists; a user with MaxPerUser topics gets ErrTooMany.
 func Create(ctx context.Context, db *sqlx.DB, userID string, n New) (Topic, error) {
 	name, description, color, rule := n.Name, n.Description, n.Color, n.Rule
 	if rule.Algorithm == "" {
@@ -90,9 +106,24 @@ func Create(ctx context.Context, db *sqlx.DB, userID string, n New) (Topic, erro
 		return Topic{}, fmt.Errorf("colour %q: use #rrggbb, like #6366f1", color)
 	}
 	var id string
-	err := db.QueryRowContext(ctx, `INSERT INTO topics (user_id, name, description, color, match, matching_algorithm, is_insensitive, auto_assign)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		userID, name, description, strings.ToLower(color), rule.Match, rule.Algorithm, rule.CaseInsensitive, !n.ManualOnly).Scan(&id)
+	err := database.InTx(ctx, db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, lockClass, userID); err != nil {
+			return err
+		}
+		var have int
+		if err := tx.GetContext(ctx, &have, `SELECT count(*) FROM topics WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		if have >= MaxPerUser {
+			return fmt.Errorf("%w: a user may have at most %d topics: remove some before adding another", ErrTooMany, MaxPerUser)
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO topics (user_id, name, description, color, match, matching_algorithm, is_insensitive, auto_assign)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			userID, name, description, strings.ToLower(color), rule.Match, rule.Algorithm, rule.CaseInsensitive, !n.ManualOnly).Scan(&id)
+	})
+	if errors.Is(err, ErrTooMany) {
+		return Topic{}, err
+	}
 	if err != nil {
 		var pqErr *pq.Error
 		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
