@@ -43,21 +43,37 @@ func newJobsCommand(a *app) *cobra.Command {
 				return err
 			}
 			var recent []failure
+			var dead jobs.DeadStats
 			err = a.withDB(ctx, func(db *sqlx.DB) error {
-				return db.SelectContext(ctx, &recent, `SELECT id, filename, COALESCE(failure_reason, '') AS reason, updated_at
-					FROM documents WHERE status = 'failed' ORDER BY updated_at DESC LIMIT 10`)
+				// Dead jobs whose documents were read or deleted since (after
+				// an outage, the sweeper queued them again) are not counted;
+				// the worker's sweeper removes them from the dead set.
+				if dead, err = jobs.CountDead(ctx, work.NewClient(a.cfg.RedisNamespace, pool), db); err != nil {
+					return err
+				}
+				if err := db.SelectContext(ctx, &recent, `SELECT id, filename, COALESCE(failure_reason, '') AS reason, updated_at
+					FROM documents WHERE status = 'failed' ORDER BY updated_at DESC LIMIT 10`); err != nil {
+					return fmt.Errorf("recent failures: %w", err)
+				}
+				return nil
 			})
 			if err != nil {
-				return fmt.Errorf("recent failures: %w", err)
+				return err
 			}
+			st.Dead = dead.Live
 			if asJSON {
 				return json.NewEncoder(a.stdout).Encode(struct {
 					jobs.QueueStats
+					DeadObsolete   int64     `json:"dead_obsolete"`
 					RecentFailures []failure `json:"recent_failures"`
-				}{st, recent})
+				}{st, dead.Obsolete, recent})
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "queued\t%d (finishing read documents: %d)\nrunning\t%d\nretrying\t%d\nscheduled\t%d\ndead\t%d\n", st.Queued, st.QueuedFinishing, st.InProgress, st.Retrying, st.Scheduled, st.Dead)
+			fmt.Fprintf(tw, "queued\t%d (finishing read documents: %d)\nrunning\t%d\nretrying\t%d\nscheduled\t%d\ndead\t%d", st.Queued, st.QueuedFinishing, st.InProgress, st.Retrying, st.Scheduled, st.Dead)
+			if dead.Obsolete > 0 {
+				fmt.Fprintf(tw, " (not counted: %d whose documents were read or deleted since; the worker's sweeper removes them)", dead.Obsolete)
+			}
+			fmt.Fprintln(tw)
 			if err := tw.Flush(); err != nil {
 				return err
 			}
@@ -73,18 +89,30 @@ func newJobsCommand(a *app) *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	c.AddCommand(&cobra.Command{
 		Use:   "retry-dead",
-		Short: "Queue the dead jobs again",
+		Short: "Queue the dead jobs again (first removing those whose documents were read or deleted since)",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
 			pool, err := redisconn.NewPool(a.cfg.RedisURL, 2)
 			if err != nil {
 				return err
 			}
 			defer pool.Close()
-			if err := redisconn.Ping(cmd.Context(), a.cfg.RedisURL); err != nil {
+			if err := redisconn.Ping(ctx, a.cfg.RedisURL); err != nil {
 				return err
 			}
-			n, err := jobs.RetryDead(work.NewClient(a.cfg.RedisNamespace, pool))
+			client := work.NewClient(a.cfg.RedisNamespace, pool)
+			var pruned int
+			if err := a.withDB(ctx, func(db *sqlx.DB) error {
+				pruned, err = jobs.PruneDead(ctx, client, db)
+				return err
+			}); err != nil {
+				return err
+			}
+			if pruned > 0 {
+				fmt.Fprintf(a.stdout, "removed %d dead job(s) whose documents were read or deleted since\n", pruned)
+			}
+			n, err := jobs.RetryDead(client)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,8 @@
 // Package jobs is DocuVault's background work on gocraft/work (v0.5.1) over
-// redigo: the job names, their arguments, and the enqueuer that the storage
-// package uses after a document is committed.
+// redigo: the job names, their arguments, the enqueuer that the storage
+// package uses after a document is committed, and the queue's state for
+// `docuvault jobs` (Stats, and the dead set kept free of obsolete jobs:
+// Obsolete, PruneDead).
 //
 // Every process that shares the Redis namespace must register every job
 // name (gocraft/work #117); the names live here so they cannot drift.

@@ -17,7 +17,8 @@ import (
 // pending documents older than SweepAge that have no job waiting (stored
 // while Redis was down, or whose job was lost) are queued. It returns how
 // many it queued or found already queued. Then it queues the thumbnails
-// that are missing (see sweepThumbnails).
+// that are missing (see sweepThumbnails), and removes the dead jobs whose
+// documents were read or deleted since (see jobs.Obsolete).
 func (r *Runner) Sweep(ctx context.Context) (int, error) {
 	n, err := r.sweepDocuments(ctx)
 	if err != nil {
@@ -26,7 +27,25 @@ func (r *Runner) Sweep(ctx context.Context) (int, error) {
 	if err := r.sweepThumbnails(ctx); err != nil {
 		return n, err
 	}
+	r.sweepDead(ctx)
 	return n, nil
+}
+
+// sweepDead removes obsolete dead jobs: after a PostgreSQL outage the jobs
+// that ran during it died, and sweepDocuments queued their documents again.
+// The sweeper is where they are removed because it is what recovers their
+// documents, and it runs in every worker (long-running and --drain), so
+// the dead set is kept true without anyone running a command; `docuvault
+// jobs` also leaves them out of its count until then. A failure here is
+// housekeeping that the next sweep retries: logged, not returned.
+func (r *Runner) sweepDead(ctx context.Context) {
+	n, err := jobs.PruneDead(ctx, work.NewClient(r.opts.Namespace, r.pool), r.pipeline.DB)
+	if err != nil {
+		r.log.Warn("sweeper could not remove obsolete dead jobs", "error", err)
+	}
+	if n > 0 {
+		r.log.Info("sweeper removed dead jobs whose documents were read or deleted since", "count", n)
+	}
 }
 
 // sweepThumbnails queues finish_document for documents read more than

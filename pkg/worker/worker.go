@@ -179,7 +179,12 @@ func (r *Runner) handle(jobCtx context.Context) func(*work.Job) error {
 			r.log.Warn("document failed", "document_id", id, "reason", Reason(err))
 			return nil // nothing to retry: the document says failed and why
 		}
-		r.log.Warn("document failed; will retry", "document_id", id, "attempt", job.Fails+1, "max", r.opts.MaxFails, "final", final, "reason", Reason(err))
+		if final {
+			// gocraft/work moves the job to the dead set: no retry follows.
+			r.log.Warn("document failed on its last attempt; it will not be retried (`docuvault jobs retry-dead` queues it again)", "document_id", id, "attempt", job.Fails+1, "max", r.opts.MaxFails, "reason", Reason(err))
+		} else {
+			r.log.Warn("document failed; will retry", "document_id", id, "attempt", job.Fails+1, "max", r.opts.MaxFails, "reason", Reason(err))
+		}
 		return err
 	}
 }
