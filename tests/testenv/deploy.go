@@ -29,11 +29,18 @@ type Deployment struct {
 // Deploy sets up a Deployment, removed when the test ends.
 func Deploy(t testing.TB) Deployment {
 	t.Helper()
+	return DeployOn(t, NewMinIO(t))
+}
+
+// DeployOn sets up a Deployment whose bucket is m's (on a MinIO the test
+// started itself, say), removed when the test ends.
+func DeployOn(t testing.TB, m MinIO) Deployment {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	d := Deployment{
 		DB:        NewDatabase(t),
-		MinIO:     NewMinIO(t),
+		MinIO:     m,
 		AppKey:    RandomName("dvtest-app-"),
 		AppSecret: RandomName("secret-"),
 		RedisURL:  RedisURL(t),
