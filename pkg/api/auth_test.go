@@ -254,3 +254,116 @@ func TestPanicIsA500InTheErrorShape(t *testing.T) {
 		t.Error("panic not logged")
 	}
 }
+
+// TestHealthDetailsOnlyForLoopbackOrAdmins: a client elsewhere gets each
+// component's status but not the errors, which name internal hosts, ports
+// and the database role; an administrator's token or loopback gets the
+// whole report (issue 20, D15).
+func TestHealthDetailsOnlyForLoopbackOrAdmins(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	root, ann := e.login("root"), e.login("ann")
+	secret := "redis: dial tcp 10.1.2.3:6379: connection refused (role docuvault_app)"
+	e.api.d.Health["redis"] = func(context.Context) error { return errors.New(secret) }
+
+	get := func(remote, token string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest("GET", "/health", nil)
+		req.RemoteAddr = remote
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		e.api.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	for _, tc := range []struct {
+		name, remote, token string
+		details             bool
+	}{
+		{"anonymous, elsewhere", "203.0.113.9:40000", "", false},
+		{"anonymous, IPv6 elsewhere", "[2001:db8::1]:40000", "", false},
+		{"a user's token, elsewhere", "203.0.113.9:40000", ann.token, false},
+		{"a bad token, elsewhere", "203.0.113.9:40000", "garbage", false},
+		{"an administrator's token, elsewhere", "203.0.113.9:40000", root.token, true},
+		{"anonymous, loopback", "127.0.0.1:40000", "", true},
+		{"anonymous, IPv6 loopback", "[::1]:40000", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := get(tc.remote, tc.token)
+			if code != 503 {
+				t.Fatalf("status %d, want 503 (redis fails): %s", code, body)
+			}
+			var rep struct {
+				Status     string                    `json:"status"`
+				Components map[string]map[string]any `json:"components"`
+			}
+			if err := json.Unmarshal([]byte(body), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Status != "fail" || len(rep.Components) != 3 || rep.Components["redis"]["ok"] != false || rep.Components["postgres"]["ok"] != true {
+				t.Fatalf("report: %s", body)
+			}
+			if shown := strings.Contains(body, secret); shown != tc.details {
+				t.Fatalf("error shown: %v, want %v: %s", shown, tc.details, body)
+			}
+			if _, latency := rep.Components["postgres"]["latency_ms"]; latency != tc.details {
+				t.Fatalf("latency shown: %v, want %v: %s", latency, tc.details, body)
+			}
+		})
+	}
+}
+
+// TestSignedOutAccessTokensAre401: after logout everywhere, a reused
+// refresh token, or an account disabled and enabled again, the access
+// tokens issued before get 401 on the next request, not 15 minutes later
+// (issue 20, D15).
+func TestSignedOutAccessTokensAre401(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	root := e.login("root")
+
+	a, b := e.login("ann"), e.login("ann")
+	a.do("GET", "/api/me", nil).want(200)
+	b.do("GET", "/api/me", nil).want(200)
+	a.do("POST", "/api/auth/logout", map[string]any{"all": true}).want(204)
+	a.do("GET", "/api/me", nil).wantError(401, "invalid_token")
+	b.do("GET", "/api/topics", nil).wantError(401, "invalid_token")
+	e.anon().do("POST", "/api/auth/refresh", map[string]string{"refresh_token": b.refresh}).wantError(401, "invalid_token")
+
+	c := e.login("ann")
+	var next struct {
+		AccessToken string `json:"access_token"`
+	}
+	e.anon().do("POST", "/api/auth/refresh", map[string]string{"refresh_token": c.refresh}).want(200).decode(&next)
+	(&client{e: e, token: next.AccessToken}).do("GET", "/api/me", nil).want(200)
+	e.anon().do("POST", "/api/auth/refresh", map[string]string{"refresh_token": c.refresh}).wantError(401, "token_reused")
+	c.do("GET", "/api/me", nil).wantError(401, "invalid_token")
+	(&client{e: e, token: next.AccessToken}).do("GET", "/api/me", nil).wantError(401, "invalid_token")
+
+	bob := e.login("bob")
+	root.do("PATCH", "/api/admin/users/"+e.users["bob"].ID, map[string]any{"is_active": false}).want(200)
+	bob.do("GET", "/api/me", nil).wantError(403, "account_disabled")
+	root.do("PATCH", "/api/admin/users/"+e.users["bob"].ID, map[string]any{"is_active": true}).want(200)
+	bob.do("GET", "/api/me", nil).wantError(401, "invalid_token")
+	e.login("bob").do("GET", "/api/me", nil).want(200)
+	e.login("ann").do("GET", "/api/me", nil).want(200)
+}
+
+// TestHandlesIgnoreCaseOverHTTP: logging in and sharing name an account by
+// its handle in any letter case; a second account differing only in case
+// is a 409 (issue 20, D15).
+func TestHandlesIgnoreCaseOverHTTP(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	root := e.login("root")
+	root.do("POST", "/api/admin/users", map[string]any{"handle": "Alice", "email": "alice@example.org", "password": "password-Alice"}).want(201)
+	root.do("POST", "/api/admin/users", map[string]any{"handle": "alice", "email": "alice2@example.org"}).wantError(409, "conflict")
+	for _, h := range []string{"alice", "ALICE", "Alice"} {
+		e.anon().do("POST", "/api/auth/login", map[string]string{"handle": h, "password": "password-Alice"}).want(200)
+	}
+	ann := e.login("ann")
+	doc := ann.uploadOne("shared.txt", "words for alice")
+	sh := ann.do("POST", "/api/documents/"+doc.ID+"/shares", map[string]any{"recipient": "ALICE"}).want(201).json()
+	if sh["recipient_handle"] != "Alice" {
+		t.Errorf("share: %v", sh)
+	}
+	ann.do("POST", "/api/documents/"+doc.ID+"/shares", map[string]any{"recipient": "alice"}).wantError(409, "conflict")
+}

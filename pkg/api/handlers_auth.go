@@ -10,6 +10,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/health"
 	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 //go:embed openapi.json
@@ -22,13 +23,20 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// health answers the same JSON as `docuvault health --json`: 200 when every
-// component is ok, 503 otherwise.
+// health answers 200 when every component is ok, 503 otherwise. From
+// loopback or with an administrator's token the body is the JSON of
+// `docuvault health --json`; anyone else gets only the status of each
+// component (see healthDetails), not its error, which names internal
+// addresses and the database role.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	rep := health.Run(r.Context(), s.d.HealthTimeout, s.d.Health)
 	status := http.StatusOK
 	if !rep.OK() {
 		status = http.StatusServiceUnavailable
+	}
+	if !s.healthDetails(r) {
+		writeJSON(w, status, summarize(rep))
+		return nil
 	}
 	writeJSON(w, status, rep)
 	return nil
@@ -46,6 +54,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if strings.TrimSpace(req.Handle) == "" || req.Password == "" {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "handle and password are required")
+	}
+	// The one text rule (pkg/usertext), before the rate limits and any
+	// query: a NUL byte here was a database error and a 500.
+	if err := usertext.CheckLine("handle", strings.TrimSpace(req.Handle)); err != nil {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "%s", err)
 	}
 	st := state(r.Context())
 	userID, tokens, err := s.d.Auth.Login(r.Context(), auth.LoginAttempt{Identifier: req.Handle, Password: req.Password, ClientIP: st.clientIP})

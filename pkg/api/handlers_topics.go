@@ -10,6 +10,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/folders"
 	"github.com/docuvault/docuvault/pkg/topics"
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -63,6 +64,25 @@ func (t topicRequest) check() error {
 	}
 	if t.Description != nil && utf8.RuneCountInString(*t.Description) > 2000 {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "description: at most 2000 characters")
+	}
+	// The one text rule (pkg/usertext), before anything reaches PostgreSQL:
+	// a NUL there is a database error, a bidi override or zero-width
+	// character makes one name look like another.
+	for _, f := range []struct {
+		field     string
+		v         *string
+		multiline bool
+	}{{"name", t.Name, false}, {"description", t.Description, true}, {"match", t.Match, true}} {
+		if f.v == nil {
+			continue
+		}
+		check := usertext.CheckLine
+		if f.multiline {
+			check = usertext.CheckText
+		}
+		if err := check(f.field, strings.TrimSpace(*f.v)); err != nil {
+			return errorf(http.StatusUnprocessableEntity, "invalid_field", "%s", err)
+		}
 	}
 	return nil
 }

@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
 
 	"github.com/gomodule/redigo/redis"
 	"github.com/jmoiron/sqlx"
@@ -55,4 +58,43 @@ func PooledChecks(db *sqlx.DB, store objectstore.Store, pool *redis.Pool) map[st
 			return nil
 		},
 	}
+}
+
+// healthSummary is /health for a client that may not see the details:
+// the overall status and each component's ok, without the latencies and
+// the error messages, which name internal hosts, ports and the database
+// role. It has the shape of health.Report.
+type healthSummary struct {
+	Status     string                 `json:"status"`
+	Components map[string]componentOK `json:"components"`
+}
+
+type componentOK struct {
+	OK bool `json:"ok"`
+}
+
+func summarize(rep health.Report) healthSummary {
+	sum := healthSummary{Status: rep.Status, Components: make(map[string]componentOK, len(rep.Components))}
+	for name, c := range rep.Components {
+		sum.Components[name] = componentOK{c.OK}
+	}
+	return sum
+}
+
+// healthDetails reports whether r may see /health's whole report: a client
+// on loopback (the host's own monitoring; behind a proxy, the client
+// address the trusted proxies report, see DOCUVAULT_TRUSTED_PROXIES), or
+// one that sends an administrator's access token. Any other client, and a
+// token that is invalid or not an administrator's, gets the summary: a
+// load balancer needs no token.
+func (s *Server) healthDetails(r *http.Request) bool {
+	if a, err := netip.ParseAddr(state(r.Context()).clientIP); err == nil && a.Unmap().IsLoopback() {
+		return true
+	}
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return false
+	}
+	u, err := s.d.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
+	return err == nil && u.Role == "admin"
 }

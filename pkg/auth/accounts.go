@@ -10,7 +10,14 @@ import (
 
 // accountQuery is Authenticate's one query: prepared once per connection,
 // so PostgreSQL does not plan it every time.
-const accountQuery = `SELECT id, handle, email, role, is_active, created_at FROM users WHERE id = $1`
+const accountQuery = `SELECT id, handle, email, role, is_active, created_at, token_generation FROM users WHERE id = $1`
+
+// account is a user as Authenticate reads it: with the token generation
+// its access tokens must carry (or exceed).
+type account struct {
+	users.User
+	Generation int64 `db:"token_generation"`
+}
 
 // maxCachedAccounts bounds the accountCache; past it, expired entries are
 // dropped, and if none has expired the cache starts again empty.
@@ -18,20 +25,20 @@ const maxCachedAccounts = 10000
 
 // account returns the account id, from the cache while it is fresh, else
 // through the prepared accountQuery. sql.ErrNoRows means there is none.
-func (s *Service) account(ctx context.Context, id string) (users.User, error) {
-	u, ok, gen := s.accounts.get(id)
+func (s *Service) account(ctx context.Context, id string) (account, error) {
+	a, ok, gen := s.accounts.get(id)
 	if ok {
-		return u, nil
+		return a, nil
 	}
 	st, err := s.stmts.Prepare(ctx, accountQuery)
 	if err != nil {
-		return users.User{}, err
+		return account{}, err
 	}
-	if err := st.GetContext(ctx, &u, id); err != nil {
-		return users.User{}, err
+	if err := st.GetContext(ctx, &a, id); err != nil {
+		return account{}, err
 	}
-	s.accounts.put(u, gen)
-	return u, nil
+	s.accounts.put(a, gen)
+	return a, nil
 }
 
 // accountCache keeps the accounts Authenticate has read for a short while
@@ -53,7 +60,7 @@ type accountCache struct {
 }
 
 type cachedAccount struct {
-	u     users.User
+	a     account
 	until time.Time
 }
 
@@ -63,22 +70,22 @@ func newAccountCache(ttl time.Duration, max int) *accountCache {
 
 // get returns id's account if it was read less than the TTL ago; if not,
 // it returns the generation to hand to put with the account read now.
-func (c *accountCache) get(id string) (users.User, bool, uint64) {
+func (c *accountCache) get(id string) (account, bool, uint64) {
 	if c.ttl <= 0 {
-		return users.User{}, false, 0
+		return account{}, false, 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[id]
 	if !ok || !time.Now().Before(e.until) {
-		return users.User{}, false, c.gen
+		return account{}, false, c.gen
 	}
-	return e.u, true, c.gen
+	return e.a, true, c.gen
 }
 
-// put keeps u for the TTL, unless an account was forgotten since the get
-// that returned gen (u may have been read before that change).
-func (c *accountCache) put(u users.User, gen uint64) {
+// put keeps a for the TTL, unless an account was forgotten since the get
+// that returned gen (a may have been read before that change).
+func (c *accountCache) put(a account, gen uint64) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -98,7 +105,7 @@ func (c *accountCache) put(u users.User, gen uint64) {
 			clear(c.m)
 		}
 	}
-	c.m[u.ID] = cachedAccount{u: u, until: now.Add(c.ttl)}
+	c.m[a.ID] = cachedAccount{a: a, until: now.Add(c.ttl)}
 }
 
 // forget drops id's account, so the next request reads it again.

@@ -68,7 +68,7 @@ func TestAccountCacheBoundAndExpiry(t *testing.T) {
 	c := newAccountCache(time.Hour, 2)
 	for _, id := range []string{"a", "b", "c"} {
 		_, _, gen := c.get(id)
-		c.put(users.User{ID: id}, gen)
+		c.put(account{User: users.User{ID: id}}, gen)
 	}
 	if len(c.m) > 2 {
 		t.Fatalf("%d entries kept, bound is 2", len(c.m))
@@ -83,19 +83,19 @@ func TestAccountCacheBoundAndExpiry(t *testing.T) {
 	// A read that began before a forget is not kept.
 	_, _, gen := c.get("d")
 	c.forget("d")
-	c.put(users.User{ID: "d"}, gen)
+	c.put(account{User: users.User{ID: "d"}}, gen)
 	if _, ok, _ := c.get("d"); ok {
 		t.Fatal("an account read before a forget was kept")
 	}
 
 	short := newAccountCache(time.Nanosecond, 2)
-	short.put(users.User{ID: "a"}, 0)
+	short.put(account{User: users.User{ID: "a"}}, 0)
 	time.Sleep(time.Millisecond)
 	if _, ok, _ := short.get("a"); ok {
 		t.Fatal("an expired entry was returned")
 	}
-	short.put(users.User{ID: "b"}, 0)
-	short.put(users.User{ID: "c"}, 0)
+	short.put(account{User: users.User{ID: "b"}}, 0)
+	short.put(account{User: users.User{ID: "c"}}, 0)
 	if _, ok := short.m["a"]; ok {
 		t.Fatal("a full cache kept an expired entry")
 	}

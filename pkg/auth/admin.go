@@ -28,9 +28,9 @@ type AccountChange struct {
 var ErrInvalidRole = fmt.Errorf("role must be %q or %q", RoleUser, RoleAdmin)
 
 // UpdateAccount applies c to the account userID (users.ErrNotFound when
-// there is none). Disabling an account revokes its refresh tokens in the
-// same transaction; its access tokens stop working at once because
-// Authenticate checks the account on every request.
+// there is none). Disabling an account ends every session in the same
+// transaction (see RevokeAll): its access tokens stop working at once, and
+// stay refused when it is enabled again.
 func (s *Service) UpdateAccount(ctx context.Context, userID string, c AccountChange) (users.User, error) {
 	if c.Role != nil && *c.Role != RoleUser && *c.Role != RoleAdmin {
 		return users.User{}, ErrInvalidRole
@@ -48,10 +48,7 @@ func (s *Service) UpdateAccount(ctx context.Context, userID string, c AccountCha
 			return users.ErrNotFound
 		}
 		if c.Active != nil && !*c.Active {
-			if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = true, revoked_at = now()
-				WHERE user_id = $1 AND NOT revoked`, userID); err != nil {
-				return fmt.Errorf("revoke tokens: %w", err)
-			}
+			return revokeAll(ctx, tx, userID)
 		}
 		return nil
 	})

@@ -45,7 +45,7 @@ func TestAccessTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := "6f1c1f4e-5b7a-4d1e-9d35-0c7f0e7f2a11"
-	tok, err := s.issueAccess(id, time.Now())
+	tok, err := s.issueAccess(id, 0, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestAccessTokens(t *testing.T) {
 	if _, err := other.ParseAccess(tok); !errors.Is(err, ErrInvalidToken) {
 		t.Errorf("another key accepted the token: %v", err)
 	}
-	expired, _ := s.issueAccess(id, time.Now().Add(-2*time.Minute))
+	expired, _ := s.issueAccess(id, 0, time.Now().Add(-2*time.Minute))
 	if _, err := s.ParseAccess(expired); !errors.Is(err, ErrInvalidToken) {
 		t.Errorf("expired token: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestLoginRefreshLogout(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := context.Background()
 
-	for _, ident := range []string{"ann", "ann@example.org"} {
+	for _, ident := range []string{"ann", "ann@example.org", "Ann", "ANN"} { // handles ignore case (issue 20 D15)
 		id, tok, err := f.s.Login(ctx, LoginAttempt{Identifier: ident, Password: "correct horse", ClientIP: "192.0.2.1"})
 		if err != nil || id != f.ann.ID || tok.TokenType != "Bearer" || tok.ExpiresIn != 900 {
 			t.Fatalf("Login(%s) = %q, %+v, %v", ident, id, tok, err)
@@ -143,6 +143,13 @@ func TestLoginRefreshLogout(t *testing.T) {
 	}
 	if id, _, err := f.s.Login(ctx, LoginAttempt{Identifier: "nobody", Password: "correct horse"}); !errors.Is(err, ErrInvalidCredentials) || id != "" {
 		t.Errorf("unknown account: %q, %v", id, err)
+	}
+	// Text no account can be named by (a NUL byte was a database error):
+	// refused like an unknown account.
+	for _, ident := range []string{"ann\x00", "n\x00", "a\u202enn"} {
+		if id, _, err := f.s.Login(ctx, LoginAttempt{Identifier: ident, Password: "correct horse"}); !errors.Is(err, ErrInvalidCredentials) || id != "" {
+			t.Errorf("Login(%q): %q, %v; want ErrInvalidCredentials", ident, id, err)
+		}
 	}
 
 	// Rotation: the new pair works, the old refresh token is spent.
@@ -279,5 +286,109 @@ func TestLoginWithoutRedisIsRefused(t *testing.T) {
 	}
 	if _, _, err := s.Login(context.Background(), LoginAttempt{Identifier: "ann", Password: "correct horse", ClientIP: "192.0.2.1"}); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("login without Redis: %v", err)
+	}
+}
+
+// TestEndingEverySessionRevokesAccessTokens: logout everywhere, a reused
+// refresh token and disabling the account each refuse every access token
+// issued before at once — even one the account cache holds, and even after
+// the account is enabled again — not when it expires (issue 20, D15).
+// Ending one session (Logout with its refresh token) leaves its access
+// token to expire, as the README says.
+func TestEndingEverySessionRevokesAccessTokens(t *testing.T) {
+	f := newFixture(t, Options{AccountTTL: time.Hour})
+	ctx := context.Background()
+	login := func() Tokens {
+		t.Helper()
+		_, tok, err := f.s.Login(ctx, LoginAttempt{Identifier: "ann", Password: "correct horse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Authenticate(ctx, tok.AccessToken); err != nil { // and cached
+			t.Fatalf("a fresh access token: %v", err)
+		}
+		return tok
+	}
+	refused := func(what, access string) {
+		t.Helper()
+		if _, err := f.s.Authenticate(ctx, access); !errors.Is(err, ErrInvalidToken) {
+			t.Errorf("%s: the old access token got %v, want ErrInvalidToken", what, err)
+		}
+	}
+
+	// Logout everywhere.
+	a, b := login(), login()
+	if err := f.s.Logout(ctx, f.ann.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	refused("logout everywhere", a.AccessToken)
+	refused("logout everywhere (other session)", b.AccessToken)
+	login()
+
+	// A refresh token used twice.
+	c := login()
+	_, d, err := f.s.Refresh(ctx, c.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Authenticate(ctx, d.AccessToken); err != nil {
+		t.Fatalf("the refreshed access token: %v", err)
+	}
+	if _, _, err := f.s.Refresh(ctx, c.RefreshToken); !errors.Is(err, ErrTokenReused) {
+		t.Fatalf("reuse: %v", err)
+	}
+	refused("refresh token reused", c.AccessToken)
+	refused("refresh token reused (the rotated session)", d.AccessToken)
+
+	// Disabled, then enabled again.
+	e := login()
+	off, on := false, true
+	if _, err := f.s.UpdateAccount(ctx, f.ann.ID, AccountChange{Active: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.UpdateAccount(ctx, f.ann.ID, AccountChange{Active: &on}); err != nil {
+		t.Fatal(err)
+	}
+	refused("disabled and enabled again", e.AccessToken)
+	if _, _, err := f.s.Refresh(ctx, e.RefreshToken); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("the refresh token after disable and enable: %v", err)
+	}
+
+	// Ending one session revokes its refresh token only.
+	g, h := login(), login()
+	if err := f.s.Logout(ctx, f.ann.ID, g.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []Tokens{g, h} {
+		if _, err := f.s.Authenticate(ctx, tok.AccessToken); err != nil {
+			t.Errorf("after one session's logout: %v", err)
+		}
+	}
+
+	var gen int64
+	if err := f.db.Get(&gen, `SELECT token_generation FROM users WHERE id = $1`, f.ann.ID); err != nil || gen != 3 {
+		t.Errorf("token_generation %d (%v), want 3", gen, err)
+	}
+}
+
+// A token issued before migration 0016 (no "gen" claim) is generation 0:
+// valid until the account first ends every session.
+func TestAccessTokenWithoutGeneration(t *testing.T) {
+	f := newFixture(t, Options{AccountTTL: -1})
+	ctx := context.Background()
+	now := time.Now()
+	old, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Issuer: issuer, Subject: f.ann.ID,
+		Audience: jwt.ClaimStrings{audience}, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}).SignedString(f.s.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Authenticate(ctx, old); err != nil {
+		t.Fatalf("a token without gen: %v", err)
+	}
+	if err := f.s.RevokeAll(ctx, f.ann.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Authenticate(ctx, old); !errors.Is(err, ErrInvalidToken) {
+		t.Fatalf("a token without gen after RevokeAll: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 // dummyHash is verified against when no account matches, so an unknown
@@ -29,7 +30,8 @@ type LoginAttempt struct {
 	ClientIP   string // for the per-IP limit; "" skips it
 }
 
-// Login checks a handle (or email) and password and starts a session.
+// Login checks a handle (in any letter case) or email and password and
+// starts a session.
 //
 // Errors: *RateLimitError (ErrRateLimited) when the client IP made too
 // many attempts or the account had too many failures in the window;
@@ -55,11 +57,14 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 		IsActive bool   `db:"is_active"`
 	}
 	found := true
-	if ident == "" {
+	if ident == "" || usertext.CheckLine("handle", ident) != nil {
+		// Text no handle or email can be (a NUL byte would be a database
+		// error) names no account: refused like an unknown one, no query.
 		found = false
 	} else {
+		// Handles ignore letter case (unique on lower(handle), migration 0016).
 		err = s.db.GetContext(ctx, &acct, `SELECT id, password_hash, is_active FROM users
-			WHERE handle = $1 OR (email = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE handle = $1))`, ident)
+			WHERE lower(handle) = lower($1) OR (email = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE lower(handle) = lower($1)))`, ident)
 		if errors.Is(err, sql.ErrNoRows) {
 			found = false
 		} else if err != nil {

@@ -20,9 +20,18 @@ const (
 	audience = "docuvault-api"
 )
 
-// issueAccess signs an access token for userID.
-func (s *Service) issueAccess(userID string, now time.Time) (string, error) {
-	claims := jwt.RegisteredClaims{
+// accessClaims are an access token's claims: the registered ones and the
+// account's token generation when it was issued (users.token_generation,
+// migration 0016). A token without "gen" (issued before that migration)
+// counts as generation 0.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	Generation int64 `json:"gen"`
+}
+
+// issueAccess signs an access token for userID in its token generation gen.
+func (s *Service) issueAccess(userID string, gen int64, now time.Time) (string, error) {
+	claims := accessClaims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    issuer,
 		Subject:   userID,
 		Audience:  jwt.ClaimStrings{audience},
@@ -30,56 +39,73 @@ func (s *Service) issueAccess(userID string, now time.Time) (string, error) {
 		NotBefore: jwt.NewNumericDate(now.Add(-5 * time.Second)),
 		ExpiresAt: jwt.NewNumericDate(now.Add(s.opts.AccessTTL)),
 		ID:        uuid.NewString(),
-	}
+	}, Generation: gen}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
 }
 
 // ParseAccess checks an access token's signature, algorithm, issuer,
 // audience and expiry, and returns its user's id. Any failure is
-// ErrInvalidToken.
+// ErrInvalidToken. It does not know whether the token was revoked since:
+// Authenticate does.
 func (s *Service) ParseAccess(token string) (string, error) {
-	var claims jwt.RegisteredClaims
+	c, err := s.parseAccess(token)
+	return c.Subject, err
+}
+
+func (s *Service) parseAccess(token string) (accessClaims, error) {
+	var claims accessClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(issuer), jwt.WithAudience(audience),
 		jwt.WithExpirationRequired(), jwt.WithLeeway(5*time.Second))
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return accessClaims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 	if _, err := uuid.Parse(claims.Subject); err != nil {
-		return "", fmt.Errorf("%w: bad subject", ErrInvalidToken)
+		return accessClaims{}, fmt.Errorf("%w: bad subject", ErrInvalidToken)
 	}
-	return claims.Subject, nil
+	return claims, nil
 }
 
 // Authenticate checks an access token and returns its user, who must still
-// exist and be active: a disabled account loses access when it is disabled,
-// not when its token expires. The account is read at most once per
-// Options.AccountTTL (see accountCache); UpdateAccount forgets it at once.
+// exist and be active, and must not have ended every session since the
+// token was issued: a disabled account, a logout everywhere or a reused
+// refresh token (each raises the account's token generation) loses access
+// at once, not when the token expires. The account is read at most once
+// per Options.AccountTTL (see accountCache); this Service forgets it at
+// once when it changes it, another instance within that TTL.
 // The user has ID, Handle, Email, Role, IsActive and CreatedAt set (not the
 // quota: users.Get has it).
 func (s *Service) Authenticate(ctx context.Context, token string) (users.User, error) {
-	id, err := s.ParseAccess(token)
+	c, err := s.parseAccess(token)
 	if err != nil {
 		return users.User{}, err
 	}
-	u, err := s.account(ctx, id)
+	a, err := s.account(ctx, c.Subject)
 	if errors.Is(err, sql.ErrNoRows) {
 		return users.User{}, fmt.Errorf("%w: no such account", ErrInvalidToken)
 	}
 	if err != nil {
 		return users.User{}, fmt.Errorf("load account: %w", err)
 	}
-	if !u.IsActive {
+	if !a.IsActive {
 		return users.User{}, ErrInactive
 	}
-	return u, nil
+	if c.Generation < a.Generation {
+		return users.User{}, fmt.Errorf("%w: signed out", ErrInvalidToken)
+	}
+	return a.User, nil
 }
 
 // issue creates a refresh token row for userID in tx and returns both
-// tokens, and the new row's id.
+// tokens, and the new row's id. The access token carries the account's
+// token generation as tx sees it.
 func (s *Service) issue(ctx context.Context, tx sqlx.ExtContext, userID string) (Tokens, string, error) {
 	now := time.Now()
+	var gen int64
+	if err := sqlx.GetContext(ctx, tx, &gen, `SELECT token_generation FROM users WHERE id = $1`, userID); err != nil {
+		return Tokens{}, "", fmt.Errorf("read token generation: %w", err)
+	}
 	refresh, hash, err := newRefreshToken()
 	if err != nil {
 		return Tokens{}, "", err
@@ -89,7 +115,7 @@ func (s *Service) issue(ctx context.Context, tx sqlx.ExtContext, userID string) 
 		VALUES ($1, $2, $3) RETURNING id`, userID, hash, now.Add(s.opts.RefreshTTL)); err != nil {
 		return Tokens{}, "", fmt.Errorf("store refresh token: %w", err)
 	}
-	access, err := s.issueAccess(userID, now)
+	access, err := s.issueAccess(userID, gen, now)
 	if err != nil {
 		return Tokens{}, "", err
 	}
@@ -135,9 +161,8 @@ func (s *Service) Refresh(ctx context.Context, token string) (users.User, Tokens
 			// Exchanged before: whoever holds it now, the account is not
 			// safe. Revoke the whole family (every token of the user) and
 			// commit that, then refuse.
-			if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = true, revoked_at = now()
-				WHERE user_id = $1 AND NOT revoked`, row.UserID); err != nil {
-				return fmt.Errorf("revoke tokens: %w", err)
+			if err := revokeAll(ctx, tx, row.UserID); err != nil {
+				return err
 			}
 			reused = true
 			return nil
@@ -156,6 +181,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (users.User, Tokens
 		_, err = tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = true, revoked_at = now(), replaced_by = $1 WHERE id = $2`, newID, row.ID)
 		return err
 	})
+	if reused && err == nil {
+		s.accounts.forget(userID)
+	}
 	var u users.User
 	if userID != "" {
 		u, _ = users.Get(ctx, s.db, userID)
@@ -187,12 +215,26 @@ func (s *Service) Logout(ctx context.Context, userID, token string) error {
 	return nil
 }
 
-// RevokeAll revokes every refresh token of userID (logout everywhere, an
-// account disabled).
+// RevokeAll ends every session of userID (logout everywhere): it revokes
+// every refresh token, and raises the account's token generation so that
+// every access token issued so far is refused at once.
 func (s *Service) RevokeAll(ctx context.Context, userID string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = true, revoked_at = now()
+	err := database.InTx(ctx, s.db, func(tx *sqlx.Tx) error { return revokeAll(ctx, tx, userID) })
+	// Forgotten after the commit: a request that reads the account now
+	// sees the new generation (see accountCache.put).
+	s.accounts.forget(userID)
+	return err
+}
+
+// revokeAll revokes userID's refresh tokens and raises its token
+// generation, in tx.
+func revokeAll(ctx context.Context, tx *sqlx.Tx, userID string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = true, revoked_at = now()
 		WHERE user_id = $1 AND NOT revoked`, userID); err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET token_generation = token_generation + 1 WHERE id = $1`, userID); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 // Sentinel errors. Every error for a caller's mistake is an *Error that
@@ -114,7 +116,8 @@ func invalid(field, format string, args ...any) error {
 }
 
 // Create shares ownerID's document documentID with the active user whose
-// handle (not email) is recipientHandle, with permission "view" or "edit".
+// handle (not email) is recipientHandle, in any letter case, with
+// permission "view" or "edit".
 //
 // Errors: ErrInvalid for another permission (Field "permission"), or a
 // recipient who is unknown, inactive or the owner (Field "recipient");
@@ -131,11 +134,16 @@ func Create(ctx context.Context, db *sqlx.DB, ownerID, documentID, recipientHand
 		return Share{}, documentNotFound()
 	}
 	recipientHandle = strings.TrimSpace(recipientHandle)
+	// Text no handle can hold (a NUL byte would be a database error) is
+	// refused before any query; it says nothing about the document.
+	if err := usertext.CheckLine("recipient", recipientHandle); err != nil {
+		return Share{}, invalid("recipient", "%s: give the handle of the person to share with", err)
+	}
 	var owns bool
 	var recipient sql.NullString
 	err := db.QueryRowContext(ctx, `SELECT
 		EXISTS (SELECT 1 FROM documents WHERE id = $1 AND user_id = $2 AND status <> $3),
-		(SELECT id FROM users WHERE handle = $4 AND is_active)`,
+		(SELECT id FROM users WHERE lower(handle) = lower($4) AND is_active)`,
 		docID, ownerID, statusUploading, recipientHandle).Scan(&owns, &recipient)
 	if err != nil {
 		return Share{}, fmt.Errorf("create share: %w", err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -58,12 +57,15 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (Topic
 	}
 	if c.Name != nil {
 		name := strings.TrimSpace(*c.Name)
-		if name == "" || utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
-			return Topic{}, fmt.Errorf("%w: topic name %q: use 1 to %d printable characters", ErrInvalid, name, MaxNameLen)
+		if err := checkText(&name, nil, nil); err != nil {
+			return Topic{}, err
 		}
 		t.Name = name
 	}
 	if c.Description != nil {
+		if err := checkText(nil, c.Description, nil); err != nil {
+			return Topic{}, err
+		}
 		t.Description = *c.Description
 	}
 	if c.Color != nil {
@@ -76,6 +78,9 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (Topic
 		r := *c.Rule
 		if r.Algorithm == "" {
 			r.Algorithm = classify.MatchNone
+		}
+		if err := checkText(nil, nil, &r.Match); err != nil {
+			return Topic{}, err
 		}
 		if _, err := r.Compile(); err != nil {
 			// %w twice: a *classify.RuleTooComplexError stays visible.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 // Sentinel errors.
@@ -96,8 +97,8 @@ func Create(ctx context.Context, db *sqlx.DB, userID string, n New) (Topic, erro
 		return Topic{}, err
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
-		return Topic{}, fmt.Errorf("topic name %q: use 1 to %d printable characters", name, MaxNameLen)
+	if err := checkText(&name, &description, &rule.Match); err != nil {
+		return Topic{}, err
 	}
 	if color == "" {
 		color = DefaultColor
@@ -135,7 +136,31 @@ func Create(ctx context.Context, db *sqlx.DB, userID string, n New) (Topic, erro
 		Match: rule.Match, Algorithm: rule.Algorithm, CaseInsensitive: rule.CaseInsensitive, AutoAssign: !n.ManualOnly}, nil
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// checkText applies the text rule every name shares (pkg/usertext) to a
+// topic's name (already trimmed), description and match rule, each nil
+// when unchanged, before any of them reaches PostgreSQL. Errors wrap
+// ErrInvalid and usertext.ErrInvalid.
+func checkText(name, description, match *string) error {
+	if name != nil {
+		if *name == "" || utf8.RuneCountInString(*name) > MaxNameLen {
+			return fmt.Errorf("%w: topic name %q: use 1 to %d printable characters", ErrInvalid, *name, MaxNameLen)
+		}
+		if err := usertext.CheckLine("topic name", *name); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	if description != nil {
+		if err := usertext.CheckText("topic description", *description); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	if match != nil {
+		if err := usertext.CheckText("match rule", *match); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	return nil
+}
 
 const selectTopic = `SELECT t.id, t.user_id, COALESCE(u.handle, '') AS handle, t.name, t.description, t.color,
 	t.match, t.matching_algorithm, t.is_insensitive, t.auto_assign

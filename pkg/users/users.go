@@ -19,6 +19,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 // Sentinel errors.
@@ -57,7 +58,10 @@ type NewUser struct {
 
 var handleRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// ValidateHandle says what is wrong with a handle, or nil.
+// ValidateHandle says what is wrong with a handle, or nil. Handles keep
+// the letter case they were created with but are unique regardless of it
+// (migration 0016's index on lower(handle)): "Alice" and "alice" are one
+// account, and every lookup by handle ignores case.
 func ValidateHandle(h string) error {
 	if !handleRe.MatchString(h) {
 		return fmt.Errorf("handle %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", h)
@@ -78,7 +82,7 @@ func Create(ctx context.Context, db *sqlx.DB, n NewUser) (User, error) {
 		return User{}, err
 	}
 	addr, err := mail.ParseAddress(n.Email)
-	if err != nil || addr.Address != n.Email {
+	if err != nil || addr.Address != n.Email || usertext.CheckLine("email", n.Email) != nil {
 		return User{}, fmt.Errorf("email %q is not a valid address (like ann@example.org)", n.Email)
 	}
 	hash := lockedHash
@@ -133,10 +137,15 @@ func Get(ctx context.Context, db *sqlx.DB, id string) (User, error) {
 	return u, err
 }
 
-// ByHandle returns the user with handle (or, failing that, with that email).
+// ByHandle returns the user with handle, in any letter case (or, failing
+// that, with that email). Text that no handle or email can be (see
+// pkg/usertext) is ErrNotFound without a query.
 func ByHandle(ctx context.Context, db *sqlx.DB, handle string) (User, error) {
+	if usertext.CheckLine("handle", handle) != nil {
+		return User{}, fmt.Errorf("%w: %q (see `docuvault user list`)", ErrNotFound, handle)
+	}
 	var u User
-	err := db.GetContext(ctx, &u, selectUser+` WHERE u.handle = $2 OR (u.email = $2 AND NOT EXISTS (SELECT 1 FROM users WHERE handle = $2))`, lockedHash, handle)
+	err := db.GetContext(ctx, &u, selectUser+` WHERE lower(u.handle) = lower($2) OR (u.email = $2 AND NOT EXISTS (SELECT 1 FROM users WHERE lower(handle) = lower($2)))`, lockedHash, handle)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("%w: %q (see `docuvault user list`)", ErrNotFound, handle)
 	}

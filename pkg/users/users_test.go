@@ -2,10 +2,13 @@ package users_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/migrations"
+	"github.com/docuvault/docuvault/pkg/schema"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/tests/testenv"
 )
@@ -100,5 +103,106 @@ func TestCreateListResolveQuota(t *testing.T) {
 	list, err := users.List(ctx, db)
 	if err != nil || len(list) != 2 || list[0].Handle != "ann" || list[1].Handle != "bob" {
 		t.Errorf("List: %+v, %v", list, err)
+	}
+}
+
+// TestHandlesIgnoreCase: "Alice" and "alice" are one account (issue 20,
+// D15): a second one is ErrExists, every lookup by handle finds the one
+// whatever the case, and the handle keeps the case it was created with.
+func TestHandlesIgnoreCase(t *testing.T) {
+	d := testenv.Deploy(t)
+	db := d.AppDB(t)
+	ctx := context.Background()
+	alice, err := users.Create(ctx, db, users.NewUser{Handle: "Alice", Email: "alice@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"alice", "ALICE", "aLiCe"} {
+		if _, err := users.Create(ctx, db, users.NewUser{Handle: h, Email: h + "2@example.org"}); !errors.Is(err, users.ErrExists) || !strings.Contains(err.Error(), "handle "+h+" is taken") {
+			t.Errorf("Create(%q) after Alice: %v, want ErrExists for the handle", h, err)
+		}
+		u, err := users.ByHandle(ctx, db, h)
+		if err != nil || u.ID != alice.ID || u.Handle != "Alice" {
+			t.Errorf("ByHandle(%q) = %+v, %v; want Alice", h, u, err)
+		}
+		if u, err := users.Resolve(ctx, db, h); err != nil || u.ID != alice.ID {
+			t.Errorf("Resolve(%q) = %+v, %v; want Alice", h, u, err)
+		}
+	}
+	if _, err := users.SetQuota(ctx, db, "ALICE", 1<<20); err != nil {
+		t.Errorf("SetQuota by another case: %v", err)
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM users`); err != nil || n != 1 {
+		t.Errorf("%d users (%v), want 1", n, err)
+	}
+	// Text no handle can be is not found, without a database error.
+	for _, h := range []string{"n\x00", "a\u202eb", "bad \xff"} {
+		if _, err := users.ByHandle(ctx, db, h); !errors.Is(err, users.ErrNotFound) {
+			t.Errorf("ByHandle(%q): %v, want ErrNotFound", h, err)
+		}
+	}
+	// Emails are refused with the same text rule.
+	for _, email := range []string{"x\x00@example.org", "x\u202e@example.org", "x\u200b@example.org"} {
+		if _, err := users.Create(ctx, db, users.NewUser{Handle: "xavier", Email: email}); err == nil || !strings.Contains(err.Error(), "is not a valid address") {
+			t.Errorf("Create with email %q: %v, want 'is not a valid address'", email, err)
+		}
+	}
+}
+
+// TestHandleMigrationRefusesDuplicates: migration 0016 stops with an error
+// naming handles that differ only in case, instead of failing on the index
+// or merging accounts; once one is renamed, it applies, and rolls back.
+func TestHandleMigrationRefusesDuplicates(t *testing.T) {
+	tdb := testenv.NewDatabase(t)
+	db, err := sql.Open("postgres", tdb.MigrateURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	m := schema.NewMigrator(db, migrations.FS())
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Back to before 0016 (and whatever came after it).
+	st, err := m.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	for i := len(st) - 1; i >= 0 && !strings.HasPrefix(st[i].ID, "0015_"); i-- {
+		steps++
+	}
+	if _, err := m.Down(ctx, steps); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"Alice", "alice", "BOB", "bob", "carol"} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO users (handle, email, password_hash) VALUES ($1, $2, '!')`, h, h+"@example.org"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = m.Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "handles that differ only in letter case: Alice, alice; BOB, bob") {
+		t.Fatalf("Up with Alice and alice: %v", err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE users SET handle = 'alice2' WHERE handle = 'alice'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM users WHERE handle = 'bob'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatalf("Up after the rename: %v", err)
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO users (handle, email, password_hash) VALUES ('CAROL', 'c2@example.org', '!')`)
+	if testenv.ErrCode(err) != "23505" {
+		t.Errorf("CAROL beside carol: %v, want a unique violation", err)
+	}
+	if _, err := m.Down(ctx, steps); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatalf("Up again: %v", err)
 	}
 }
