@@ -23,3 +23,5 @@ echo "== go test"
 # Go build cache has never seen them, that alone can pass go test's default
 # 10-minute limit per package.
 go test -race -count=1 -timeout 40m ./...
+echo "== fuzz (every fuzz target for 2 s; scripts/fuzz.sh runs them long)"
+bash scripts/fuzz.sh 2s

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // fuzzLimits keep one fuzz input small and quick.
@@ -20,11 +22,17 @@ func fuzzLimits() Limits {
 	}
 }
 
+// fuzzMaxAlloc bounds what one fuzz input may allocate in all (garbage
+// included): a few dozen times MaxZipUncompressed, which is what the XML
+// of a package may expand to. A zip or XML bomb that gets past the limits
+// goes far over it (issue 20's D2 took 3.3 GB).
+const fuzzMaxAlloc = 512 << 20
+
 // fuzzExtract runs the extractor of contentType on data and checks the
-// property every extractor keeps: it returns (it does not panic: it is
+// properties every extractor keeps: it returns (it does not panic: it is
 // called directly, not through Extract's recover), within the timeout,
-// either text within MaxTextBytes and a Method, or an error wrapping one
-// of the sentinels.
+// having allocated at most fuzzMaxAlloc, either valid UTF-8 text within
+// MaxTextBytes and a Method, or an error wrapping one of the sentinels.
 //
 // dir is the fuzz target's temporary folder: inputs of one worker process
 // run one after another, so they can share one file.
@@ -37,7 +45,13 @@ func fuzzExtract(t *testing.T, dir, contentType string, data []byte) {
 	e := New(Options{Limits: lim, LookPath: lookPathOnly("")})
 	ctx, cancel := context.WithTimeout(context.Background(), lim.Timeout)
 	defer cancel()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	out, err := e.funcs[contentType](ctx, Input{Path: p, Size: int64(len(data)), ContentType: contentType, Filename: "input"}, lim)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > fuzzMaxAlloc {
+		t.Fatalf("%d MB allocated for %d bytes of input (err %v)", n>>20, len(data), err)
+	}
 	if err != nil {
 		if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrTooBig) && !errors.Is(err, ErrEncrypted) {
 			t.Fatalf("the error wraps no sentinel: %v", err)
@@ -46,6 +60,9 @@ func fuzzExtract(t *testing.T, dir, contentType string, data []byte) {
 	}
 	if len(out.Text) > lim.MaxTextBytes {
 		t.Fatalf("%d bytes of text; the limit is %d", len(out.Text), lim.MaxTextBytes)
+	}
+	if !utf8.ValidString(out.Text) {
+		t.Fatalf("text is not valid UTF-8: %q", out.Text)
 	}
 	if out.Method == "" {
 		t.Fatal("no Method")
