@@ -79,10 +79,10 @@ const (
 	maxBackground = 300       // most recent other documents
 	maxTrainText  = 100 << 10 // bytes of each
 	// fewDocuments: while an owner has fewer documents read than this, their
-	// model is built again as soon as one more is, instead of once a
-	// minute: a new owner's first batch is then classified with the
-	// documents read before it as background (what tells their generic
-	// words from telling ones), not with none.
+	// model is built again as soon as a quarter more are (at least one
+	// more), instead of once a minute: a new owner's first batch is then
+	// classified with the documents read before it as background (what
+	// tells their generic words from telling ones), not with none.
 	fewDocuments = 50
 )
 
@@ -120,7 +120,7 @@ type ownerState struct {
 
 // owner returns owner's cached state, rebuilding it when it is stale: the
 // topics changed, Refresh passed, or (while they have fewer than
-// fewDocuments read) another of their documents was read.
+// fewDocuments read) a quarter more of their documents were read.
 func (c *Classifiers) owner(ctx context.Context, owner string, topics []classify.Topic) (ownerState, error) {
 	key := topicsKey(topics)
 	refresh := c.Refresh
@@ -150,8 +150,12 @@ func (c *Classifiers) owner(ctx context.Context, owner string, topics []classify
 			return ownerState{}, fmt.Errorf("count the owner's documents: %w", err)
 		}
 	}
-	if fresh && read == m.read {
-		return m.state, nil // a new owner's, and none of theirs read since
+	if fresh && read < m.read+max(1, m.read/4) {
+		// A new owner's, and too few of theirs read since to change it:
+		// built again once a quarter more are read (after 1, 2, … 8, 10,
+		// 12, 15, … documents), not after each one, which cost a drain
+		// of a new owner's batch as much as classifying it.
+		return m.state, nil
 	}
 	var u struct {
 		Provider *string `db:"ai_provider"`
