@@ -8,6 +8,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/shares"
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 type shareRequest struct {
@@ -124,6 +125,11 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
 	q := r.URL.Query()
 	f := audit.Filter{UserID: u.ID, EventType: q.Get("event_type"), Cursor: q.Get("cursor")}
+	// The one text rule (pkg/usertext) before the query: a NUL byte in
+	// event_type was a database error and a 500.
+	if err := usertext.CheckLine("event_type", f.EventType); err != nil {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "%s", err)
+	}
 	if u.Role == "admin" {
 		f.UserID = q.Get("user_id")
 	} else if v := q.Get("user_id"); v != "" && v != u.ID {

@@ -69,6 +69,16 @@ func TestTextRuleEverywhere(t *testing.T) {
 			c.c.do(c.method, c.path, c.body).wantError(c.status, c.code)
 		})
 	}
+	t.Run("NUL in an audit filter", func(t *testing.T) {
+		e.t = t
+		defer func() { e.t = outer }()
+		ann.do("GET", "/api/audit?event_type="+url.QueryEscape("n\u0000"), nil).wantError(422, "invalid_field")
+	})
+	t.Run("NUL in an upload's topic field", func(t *testing.T) {
+		e.t = t
+		defer func() { e.t = outer }()
+		ann.upload([][2]string{{"topic", "n\u0000"}}, filePart{name: "x.txt", content: []byte("hello there")}).wantError(422, "unknown_topic")
+	})
 	t.Run("NUL in a search query", func(t *testing.T) {
 		e.t = t
 		defer func() { e.t = outer }()

@@ -180,6 +180,9 @@ func List(ctx context.Context, db *sqlx.DB, userID string) ([]Topic, error) {
 
 // Remove deletes userID's topic called name (its document assignments go with it).
 func Remove(ctx context.Context, db *sqlx.DB, userID, name string) error {
+	if usertext.CheckLine("topic name", name) != nil {
+		return fmt.Errorf("%w: %q", ErrNotFound, name) // no topic can have it: no query
+	}
 	res, err := db.ExecContext(ctx, `DELETE FROM topics WHERE user_id = $1 AND name = $2`, userID, name)
 	if err != nil {
 		return fmt.Errorf("remove topic: %w", err)
@@ -191,7 +194,9 @@ func Remove(ctx context.Context, db *sqlx.DB, userID, name string) error {
 }
 
 // IDsByName returns the ids of userID's topics called names, in order, or
-// an error naming every unknown one.
+// an error naming every unknown one (ErrNotFound). A name no topic can
+// have (see pkg/usertext; a NUL byte would be a database error) is unknown
+// without being looked up.
 func IDsByName(ctx context.Context, db *sqlx.DB, userID string, names []string) ([]string, error) {
 	if len(names) == 0 {
 		return nil, nil
@@ -200,7 +205,13 @@ func IDsByName(ctx context.Context, db *sqlx.DB, userID string, names []string) 
 		ID   string `db:"id"`
 		Name string `db:"name"`
 	}
-	if err := db.SelectContext(ctx, &rows, `SELECT id, name FROM topics WHERE user_id = $1 AND name = ANY($2)`, userID, pq.Array(names)); err != nil {
+	var valid []string
+	for _, n := range names {
+		if usertext.CheckLine("topic name", n) == nil {
+			valid = append(valid, n)
+		}
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT id, name FROM topics WHERE user_id = $1 AND name = ANY($2)`, userID, pq.Array(valid)); err != nil {
 		return nil, err
 	}
 	byName := map[string]string{}
