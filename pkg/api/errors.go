@@ -2,11 +2,17 @@ package api
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
+
+	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
@@ -38,6 +44,14 @@ func (e *Error) Error() string { return e.Message }
 func errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
+
+// StatusClientClosed is the status (nginx's 499) of a request whose client
+// went away before it was answered: nobody reads the answer, but the access
+// log and the metrics say what happened without counting it as a 500.
+const StatusClientClosed = 499
+
+// errClientClosed answers a request whose client went away.
+var errClientClosed = &Error{Status: StatusClientClosed, Code: "client_closed", Message: "the client closed the connection before the request was answered"}
 
 // errorBody is the one JSON shape of every error.
 type errorBody struct {
@@ -128,7 +142,39 @@ func classifyError(err error) *Error {
 			return &Error{Status: r.status, Code: r.code, Message: msg}
 		}
 	}
+	if errors.Is(err, context.Canceled) {
+		// The request's context ends early only when its client went away.
+		return errClientClosed
+	}
+	if dbUnavailable(err) {
+		return errorf(http.StatusServiceUnavailable, "unavailable", "the database is unavailable; try again shortly")
+	}
 	return errorf(http.StatusInternalServerError, "internal", "internal error")
+}
+
+// dbUnavailable reports whether err says that PostgreSQL could not be
+// reached or dropped the connection (as opposed to refusing a statement):
+// connection refused or reset, a dial or read timeout, database/sql's and
+// lib/pq's bad connection, or a server shutting down or not yet accepting
+// connections. Errors of the client's own connection never get here: the
+// upload body turns them into their own *Error first, and the object store
+// and Redis convert theirs to their ErrUnavailable.
+func dbUnavailable(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "57P01", "57P02", "57P03", "53300": // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+			return true
+		}
+		return pqErr.Code.Class() == "08" // connection_exception
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &opErr) || errors.As(err, &dnsErr)
 }
 
 // writeError answers err in the one JSON error shape.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -152,6 +154,8 @@ type uploadResult struct {
 	DuplicateOf string            `json:"duplicate_of,omitempty"`
 	Queued      *bool             `json:"queued,omitempty"`
 	Error       *errorDetail      `json:"error,omitempty"`
+	// retryAfter is the Retry-After (seconds) of a refusal that may pass later.
+	retryAfter int
 }
 
 type errorDetail struct {
@@ -170,6 +174,9 @@ const maxUploadParts = 1000
 // whole in memory or written to disk. "topic" (a topic id or name,
 // repeatable) and "folder_id" fields apply to the files after them.
 func (s *Server) uploadDocuments(w http.ResponseWriter, r *http.Request) error {
+	rc := http.NewResponseController(w)
+	body := s.newUploadBody(r, rc)
+	r.Body = body
 	mr, err := r.MultipartReader()
 	if err != nil {
 		if errors.Is(err, http.ErrNotMultipart) {
@@ -179,7 +186,6 @@ func (s *Server) uploadDocuments(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := currentUser(r)
 	ctx := r.Context()
-	rc := http.NewResponseController(w)
 	var (
 		topicIDs []string
 		folderID *string
@@ -188,23 +194,24 @@ func (s *Server) uploadDocuments(w http.ResponseWriter, r *http.Request) error {
 		parts    int
 	)
 	fail := func(field, filename string, err error) {
-		e := classifyError(err)
-		if e.Status >= 500 {
-			s.d.Log.Error("upload failed", "request_id", state(ctx).id, "error", err.Error())
-		}
-		results = append(results, uploadResult{Field: field, Filename: filename, Status: e.Status, Error: &errorDetail{e.Code, e.Message}})
+		res := s.failedResult(ctx, uploadResult{Field: field, Filename: filename}, err)
+		results = append(results, res)
 	}
+parts:
 	for {
-		_ = rc.SetReadDeadline(time.Now().Add(uploadIdleTimeout))
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // not wrapped: a wrapped one is a body ending without its closing boundary
+			// The closing boundary: what follows it (nothing, from any
+			// client we know) is read past, a little, to see the body's end.
+			_, _ = io.CopyN(io.Discard, body, maxFieldLen)
 			break
 		}
 		if err != nil {
+			err = body.cause(err, errorf(http.StatusBadRequest, "malformed", "unreadable multipart body: %s", err))
 			if len(results) == 0 {
-				return errorf(http.StatusBadRequest, "malformed", "unreadable multipart body: %s", err)
+				return err
 			}
-			fail("", "", errorf(http.StatusBadRequest, "malformed", "unreadable multipart body: %s", err))
+			fail("", "", err)
 			break
 		}
 		if parts++; parts > maxUploadParts {
@@ -214,15 +221,23 @@ func (s *Server) uploadDocuments(w http.ResponseWriter, r *http.Request) error {
 		}
 		switch field := part.FormName(); field {
 		case "file":
-			res := s.uploadPart(ctx, rc, part, u.ID, u.Handle, topicIDs, folderID)
-			part.Close()
+			res := s.uploadPart(ctx, &partBody{part: part, body: body}, u.ID, u.Handle, topicIDs, folderID)
 			results = append(results, res)
 			if res.Document != nil && res.DuplicateOf == "" {
 				stored = append(stored, *res.Document)
 			}
-		case "topic", "folder_id":
-			val, err := readField(part)
+			if body.err != nil || res.Status == http.StatusTooManyRequests {
+				// The body is cut off, ended before its closing boundary
+				// or, refused, is not read further: nothing more comes of it.
+				break parts
+			}
 			part.Close()
+		case "topic", "folder_id":
+			val, err := readField(&partBody{part: part, body: body})
+			part.Close()
+			if body.err != nil {
+				err = body.err
+			}
 			if err == nil {
 				if field == "topic" {
 					var id string
@@ -241,9 +256,27 @@ func (s *Server) uploadDocuments(w http.ResponseWriter, r *http.Request) error {
 			}
 		default:
 			// Other fields (a client's own bookkeeping) are read past.
-			_, _ = io.Copy(io.Discard, io.LimitReader(part, maxFieldLen))
+			_, _ = io.Copy(io.Discard, io.LimitReader(&partBody{part: part, body: body}, maxFieldLen))
 			part.Close()
 		}
+		if body.err != nil {
+			// Cut off, or ended before its closing boundary, in a field.
+			if len(results) == 0 {
+				return body.err
+			}
+			if last := results[len(results)-1]; last.Error == nil || last.Error.Code != body.err.Code {
+				fail("", "", body.err)
+			}
+			break
+		}
+	}
+	if body.err != nil {
+		// The body did not arrive whole (cut off, abandoned, or without
+		// its closing boundary): the request is not applied at all, so
+		// the files stored before the break go too. A client retrying
+		// the whole request gets neither half a request nor duplicates.
+		s.unstore(ctx, u.ID, stored)
+		return body.err
 	}
 	files, failed := 0, 0
 	for _, res := range results {
@@ -259,19 +292,36 @@ func (s *Server) uploadDocuments(w http.ResponseWriter, r *http.Request) error {
 	}
 	if files == 1 && failed == 1 && len(results) == 1 {
 		e := results[0].Error
-		return &Error{Status: results[0].Status, Code: e.Code, Message: e.Message}
+		return &Error{Status: results[0].Status, Code: e.Code, Message: e.Message, RetryAfter: results[0].retryAfter}
 	}
 	status := http.StatusCreated
 	if failed > 0 {
 		status = http.StatusMultiStatus
 	}
+	unread := closeIfUnread(w, r)
 	writeJSON(w, status, map[string]any{"documents": stored, "results": results})
+	if unread {
+		endUnread(rc)
+	}
 	return nil
 }
 
-// uploadIdleTimeout is how long an upload may send nothing before it is
-// cut off; any progress extends it, so big uploads on slow links work.
-const uploadIdleTimeout = time.Minute
+// unstore removes the documents an upload request stored before its body
+// broke off. It runs to its end when the client has gone.
+func (s *Server) unstore(ctx context.Context, owner string, docs []catalog.Document) {
+	ctx = context.WithoutCancel(ctx)
+	for _, d := range docs {
+		if err := s.d.Storage.Delete(ctx, owner, d.ID); err != nil {
+			s.d.Log.Error("removing a document of a broken upload", "request_id", state(ctx).id, "document_id", d.ID, "error", err.Error())
+			continue
+		}
+		s.d.Log.Info("removed a document of a broken upload", "request_id", state(ctx).id, "document_id", d.ID)
+	}
+}
+
+// streamRetryAfter is the Retry-After (seconds) of an upload refused
+// because its user already streams MaxUserStreams.
+const streamRetryAfter = 5
 
 // smallFile is how much of a file is read before deciding how to store
 // it: a file that ends within it is stored as a small upload of known size
@@ -280,13 +330,9 @@ const uploadIdleTimeout = time.Minute
 // object store client's part buffers.
 const smallFile = storage.SmallUpload
 
-func (s *Server) uploadPart(ctx context.Context, rc *http.ResponseController, part io.Reader, owner, ownerHandle string, topicIDs []string, folderID *string) uploadResult {
-	filename := ""
-	if p, ok := part.(interface{ FileName() string }); ok {
-		filename = p.FileName()
-	}
+func (s *Server) uploadPart(ctx context.Context, body *partBody, owner, ownerHandle string, topicIDs []string, folderID *string) uploadResult {
+	filename := body.part.FileName()
 	res := uploadResult{Field: "file", Filename: storage.SanitizeFilename(filename)}
-	body := &idleReader{r: part, rc: rc}
 	buf := s.heads.Get().(*[]byte)
 	defer s.heads.Put(buf)
 	head := *buf
@@ -294,13 +340,23 @@ func (s *Server) uploadPart(ctx context.Context, rc *http.ResponseController, pa
 	var in storage.UploadInput
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		// The part ended within head (partBody turns a body that ended
+		// without the part's boundary into an error of its own).
 		in.Body, in.Size = newBytesReader(head[:n]), int64(n)
 	case err != nil:
-		return s.failedResult(ctx, res, errorf(http.StatusBadRequest, "malformed", "the upload was cut off: %s", err))
+		return s.failedResult(ctx, res, err)
 	default:
 		in.Body, in.Size = io.MultiReader(newBytesReader(head), body), -1
-		// A long file: wait for a stream slot, which bounds the memory all
-		// streamed uploads together hold.
+		// A long file: within its user's share of stream slots, wait for
+		// one, which bounds the memory all streamed uploads together hold.
+		release, ok := s.userStream(owner)
+		if !ok {
+			e := errorf(http.StatusTooManyRequests, "too_many_uploads",
+				"you are already uploading %d large files at once: wait for one to finish", s.d.MaxUserStreams)
+			e.RetryAfter = streamRetryAfter
+			return s.failedResult(ctx, res, e)
+		}
+		defer release()
 		select {
 		case s.streams <- struct{}{}:
 			defer func() { <-s.streams }()
@@ -360,23 +416,141 @@ func (s *Server) uploadPart(ctx context.Context, rc *http.ResponseController, pa
 
 func (s *Server) failedResult(ctx context.Context, res uploadResult, err error) uploadResult {
 	e := classifyError(err)
-	if e.Status >= 500 {
+	if e.Status >= 500 && ctx.Err() != nil {
+		e = errClientClosed // whatever failed, the client had gone
+	}
+	switch {
+	case e.Status == StatusClientClosed:
+		s.d.Log.Debug("upload abandoned by its client", "request_id", state(ctx).id, "error", err.Error())
+	case e.Status >= 500:
 		s.d.Log.Error("upload failed", "request_id", state(ctx).id, "error", err.Error())
 	}
-	res.Status, res.Error = e.Status, &errorDetail{e.Code, e.Message}
+	res.Status, res.Error, res.retryAfter = e.Status, &errorDetail{e.Code, e.Message}, e.RetryAfter
 	return res
 }
 
-// idleReader extends the connection's read deadline on every read, so an
-// upload is cut off only when it stalls.
-type idleReader struct {
-	r  io.Reader
-	rc *http.ResponseController
+// userStream counts one more upload streamed by owner, unless owner
+// already streams MaxUserStreams; release uncounts it.
+func (s *Server) userStream(owner string) (release func(), ok bool) {
+	s.userStreamsMu.Lock()
+	defer s.userStreamsMu.Unlock()
+	if s.userStreams[owner] >= s.d.MaxUserStreams {
+		return nil, false
+	}
+	s.userStreams[owner]++
+	return func() {
+		s.userStreamsMu.Lock()
+		defer s.userStreamsMu.Unlock()
+		if s.userStreams[owner]--; s.userStreams[owner] <= 0 {
+			delete(s.userStreams, owner)
+		}
+	}, true
 }
 
-func (i *idleReader) Read(p []byte) (int, error) {
-	_ = i.rc.SetReadDeadline(time.Now().Add(uploadIdleTimeout))
-	return i.r.Read(p)
+// uploadBody is an upload's request body as the multipart reader sees it.
+// It keeps the connection's read deadline UploadIdleTimeout ahead while
+// bytes arrive, cuts off a body that sends too slowly (UploadMinRate), and
+// turns the ways a body can fail into the *Error that says so:
+//   - the client sent nothing for UploadIdleTimeout, or too slowly: 408;
+//   - the connection ended or broke within the body (a declared length not
+//     reached, a chunk cut off): the client went away, 499;
+//   - the body ended cleanly but the multipart reader wanted more (no
+//     closing boundary): see partBody and cause, 400.
+//
+// After its first error it returns that error again.
+type uploadBody struct {
+	r       io.ReadCloser
+	rc      *http.ResponseController
+	st      *reqState
+	idle    time.Duration
+	minRate int64 // bytes per second over window; <= 0: no minimum
+	window  time.Duration
+	waited  time.Duration // spent in Read since the window began
+	got     int64         // bytes read since the window began
+	eof     bool
+	err     *Error // the body's failure
+}
+
+func (s *Server) newUploadBody(r *http.Request, rc *http.ResponseController) *uploadBody {
+	return &uploadBody{r: r.Body, rc: rc, st: state(r.Context()), idle: s.d.UploadIdleTimeout,
+		minRate: s.d.UploadMinRate, window: s.d.UploadRateWindow}
+}
+
+func (b *uploadBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.eof {
+		return 0, io.EOF
+	}
+	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
+	start := time.Now()
+	n, err := b.r.Read(p)
+	b.waited += time.Since(start)
+	b.got += int64(n)
+	switch {
+	case errors.Is(err, io.EOF):
+		b.eof, b.st.bodyRead = true, true
+		// net/http now watches the connection for the client leaving;
+		// storing what was read may take longer than the idle timeout.
+		_ = b.rc.SetReadDeadline(time.Time{})
+		return n, io.EOF
+	case err != nil:
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			b.err = errorf(http.StatusRequestTimeout, "timeout", "the upload sent nothing for %s and was cut off; nothing of it was stored", b.idle)
+		} else {
+			b.err = errClientClosed
+		}
+		return n, b.err
+	}
+	if b.minRate > 0 && b.waited >= b.window {
+		if want := int64(float64(b.minRate) * b.waited.Seconds()); b.got < want {
+			b.err = errorf(http.StatusRequestTimeout, "timeout", "the upload sent %d bytes in %s, under the least rate of %d bytes/s, and was cut off; nothing of it was stored",
+				b.got, b.waited.Round(time.Second), b.minRate)
+			return n, b.err
+		}
+		b.waited, b.got = 0, 0
+	}
+	return n, nil
+}
+
+func (b *uploadBody) Close() error { return b.r.Close() }
+
+// cause is the error to answer for err, an error of the multipart reader
+// reading b: b's own failure if it had one; a truncated body's 400 when
+// the body ended cleanly where the multipart reader wanted more; otherwise
+// def.
+func (b *uploadBody) cause(err error, def error) error {
+	if b.err != nil {
+		return b.err
+	}
+	if b.eof && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+		b.err = errTruncated
+		return b.err
+	}
+	return def
+}
+
+// errTruncated answers a multipart body that ended before its closing boundary.
+var errTruncated = &Error{Status: http.StatusBadRequest, Code: "truncated",
+	Message: "the upload ended before the multipart body's closing boundary; nothing of it was stored"}
+
+// partBody is a file part of an upload. The multipart reader reports a
+// body that ended before the part's boundary as io.ErrUnexpectedEOF, which
+// io.ReadFull (and storage) take for a short file's normal end: partBody
+// returns the body's own error or errTruncated instead.
+type partBody struct {
+	part *multipart.Part
+	body *uploadBody
+}
+
+func (p *partBody) Read(b []byte) (int, error) {
+	n, err := p.part.Read(b)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = p.body.cause(err, err)
+	}
+	return n, err
 }
 
 // readField reads a small form field's value.
@@ -501,6 +675,10 @@ func contentDisposition(filename string) string {
 	return "attachment"
 }
 
+// downloadIdleTimeout is how long a download may make no progress before
+// it is cut off; any progress extends it.
+const downloadIdleTimeout = time.Minute
+
 // countingWriter counts the bytes of a download and keeps extending the
 // write deadline while it progresses.
 type countingWriter struct {
@@ -518,7 +696,7 @@ func (c *countingWriter) WriteHeader(code int) {
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
-	_ = c.rc.SetWriteDeadline(time.Now().Add(uploadIdleTimeout))
+	_ = c.rc.SetWriteDeadline(time.Now().Add(downloadIdleTimeout))
 	n, err := c.ResponseWriter.Write(p)
 	c.n += int64(n)
 	return n, err

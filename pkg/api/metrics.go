@@ -53,8 +53,21 @@ func newMetrics(db *sqlx.DB, jobsClient *work.Client) *metrics {
 }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
+	method = methodLabel(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.durations.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// methodLabel is method as a label value: the standard methods the API
+// and the web app answer, and "other" for anything else. A client chooses
+// the method freely (any token), so using it as given would let anyone
+// create label values, and series held in memory for good, without limit.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "other"
 }
 
 // stateCollector reads, at scrape time, what no single instance counts:

@@ -25,6 +25,8 @@ type reqState struct {
 	route    string
 	clientIP string
 	user     *users.User
+	// bodyRead is set once the request body has been read to its end.
+	bodyRead bool
 }
 
 type ctxKey struct{}
@@ -206,15 +208,22 @@ func (s *Server) endpoint(rt route) http.Handler {
 		st.route = rt.pattern
 		// Bounded bodies: the whole request within 30s, the answer within
 		// 2m. Streaming routes (uploads, downloads) extend their deadlines
-		// as they progress; they start from none, since net/http leaves a
-		// write deadline of an earlier request on the connection in place.
+		// as they progress; they start from none for writing, since
+		// net/http leaves a write deadline of an earlier request on the
+		// connection in place, and from the idle timeout for reading a
+		// body, so that a client sending nothing (before or after being
+		// refused) cannot hold the connection.
 		rc := http.NewResponseController(w)
 		if rt.streaming {
 			_ = rc.SetWriteDeadline(time.Time{})
+			if hasBody(r) {
+				_ = rc.SetReadDeadline(time.Now().Add(s.d.UploadIdleTimeout))
+			}
 		} else {
 			_ = rc.SetReadDeadline(time.Now().Add(30 * time.Second))
 			_ = rc.SetWriteDeadline(time.Now().Add(2 * time.Minute))
 		}
+		// Access is checked before anything reads the body.
 		err := s.authorize(r, rt.access)
 		if err == nil {
 			err = rt.h(w, r)
@@ -223,14 +232,47 @@ func (s *Server) endpoint(rt route) http.Handler {
 			return
 		}
 		e := classifyError(err)
-		if e.Status >= 500 {
+		if e.Status >= 500 && r.Context().Err() != nil {
+			// Whatever failed, the client had gone: its context ends
+			// early only then (lib/pq, for one, says "canceling
+			// statement due to user request" rather than context.Canceled).
+			e = errClientClosed
+		}
+		switch {
+		case e.Status == StatusClientClosed:
+			s.d.Log.Debug("client went away", "request_id", st.id, "route", rt.pattern, "error", err.Error())
+		case e.Status >= 500:
 			s.d.Log.Error("request failed", "request_id", st.id, "route", rt.pattern, "error", err.Error())
 		}
 		if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
 			return // the response has begun: nothing more can be said
 		}
+		unread := rt.streaming && closeIfUnread(w, r)
 		writeError(w, e)
+		if unread {
+			endUnread(rc)
+		}
 	})
+}
+
+// hasBody reports whether r comes with a body (of known length or chunked).
+func hasBody(r *http.Request) bool {
+	return r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody
+}
+
+// closeIfUnread makes the answer to r close the connection when r's body
+// has not been read to its end. Otherwise net/http, to keep the connection,
+// would read what is left of the body (up to 256 KiB) before sending the
+// answer: a refused client dripping its body would wait for it as long as
+// it kept dripping.
+// It reports whether it did; the caller then calls endUnread after
+// writing the answer.
+func closeIfUnread(w http.ResponseWriter, r *http.Request) bool {
+	if hasBody(r) && !state(r.Context()).bodyRead {
+		w.Header().Set("Connection", "close")
+		return true
+	}
+	return false
 }
 
 // authorize checks the bearer token for routes that need one.
@@ -253,3 +295,13 @@ func (s *Server) authorize(r *http.Request, a access) error {
 	}
 	return nil
 }
+
+// unreadGrace is how long net/http may go on reading an unwanted body after
+// the answer (it tries, to keep the connection) before the connection is
+// closed: long enough for the client to read the answer before a close
+// with its bytes unread resets the connection, short enough that a
+// refused client dripping its body holds nothing.
+const unreadGrace = time.Second
+
+// endUnread bounds what is read of a body after its answer (see closeIfUnread).
+func endUnread(rc *http.ResponseController) { _ = rc.SetReadDeadline(time.Now().Add(unreadGrace)) }

@@ -60,6 +60,23 @@ type Deps struct {
 	// 256 KiB): each holds the object store client's part buffers (32 MiB).
 	// Others wait their turn. 0 means 4.
 	MaxStreams int
+	// MaxUserStreams bounds the uploads one user streams in parts at once
+	// (those waiting for a slot included): one more is refused with 429
+	// and Retry-After, so that one user cannot hold every slot. 0 means
+	// half of MaxStreams, at least 1.
+	MaxUserStreams int
+	// UploadIdleTimeout cuts off (408, nothing stored) an upload body that
+	// sends nothing for this long; any progress extends it, so big uploads
+	// on slow links work. 0 means 1 minute.
+	UploadIdleTimeout time.Duration
+	// UploadMinRate cuts off (408, nothing stored) an upload body that
+	// sends fewer bytes per second than this, on average over each
+	// UploadRateWindow spent waiting for it (time spent storing does not
+	// count): a body trickling a byte at a time holds its stream slot no
+	// longer than one window. 0 means 1 KiB/s; negative, no minimum.
+	UploadMinRate int64
+	// UploadRateWindow is the span UploadMinRate is averaged over; 0 means 20s.
+	UploadRateWindow time.Duration
 	// Classifiers gives each user's classifier, for POST /api/classify
 	// (the topics page's "try it"); nil answers it with 503.
 	Classifiers ClassifierSource
@@ -79,6 +96,10 @@ type Server struct {
 	heads sync.Pool
 	// streams holds a token per upload being streamed in parts.
 	streams chan struct{}
+	// userStreams counts each user's uploads streamed in parts (waiting
+	// for a token or holding one), for MaxUserStreams.
+	userStreamsMu sync.Mutex
+	userStreams   map[string]int
 	// lister lists documents with prepared statements.
 	lister *catalog.Lister
 	// prepared runs the audit log's insert as a prepared statement.
@@ -99,8 +120,20 @@ func New(d Deps) *Server {
 	if d.MaxStreams <= 0 {
 		d.MaxStreams = 4
 	}
-	s := &Server{d: d, streams: make(chan struct{}, d.MaxStreams), lister: catalog.NewLister(d.DB),
-		prepared: database.NewStatements(d.DB)}
+	if d.MaxUserStreams <= 0 {
+		d.MaxUserStreams = max(d.MaxStreams/2, 1)
+	}
+	if d.UploadIdleTimeout <= 0 {
+		d.UploadIdleTimeout = time.Minute
+	}
+	if d.UploadMinRate == 0 {
+		d.UploadMinRate = 1 << 10
+	}
+	if d.UploadRateWindow <= 0 {
+		d.UploadRateWindow = 20 * time.Second
+	}
+	s := &Server{d: d, streams: make(chan struct{}, d.MaxStreams), userStreams: map[string]int{},
+		lister: catalog.NewLister(d.DB), prepared: database.NewStatements(d.DB)}
 	s.heads.New = func() any { b := make([]byte, smallFile); return &b }
 	s.metrics = newMetrics(d.DB, d.JobsClient)
 	s.routes = s.routeTable()
