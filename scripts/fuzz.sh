@@ -65,6 +65,7 @@ EOF
 		fi
 		exit 1
 	fi
+	grep '^fuzz: elapsed' "$bin/log" | tail -1 || true
 	ran=$((ran + 1))
 done
 if [ "$ran" -eq 0 ]; then
