@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,9 @@ import (
 // FuzzPDFGo feeds arbitrary bytes, written to a file, to the pure-Go PDF
 // extractor. Properties: no panic (the reader is written not to panic; one
 // caught by its recover is re-run without it, so the fuzzer reports the
-// stack), the text stays within MaxTextBytes and is valid UTF-8, and every
-// error wraps one of the package's sentinels. Inputs that once failed are
+// stack), at most fuzzMaxAlloc allocated, the text stays within
+// MaxTextBytes and is valid UTF-8, and every error wraps one of the
+// package's sentinels. Inputs that once failed are
 // kept in testdata/fuzz/FuzzPDFGo as regression seeds.
 //
 // The seeds include real PDFs of 6–80 KB; the fuzzer minimizes every new
@@ -43,7 +45,13 @@ func FuzzPDFGo(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		out, err := e.Extract(context.Background(), Input{Path: path, ContentType: "application/pdf"})
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > fuzzMaxAlloc {
+			t.Fatalf("%d MB allocated for %d bytes of input (err %v)", n>>20, len(data), err)
+		}
 		if err != nil {
 			if strings.Contains(err.Error(), "failed on it") {
 				// A recovered panic: run again without the recover.
