@@ -324,5 +324,11 @@ func convert(err error) error {
 	if resp.StatusCode == 404 && resp.Code == "" {
 		return ErrNotFound
 	}
+	if resp.StatusCode == 503 || strings.HasSuffix(resp.Code, "NotInitialized") {
+		// A MinIO starting again answers "Server (or IAM sub-system) not
+		// initialized yet, please try again" for a while: unavailable, as
+		// when it is down, not an internal error (tests/chaos).
+		return fmt.Errorf("%w: %s", ErrUnavailable, resp.Message)
+	}
 	return err
 }
