@@ -1,10 +1,11 @@
 package chaos
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -31,29 +32,23 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 	cmd := exec.Command(bin.docuvault, append([]string{"upload", "--json", "--parallel", "8"}, paths...)...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = v.appEnv()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
 	var (
 		mu    sync.Mutex
 		lines []uploadLine
 	)
-	up := startProcess(t, cmd)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var line uploadLine
-			if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-				line = uploadLine{Status: "not JSON", Error: sc.Text()}
-			}
-			mu.Lock()
-			lines = append(lines, line)
-			mu.Unlock()
+	// Each line is read as the upload prints it; Wait returns once all are.
+	cmd.Stdout = lineWriter(func(b []byte) {
+		var line uploadLine
+		if err := json.Unmarshal(b, &line); err != nil {
+			line = uploadLine{Status: "not JSON", Error: string(b)}
 		}
-	}()
+		mu.Lock()
+		lines = append(lines, line)
+		mu.Unlock()
+	})
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	up := startProcess(t, cmd)
 	progress := func() (done, failed int) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -253,4 +248,27 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 	}
 	v.repairLeftovers(t, l)
 	v.verify(t, l, verifyOptions{})
+}
+
+// lineWriter is an io.Writer that calls fn with each complete line written
+// to it, without its newline.
+func lineWriter(fn func([]byte)) io.Writer { return &lineSplitter{fn: fn} }
+
+type lineSplitter struct {
+	fn  func([]byte)
+	buf []byte
+}
+
+func (l *lineSplitter) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if line := bytes.TrimSpace(l.buf[:i]); len(line) > 0 {
+			l.fn(line)
+		}
+		l.buf = l.buf[i+1:]
+	}
 }
