@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -99,8 +98,9 @@ func (p *process) stop(t *testing.T, grace time.Duration) int {
 // docuvault services as compose would, minus the containers: each one's
 // entrypoint and command (the Dockerfile's ENTRYPOINT and CMD, overridden
 // as compose overrides them), with the environment compose would give it
-// (its env_file, a .env made from .env.example, then its environment
-// entries, interpolated), the container hostnames pointed at this machine's
+// (its env_file, the app's settings file made from .env.example, then its
+// environment entries, interpolated from compose's env file made from
+// compose.env.example), the container hostnames pointed at this machine's
 // services. The one-shot init must exit 0; serve and worker must pass their
 // healthchecks, serve a document from upload to classified together, and
 // stop gracefully on SIGTERM.
@@ -137,7 +137,7 @@ func TestComposeCommandsRunAgainstLocalServices(t *testing.T) {
 		"SECRET_KEY":                 testenv.RandomName("") + testenv.RandomName("") + testenv.RandomName("") + testenv.RandomName(""),
 		"DOCUVAULT_REDIS_NAMESPACE":  testenv.RandomName("dvship-"),
 	}
-	envFile := writeEnvFromExample(t, root, filepath.Join(tmp, "env"), local)
+	envFile := writeEnvFiles(t, root, tmp, local)
 	vars := readEnvFile(t, envFile)
 	c := loadCompose(t, root, vars)
 	img := dockerImage(t, root)
@@ -200,6 +200,14 @@ func TestComposeCommandsRunAgainstLocalServices(t *testing.T) {
 	for _, name := range sorted(docuvaultServices(c)) {
 		s := prepare(name)
 		if !oneShot[name] {
+			// What the long-running services run with: the app's
+			// settings only, no deploy-time credential by any name.
+			checkAppEnv(t, name, containerEnv(t, root, c, name), map[string]string{
+				"POSTGRES_PASSWORD":          local["POSTGRES_PASSWORD"],
+				"DOCUVAULT_MIGRATE_PASSWORD": migratePW,
+				"MINIO_ROOT_USER":            m.RootUser,
+				"MINIO_ROOT_PASSWORD":        m.RootPassword,
+			})
 			long = append(long, s)
 			continue
 		}
@@ -301,34 +309,6 @@ func TestComposeCommandsRunAgainstLocalServices(t *testing.T) {
 			t.Errorf("%s exited %d after SIGTERM, want 0\n%s", s.name, code, procs[s.name].out.String())
 		}
 	}
-}
-
-// writeEnvFromExample writes .env.example with this machine's values for
-// the names in local, plus DOCUVAULT_ENV_FILE naming the file itself (as
-// production's /etc/docuvault/env does). A placeholder left over means
-// .env.example gained a secret this test does not know how to fill.
-func writeEnvFromExample(t *testing.T, root, path string, local map[string]string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, ".env.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	for _, line := range strings.Split(string(b), "\n") {
-		if name, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
-			if v, known := local[name]; known {
-				line = name + "=" + v
-			} else if strings.Contains(line, "CHANGE_ME") {
-				t.Fatalf(".env.example's %s is a placeholder this test has no local value for (teach it)", name)
-			}
-		}
-		out.WriteString(line + "\n")
-	}
-	out.WriteString("DOCUVAULT_ENV_FILE=" + path + "\n")
-	if err := os.WriteFile(path, []byte(out.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 func urlPassword(t *testing.T, raw string) string {

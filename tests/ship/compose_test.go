@@ -14,6 +14,7 @@ import (
 	"github.com/subosito/gotenv"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/docuvault/docuvault/pkg/config"
 	"github.com/docuvault/docuvault/tests/testenv"
 )
 
@@ -318,15 +319,68 @@ func healthArgv(t *testing.T, h *healthcheck) []string {
 	return nil
 }
 
-// exampleVars are the interpolation variables of a .env copied from
-// .env.example, naming itself as the containers' env file (as production's
-// /etc/docuvault/env does).
+// composeEnvExample is compose's own env file (deploy-time secrets, for
+// docker-compose.yml's ${…}); appEnvExample is the app's settings file,
+// which the docuvault containers read as their env_file.
+const (
+	composeEnvExample = "compose.env.example"
+	appEnvExample     = ".env.example"
+)
+
+// deployOnly are the variables only the deploy steps, the PostgreSQL and
+// MinIO servers may hold: the DDL role, its password, the PostgreSQL
+// superuser's password and MinIO's root keys.
+var deployOnly = []string{"DATABASE_MIGRATE_URL", "DOCUVAULT_MIGRATE_PASSWORD", "POSTGRES_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"}
+
+// exampleVars are the interpolation variables of a compose env file copied
+// from compose.env.example, naming .env.example as the app's settings file.
 func exampleVars(t *testing.T, root string) map[string]string {
 	t.Helper()
-	path := filepath.Join(root, ".env.example")
-	vars := readEnvFile(t, path)
-	vars["DOCUVAULT_ENV_FILE"] = path
+	vars := readEnvFile(t, filepath.Join(root, composeEnvExample))
+	vars["DOCUVAULT_ENV_FILE"] = filepath.Join(root, appEnvExample)
 	return vars
+}
+
+// writeEnvFiles writes the two env files a person makes from the examples,
+// with the values of local for the names it has (in both files): the app's
+// settings file at dir/app.env and compose's env file at dir/compose.env,
+// naming the first as DOCUVAULT_ENV_FILE. With local nil they are plain
+// copies; otherwise a CHANGE_ME placeholder left over means an example
+// gained a secret this test does not know how to fill. It returns
+// compose's env file.
+func writeEnvFiles(t *testing.T, root, dir string, local map[string]string) string {
+	t.Helper()
+	app := filepath.Join(dir, "app.env")
+	fill(t, root, appEnvExample, app, local, "")
+	compose := filepath.Join(dir, "compose.env")
+	fill(t, root, composeEnvExample, compose, local, "DOCUVAULT_ENV_FILE="+app+"\n")
+	return compose
+}
+
+func fill(t *testing.T, root, example, path string, local map[string]string, extra string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, line := range strings.Split(string(b), "\n") {
+		if name, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			if name == "DOCUVAULT_ENV_FILE" {
+				continue // extra names it
+			}
+			if v, known := local[name]; known {
+				line = name + "=" + v
+			} else if local != nil && strings.Contains(line, "CHANGE_ME") {
+				t.Fatalf("%s's %s is a placeholder this test has no local value for (teach it)", example, name)
+			}
+		}
+		out.WriteString(line + "\n")
+	}
+	out.WriteString(extra)
+	if err := os.WriteFile(path, []byte(out.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestComposeValidatesWithDockerCompose(t *testing.T) {
@@ -334,17 +388,9 @@ func TestComposeValidatesWithDockerCompose(t *testing.T) {
 	root := testenv.ModuleRoot(t)
 	bin := tool(t, "docker-compose")
 	dir := t.TempDir()
-	example, err := os.ReadFile(filepath.Join(root, ".env.example"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A .env as a person makes it (a copy of .env.example), named as the
-	// containers' env file too, since no .env may be written into the checkout.
-	envFile := filepath.Join(dir, "env")
-	content := string(example) + "\nDOCUVAULT_ENV_FILE=" + envFile + "\n"
-	if err := os.WriteFile(envFile, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// The two env files as a person makes them (copies of the examples),
+	// outside the checkout, since nothing may be written into it.
+	envFile := writeEnvFiles(t, root, dir, nil)
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
 	compose := []string{bin, "--project-directory", root, "--env-file", envFile, "-f", filepath.Join(root, "docker-compose.yml")}
 
@@ -359,8 +405,12 @@ func TestComposeValidatesWithDockerCompose(t *testing.T) {
 		t.Fatalf("docker-compose config --services: %v, want %v (%s)", got, want, r)
 	}
 
-	// A secret missing from the env file stops compose before anything starts.
-	noRedis := strings.ReplaceAll(content, "\nREDIS_PASSWORD=", "\n#REDIS_PASSWORD=")
+	// A secret missing from compose's env file stops compose before anything starts.
+	content, err := os.ReadFile(envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noRedis := strings.ReplaceAll(string(content), "\nREDIS_PASSWORD=", "\n#REDIS_PASSWORD=")
 	if err := os.WriteFile(envFile, []byte(noRedis), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -536,9 +586,8 @@ func TestComposeSecretsAndLeastPrivilege(t *testing.T) {
 		}
 	}
 
-	// As run, with an env file that holds every secret (a copy of .env.example).
+	// As run, with the env files made from the examples.
 	c := loadCompose(t, root, exampleVars(t, root))
-	privileged := []string{"DATABASE_MIGRATE_URL", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "POSTGRES_PASSWORD", "DOCUVAULT_MIGRATE_PASSWORD"}
 	for _, name := range docuvaultServices(c) {
 		env := containerEnv(t, root, c, name)
 		if u := urlUser(env["DATABASE_URL"]); u != "docuvault_app" {
@@ -551,16 +600,158 @@ func TestComposeSecretsAndLeastPrivilege(t *testing.T) {
 			if env["MINIO_ROOT_USER"] == "" || env["MINIO_ROOT_PASSWORD"] == "" {
 				t.Errorf("init: bucket init needs MINIO_ROOT_USER and MINIO_ROOT_PASSWORD")
 			}
-			if env["POSTGRES_PASSWORD"] != "" {
+			if _, ok := env["POSTGRES_PASSWORD"]; ok {
 				t.Errorf("init holds the PostgreSQL superuser's password")
 			}
 			continue
 		}
-		for _, k := range privileged {
-			if env[k] != "" {
-				t.Errorf("%s holds %s although the app must not", name, k)
+		checkAppEnv(t, name, env, nil)
+	}
+
+	// The app's settings file is what systemd's units read too
+	// (/etc/docuvault/env): no deploy-time credential in it.
+	app := readEnvFile(t, filepath.Join(root, appEnvExample))
+	for _, k := range append(deployOnly, "DOCUVAULT_APP_PASSWORD", "REDIS_PASSWORD") {
+		if _, ok := app[k]; ok {
+			t.Errorf("%s sets %s, which the running services must not get", appEnvExample, k)
+		}
+	}
+}
+
+// checkAppEnv asserts that a long-running service's environment holds only
+// DocuVault's settings, none of the deploy-time ones (not even blank), and
+// none of the secret values in deploySecrets under any name.
+func checkAppEnv(t *testing.T, name string, env map[string]string, deploySecrets map[string]string) {
+	t.Helper()
+	settings := map[string]bool{}
+	for _, s := range config.Settings() {
+		settings[s.Env] = true
+	}
+	for _, k := range deployOnly {
+		delete(settings, k)
+	}
+	for k, v := range env {
+		if !settings[k] {
+			blank := ""
+			if v == "" {
+				blank = " (blank, but a deny-list by name fails open)"
+			}
+			t.Errorf("%s gets %s%s, which is not one of the settings the app runs with", name, k, blank)
+		}
+		for secret, value := range deploySecrets {
+			if value != "" && strings.Contains(v, value) {
+				t.Errorf("%s gets %s's value in %s", name, secret, k)
 			}
 		}
+	}
+}
+
+// `docker-compose config`, as compose resolves it (env_file read into each
+// service's environment), with a distinct value for every deploy-time
+// secret: none of those values, and no deploy-time variable, reaches serve
+// or worker anywhere in their configuration; init and the servers get what
+// they need of them.
+func TestComposeConfigKeepsDeployCredentialsFromServeAndWorker(t *testing.T) {
+	t.Parallel()
+	root := testenv.ModuleRoot(t)
+	bin := tool(t, "docker-compose")
+	dir := t.TempDir()
+	secrets := map[string]string{
+		"POSTGRES_PASSWORD":          testenv.RandomName("superuser-"),
+		"DOCUVAULT_MIGRATE_PASSWORD": testenv.RandomName("migrate-"),
+		"MINIO_ROOT_USER":            testenv.RandomName("rootuser-"),
+		"MINIO_ROOT_PASSWORD":        testenv.RandomName("rootpw-"),
+	}
+	local := map[string]string{
+		"DOCUVAULT_APP_PASSWORD": testenv.RandomName("app-"),
+		"REDIS_PASSWORD":         testenv.RandomName("redis-"),
+		"DATABASE_URL":           "postgres://docuvault_app:x@localhost:5432/docuvault",
+		"REDIS_URL":              "redis://:x@localhost:6379/0",
+		"MINIO_SECRET_KEY":       testenv.RandomName("appkey-"),
+		"SECRET_KEY":             testenv.RandomName("") + testenv.RandomName("") + testenv.RandomName(""),
+	}
+	for k, v := range secrets {
+		local[k] = v
+	}
+	// Should an env file have the DDL role's URL (the deploy steps' own
+	// setting), it carries the migrate password too.
+	local["DATABASE_MIGRATE_URL"] = "postgres://docuvault_migrate:" + secrets["DOCUVAULT_MIGRATE_PASSWORD"] + "@localhost:5432/docuvault"
+	envFile := writeEnvFiles(t, root, dir, local)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	r := run(t, dir, env, time.Minute, "", bin, "--project-directory", root, "--env-file", envFile, "-f", filepath.Join(root, "docker-compose.yml"), "config")
+	if r.code != 0 {
+		t.Fatalf("docker-compose config: %s", r)
+	}
+	var cfg struct {
+		Services map[string]map[string]any `yaml:"services"`
+	}
+	if err := yaml.Unmarshal([]byte(r.stdout), &cfg); err != nil {
+		t.Fatalf("docker-compose config: %v", err)
+	}
+	serviceEnv := func(name string) map[string]string {
+		s, ok := cfg.Services[name]
+		if !ok {
+			t.Fatalf("docker-compose config has no service %s", name)
+		}
+		out := map[string]string{}
+		switch e := s["environment"].(type) {
+		case map[string]any:
+			for k, v := range e {
+				out[k] = fmt.Sprint(v)
+				if v == nil {
+					out[k] = ""
+				}
+			}
+		case nil:
+		default:
+			t.Fatalf("%s: environment is a %T", name, e)
+		}
+		// Compose v2 prints env_file resolved too; should one be left,
+		// its content is the container's as well.
+		files, _ := s["env_file"].([]any)
+		if f, ok := s["env_file"].(string); ok {
+			files = append(files, f)
+		}
+		for _, f := range files {
+			path := fmt.Sprint(f)
+			if m, ok := f.(map[string]any); ok {
+				path = fmt.Sprint(m["path"])
+			}
+			for k, v := range readEnvFile(t, path) {
+				if _, set := out[k]; !set {
+					out[k] = v
+				}
+			}
+		}
+		return out
+	}
+	for _, name := range []string{"serve", "worker"} {
+		checkAppEnv(t, name, serviceEnv(name), secrets)
+		// Anywhere else in the service (command, healthcheck, labels…).
+		b, err := yaml.Marshal(cfg.Services[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range secrets {
+			if strings.Contains(string(b), v) {
+				t.Errorf("%s's configuration holds %s's value", name, k)
+			}
+		}
+		if env := serviceEnv(name); env["SECRET_KEY"] != local["SECRET_KEY"] || env["MINIO_SECRET_KEY"] != local["MINIO_SECRET_KEY"] {
+			t.Errorf("%s does not get the app's settings file (SECRET_KEY, MINIO_SECRET_KEY)", name)
+		}
+	}
+	// The values did go in: init and the servers have what they need.
+	initEnv := serviceEnv("init")
+	if !strings.Contains(initEnv["DATABASE_MIGRATE_URL"], secrets["DOCUVAULT_MIGRATE_PASSWORD"]) ||
+		initEnv["MINIO_ROOT_USER"] != secrets["MINIO_ROOT_USER"] || initEnv["MINIO_ROOT_PASSWORD"] != secrets["MINIO_ROOT_PASSWORD"] {
+		t.Errorf("init does not get the DDL role and MinIO's root keys from compose's env file")
+	}
+	if _, ok := initEnv["POSTGRES_PASSWORD"]; ok {
+		t.Errorf("init gets the PostgreSQL superuser's password")
+	}
+	if serviceEnv("postgres")["POSTGRES_PASSWORD"] != secrets["POSTGRES_PASSWORD"] || serviceEnv("minio")["MINIO_ROOT_PASSWORD"] != secrets["MINIO_ROOT_PASSWORD"] {
+		t.Errorf("postgres or minio does not get its root password")
 	}
 }
 

@@ -232,3 +232,79 @@ func TestOperationsGuideSystemdUnits(t *testing.T) {
 		t.Errorf("units in docs/operations.md: %v, want docuvault-serve.service and docuvault-worker.service", units)
 	}
 }
+
+// The systemd units in the guide give serve and worker no deploy-time
+// credential: they run as the service user, set no deploy-time variable
+// (Environment=, EnvironmentFile=), name no config file with the deploy
+// steps' credentials, and cannot read the one the guide makes for them
+// (/etc/docuvault/deploy.yaml, root's alone, named only by the deploy
+// steps). What the units do read, /etc/docuvault/env, is installed from
+// .env.example, which holds none (TestComposeSecretsAndLeastPrivilege).
+func TestOperationsGuideSystemdUnitsLeastPrivilege(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guide := string(b)
+	const deployFile = "/etc/docuvault/deploy.yaml"
+	if !regexp.MustCompile(`install -m 600 -o root -g root /dev/null ` + regexp.QuoteMeta(deployFile)).MatchString(guide) {
+		t.Errorf("docs/operations.md does not make %s readable by root alone", deployFile)
+	}
+	for _, k := range deployOnly {
+		if strings.HasPrefix(k, "DATABASE_") || strings.HasPrefix(k, "MINIO_") {
+			if !strings.Contains(guide, strings.ToLower(k)+":") {
+				t.Errorf("docs/operations.md's %s does not hold %s", deployFile, strings.ToLower(k))
+			}
+		}
+	}
+	if !regexp.MustCompile(`install -m 600 -o docuvault -g docuvault \.env\.example /etc/docuvault/env`).MatchString(guide) {
+		t.Errorf("docs/operations.md does not install the services' /etc/docuvault/env from .env.example")
+	}
+	units := 0
+	for _, m := range fenced.FindAllStringSubmatch(guide, -1) {
+		unit := m[1]
+		if !strings.Contains(unit, "[Service]") {
+			continue
+		}
+		units++
+		first, _, _ := strings.Cut(unit, "\n")
+		name := filepath.Base(strings.TrimSpace(strings.TrimPrefix(first, "#")))
+		keys := map[string][]string{}
+		for _, line := range strings.Split(unit, "\n") {
+			line = strings.TrimSpace(line)
+			if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+				keys[k] = append(keys[k], v)
+			}
+		}
+		if u := keys["User"]; len(u) != 1 || u[0] != "docuvault" {
+			t.Errorf("%s runs as %v, want User=docuvault", name, u)
+		}
+		for _, k := range []string{"Environment", "EnvironmentFile", "ExecStart", "ExecStartPre", "LoadCredential", "SetCredential"} {
+			for _, v := range keys[k] {
+				for _, secret := range deployOnly {
+					if strings.Contains(v, secret) || strings.Contains(v, strings.ToLower(secret)) {
+						t.Errorf("%s: %s=%s gives it %s", name, k, v, secret)
+					}
+				}
+				if strings.Contains(v, deployFile) || strings.Contains(v, "docuvault_migrate") || strings.Contains(v, "--config") {
+					t.Errorf("%s: %s=%s gives it the deploy steps' configuration", name, k, v)
+				}
+			}
+		}
+		hidden := false
+		for _, v := range keys["InaccessiblePaths"] {
+			for _, p := range strings.Fields(v) {
+				if strings.TrimLeft(p, "-+") == deployFile {
+					hidden = true
+				}
+			}
+		}
+		if !hidden {
+			t.Errorf("%s: no InaccessiblePaths=-%s", name, deployFile)
+		}
+	}
+	if units != 2 {
+		t.Errorf("docs/operations.md has %d systemd units, want serve's and worker's", units)
+	}
+}
