@@ -13,11 +13,13 @@ import (
 // rules, files that take their whole extraction timeout) could hold every
 // job slot of a worker while every other owner's documents waited behind
 // it. So one worker process runs at most ownerLimit documents of one owner
-// at once: half its job slots, which is its Concurrency (the extraction
-// slots one owner alone can keep busy, so a single user's batch is read as
-// fast as before). The extraction slots are Concurrency + 1: while one
-// owner's documents hold Concurrency of them, another owner's document
-// still gets one.
+// at once: every job slot but one (2 × Concurrency − 1), so that a single
+// user's batch still overlaps its documents' database and object store
+// round trips with the extraction of others, nearly as before, while one
+// job slot is always left for another owner. Of those, at most Concurrency
+// are extracted at once (Pipeline.extractOwners), and the extraction slots
+// are Concurrency + 1: while one owner's documents hold Concurrency of
+// them, another owner's document still gets one at once.
 //
 // A job whose owner is at the limit (found by the claim, which loads the
 // owner) waits up to ownerWait for one of that owner's documents to
@@ -42,10 +44,9 @@ const (
 
 // ownerLimit is how many of one owner's documents a worker with
 // concurrency extraction slots (and twice as many job slots) runs at once:
-// half the job slots, at least 1.
+// every job slot but one, at least 1.
 func ownerLimit(concurrency uint) int {
-	jobSlots := 2 * int(concurrency)
-	return max(1, (jobSlots+1)/2)
+	return max(1, 2*int(concurrency)-1)
 }
 
 // ownerGate counts each owner's documents in flight in this process.

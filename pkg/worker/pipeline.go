@@ -81,6 +81,9 @@ type Pipeline struct {
 	// owners, when set (by NewRunner), bounds how many of one owner's
 	// documents run at once (see fair.go).
 	owners *ownerGate
+	// extractOwners, when set (by NewRunner), bounds how many of one
+	// owner's documents are extracted at once (fair.go).
+	extractOwners *ownerGate
 
 	stmtsOnce sync.Once
 	stmts     *database.Statements // prepared statements (see stmt)
@@ -242,6 +245,18 @@ func (p *Pipeline) extract(ctx context.Context, d docRow) (string, extract.Outpu
 	n, err := io.Copy(f, rc)
 	if err != nil {
 		return "", extract.Output{}, fmt.Errorf("spool the object: %w", err)
+	}
+	if p.extractOwners != nil {
+		// At most Concurrency of one owner's documents are extracted at
+		// once, of Concurrency+1 slots: another owner's always gets one.
+		release, ok := p.extractOwners.admit(ctx, d.UserID, time.Hour)
+		if !ok {
+			if err := ctx.Err(); err != nil {
+				return "", extract.Output{}, err
+			}
+			return "", extract.Output{}, errors.New("no extraction slot for an hour")
+		}
+		defer release()
 	}
 	if err := p.takeSlot(ctx); err != nil {
 		return "", extract.Output{}, err

@@ -23,9 +23,10 @@ type Options struct {
 	Namespace string // Redis namespace of the job queue
 	// Concurrency is how many documents are extracted at once (the CPU-bound
 	// part); twice as many jobs run, so that one job's database and object
-	// store round trips overlap another's extraction. At most Concurrency of
-	// them are one owner's, and one more extraction runs while they hold
-	// every slot, so other owners are not held up (see fair.go).
+	// store round trips overlap another's extraction. One owner's documents
+	// hold at most all job slots but one and Concurrency extractions, and
+	// one more extraction runs while they do, so other owners are not held
+	// up (see fair.go).
 	Concurrency uint
 	// MaxFails is how many times a job may fail before its document is
 	// given up on (gocraft/work's dead set, status failed). Default 5.
@@ -93,6 +94,7 @@ func NewRunner(p *Pipeline, pool *redis.Pool, opts Options, log *slog.Logger) *R
 	// limited to Concurrency at once: another owner always gets one (fair.go).
 	p.extractSlots = make(chan struct{}, opts.Concurrency+1)
 	p.owners = newOwnerGate(ownerLimit(opts.Concurrency))
+	p.extractOwners = newOwnerGate(int(opts.Concurrency))
 	r := &Runner{pipeline: p, pool: pool, enqueuer: jobs.NewEnqueuer(opts.Namespace, pool), requeuer: work.NewEnqueuer(opts.Namespace, pool),
 		opts: opts, log: log, failed: map[string]string{}}
 	p.QueueFinish = func(ctx context.Context, id string) {
