@@ -321,7 +321,7 @@ func (s *Server) unstore(ctx context.Context, owner string, docs []catalog.Docum
 
 // streamRetryAfter is the Retry-After (seconds) of an upload refused
 // because its user already streams MaxUserStreams.
-const streamRetryAfter = 5
+const streamRetryAfter = 2
 
 // smallFile is how much of a file is read before deciding how to store
 // it: a file that ends within it is stored as a small upload of known size

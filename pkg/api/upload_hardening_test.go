@@ -269,7 +269,7 @@ func TestUnauthenticatedUploadIsAnsweredAtOnce(t *testing.T) {
 			c := e.rawUpload(tc.token, tc.contentLength)
 			c.mustSend(append(multipartHead("drip.txt"), "a few bytes"...))
 			// The body stays open: the answer must come without it.
-			res := c.answer(5*time.Second).wantError(http.StatusUnauthorized, tc.code)
+			res := c.answer(10*time.Second).wantError(http.StatusUnauthorized, tc.code)
 			if res.header.Get("Connection") != "close" {
 				t.Errorf("Connection: %q, want close", res.header.Get("Connection"))
 			}
