@@ -5,6 +5,8 @@
 # eng; e.g. --build-arg OCR_LANGUAGES=eng+deu+fra), and qpdf, so that text
 # extraction and OCR of scans are at their best. Runs as an unprivileged user;
 # `docuvault` is the entrypoint, so `docker run IMAGE worker --drain` works.
+# Licensed Apache-2.0 (the OCI licences label); LICENSE and
+# LICENSE-THIRD-PARTY.md are in /usr/share/doc/docuvault/.
 #
 #   docker build -t docuvault:local \
 #     --build-arg VERSION=$(git describe --tags --always) \
@@ -38,6 +40,17 @@ RUN apt-get update \
  && groupadd --system --gid 10001 docuvault \
  && useradd --system --uid 10001 --gid docuvault --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin docuvault
 COPY --from=build /out/docuvault /usr/local/bin/docuvault
+# DocuVault's licence and the licences and notices of what the binary links
+# (tests/ship checks that LICENSE-THIRD-PARTY.md lists every Go module).
+COPY LICENSE LICENSE-THIRD-PARTY.md /usr/share/doc/docuvault/
+ARG VERSION=dev
+ARG COMMIT=none
+LABEL org.opencontainers.image.title="DocuVault" \
+      org.opencontainers.image.description="A document vault: documents in S3-compatible storage, metadata and search in PostgreSQL" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="https://github.com/docuvault/docuvault" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${COMMIT}"
 # No ./.env or ./docuvault.yaml here: configuration comes from the environment.
 WORKDIR /
 USER 10001:10001

@@ -304,12 +304,13 @@ func buildContext(t *testing.T, root string) string {
 	if err != nil {
 		t.Fatalf("build context: %v", err)
 	}
-	for _, need := range []string{"go.mod", "go.sum", "main.go", "migrations"} {
+	// The runtime stage copies the licence files from the context too.
+	for _, need := range []string{"go.mod", "go.sum", "main.go", "migrations", "LICENSE", "LICENSE-THIRD-PARTY.md"} {
 		if _, err := os.Stat(filepath.Join(dst, need)); err != nil {
 			t.Fatalf(".dockerignore excludes %s, which the build needs", need)
 		}
 	}
-	for _, secret := range []string{".env", ".dev", ".git"} {
+	for _, secret := range []string{".env", ".env.app", ".dev", ".git"} {
 		if _, err := os.Stat(filepath.Join(root, secret)); err == nil && !ignored(secret) {
 			t.Errorf(".dockerignore lets %s into the build context", secret)
 		}
