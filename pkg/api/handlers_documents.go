@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -201,9 +202,19 @@ parts:
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF { // not wrapped: a wrapped one is a body ending without its closing boundary
-			// The closing boundary: what follows it (nothing, from any
-			// client we know) is read past, a little, to see the body's end.
+			// The closing boundary, or so the multipart reader says: it
+			// also answers a plain io.EOF when the body ends right after a
+			// boundary line or in a part's headers. What follows it
+			// (nothing, from any client we know) is read past, a little,
+			// to see the body's end, and the delimiter must have come.
 			_, _ = io.CopyN(io.Discard, body, maxFieldLen)
+			if body.err == nil && !body.closed() {
+				body.err = errTruncated
+				if len(results) == 0 {
+					return body.err
+				}
+				fail("", "", body.err)
+			}
 			break
 		}
 		if err != nil {
@@ -469,12 +480,45 @@ type uploadBody struct {
 	got     int64         // bytes read since the window began
 	eof     bool
 	err     *Error // the body's failure
+	// closing is the body's closing delimiter ("--" boundary "--"); tail
+	// the last bytes read, short of it, so that it is found across reads;
+	// sawClosing whether it came.
+	closing    []byte
+	tail       []byte
+	sawClosing bool
 }
 
 func (s *Server) newUploadBody(r *http.Request, rc *http.ResponseController) *uploadBody {
-	return &uploadBody{r: r.Body, rc: rc, st: state(r.Context()), idle: s.d.UploadIdleTimeout,
+	b := &uploadBody{r: r.Body, rc: rc, st: state(r.Context()), idle: s.d.UploadIdleTimeout,
 		minRate: s.d.UploadMinRate, window: s.d.UploadRateWindow}
+	if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && params["boundary"] != "" {
+		b.closing = []byte("--" + params["boundary"] + "--")
+	}
+	return b
 }
+
+// watch looks for the closing delimiter in what was just read.
+func (b *uploadBody) watch(p []byte) {
+	if b.sawClosing || len(b.closing) == 0 || len(p) == 0 {
+		return
+	}
+	k := len(b.closing) - 1
+	// Across the previous read and this one, then within this one: no
+	// copy of the whole read.
+	seam := append(b.tail, p[:min(len(p), k)]...)
+	if bytes.Contains(seam, b.closing) || bytes.Contains(p, b.closing) {
+		b.sawClosing, b.tail = true, nil
+		return
+	}
+	if len(p) >= k {
+		b.tail = append(b.tail[:0], p[len(p)-k:]...)
+	} else {
+		b.tail = append(b.tail[:0], seam[len(seam)-min(len(seam), k):]...)
+	}
+}
+
+// closed reports whether the body's closing delimiter was read.
+func (b *uploadBody) closed() bool { return b.sawClosing }
 
 func (b *uploadBody) Read(p []byte) (int, error) {
 	if b.err != nil {
@@ -488,6 +532,7 @@ func (b *uploadBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	b.waited += time.Since(start)
 	b.got += int64(n)
+	b.watch(p[:n])
 	switch {
 	case errors.Is(err, io.EOF):
 		b.eof, b.st.bodyRead = true, true

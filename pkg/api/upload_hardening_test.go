@@ -203,6 +203,11 @@ func TestUploadWithoutClosingBoundaryIsRefused(t *testing.T) {
 		{"long file cut off", append(multipartHead("long.txt"), textContent(600<<10)...)},
 		{"file whole, body without closing boundary", append(append(multipartHead("whole.txt"), textContent(3000)...), "\r\n--"+testBoundary...)},
 		{"in a field before the file", []byte("--" + testBoundary + "\r\nContent-Disposition: form-data; name=\"topic\"\r\n\r\ninvoi")},
+		// Go's multipart reader answers a plain io.EOF (as after the closing
+		// boundary) when the body ends right after a boundary line or inside
+		// a part's headers (found by FuzzUploadMultipart).
+		{"file whole, body ends after a boundary line", append(append(multipartHead("whole.txt"), textContent(3000)...), "\r\n--"+testBoundary+"\r\n"...)},
+		{"file whole, body ends in the next part's headers", append(append(multipartHead("whole.txt"), textContent(3000)...), "\r\n--"+testBoundary+"\r\nContent-Disposition: form-da"...)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := e.rawUpload(ann.token, -1)
