@@ -175,7 +175,7 @@ func (a *app) runClassify(ctx context.Context, o classifyOptions, args []string,
 		}
 	}
 	if failed > 0 {
-		return exitcode.With(exitcode.Partial, fmt.Errorf("classify: %d of %d input(s) could not be read", failed, len(inputs)))
+		return exitcode.Some(failed, len(inputs), fmt.Errorf("classify: %d of %d input(s) could not be read", failed, len(inputs)))
 	}
 	return nil
 }

@@ -2,10 +2,12 @@ package cmd
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
@@ -78,7 +80,11 @@ func (a *app) owner(ctx context.Context, db *sqlx.DB, flag string) (users.User, 
 	if h == "" {
 		h = a.cfg.User
 	}
-	return users.Resolve(ctx, db, h)
+	u, err := users.Resolve(ctx, db, h)
+	if errors.Is(err, users.ErrAmbiguous) {
+		return u, exitcode.With(exitcode.Usage, err) // the command line must say whose
+	}
+	return u, err
 }
 
 // classifiers picks each owner's classifier as configured.

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docuvault/docuvault/pkg/catalog"
+	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/topics"
 	"github.com/docuvault/docuvault/pkg/users"
@@ -167,20 +169,24 @@ so the next documents are filed better.`,
 			}
 			ctx := cmd.Context()
 			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
+				id, err := docID(ctx, db, u, args[0], "doc topics")
+				if err != nil {
+					return err
+				}
 				ids, err := topics.IDsByName(ctx, db, u.ID, names)
 				if err != nil {
 					return err
 				}
-				if err := topics.SetDocument(ctx, db, u.ID, args[0], ids); err != nil {
+				if err := topics.SetDocument(ctx, db, u.ID, id, ids); err != nil {
 					if errors.Is(err, topics.ErrNoDocument) {
 						return fmt.Errorf("doc topics: %s has no document %s (see `docuvault doc list`)", u.Handle, args[0])
 					}
 					return err
 				}
 				if len(names) == 0 {
-					fmt.Fprintf(a.stdout, "%s: no topics\n", args[0])
+					fmt.Fprintf(a.stdout, "%s: no topics\n", id)
 				} else {
-					fmt.Fprintf(a.stdout, "%s: filed under %s\n", args[0], strings.Join(names, ", "))
+					fmt.Fprintf(a.stdout, "%s: filed under %s\n", id, strings.Join(names, ", "))
 				}
 				return nil
 			})
@@ -202,12 +208,30 @@ so the next documents are filed better.`,
 }
 
 // ownDocument returns u's document id, or a not-found error naming it.
-func ownDocument(cmd *cobra.Command, db *sqlx.DB, u users.User, id string) (catalog.Document, error) {
+func ownDocument(cmd *cobra.Command, db *sqlx.DB, u users.User, typed string) (catalog.Document, error) {
+	id, err := docID(cmd.Context(), db, u, typed, "doc show")
+	if err != nil {
+		return catalog.Document{}, err
+	}
 	d, err := catalog.Get(cmd.Context(), db, id, "owner")
 	if errors.Is(err, catalog.ErrNotFound) || err == nil && d.OwnerID != u.ID {
 		return catalog.Document{}, fmt.Errorf("%s has no document %s (see `docuvault doc list`)", u.Handle, id)
 	}
 	return d, err
+}
+
+// docID is the id of u's document that typed names: the whole id or a
+// unique start of it (at least catalog.MinPrefix characters). A prefix
+// that names several, or text that is no id, is a usage error.
+func docID(ctx context.Context, db *sqlx.DB, u users.User, typed, what string) (string, error) {
+	id, err := catalog.ResolveID(ctx, db, u.ID, typed)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return "", fmt.Errorf("%s: %s has no document %s (see `docuvault doc list`)", what, u.Handle, typed)
+	case errors.Is(err, catalog.ErrAmbiguous), errors.Is(err, catalog.ErrInvalid):
+		return "", exitcode.With(exitcode.Usage, fmt.Errorf("%s: %w", what, err))
+	}
+	return id, err
 }
 
 func topicNames(ts []catalog.TopicRef) string {

@@ -53,8 +53,12 @@ the copy), and an existing file is never overwritten.`,
 	return c
 }
 
-func (a *app) runDocGet(ctx context.Context, o docGetOptions, id string) error {
+func (a *app) runDocGet(ctx context.Context, o docGetOptions, typed string) error {
 	return a.withOwner(ctx, o.User, func(db *sqlx.DB, u users.User) error {
+		id, err := docID(ctx, db, u, typed, "doc get")
+		if err != nil {
+			return err
+		}
 		svc, closeStorage, err := a.openStorage(ctx, db)
 		if err != nil {
 			return err

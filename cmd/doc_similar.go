@@ -46,8 +46,12 @@ no words yet: classify it again (docs/operations.md).`,
 	return c
 }
 
-func (a *app) runDocSimilar(ctx context.Context, o docSimilarOptions, id string) error {
+func (a *app) runDocSimilar(ctx context.Context, o docSimilarOptions, typed string) error {
 	return a.withOwner(ctx, o.User, func(db *sqlx.DB, u users.User) error {
+		id, err := docID(ctx, db, u, typed, "doc similar")
+		if err != nil {
+			return err
+		}
 		d, err := catalog.Get(ctx, db, id, "owner")
 		if errors.Is(err, catalog.ErrNotFound) || err == nil && d.OwnerID != u.ID {
 			return fmt.Errorf("doc similar: %s has no document %s (see `docuvault doc list`)", u.Handle, id)

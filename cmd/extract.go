@@ -98,7 +98,7 @@ func (a *app) runExtract(ctx context.Context, o extractOptions, paths []string) 
 		fmt.Fprintf(a.stdout, "\n%s\n", strings.TrimRight(strings.ReplaceAll(line.Text, "\f", "\n"), "\n"))
 	}
 	if failed > 0 {
-		return exitcode.With(exitcode.Partial, fmt.Errorf("extract: %d of %d files could not be read", failed, len(paths)))
+		return exitcode.Some(failed, len(paths), fmt.Errorf("extract: %d of %d files could not be read", failed, len(paths)))
 	}
 	return nil
 }

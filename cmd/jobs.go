@@ -42,7 +42,7 @@ func newJobsCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var recent []failure
+			recent := []failure{} // [] in --json when none, not null
 			var dead jobs.DeadStats
 			err = a.withDB(ctx, func(db *sqlx.DB) error {
 				// Dead jobs whose documents were read or deleted since (after

@@ -7,6 +7,7 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -61,8 +62,8 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return exitcode.Usagef("%s (see --help)", err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return exitcode.Usagef("%s (see %s --help)", err, c.CommandPath())
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (YAML); default: ./docuvault.yaml, $XDG_CONFIG_HOME/docuvault/config.yaml, /etc/docuvault/config.yaml")
@@ -88,7 +89,60 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newConfigCommand(a),
 		newVersionCommand(a),
 	)
+	strictGroups(root)
 	return root
+}
+
+// strictGroups makes every command that only groups others (topic, doc,
+// user…) refuse a word that is none of its subcommands, as the root does,
+// instead of printing its help and exiting 0; alone, it prints its help.
+func strictGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		strictGroups(sub)
+	}
+	if c.HasParent() && c.HasSubCommands() && !c.Runnable() {
+		if c.Annotations == nil {
+			c.Annotations = map[string]string{}
+		}
+		c.Annotations[skipConfig] = "true"
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return unknownCommand(cmd, args[0])
+		}
+	}
+}
+
+// unknownCommand is the usage error for a word that names no subcommand of
+// cmd, with cobra's suggestions.
+func unknownCommand(cmd *cobra.Command, word string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
+	if s := cmd.SuggestionsFor(word); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", s[0])
+	}
+	return exitcode.Usagef("%s (see %s --help)", msg, cmd.CommandPath())
+}
+
+// cobraMessage rewrites cobra's own multi-line messages as one line:
+// "unknown command \"uplod\" for \"docuvault\"\n\nDid you mean this?\n\tupload\n"
+// becomes `unknown command "uplod" for "docuvault"; did you mean "upload"?`.
+func cobraMessage(msg string) string {
+	head, rest, found := strings.Cut(msg, "\n\nDid you mean this?\n")
+	if !found {
+		return strings.TrimSpace(msg)
+	}
+	var s []string
+	for _, l := range strings.Split(rest, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			s = append(s, fmt.Sprintf("%q", l))
+		}
+	}
+	if len(s) == 0 {
+		return head
+	}
+	return head + "; did you mean " + strings.Join(s, " or ") + "?"
 }
 
 // load reads the configuration once and sets up the logger.
@@ -124,7 +178,7 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil && isCobraUsageError(err) {
-		return exitcode.Usagef("%s (see --help)", err)
+		return exitcode.Usagef("%s (see docuvault --help)", cobraMessage(err.Error()))
 	}
 	return err
 }
@@ -149,7 +203,9 @@ func isCobraUsageError(err error) bool {
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := check(cmd, args); err != nil {
-			return exitcode.Usagef("%s %s: %s", cmd.Root().Name(), cmd.Name(), err)
+			// "docuvault: topic add: accepts 1 arg(s), received 0 (usage: …)"
+			path := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+			return exitcode.Usagef("%s: %s (usage: %s)", path, err, strings.TrimSuffix(cmd.UseLine(), " [flags]"))
 		}
 		return nil
 	}

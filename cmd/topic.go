@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docuvault/docuvault/pkg/classify"
+	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/topics"
 	"github.com/docuvault/docuvault/pkg/users"
 )
@@ -30,7 +32,7 @@ func newTopicCommand(a *app) *cobra.Command {
 				rule := classify.Rule{Match: match, Algorithm: algorithm, CaseInsensitive: !caseSensitive}
 				t, err := topics.Create(ctx, db, u.ID, topics.New{Name: args[0], Description: description, Color: color, Rule: rule, ManualOnly: noAuto})
 				if err != nil {
-					return err
+					return topicFlagError("topic add", err)
 				}
 				how := ""
 				if noAuto {
@@ -60,6 +62,9 @@ func newTopicCommand(a *app) *cobra.Command {
 			var ts []topics.Topic
 			err := a.withDB(ctx, func(db *sqlx.DB) error {
 				var userID string
+				if listUser == "" {
+					listUser = a.cfg.User // DOCUVAULT_USER; neither: everyone's
+				}
 				if listUser != "" {
 					u, err := a.owner(ctx, db, listUser)
 					if err != nil {
@@ -101,7 +106,7 @@ func newTopicCommand(a *app) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	list.Flags().StringVar(&listUser, "user", "", "only this user's topics")
+	list.Flags().StringVar(&listUser, "user", "", "only this user's topics (default DOCUVAULT_USER; neither: everyone's)")
 	list.Flags().BoolVar(&asJSON, "json", false, "one JSON object per topic per line")
 
 	var rmUser string
@@ -123,4 +128,14 @@ func newTopicCommand(a *app) *cobra.Command {
 	rm.Flags().StringVar(&rmUser, "user", "", "owner's handle (default DOCUVAULT_USER, or the only user)")
 	c.AddCommand(add, list, rm, newTopicEditCommand(a))
 	return c
+}
+
+// topicFlagError makes a name, colour or match rule that cannot be used a
+// usage error (exit 64: a flag value is wrong); other errors, too many
+// topics among them, keep theirs.
+func topicFlagError(what string, err error) error {
+	if errors.Is(err, topics.ErrTooMany) || !errors.Is(err, topics.ErrInvalid) && !errors.Is(err, classify.ErrBadRule) {
+		return err
+	}
+	return exitcode.With(exitcode.Usage, fmt.Errorf("%s: %w", what, err))
 }

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -86,11 +85,8 @@ func (a *app) runTopicEdit(ctx context.Context, o topicEditOptions, name string)
 			return err
 		}
 		t, err := topics.Update(ctx, db, u.ID, ids[0], c)
-		if errors.Is(err, topics.ErrInvalid) {
-			return fmt.Errorf("topic edit: %w", err)
-		}
 		if err != nil {
-			return err
+			return topicFlagError("topic edit", err)
 		}
 		how := "assigned automatically"
 		if !t.AutoAssign {

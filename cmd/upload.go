@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/schollz/progressbar/v3"
@@ -70,7 +72,8 @@ others are stored), 1 when nothing could start.`,
 				return fmt.Errorf("upload: %w", err)
 			}
 			if sum.Failed > 0 {
-				return exitcode.With(exitcode.Partial, fmt.Errorf("upload: %d of %d file(s) failed", sum.Failed, sum.Failed+sum.Stored+sum.Duplicates))
+				total := sum.Failed + sum.Stored + sum.Duplicates
+				return exitcode.Some(sum.Failed, total, fmt.Errorf("upload: %d of %d file(s) failed", sum.Failed, total))
 			}
 			return nil
 		},
@@ -94,6 +97,8 @@ type uploadPrinter struct {
 	errw     io.Writer
 	asJSON   bool
 	bar      *progressbar.ProgressBar
+	barStart time.Time
+	unshown  atomic.Int64 // bytes sent before the bar's first reading
 	files    int
 	done     int
 	warnedMQ bool
@@ -118,18 +123,31 @@ func (p *uploadPrinter) Planned(files int, bytes int64) {
 	p.bar = progressbar.NewOptions64(bytes,
 		progressbar.OptionSetWriter(p.errw),
 		progressbar.OptionShowBytes(true),
+		progressbar.OptionUseIECUnits(true), // MiB, as the result lines say
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetDescription(fmt.Sprintf("0/%d files", files)),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100_000_000), // 100ms
 		progressbar.OptionClearOnFinish(),
 	)
+	p.bar.StartWithoutRender() // its clock starts now, not at the first bytes
+	p.barStart = time.Now()
 }
 
+// firstReading is how long the bar waits before its first reading: the
+// first bytes go into buffers at disk speed, and a rate taken over a few
+// milliseconds of them read "22 GB/s".
+const firstReading = 500 * time.Millisecond
+
 func (p *uploadPrinter) Sent(n int64) {
-	if p.bar != nil {
-		_ = p.bar.Add64(n)
+	if p.bar == nil {
+		return
 	}
+	if time.Since(p.barStart) < firstReading {
+		p.unshown.Add(n)
+		return
+	}
+	_ = p.bar.Add64(n + p.unshown.Swap(0))
 }
 
 func (p *uploadPrinter) Done(r bulkupload.Result) {

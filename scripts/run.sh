@@ -24,7 +24,10 @@ if ! docuvault user list --json | grep -q '"handle"'; then
   (umask 077 && printf '%s\n' "$pw" > "$pwfile")
 fi
 
-listen=${DOCUVAULT_LISTEN:-:8080}
+# Loopback only unless asked: DOCUVAULT_LISTEN=:8080 scripts/run.sh serves
+# every interface (behind TLS, see docs/operations.md).
+export DOCUVAULT_LISTEN=${DOCUVAULT_LISTEN:-127.0.0.1:8080}
+listen=$DOCUVAULT_LISTEN
 port=${listen##*:}
 if [ -f "$pwfile" ]; then
   signin="sign in as \"admin\" with the password in ${pwfile}"

@@ -5,8 +5,9 @@
 #   scripts/services.sh up      install what is missing, start, provision; writes .dev/env
 #   scripts/services.sh status  say what runs where
 #   scripts/services.sh down    stop all three (data is kept; rm -rf .dev to forget it)
-#   scripts/services.sh tools   install the tools tests/ship checks the release with
-#                               (Debian's docker-compose, ShellCheck, systemd; GoReleaser)
+#   scripts/services.sh tools   install what only the tests need: Chromium for the web
+#                               app's tests, and the tools tests/ship checks the release
+#                               with (Debian's docker-compose, ShellCheck, systemd; GoReleaser)
 #
 # After `up`, `source .dev/env` makes every docuvault command work (it also puts
 # .dev/bin, where `up` builds docuvault, on PATH). No container engine needed:
@@ -135,7 +136,12 @@ pg_down() {
 }
 
 # ---------------------------------------------------------------- Redis
-redis_running() { [ -f "$DEV/redis/redis.pid" ] && kill -0 "$(cat "$DEV/redis/redis.pid")" 2>/dev/null; }
+# pid_of FILE: the pid in FILE, silently nothing when the file is gone (a
+# stopping server removes its own: testing for it first was a race).
+pid_of() { cat "$1" 2>/dev/null || true; }
+running() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+redis_running() { running "$DEV/redis/redis.pid"; }
 
 redis_up() {
   command -v redis-server >/dev/null || apt_install redis-server
@@ -155,8 +161,8 @@ redis_up() {
 }
 
 redis_down() {
-  if redis_running; then
-    kill "$(cat "$DEV/redis/redis.pid")"
+  local pid; pid=$(pid_of "$DEV/redis/redis.pid")
+  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
     for _ in $(seq 50); do redis_running || break; sleep 0.1; done
     say "redis stopped"
   fi
@@ -165,16 +171,32 @@ redis_down() {
 # ---------------------------------------------------------------- MinIO
 minio_bin() { echo "$TOOLS_CACHE/minio-$MINIO_VERSION/minio"; }
 
-minio_running() { [ -f "$DEV/minio/minio.pid" ] && kill -0 "$(cat "$DEV/minio/minio.pid")" 2>/dev/null; }
+minio_running() { running "$DEV/minio/minio.pid"; }
+
+# go_install_once BIN MODULE@VERSION WHAT: builds BIN with `go install` once
+# per machine. Checkouts building it at once wait for each other (a lock in
+# the cache), and the binary appears under its name only when whole (built
+# into a temporary directory, then renamed).
+go_install_once() {
+  local bin=$1 mod=$2 what=$3 tmp
+  [ -x "$bin" ] && return 0
+  command -v go >/dev/null || die "go is needed to build $mod"
+  mkdir -p "$(dirname "$bin")"
+  exec 8>"$(dirname "$bin").lock"
+  flock -n 8 || { say "another checkout is building ${mod%@*}: waiting for it"; flock 8; }
+  if [ ! -x "$bin" ]; then
+    say "building $mod from source ($what, once)"
+    tmp=$(mktemp -d "$(dirname "$bin")/.build-XXXXXX")
+    GOBIN="$tmp" GOFLAGS=-buildvcs=false go install "$mod" || { rm -rf "$tmp"; exec 8>&-; die "go install $mod failed"; }
+    mv -f "$tmp/$(basename "$bin")" "$bin"
+    rm -rf "$tmp"
+  fi
+  exec 8>&-
+}
 
 minio_up() {
   local bin; bin=$(minio_bin)
-  if [ ! -x "$bin" ]; then
-    command -v go >/dev/null || die "go is needed to build MinIO"
-    say "building MinIO $MINIO_VERSION from source (about 5 minutes, once)"
-    mkdir -p "$(dirname "$bin")"
-    GOBIN="$(dirname "$bin")" GOFLAGS=-buildvcs=false go install "$MINIO_MODULE@$MINIO_VERSION"
-  fi
+  go_install_once "$bin" "$MINIO_MODULE@$MINIO_VERSION" "about 5 minutes"
   mkdir -p "$DEV/tools/bin" "$DEV/minio/data"
   ln -sf "$bin" "$DEV/tools/bin/minio"
   if ! minio_running; then
@@ -193,8 +215,8 @@ minio_up() {
 }
 
 minio_down() {
-  if minio_running; then
-    kill "$(cat "$DEV/minio/minio.pid")"
+  local pid; pid=$(pid_of "$DEV/minio/minio.pid")
+  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
     for _ in $(seq 100); do minio_running || break; sleep 0.1; done
     say "minio stopped"
   fi
@@ -250,12 +272,7 @@ release_tools_up() {
   command -v systemd-analyze >/dev/null || missing+=(systemd)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
   bin=$(goreleaser_bin)
-  if [ ! -x "$bin" ]; then
-    command -v go >/dev/null || die "go is needed to build GoReleaser"
-    say "building GoReleaser $GORELEASER_VERSION from source (about 7 minutes, once)"
-    mkdir -p "$(dirname "$bin")"
-    GOBIN="$(dirname "$bin")" GOFLAGS=-buildvcs=false go install "$GORELEASER_MODULE@$GORELEASER_VERSION"
-  fi
+  go_install_once "$bin" "$GORELEASER_MODULE@$GORELEASER_VERSION" "about 7 minutes on two cores"
   mkdir -p "$DEV/tools/bin"
   ln -sf "$bin" "$DEV/tools/bin/goreleaser"
   say "tools     shellcheck, docker-compose, systemd-analyze, goreleaser $GORELEASER_VERSION"
@@ -308,7 +325,6 @@ case "${1:-}" in
     redis_up
     minio_up
     tools_up
-    browser_up
     write_env
     build_docuvault
     say "ready: source .dev/env"
@@ -316,6 +332,7 @@ case "${1:-}" in
   tools)
     serialise "$@"
     mkdir -p "$DEV"
+    browser_up
     release_tools_up
     ;;
   down)

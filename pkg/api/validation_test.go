@@ -74,6 +74,12 @@ func TestTextRuleEverywhere(t *testing.T) {
 		defer func() { e.t = outer }()
 		ann.do("GET", "/api/audit?event_type="+url.QueryEscape("n\u0000"), nil).wantError(422, "invalid_field")
 	})
+	t.Run("NUL in a content_type filter", func(t *testing.T) {
+		e.t = t
+		defer func() { e.t = outer }()
+		ann.do("GET", "/api/documents?content_type="+url.QueryEscape("text/\u0000"), nil).wantError(422, "invalid_field")
+		ann.do("GET", "/api/search?q=x&content_type="+url.QueryEscape("text/\u0000"), nil).wantError(400, "invalid_query") // search answers its bad parameters 400
+	})
 	t.Run("NUL in an upload's topic field", func(t *testing.T) {
 		e.t = t
 		defer func() { e.t = outer }()

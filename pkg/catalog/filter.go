@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
 // Filter is what a document listing and a search both narrow by.
@@ -56,6 +58,10 @@ func (f Filter) Validate() error {
 		if _, err := uuid.Parse(f.FolderID); err != nil {
 			return bad("folder", "folder %q is not a folder id (or root)", f.FolderID)
 		}
+	}
+	if err := usertext.CheckLine("content_type", f.ContentType); err != nil {
+		// A NUL reached PostgreSQL as a 500 (issue 20, D10).
+		return bad("content_type", "%v", err)
 	}
 	if !f.DateFrom.IsZero() && !f.DateTo.IsZero() && f.DateFrom.After(f.DateTo) {
 		return bad("date_from", "date_from %s is after date_to %s", f.DateFrom.Format(time.DateOnly), f.DateTo.Format(time.DateOnly))

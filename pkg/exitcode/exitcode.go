@@ -15,7 +15,8 @@ const (
 	// Failure: the command could not do its work (bad configuration, a
 	// service unreachable or refusing, a health check failed).
 	Failure = 1
-	// Partial: a command over many items finished, but some items failed.
+	// Partial: a command over many items finished; some items failed, and
+	// some were done (all failed is Failure).
 	Partial = 2
 	// Usage: the command line itself is wrong (unknown flag or command,
 	// wrong number of arguments, a flag value that does not parse).
@@ -39,6 +40,15 @@ func With(code int, err error) error {
 		return nil
 	}
 	return &Error{Code: code, Err: err}
+}
+
+// Some is the error of a command over total items of which failed failed
+// (failed > 0): Partial when some items were done, Failure when none was.
+func Some(failed, total int, err error) error {
+	if failed >= total {
+		return With(Failure, err)
+	}
+	return With(Partial, err)
 }
 
 // Usagef returns a usage error (exit code Usage) with a formatted message.

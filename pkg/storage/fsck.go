@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -44,6 +45,28 @@ type FsckReport struct {
 	// take space in the bucket that no object shows.
 	IncompleteUploads []objectstore.IncompleteUpload `json:"incomplete_uploads"`
 	Repaired          bool                           `json:"repaired"`
+}
+
+// MarshalJSON writes every list, empty ones as [] (not null), so that a
+// script can iterate over each without a check.
+func (r FsckReport) MarshalJSON() ([]byte, error) {
+	type plain FsckReport
+	p := plain(r)
+	p.OrphanObjects = nonNil(p.OrphanObjects)
+	p.MissingObjects = nonNil(p.MissingObjects)
+	p.MissingDerived = nonNil(p.MissingDerived)
+	p.StaleUploads = nonNil(p.StaleUploads)
+	p.QuotaDrift = nonNil(p.QuotaDrift)
+	p.MissingQuotas = nonNil(p.MissingQuotas)
+	p.IncompleteUploads = nonNil(p.IncompleteUploads)
+	return json.Marshal(p)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // Problems is the number of problems found.

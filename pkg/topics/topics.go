@@ -104,7 +104,7 @@ func Create(ctx context.Context, db *sqlx.DB, userID string, n New) (Topic, erro
 		color = DefaultColor
 	}
 	if !colorRe.MatchString(color) {
-		return Topic{}, fmt.Errorf("colour %q: use #rrggbb, like #6366f1", color)
+		return Topic{}, fmt.Errorf("%w: colour %q: use #rrggbb, like #6366f1", ErrInvalid, color)
 	}
 	var id string
 	err := database.InTx(ctx, db, func(tx *sqlx.Tx) error {

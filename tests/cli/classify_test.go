@@ -112,12 +112,13 @@ func TestClassifyDryRun(t *testing.T) {
 		{"duplicate names", []string{"classify", "--topics", bad("d.yaml", "- name: A\n- name: a\n"), files[0]}, 1, "both named"},
 		{"invalid regex", []string{"classify", "--topics", bad("r.yaml", "- name: A\n  algorithm: regex\n  match: '(x'\n"), files[0]}, 1, "invalid match rule"},
 		{"an input that cannot be read", []string{"classify", "--topics", topicsFile, files[0], filepath.Join(dir, "absent.pdf")}, 2, "absent.pdf: cannot open"},
-		{"binary junk", []string{"classify", "--topics", topicsFile, bad("junk.txt", "\x00\x01\x02\xff\xfe junk")}, 2, "cannot read"},
+		{"binary junk beside a good input", []string{"classify", "--topics", topicsFile, files[0], bad("junk.txt", "\x00\x01\x02\xff\xfe junk")}, 2, "cannot read"},
+		{"only binary junk: nothing done is a failure", []string{"classify", "--topics", topicsFile, bad("junk2.txt", "\x00\x01\x02\xff\xfe junk")}, 1, "1 of 1 input(s) could not be read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := d.run(t, nil, tc.args...)
 			r.check(t, tc.code, "", tc.err)
-			if lines := strings.Count(strings.TrimSpace(r.stderr), "\n"); tc.code != 2 && lines > 0 {
+			if lines := strings.Count(strings.TrimSpace(r.stderr), "\n"); !strings.Contains(tc.err, "could not be read") && tc.code != 2 && lines > 0 {
 				t.Errorf("more than one line on stderr:\n%s", r.stderr)
 			}
 		})
@@ -210,7 +211,8 @@ func TestClassificationLearnsFromCorrections(t *testing.T) {
 	d.run(t, nil, "doc", "list", "--topic", "Garden").check(t, 0, "quote_c.txt", "")
 
 	d.run(t, nil, "doc", "topics", id("quote_c.txt"), "--set", "Nope").check(t, 1, "", `no such topic: "Nope"`)
-	d.run(t, nil, "doc", "topics", "not-an-id", "--set", "Garden").check(t, 1, "", "ann has no document not-an-id")
+	d.run(t, nil, "doc", "topics", "not-an-id", "--set", "Garden").check(t, 64, "", `"not-an-id" is not a document id`)
+	d.run(t, nil, "doc", "topics", "00000000-0000-4000-8000-000000000000", "--set", "Garden").check(t, 1, "", "ann has no document 00000000-0000-4000-8000-000000000000")
 	d.run(t, nil, "doc", "topics", id("quote_c.txt")).check(t, 64, "", "--set")
 }
 

@@ -96,5 +96,5 @@ func TestFilingEvidenceUnfiledAndNoAuto(t *testing.T) {
 	d.run(t, nil, "topic", "edit", "Travel").check(t, 64, "", "say what to change")
 	d.run(t, nil, "topic", "edit", "Travel", "--auto", "--no-auto").check(t, 64, "", "--auto and --no-auto contradict each other")
 	d.run(t, nil, "topic", "edit", "Nope", "--auto").check(t, 1, "", `no such topic: "Nope"`)
-	d.run(t, nil, "topic", "edit", "Travel", "--color", "red").check(t, 1, "", `colour "red": use #rrggbb`)
+	d.run(t, nil, "topic", "edit", "Travel", "--color", "red").check(t, 64, "", `colour "red": use #rrggbb`)
 }

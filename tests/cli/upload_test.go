@@ -115,8 +115,8 @@ func TestUserAndTopicCommands(t *testing.T) {
 
 	d.run(t, nil, "topic", "add", "Finance", "--user", "ann", "--description", "money", "--color", "#FF0000").check(t, 0, `created topic "Finance" for ann (#ff0000)`, "")
 	d.run(t, nil, "topic", "add", "Finance", "--user", "ann").check(t, 1, "", "topic already exists")
-	d.run(t, nil, "topic", "add", "Health", "--user", "ann", "--color", "red").check(t, 1, "", "#rrggbb")
-	d.run(t, nil, "topic", "add", "Health").check(t, 1, "", "several users; pass --user")
+	d.run(t, nil, "topic", "add", "Health", "--user", "ann", "--color", "red").check(t, 64, "", "#rrggbb")
+	d.run(t, nil, "topic", "add", "Health").check(t, 64, "", "several users; pass --user")
 	d.run(t, map[string]string{"DOCUVAULT_USER": "bob"}, "topic", "add", "Health").check(t, 0, "for bob", "")
 	r = d.run(t, nil, "topic", "list", "--user", "ann", "--json")
 	r.check(t, 0, `"name":"Finance"`, "")
@@ -160,7 +160,7 @@ func TestUploadCommand(t *testing.T) {
 	}
 
 	// A directory needs --recursive.
-	d.run(t, nil, "upload", tree).check(t, 2, "is a directory: pass --recursive", "1 of 1 file(s) failed")
+	d.run(t, nil, "upload", tree).check(t, 1, "is a directory: pass --recursive", "1 of 1 file(s) failed") // none done: failure, not partial
 	r = d.run(t, nil, "upload", "--recursive", "--parallel", "2", "--topic", "Finance", "--json", tree)
 	r.check(t, 0, "", "")
 	lines = parseLines(t, r.stdout)
@@ -203,9 +203,9 @@ func TestUploadCommand(t *testing.T) {
 
 	// Size limit and quota.
 	big := writeFile(t, filepath.Join(dir, "big.txt"), []byte(strings.Repeat("a line of text\n", 200)))
-	d.run(t, map[string]string{"DOCUVAULT_MAX_UPLOAD_SIZE": "1KiB"}, "upload", big).check(t, 2, "too large", "")
+	d.run(t, map[string]string{"DOCUVAULT_MAX_UPLOAD_SIZE": "1KiB"}, "upload", big).check(t, 1, "too large", "")
 	d.run(t, nil, "user", "quota", "ann", "1KiB").check(t, 0, "", "")
-	d.run(t, nil, "upload", big).check(t, 2, "over quota", "")
+	d.run(t, nil, "upload", big).check(t, 1, "over quota", "")
 	d.run(t, nil, "user", "quota", "ann", "100MiB").check(t, 0, "", "")
 
 	// Redis down: stored, pending, a warning; the sweeper will queue it.
@@ -379,7 +379,7 @@ func TestUploadWhenMinIOStops(t *testing.T) {
 	m.stop()
 	code := exitCode(cmd.Wait())
 	t.Logf("upload output after MinIO stopped:\n%s%s", out, errb)
-	if code != 2 || !strings.Contains(out.String(), "FAILED") || !strings.Contains(out.String(), "object store unavailable") ||
+	if code != 1 || !strings.Contains(out.String(), "FAILED") || !strings.Contains(out.String(), "object store unavailable") ||
 		!strings.Contains(errb.String(), "1 of 1 file(s) failed") || strings.Contains(errb.String(), "panic") {
 		t.Fatalf("upload with MinIO stopped: exit %d\nstdout: %s\nstderr: %s", code, out, errb)
 	}
