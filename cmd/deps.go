@@ -91,6 +91,7 @@ func (a *app) owner(ctx context.Context, db *sqlx.DB, flag string) (users.User, 
 func (a *app) classifiers(db *sqlx.DB) *worker.Classifiers {
 	return &worker.Classifiers{
 		DB:        db,
+		Log:       a.log,
 		Default:   a.cfg.AIProvider,
 		Threshold: a.cfg.ClassifyThreshold,
 		OpenAI: worker.OpenAIConfig{

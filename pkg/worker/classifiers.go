@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -51,6 +52,9 @@ type Classifiers struct {
 	// Refresh is how long an owner's model is used before it is rebuilt;
 	// 0 means a minute.
 	Refresh time.Duration
+	// Log receives the match rules' warnings (refused, over budget); nil
+	// is slog's default logger.
+	Log *slog.Logger
 
 	mu    sync.Mutex
 	cache map[string]*ownerModel
@@ -108,7 +112,7 @@ func (c *Classifiers) For(ctx context.Context, owner string, topics []classify.T
 			Threshold: c.Threshold, Fallback: m.model,
 		}
 	}
-	return classify.WithRules{Base: base}, nil
+	return classify.WithRules{Base: base, Log: c.Log}, nil
 }
 
 // ownerState is what For needs of an owner, cached: their settings and
