@@ -24,9 +24,16 @@
 # deleted objects in its trash, and MinIO empties that in the background
 # while later runs measure (its CPU per file rose run after run by up to
 # half); a fresh one gives every run the same start. The driver seeds the
-# documents with SQL, and removes its user and rows at exit. Knobs: BENCH_DOCS=100000 BENCH_RATE=200 BENCH_DURATION=20s
+# documents with SQL into a scratch database of the dev PostgreSQL, dropped
+# at exit. Knobs: BENCH_DOCS=100000 BENCH_RATE=200 BENCH_DURATION=20s
 # BENCH_FILES=2000 BENCH_SIZE=100000 BENCH_BIG=1073741824 BENCH_RUNS=5
-# BENCH_WARMUP=300.
+# BENCH_WARMUP=300 BENCH_FSCK_OBJECTS=0.
+# Issue 20's scale run: BENCH_DOCS=1000000 BENCH_RUNS=0 BENCH_BIG=0 (lists
+# only: BENCH_RUNS=0 skips the uploads); BENCH_FSCK_OBJECTS=N stores a
+# 64-byte object for the newest N documents and times `docuvault fsck
+# --json` when N covers every document, or else fsck's database statements
+# over all rows and the listing of the N objects apart (see fsckStep in
+# scripts/benchapi/main.go).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -36,7 +43,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT=$2; shift 2 ;;
     --out=*) OUT=${1#--out=}; shift ;;
-    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 64 ;;
   esac
 done
@@ -48,10 +55,16 @@ WORK=$(mktemp -d)
 SERVE_PID=""
 FLOOR_PID=""
 MINIO_PID=""
+SCRATCH_DB=""
+SCRATCH_MADE=""
 cleanup() {
   if [ -n "$SERVE_PID" ]; then kill -TERM "$SERVE_PID" 2>/dev/null || true; wait "$SERVE_PID" 2>/dev/null || true; fi
   if [ -n "$FLOOR_PID" ]; then kill -TERM "$FLOOR_PID" 2>/dev/null || true; wait "$FLOOR_PID" 2>/dev/null || true; fi
   if [ -n "$MINIO_PID" ]; then kill -TERM "$MINIO_PID" 2>/dev/null || true; wait "$MINIO_PID" 2>/dev/null || true; fi
+  if [ -n "$SCRATCH_MADE" ]; then
+    psql -q "$DOCUVAULT_TEST_PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $SCRATCH_DB WITH (FORCE)" >/dev/null 2>&1 ||
+      say "dropping the scratch database $SCRATCH_DB failed: drop it by hand"
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -61,6 +74,21 @@ bash scripts/services.sh up >"$WORK/services.log" 2>&1 ||
   { bash scripts/services.sh status >/dev/null 2>&1 || { cat "$WORK/services.log" >&2; die "services.sh up failed"; }; }
 # shellcheck disable=SC1091
 . .dev/env
+# The benchmark's own database: a scratch one on the dev PostgreSQL, owned
+# by docuvault_migrate and granted like a real one, dropped at exit (1M
+# seeded rows stay out of the shared dev database).
+SCRATCH_DB="dvbench_api_$(head -c5 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+with_db() { python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$1" "$2"; }
+psql -q -v ON_ERROR_STOP=1 "$DOCUVAULT_TEST_PG_ADMIN_URL" -c "CREATE DATABASE $SCRATCH_DB OWNER docuvault_migrate" \
+  -c "REVOKE ALL ON DATABASE $SCRATCH_DB FROM PUBLIC" -c "GRANT CONNECT ON DATABASE $SCRATCH_DB TO docuvault_app" >/dev/null ||
+  die "creating the scratch database failed"
+SCRATCH_MADE=1
+psql -q -v ON_ERROR_STOP=1 "$(with_db "$DOCUVAULT_TEST_PG_ADMIN_URL" "$SCRATCH_DB")" -c "ALTER SCHEMA public OWNER TO docuvault_migrate" \
+  -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC" >/dev/null || die "preparing the scratch database failed"
+DATABASE_URL=$(with_db "$DATABASE_URL" "$SCRATCH_DB")
+DATABASE_MIGRATE_URL=$(with_db "$DATABASE_MIGRATE_URL" "$SCRATCH_DB")
+export DATABASE_URL DATABASE_MIGRATE_URL
+say "scratch database $SCRATCH_DB"
 export DOCUVAULT_MAX_UPLOAD_SIZE=2GiB
 export DOCUVAULT_REDIS_NAMESPACE="bench-$RUN_ID"   # its jobs are no worker's business
 export DOCUVAULT_LOGIN_LIMIT=1000/1m DOCUVAULT_LOGIN_IP_LIMIT=1000/1m
@@ -118,7 +146,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   -floor "http://127.0.0.1:$FLOOR_PORT" -floor-pid "$FLOOR_PID" \
   -docs "${BENCH_DOCS:-100000}" -rate "${BENCH_RATE:-200}" -duration "${BENCH_DURATION:-20s}" \
   -files "${BENCH_FILES:-2000}" -size "${BENCH_SIZE:-100000}" -big "${BENCH_BIG:-1073741824}" -runs "${BENCH_RUNS:-5}" \
-  -warmup "${BENCH_WARMUP:-300}" \
+  -warmup "${BENCH_WARMUP:-300}" -fsck-objects "${BENCH_FSCK_OBJECTS:-0}" -docuvault "$WORK/docuvault" -scratch-db \
   >"$REPORT" || { tail -n 20 "$WORK/serve.log" >&2; die "the load driver failed"; }
 
 {

@@ -12,7 +12,9 @@
 //     during one 1 GiB upload.
 //
 // It seeds the documents with SQL as the app role and removes its user,
-// rows and objects at exit.
+// rows and objects at exit (with -scratch-db, as bench-api.sh runs it, the
+// script drops the whole database and MinIO instead). With -fsck-objects it
+// also times `docuvault fsck` (issue 20; see fsckStep).
 package main
 
 import (
@@ -29,6 +31,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +43,7 @@ import (
 	_ "github.com/lib/pq"
 	"github.com/minio/minio-go/v7"
 
+	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/users"
 )
@@ -60,6 +64,11 @@ type options struct {
 	minioPID int
 	floor    string // base URL of the bare proxy (floor mode), or ""
 	floorPID int
+	// fsckObjects: objects to store for the seeded documents before timing
+	// `docuvault fsck` (0: no fsck step); docuvault is the binary.
+	fsckObjects int
+	docuvault   string
+	scratch     bool // the database is the benchmark's own, dropped after: leave its rows
 }
 
 func main() {
@@ -79,6 +88,9 @@ func main() {
 	flag.IntVar(&o.minioPID, "minio-pid", 0, "MinIO's process id, for its CPU time")
 	flag.StringVar(&o.floor, "floor", "", "base URL of a bare proxy (-floor-proxy) to upload through as well")
 	flag.IntVar(&o.floorPID, "floor-pid", 0, "the bare proxy's process id, for its CPU time")
+	flag.IntVar(&o.fsckObjects, "fsck-objects", 0, "store a small object for the newest N seeded documents, then time `docuvault fsck` (all of them stored) or its parts (see fsckStep); 0 skips it")
+	flag.BoolVar(&o.scratch, "scratch-db", false, "the database is a scratch one and MinIO the benchmark's own, both removed by bench-api.sh: delete no rows or objects at exit")
+	flag.StringVar(&o.docuvault, "docuvault", "docuvault", "the docuvault binary, for fsck")
 	proxy := flag.String("floor-proxy", "", "run as the bare proxy on this host:port instead (see floorProxy)")
 	flag.Parse()
 	if *proxy != "" {
@@ -121,6 +133,11 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	defer func() {
+		if o.scratch {
+			// bench-api.sh drops the scratch database and removes its
+			// own MinIO's data directory: nothing to delete one by one.
+			return
+		}
 		say("removing the run's objects and user")
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
@@ -139,8 +156,26 @@ func run(ctx context.Context, o options) (err error) {
 
 	say("seeding %d documents for %s", o.docs, handle)
 	t0 := time.Now()
+	var rebuild func() error
+	if o.scratch {
+		// The benchmark's own database: the documents table's secondary
+		// indexes are dropped for the seed and built after it (as a
+		// restore does), several times faster at 1,000,000 rows.
+		if rebuild, err = dropIndexes(ctx, os.Getenv("DATABASE_MIGRATE_URL")); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+	}
 	if err := seed(ctx, db, u.ID, o.docs); err != nil {
 		return fmt.Errorf("seed: %w", err)
+	}
+	if rebuild != nil {
+		say("building the documents table's indexes")
+		if err := rebuild(); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, `ANALYZE documents; ANALYZE document_topics`); err != nil {
+			return err
+		}
 	}
 	seedTime := time.Since(t0)
 
@@ -167,7 +202,11 @@ func run(ctx context.Context, o options) (err error) {
 	}
 
 	report := &strings.Builder{}
-	fmt.Fprintf(report, "Seeded %d documents for one user in %s (SQL, as the app role).\n\n", o.docs, seedTime.Round(time.Millisecond))
+	how := "SQL, as the app role"
+	if rebuild != nil {
+		how += "; the documents table's secondary indexes dropped before and built after, in the benchmark's scratch database"
+	}
+	fmt.Fprintf(report, "Seeded %d documents for one user in %s (%s).\n\n", o.docs, seedTime.Round(time.Millisecond), how)
 
 	// --- lists
 	fmt.Fprintf(report, "| list case | requests | rate | p50 | p90 | p99 | max | errors | serve peak RSS | target |\n|---|---|---|---|---|---|---|---|---|---|\n")
@@ -187,6 +226,25 @@ func run(ctx context.Context, o options) (err error) {
 		}
 		fmt.Fprintf(report, "| %s | %d | %d/s | %s | %s | %s | %s | %d | %s | %s; RSS ≤ 100 MiB: %s |\n", c.name, len(lat), o.rate,
 			ms(p[50]), ms(p[90]), ms(p[99]), ms(p[100]), errs, mib(rss.peak()), verdict, met(rss.peak() <= 100<<20))
+		say("list: %s: p50 %s p99 %s, %d errors (load average %s)", c.name, ms(p[50]), ms(p[99]), errs, loadavg())
+	}
+
+	// The same three lists straight through catalog.Lister (what the
+	// handler calls), in this process, one at a time: the query's own
+	// latency, without serve's queue (on a machine whose CPU is shared,
+	// the open-loop figures above are mostly queueing).
+	if err := directLists(ctx, db, u.ID, deep, report); err != nil {
+		return fmt.Errorf("direct lists: %w", err)
+	}
+	if o.fsckObjects > 0 {
+		if err := fsckStep(ctx, o, db, client, bucket, u.ID, report); err != nil {
+			return fmt.Errorf("fsck: %w", err)
+		}
+	}
+	if o.runs == 0 {
+		// BENCH_RUNS=0: the list (and fsck) figures only.
+		fmt.Print(report.String())
+		return nil
 	}
 
 	// --- uploads
@@ -680,4 +738,241 @@ func minioFromEnv() (*minio.Client, error) {
 		Endpoint: os.Getenv("MINIO_ENDPOINT"), Secure: os.Getenv("MINIO_SECURE") == "true",
 		AccessKey: os.Getenv("MINIO_ACCESS_KEY"), SecretKey: os.Getenv("MINIO_SECRET_KEY"),
 	})
+}
+
+// fsckStep times `docuvault fsck --json` (issue 20). fsck reads every row
+// and lists every object of the bucket, and a row whose object is missing
+// costs it a Stat and a query, so its time is only meaningful when every
+// seeded document has its object. It stores a small object (64 bytes) for
+// the newest o.fsckObjects documents, 32 at a time, and sets the user's
+// quota to the sum of its documents (as uploads would have), then:
+//
+//   - when every document has its object: runs the real `docuvault fsck
+//     --json` twice and reports both times and its problem count;
+//   - always: times fsck's own database statements over all the rows (the
+//     same SQL as pkg/storage/fsck.go) and the bucket's listing of the
+//     objects it did store, apart; where storing an object per document
+//     would not fit the time (at this machine's PUT rate), the listing at
+//     the full count is extrapolated from it, by hand, in the report.
+func fsckStep(ctx context.Context, o options, db *sqlx.DB, client *minio.Client, bucket, owner string, report *strings.Builder) error {
+	n := min(o.fsckObjects, o.docs)
+	var keys []string
+	if err := db.SelectContext(ctx, &keys, `SELECT object_key FROM documents WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, owner, n); err != nil {
+		return err
+	}
+	say("fsck: storing %d objects of 64 B, 32 at a time", len(keys))
+	var next atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for c := 0; c < 32; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := bytes.Repeat([]byte("x"), 64)
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(keys) || firstErr.Load() != nil {
+					return
+				}
+				if _, err := client.PutObject(ctx, bucket, keys[i], bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{ContentType: "application/pdf"}); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				if (i+1)%100000 == 0 {
+					say("  %d objects", i+1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, ok := firstErr.Load().(error); ok {
+		return err
+	}
+	putTime := time.Since(t0)
+	if _, err := db.ExecContext(ctx, `UPDATE quotas SET used_bytes = (SELECT COALESCE(sum(size_bytes), 0) FROM documents WHERE user_id = $1) WHERE user_id = $1`, owner); err != nil {
+		return err
+	}
+	fmt.Fprintf(report, "\nfsck: %d objects of 64 B stored for the newest seeded documents in %s (%.0f PUTs/s, 32 at a time).\n\n",
+		len(keys), putTime.Round(time.Millisecond), float64(len(keys))/putTime.Seconds())
+
+	if len(keys) == o.docs {
+		fmt.Fprintf(report, "| `docuvault fsck --json` | rows | objects | wall time | problems | load average |\n|---|---|---|---|---|---|\n")
+		for r := 1; r <= 2; r++ {
+			say("fsck: run %d", r)
+			cmd := exec.CommandContext(ctx, o.docuvault, "fsck", "--json")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			t0 := time.Now()
+			err := cmd.Run()
+			el := time.Since(t0)
+			var rep map[string]json.RawMessage
+			if jerr := json.Unmarshal(out.Bytes(), &rep); jerr != nil {
+				return fmt.Errorf("fsck: %v (%v): %s", err, jerr, errb.String())
+			}
+			problems := 0
+			for k, v := range rep {
+				var xs []json.RawMessage
+				if k != "repaired" && json.Unmarshal(v, &xs) == nil {
+					problems += len(xs)
+				}
+			}
+			fmt.Fprintf(report, "| run %d | %d | %d | **%s** | %d | %s |\n", r, o.docs, len(keys), el.Round(time.Millisecond), problems, loadavg())
+			say("fsck: run %d: %s, %d problems", r, el.Round(time.Millisecond), problems)
+		}
+		fmt.Fprintln(report)
+	}
+
+	// fsck's parts, timed one by one: over every row even when not every
+	// document has its object.
+	say("fsck: its database statements over %d rows, and the listing of %d objects", o.docs, len(keys))
+	timeIt := func(f func() error) (time.Duration, error) { t := time.Now(); err := f(); return time.Since(t), err }
+	type part struct {
+		name string
+		d    time.Duration
+	}
+	var parts []part
+	for _, st := range []struct{ name, sql string }{
+		// pkg/storage/fsck.go, fsckCheck: the rows (documentColumns), the
+		// derived objects, every key, and the quota sums.
+		{"stored rows (every column fsck reads)", `SELECT id, COALESCE(user_id::text, '') AS user_id, folder_id, filename, object_key, content_type, size_bytes, sha256, status, created_at, updated_at FROM documents WHERE status <> 'uploading'`},
+		{"derived objects' rows", `SELECT o.id FROM document_objects o JOIN documents d ON d.id = o.document_id`},
+		{"every object key", `SELECT object_key FROM documents UNION ALL SELECT object_key FROM document_objects`},
+		{"quota sums", `SELECT q.user_id FROM quotas q WHERE q.used_bytes <> ((SELECT COALESCE(sum(d.size_bytes), 0) FROM documents d WHERE d.user_id = q.user_id)
+	+ (SELECT COALESCE(sum(o.size_bytes), 0) FROM document_objects o JOIN documents d ON d.id = o.document_id WHERE d.user_id = q.user_id))::bigint`},
+	} {
+		d, err := timeIt(func() error {
+			rows, err := db.QueryContext(ctx, st.sql)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			cols, _ := rows.Columns()
+			vals := make([]any, len(cols))
+			for i := range vals {
+				vals[i] = new(any)
+			}
+			for rows.Next() {
+				if err := rows.Scan(vals...); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+		parts = append(parts, part{st.name + fmt.Sprintf(" (%d documents)", o.docs), d})
+	}
+	var listed int
+	d, err := timeIt(func() error {
+		for obj := range client.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true}) {
+			if obj.Err != nil {
+				return obj.Err
+			}
+			listed++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	parts = append(parts, part{fmt.Sprintf("bucket listing (%d objects)", listed), d})
+	fmt.Fprintf(report, "| fsck's part, timed apart (load average %s) | time |\n|---|---|\n", loadavg())
+	for _, p := range parts {
+		fmt.Fprintf(report, "| %s | %s |\n", p.name, p.d.Round(time.Millisecond))
+		say("fsck part: %s: %s", p.name, p.d.Round(time.Millisecond))
+	}
+	return nil
+}
+
+// dropIndexes drops the documents table's secondary indexes (not those of
+// constraints), as docuvault_migrate, their owner, and returns the function
+// that builds them again from their definitions as the catalog had them.
+func dropIndexes(ctx context.Context, migrateURL string) (func() error, error) {
+	mig, err := sqlx.Open("postgres", migrateURL)
+	if err != nil {
+		return nil, err
+	}
+	var ixs []struct {
+		Name string `db:"name"`
+		Def  string `db:"def"`
+	}
+	if err := mig.SelectContext(ctx, &ixs, `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+		FROM pg_index i WHERE i.indrelid = 'documents'::regclass
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`); err != nil {
+		mig.Close()
+		return nil, err
+	}
+	for _, ix := range ixs {
+		if _, err := mig.ExecContext(ctx, "DROP INDEX "+ix.Name); err != nil {
+			mig.Close()
+			return nil, err
+		}
+	}
+	return func() error {
+		defer mig.Close()
+		conn, err := mig.Connx(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SET maintenance_work_mem = '512MB'"); err != nil {
+			return err
+		}
+		for _, ix := range ixs {
+			if _, err := conn.ExecContext(ctx, ix.Def); err != nil {
+				return fmt.Errorf("%s: %w", ix.Def, err)
+			}
+		}
+		return nil
+	}, nil
+}
+
+// loadavg is /proc/loadavg's three averages.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// directLists times catalog.Lister.List for the three list cases, 300
+// calls each after 50 unmeasured, one at a time.
+func directLists(ctx context.Context, db *sqlx.DB, owner, deep string, report *strings.Builder) error {
+	l := catalog.NewLister(db)
+	defer l.Close()
+	fmt.Fprintf(report, "\n| list case, catalog.Lister.List in the driver (one at a time, 300 calls) | p50 | p90 | p99 | max | load average |\n|---|---|---|---|---|---|\n")
+	for _, c := range []struct {
+		name string
+		q    catalog.Query
+	}{
+		{"first page (50)", catalog.Query{Viewer: owner}},
+		{"deep page (50, cursor 50,000 in)", catalog.Query{Viewer: owner, Cursor: deep}},
+		{"first page, filtered by status (50)", catalog.Query{Viewer: owner, Status: "classified"}},
+	} {
+		var lat []time.Duration
+		for i := 0; i < 350; i++ {
+			t := time.Now()
+			p, err := l.List(ctx, c.q)
+			if err != nil {
+				return err
+			}
+			if len(p.Documents) != 50 {
+				return fmt.Errorf("%s: %d documents, want 50", c.name, len(p.Documents))
+			}
+			if i >= 50 {
+				lat = append(lat, time.Since(t))
+			}
+		}
+		p := percentiles(lat)
+		fmt.Fprintf(report, "| %s | %s | %s | %s | %s | %s |\n", c.name, ms(p[50]), ms(p[90]), ms(p[99]), ms(p[100]), loadavg())
+		say("direct list: %s: p50 %s p99 %s", c.name, ms(p[50]), ms(p[99]))
+	}
+	return nil
 }
