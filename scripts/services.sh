@@ -23,6 +23,8 @@ MINIO_MODULE=github.com/minio/minio
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 GORELEASER_MODULE=github.com/goreleaser/goreleaser/v2
 GORELEASER_VERSION=v2.15.1
+CYCLONEDX_MODULE=github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
+CYCLONEDX_VERSION=v1.10.0
 TOOLS_CACHE="${DOCUVAULT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docuvault/tools}"
 
 say() { printf 'services: %s\n' "$*" >&2; }
@@ -264,6 +266,8 @@ browser_up() {
 # from source with `go install` once (about 7 minutes on two cores), cached
 # like MinIO and linked into .dev/tools/bin.
 goreleaser_bin() { echo "$TOOLS_CACHE/goreleaser-$GORELEASER_VERSION/goreleaser"; }
+# cyclonedx-gomod (Apache-2.0) writes the release's SBOMs (.goreleaser.yaml).
+cyclonedx_bin() { echo "$TOOLS_CACHE/cyclonedx-gomod-$CYCLONEDX_VERSION/cyclonedx-gomod"; }
 
 release_tools_up() {
   local missing=() bin
@@ -275,7 +279,10 @@ release_tools_up() {
   go_install_once "$bin" "$GORELEASER_MODULE@$GORELEASER_VERSION" "about 7 minutes on two cores"
   mkdir -p "$DEV/tools/bin"
   ln -sf "$bin" "$DEV/tools/bin/goreleaser"
-  say "tools     shellcheck, docker-compose, systemd-analyze, goreleaser $GORELEASER_VERSION"
+  bin=$(cyclonedx_bin)
+  go_install_once "$bin" "$CYCLONEDX_MODULE@$CYCLONEDX_VERSION" "about a minute"
+  ln -sf "$bin" "$DEV/tools/bin/cyclonedx-gomod"
+  say "tools     shellcheck, docker-compose, systemd-analyze, goreleaser $GORELEASER_VERSION, cyclonedx-gomod $CYCLONEDX_VERSION"
 }
 
 # ---------------------------------------------------------------- env file

@@ -1,11 +1,17 @@
 package ship
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -106,13 +112,16 @@ func TestGoreleaserCheck(t *testing.T) {
 	}
 }
 
-// A snapshot build of the whole release matrix: static binaries for every
-// target; the one for this machine reports the injected version, commit
-// and date, and passes `docuvault health` against the local services.
+// A snapshot release of the whole matrix (everything a tag makes, published
+// nowhere): static binaries for every target; the one for this machine
+// reports the injected version, commit and date, and passes `docuvault
+// health` against the local services; an archive per target with the
+// licence, and a CycloneDX SBOM per binary, all in the checksums file.
 func TestReleaseSnapshotBuild(t *testing.T) {
 	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	bin := tool(t, "goreleaser")
+	sbomTool := tool(t, "cyclonedx-gomod")
 	dep := testenv.Deploy(t) // before the long build, so a missing service fails fast
 
 	// The real config, writing to a scratch dist/ instead of the checkout's.
@@ -127,11 +136,12 @@ func TestReleaseSnapshotBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	r := run(t, root, goreleaserEnv(t, root), 20*time.Minute, "", bin, "build", "--snapshot", "--clean", "--config", cfgPath)
+	env := append(goreleaserEnv(t, root), "PATH="+filepath.Dir(sbomTool)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	r := run(t, root, env, 25*time.Minute, "", bin, "release", "--snapshot", "--clean", "--config", cfgPath)
 	if r.code != 0 {
-		t.Fatalf("goreleaser build --snapshot --clean: %s", r)
+		t.Fatalf("goreleaser release --snapshot --clean: %s", r)
 	}
-	t.Logf("goreleaser build --snapshot of %d targets: %s", len(releaseMatrix), time.Since(start).Round(time.Second))
+	t.Logf("goreleaser release --snapshot of %d targets: %s", len(releaseMatrix), time.Since(start).Round(time.Second))
 
 	var meta struct{ Version, Commit string }
 	readJSON(t, filepath.Join(dist, "metadata.json"), &meta)
@@ -140,11 +150,18 @@ func TestReleaseSnapshotBuild(t *testing.T) {
 	}
 	readJSON(t, filepath.Join(dist, "artifacts.json"), &artifacts)
 	built := map[string]string{}
+	var archives, sboms []string
 	for _, a := range artifacts {
-		if a.Type == "Binary" {
+		switch a.Type {
+		case "Binary":
 			built[a.Goos+"/"+a.Goarch] = a.Path
+		case "Archive":
+			archives = append(archives, a.Path)
+		case "SBOM":
+			sboms = append(sboms, a.Path)
 		}
 	}
+	checkReleaseFiles(t, dist, archives, sboms)
 	var targets []string
 	for k := range built {
 		targets = append(targets, k)
@@ -193,11 +210,108 @@ func TestReleaseSnapshotBuild(t *testing.T) {
 		t.Errorf("version's date %q (%v), want the commit date %s", got, err, cdate)
 	}
 
-	env := dep.Env()
-	env["PATH"] = "/usr/bin:/bin"
-	r = run(t, t.TempDir(), envList(env), time.Minute, "", host, "health")
+	denv := dep.Env()
+	denv["PATH"] = "/usr/bin:/bin"
+	r = run(t, t.TempDir(), envList(denv), time.Minute, "", host, "health")
 	if r.code != 0 || !strings.Contains(r.stdout, "overall: ok") {
 		t.Errorf("health with the release binary: %s", r)
+	}
+}
+
+// checkReleaseFiles: one archive per target, each with the binary, README,
+// LICENSE and LICENSE-THIRD-PARTY.md; one CycloneDX SBOM per binary naming
+// the modules it links; checksums.txt right for every archive and SBOM.
+func checkReleaseFiles(t *testing.T, dist string, archives, sboms []string) {
+	t.Helper()
+	if len(archives) != len(releaseMatrix) || len(sboms) != len(releaseMatrix) {
+		t.Fatalf("%d archives and %d SBOMs, want %d of each", len(archives), len(sboms), len(releaseMatrix))
+	}
+	for _, a := range archives {
+		names := archiveNames(t, a)
+		for _, want := range []string{"README.md", "LICENSE", "LICENSE-THIRD-PARTY.md", ".env.example", "docs/operations.md"} {
+			if !names[want] {
+				t.Errorf("%s lacks %s", filepath.Base(a), want)
+			}
+		}
+		if !names["docuvault"] && !names["docuvault.exe"] {
+			t.Errorf("%s lacks the binary", filepath.Base(a))
+		}
+	}
+	for _, p := range sboms {
+		var bom struct {
+			BOMFormat  string `json:"bomFormat"`
+			Components []struct {
+				Name, Version, Purl string
+			} `json:"components"`
+		}
+		readJSON(t, p, &bom)
+		linked := map[string]bool{}
+		for _, c := range bom.Components {
+			linked[c.Name] = c.Version != "" && strings.HasPrefix(c.Purl, "pkg:golang/")
+		}
+		for _, mod := range []string{"github.com/spf13/cobra", "github.com/minio/minio-go/v7", "github.com/gocraft/work", "github.com/lib/pq"} {
+			if !linked[mod] {
+				t.Errorf("%s: %s is not listed with its version", filepath.Base(p), mod)
+			}
+		}
+		if bom.BOMFormat != "CycloneDX" {
+			t.Errorf("%s: bomFormat %q", filepath.Base(p), bom.BOMFormat)
+		}
+	}
+	sums, err := os.ReadFile(filepath.Join(dist, "checksums.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(sums)), "\n") {
+		sum, name, _ := strings.Cut(line, "  ")
+		listed[name] = sum
+	}
+	for _, p := range append(append([]string(nil), archives...), sboms...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(b)); listed[filepath.Base(p)] != got {
+			t.Errorf("checksums.txt has %q for %s, its SHA-256 is %s", listed[filepath.Base(p)], filepath.Base(p), got)
+		}
+	}
+}
+
+// archiveNames lists the files in a .tar.gz or .zip release archive.
+func archiveNames(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	if strings.HasSuffix(path, ".zip") {
+		z, err := zip.OpenReader(path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		defer z.Close()
+		for _, f := range z.File {
+			names[f.Name] = true
+		}
+		return names
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return names
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		names[h.Name] = true
 	}
 }
 
