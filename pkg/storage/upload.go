@@ -336,6 +336,22 @@ func (s *Service) discard(ctx context.Context, owner, docID, key string, written
 	if cause != nil {
 		errs = append(errs, cause)
 	}
+	if written && cause != nil {
+		// A commit that failed may have landed all the same (PostgreSQL
+		// lost between COMMIT and its answer): then the row is a document
+		// and its object must stay. When the row cannot be read, neither is
+		// touched: an 'uploading' row left with its object is fsck's to
+		// remove, and a document keeps its bytes.
+		var status string
+		err := s.db.GetContext(cctx, &status, `SELECT status FROM documents WHERE id = $1`, docID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return errors.Join(append(errs, fmt.Errorf("clean up: the upload's row cannot be read, so its object is kept for fsck: %w", err))...)
+		case status != StatusUploading:
+			return errors.Join(errs...) // stored after all: a retry finds it as a duplicate
+		}
+	}
 	if err := s.dropObject(ctx, key); err != nil && written {
 		return errors.Join(append(errs, err)...)
 	}
