@@ -9,10 +9,18 @@ import (
 
 // topicLine is one of a document's topics for doc show: who filed it, the
 // classifier's score and why: "Taxes (classifier, score 0.91: tax return,
-// assessment, deduction)".
+// assessment, deduction)", or the rule that did: "Bills (match rule: any of
+// "invoice receipt"; matched invoice)".
 func topicLine(t catalog.TopicRef) string {
 	if t.Source != "auto" {
 		return t.Name + " (filed by a person)"
+	}
+	if t.Rule != nil {
+		how := "match rule: " + t.Rule.String()
+		if len(t.Evidence) > 0 {
+			how += "; matched " + strings.Join(t.Evidence, ", ")
+		}
+		return fmt.Sprintf("%s (%s)", t.Name, how)
 	}
 	how := "classifier"
 	if t.Score != nil {

@@ -50,6 +50,9 @@ type TopicRef struct {
 	// Evidence is why the classifier assigned it (filing.go); empty for
 	// a person's choice.
 	Evidence Evidence `db:"evidence" json:"evidence"`
+	// Rule is the topic's match rule when that rule assigned it (Source
+	// "auto"); nil when the classifier or a person did.
+	Rule *RuleRef `db:"rule" json:"rule,omitempty"`
 }
 
 // Document is a document's metadata as the API shows it.
@@ -93,7 +96,7 @@ type Document struct {
 // topicsColumn is a document's topics as one JSON array, for List: one
 // query per page instead of two.
 const topicsColumn = `(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color,
-		'source', dt.source, 'score', dt.score, 'evidence', dt.evidence) ORDER BY t.name), '[]')
+		'source', dt.source, 'score', dt.score, 'evidence', dt.evidence, 'rule', ` + ruleColumn + `) ORDER BY t.name), '[]')
 	FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id) AS topics_json`
 
 const listColumns = `d.id, d.user_id, u.handle AS owner_handle, d.folder_id, d.filename, d.content_type,
@@ -150,7 +153,7 @@ func withTopics(ctx context.Context, db sqlx.QueryerContext, docs []Document) er
 		DocumentID string `db:"document_id"`
 		TopicRef
 	}
-	err := sqlx.SelectContext(ctx, db, &rows, `SELECT dt.document_id, t.id, t.name, t.color, dt.source, dt.score, dt.evidence
+	err := sqlx.SelectContext(ctx, db, &rows, `SELECT dt.document_id, t.id, t.name, t.color, dt.source, dt.score, dt.evidence, `+ruleColumn+` AS rule
 		FROM document_topics dt JOIN topics t ON t.id = dt.topic_id
 		WHERE dt.document_id = ANY($1::uuid[]) ORDER BY t.name`, pq.Array(ids))
 	if err != nil {

@@ -53,6 +53,54 @@ func (e Evidence) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]string(e))
 }
 
+// RuleRef is the match rule that assigned a topic to a document: the
+// topic's rule as it is now (topics.matching_algorithm and match), for a
+// topic its rule filed (document_topics.by_rule).
+type RuleRef struct {
+	Algorithm string `json:"algorithm"` // any, all, literal, regex or fuzzy
+	Match     string `json:"match"`
+}
+
+// Scan reads a rule written by SQL's json_build_object (never NULL: a
+// NULL column leaves a *RuleRef nil).
+func (r *RuleRef) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("match rule: cannot read %T", src)
+	}
+	if err := json.Unmarshal(b, r); err != nil {
+		return fmt.Errorf("match rule: %w", err)
+	}
+	return nil
+}
+
+// String says what the rule looks for, as doc show prints it: any of
+// "invoice receipt", the pattern /INV-\d+/.
+func (r RuleRef) String() string {
+	switch r.Algorithm {
+	case "any":
+		return fmt.Sprintf("any of %q", r.Match)
+	case "all":
+		return fmt.Sprintf("all of %q", r.Match)
+	case "literal":
+		return fmt.Sprintf("the phrase %q", r.Match)
+	case "regex":
+		return fmt.Sprintf("the pattern /%s/", r.Match)
+	case "fuzzy":
+		return fmt.Sprintf("a close match for %q", r.Match)
+	}
+	return fmt.Sprintf("%s %q", r.Algorithm, r.Match)
+}
+
+// ruleColumn is a document topic's RuleRef as SQL: NULL unless its rule
+// assigned it (dt is document_topics, t topics).
+const ruleColumn = `CASE WHEN dt.by_rule THEN json_build_object('algorithm', t.matching_algorithm, 'match', t.match) END`
+
 // Candidate is one of the topics the classifier found best for a document
 // when it classified it, with its score (0 to 1) and evidence: what an
 // unfiled document can be filed under with one click. Topics deleted since,

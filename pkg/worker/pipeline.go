@@ -362,8 +362,9 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 	ids := make([]string, len(matches))
 	scores := make([]float64, len(matches))
 	evidence := make([]string, len(matches)) // one JSON array per topic
+	byRule := make([]bool, len(matches))
 	for i, m := range matches {
-		ids[i], scores[i], evidence[i] = m.TopicID, m.Score, evidenceJSON(m.Evidence)
+		ids[i], scores[i], evidence[i], byRule[i] = m.TopicID, m.Score, evidenceJSON(m.Evidence), m.ByRule
 	}
 	lang := search.Config(text)
 	date := documentDate(text, lang)
@@ -376,7 +377,7 @@ func (p *Pipeline) save(ctx context.Context, d docRow, status, text string, out 
 		d.ID, text, out.Method, out.Note, status, statusProcessing, verdict.Provider, verdict.Note,
 		pq.Array(ids), pq.Array(scores), lang, pagesJSON(out.Pages),
 		pq.Array(evidence), candidatesJSON(status, verdict),
-		date)
+		date, pq.Array(byRule))
 	if err != nil {
 		return fmt.Errorf("save text and topics: %w", err)
 	}
@@ -393,17 +394,17 @@ const saveSQL = `WITH doc AS (
 			WHERE id = $1 AND status = $6
 			RETURNING id, user_id
 		), assigned AS (
-			SELECT DISTINCT ON (t.id) t.id AS topic_id, m.score, m.evidence
-			FROM unnest($9::uuid[], $10::real[], $13::jsonb[]) WITH ORDINALITY AS m(topic_id, score, evidence, n)
+			SELECT DISTINCT ON (t.id) t.id AS topic_id, m.score, m.evidence, m.by_rule
+			FROM unnest($9::uuid[], $10::real[], $13::jsonb[], $16::boolean[]) WITH ORDINALITY AS m(topic_id, score, evidence, by_rule, n)
 			JOIN topics t ON t.id = m.topic_id JOIN doc ON t.user_id = doc.user_id
 			ORDER BY t.id, m.n
 		), cleared AS (
 			DELETE FROM document_topics dt USING doc
 			WHERE dt.document_id = doc.id AND dt.source = 'auto' AND dt.topic_id NOT IN (SELECT topic_id FROM assigned)
 		), added AS (
-			INSERT INTO document_topics (document_id, topic_id, source, score, evidence)
-			SELECT doc.id, a.topic_id, 'auto', a.score, NULLIF(a.evidence, 'null'::jsonb) FROM doc, assigned a
-			ON CONFLICT (document_id, topic_id) DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence
+			INSERT INTO document_topics (document_id, topic_id, source, score, evidence, by_rule)
+			SELECT doc.id, a.topic_id, 'auto', a.score, NULLIF(a.evidence, 'null'::jsonb), a.by_rule FROM doc, assigned a
+			ON CONFLICT (document_id, topic_id) DO UPDATE SET score = EXCLUDED.score, evidence = EXCLUDED.evidence, by_rule = EXCLUDED.by_rule
 			WHERE document_topics.source = 'auto'
 		), terms_cleared AS (
 			-- Read again: its words for similar documents are made again

@@ -98,3 +98,27 @@ func TestFilingEvidenceUnfiledAndNoAuto(t *testing.T) {
 	d.run(t, nil, "topic", "edit", "Nope", "--auto").check(t, 1, "", `no such topic: "Nope"`)
 	d.run(t, nil, "topic", "edit", "Travel", "--color", "red").check(t, 64, "", `colour "red": use #rrggbb`)
 }
+
+// A topic its match rule assigned says so in doc show, with the rule and
+// what it matched (issue 21, item 8), not "classifier"; the classifier's
+// topics still say "classifier".
+func TestFilingByMatchRule(t *testing.T) {
+	d := deployed(t)
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
+	d.run(t, nil, "topic", "add", "Bills", "--description", "utilities electricity water", "--match", "INV-[0-9]+", "--algorithm", "regex", "--no-auto").check(t, 0, "", "")
+	d.run(t, nil, "topic", "add", "Finance", "--description", "invoices bank taxes payments").check(t, 0, "", "")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "bill.txt"), []byte("Invoice INV-2291: bank transfer of the payments due, payments by Friday"))
+	d.run(t, nil, "upload", filepath.Join(dir, "bill.txt")).check(t, 0, "", "")
+	d.run(t, nil, "worker", "--drain").check(t, 0, "", "")
+	var id string
+	if err := d.dep.AdminDB(t).Get(&id, `SELECT id FROM documents WHERE filename = 'bill.txt'`); err != nil {
+		t.Fatal(err)
+	}
+	r := d.run(t, nil, "doc", "show", id)
+	r.check(t, 0, "Bills (match rule: the pattern /INV-[0-9]+/; matched ", "")
+	if !strings.Contains(r.stdout, "Finance (classifier, score ") || strings.Contains(r.stdout, "Bills (classifier") {
+		t.Errorf("doc show: want Bills by its rule and Finance by the classifier:\n%s", r.stdout)
+	}
+	d.run(t, nil, "doc", "show", id, "--json").check(t, 0, `"rule":{"algorithm":"regex","match":"INV-[0-9]+"}`, "")
+}

@@ -58,8 +58,10 @@ await run('filing e2e', async () => {
   await row(ann, 'invoice.txt').locator('a.fname').click()
   const why = ann.locator('[data-test=why-filed]')
   await why.waitFor()
-  const whyText = (await why.innerText()).replace(/\s+/g, ' ')
-  expect(/^Filed under Finance \(\d\.\d\d\): invoice, payments, bank$/.test(whyText), 'why filed: ' + whyText)
+  const whyLines = (await why.locator('li').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim())
+  expect(whyLines.length === 2, 'why filed: ' + JSON.stringify(whyLines))
+  expect(whyLines[0] === 'Filed under Bills by its match rule, the phrase “4711”: matched 4711', 'why filed by the rule: ' + whyLines[0])
+  expect(/^Filed under Finance \(\d\.\d\d\): invoice, payments, bank$/.test(whyLines[1]), 'why filed: ' + whyLines[1])
   await shot(ann, 'f3-document-why-filed')
 
   // --- An unfiled document's candidates, filed with one click.

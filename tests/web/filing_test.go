@@ -21,6 +21,9 @@ func TestWebFiling(t *testing.T) {
 	e.run(t, annPass+"\n", "user", "add", "ann", "--email", "ann@example.org", "--password-stdin")
 	e.run(t, "", "topic", "add", "Finance", "--user", "ann", "--description", "invoices bank taxes payments", "--color", "#2e8b57")
 	e.run(t, "", "topic", "add", "Health", "--user", "ann", "--description", "doctor hospital prescription", "--color", "#d04a4a")
+	// Filed by its match rule alone (never by the classifier): what the
+	// document page says about it (issue 21, item 8).
+	e.run(t, "", "topic", "add", "Bills", "--user", "ann", "--description", "utilities", "--match", "4711", "--algorithm", "literal", "--no-auto")
 	base := e.startApp(t)
 	shots := runScript(t, root, node, chromium, base, "filing", "filing", "ANN_PASSWORD="+annPass)
 
@@ -37,8 +40,8 @@ func TestWebFiling(t *testing.T) {
 	for _, tp := range ts.Topics {
 		auto[tp.Name] = tp.AutoAssign
 	}
-	if len(auto) != 3 || !auto["Finance"] || !auto["Health"] || auto["Travel"] {
-		t.Errorf("topics' auto_assign after the run: %v, want Finance and Health true, Travel false", auto)
+	if len(auto) != 4 || !auto["Finance"] || !auto["Health"] || auto["Travel"] || auto["Bills"] {
+		t.Errorf("topics' auto_assign after the run: %v, want Finance and Health true, Travel and Bills false", auto)
 	}
 	var page struct {
 		Documents []struct {
@@ -58,7 +61,7 @@ func TestWebFiling(t *testing.T) {
 		}
 		got[d.Filename] = s
 	}
-	want := map[string]string{"invoice.txt": "Finance/auto", "note.txt": "Health/manual", "trip.txt": ""}
+	want := map[string]string{"invoice.txt": "Bills/autoFinance/auto", "note.txt": "Health/manual", "trip.txt": ""}
 	if len(got) != 3 || got["invoice.txt"] != want["invoice.txt"] || got["note.txt"] != want["note.txt"] || got["trip.txt"] != "" {
 		t.Errorf("documents after the run: %v, want %v", got, want)
 	}
