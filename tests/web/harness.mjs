@@ -33,9 +33,10 @@ export const browser = await chromium.launch({
 })
 
 // newPage opens a page in a context of its own (its own session), in
-// English, accepting downloads and confirm() dialogs.
-export async function newPage(name, viewport = { width: 1280, height: 860 }) {
-  const ctx = await browser.newContext({ viewport, locale: 'en-US', acceptDownloads: true })
+// English, accepting downloads and confirm() dialogs; options are more of
+// the context's (e.g. { colorScheme: 'dark' }).
+export async function newPage(name, viewport = { width: 1280, height: 860 }, options = {}) {
+  const ctx = await browser.newContext({ viewport, locale: 'en-US', acceptDownloads: true, ...options })
   const page = await ctx.newPage()
   page.setDefaultTimeout(WAIT)
   page.on('pageerror', (e) => problems.push(`${name}: uncaught ${e.message}`))
