@@ -50,6 +50,24 @@ export async function newPage(name, viewport = { width: 1280, height: 860 }, opt
   return page
 }
 
+// axeSource is axe-core, the accessibility checker, run in a page by
+// accessibility (page.evaluate runs it whatever the app's CSP says).
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
+
+// accessibility runs axe-core's WCAG 2.x A and AA rules on the page and
+// returns its serious and critical violations, one line each: "rule
+// (impact): help — selector, …".
+export async function accessibility(page) {
+  await page.evaluate(axeSource)
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}`)
+  })
+  return violations
+}
+
 // shot saves a screenshot, and checks that the page fits its width (no
 // sideways scrolling, on a phone too).
 export async function shot(page, name) {

@@ -123,8 +123,8 @@ func (e env) serve(t *testing.T, logs *testenv.SyncBuffer) string {
 	return ""
 }
 
-// browserTools finds Node, Chromium and playwright-core (installing the
-// web app's locked node modules when they are missing).
+// browserTools finds Node, Chromium, playwright-core and axe-core
+// (installing the web app's locked node modules when they are missing).
 func browserTools(t *testing.T, root string) (node, chromium string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
@@ -139,7 +139,9 @@ func browserTools(t *testing.T, root string) (node, chromium string) {
 		testenv.Unavailable(t, "%s: %v (scripts/services.sh up installs Debian's chromium)", chromium, err)
 	}
 	webDir := filepath.Join(root, "web")
-	if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core", "package.json")); err != nil {
+	_, errPlaywright := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core", "package.json"))
+	_, errAxe := os.Stat(filepath.Join(webDir, "node_modules", "axe-core", "axe.min.js"))
+	if errPlaywright != nil || errAxe != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "npm", "ci", "--prefer-offline", "--no-audit", "--no-fund")
