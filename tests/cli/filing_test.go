@@ -122,3 +122,28 @@ func TestFilingByMatchRule(t *testing.T) {
 	}
 	d.run(t, nil, "doc", "show", id, "--json").check(t, 0, `"rule":{"algorithm":"regex","match":"INV-[0-9]+"}`, "")
 }
+
+// docuvault overview: a user's vault at a glance, as the dashboard shows it.
+func TestOverview(t *testing.T) {
+	d := deployed(t)
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org", "--quota", "1MiB").check(t, 0, "", "")
+	d.run(t, nil, "overview").check(t, 0, "ann: 0 documents, 0 unfiled; 0 B of 1.0 MiB used (0%)\nworker: 0 waiting, 0 in progress; nothing finished yet\n", "")
+	d.run(t, nil, "topic", "add", "Finance", "--description", "invoices bank taxes payments").check(t, 0, "", "")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "invoice.txt"), []byte("Invoice 4711: bank transfer of the payments due, payments by Friday"))
+	writeFile(t, filepath.Join(dir, "note.txt"), []byte("Remember the keys"))
+	writeFile(t, filepath.Join(dir, "empty.txt"), []byte("   \n"))
+	d.run(t, nil, "upload", "--recursive", dir).check(t, 0, "", "")
+	d.run(t, nil, "overview").check(t, 0, "worker: 3 waiting, 0 in progress; nothing finished yet\n", "")
+	d.run(t, nil, "worker", "--drain").check(t, 0, "", "")
+	r := d.run(t, nil, "overview")
+	r.check(t, 0, "ann: 3 documents, 1 unfiled; ", "")
+	for _, want := range []string{"by status: 2 classified, 1 no text\n", "worker: 0 waiting, 0 in progress; last finished ", "newest:\n", "  invoice.txt  classified  Finance\n", "needs attention:\n", "  empty.txt  no text"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("overview lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	d.run(t, nil, "overview", "--json").check(t, 0, `"by_status":{"classified":2,"failed":0,"no_text":1,"pending":0,"processing":0,"skipped":0},"unfiled":1,`, "")
+	d.run(t, nil, "overview", "--user", "nobody").check(t, 1, "", "no such user")
+	d.run(t, nil, "overview", "extra").check(t, 64, "", "")
+}

@@ -86,7 +86,7 @@ await run('theme e2e', async () => {
       await page.locator('h1', { hasText: 'invoice.txt' }).waitFor()
       await page.locator('.doctext').waitFor()
       await check(page, `${scheme}-${form}-document`)
-      for (const [path, heading] of [['/topics', 'Topics'], ['/search?q=invoice', 'Search'], ['/settings', 'Settings'], ['/audit', 'Activity'],
+      for (const [path, heading] of [['/overview', 'Overview'], ['/topics', 'Topics'], ['/search?q=invoice', 'Search'], ['/settings', 'Settings'], ['/audit', 'Activity'],
         ['/shared', 'Shared with me'], ['/shares', 'Shares'], ['/admin', 'Users'], ['/no-such-page', 'Page not found']]) {
         await page.goto(BASE + path)
         await page.locator('h1', { hasText: heading }).first().waitFor()

@@ -23,7 +23,7 @@ func TestWebTheme(t *testing.T) {
 	base := e.startApp(t)
 	shots := runScript(t, root, node, chromium, base, "theme", "theme", "ANN_PASSWORD="+annPass)
 	pngs, _ := filepath.Glob(filepath.Join(shots, "*.png"))
-	if len(pngs) != 44 {
-		t.Errorf("%d screenshots in %s, want 44 (11 pages, 2 modes, 2 sizes)", len(pngs), shots)
+	if len(pngs) != 48 {
+		t.Errorf("%d screenshots in %s, want 48 (12 pages, 2 modes, 2 sizes)", len(pngs), shots)
 	}
 }

@@ -3,6 +3,7 @@ import { session, loadUser } from './api.js'
 import { notice } from './notice.js'
 import Login from './views/Login.vue'
 import Documents from './views/Documents.vue'
+import Overview from './views/Overview.vue'
 import Document from './views/Document.vue'
 import Search from './views/Search.vue'
 import Topics from './views/Topics.vue'
@@ -17,6 +18,7 @@ export const router = createRouter({
   routes: [
     { path: '/login', component: Login, meta: { public: true, title: 'Sign in' } },
     { path: '/', component: Documents, meta: { title: 'Documents' } },
+    { path: '/overview', component: Overview, meta: { title: 'Overview' } },
     { path: '/shared', component: Documents, props: { shared: true }, meta: { title: 'Shared with me' } },
     { path: '/documents/:id', component: Document, props: true, meta: { title: 'Document' } },
     { path: '/search', component: Search, meta: { title: 'Search' } },
