@@ -77,6 +77,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newHealthCommand(a),
 		newUserCommand(a),
 		newTopicCommand(a),
+		newFolderCommand(a),
 		newUploadCommand(a),
 		newFsckCommand(a),
 		newWorkerCommand(a),

@@ -7,6 +7,10 @@
 // while holding a per-owner lock, so two moves that would each be fine
 // alone cannot together make a loop.
 //
+// A Folder carries how many documents are in it (not in its subfolders);
+// Resolve finds a folder by its path ("Taxes/2024") or id, Paths and
+// Subtree work on a listed tree (the CLI's paths, what a delete takes).
+//
 // Every function takes the owner's user id and treats another user's
 // folder exactly like a missing one (ErrNotFound), so callers never reveal
 // whether someone else's folder exists.

@@ -48,14 +48,21 @@ func (e *Error) Unwrap() error { return e.Err }
 const MaxNameLen = 255
 
 // Folder is one of a user's folders; ParentID is nil at the top level.
+// DocumentCount is how many documents are in the folder itself (not in its
+// subfolders; documents still uploading do not count), as the documents
+// list filtered by the folder shows them.
 type Folder struct {
-	ID        string    `db:"id" json:"id"`
-	ParentID  *string   `db:"parent_id" json:"parent_id"`
-	Name      string    `db:"name" json:"name"`
-	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	ID            string    `db:"id" json:"id"`
+	ParentID      *string   `db:"parent_id" json:"parent_id"`
+	Name          string    `db:"name" json:"name"`
+	CreatedAt     time.Time `db:"created_at" json:"created_at"`
+	DocumentCount int       `db:"document_count" json:"document_count"`
 }
 
-const folderColumns = `id, parent_id, name, created_at`
+// folderColumns reads a folder row named folders (an UPDATE's RETURNING
+// included); the count probes documents' folder_id index.
+const folderColumns = `folders.id, folders.parent_id, folders.name, folders.created_at,
+	(SELECT count(*) FROM documents d WHERE d.folder_id = folders.id AND d.status <> 'uploading') AS document_count`
 
 // lockClass is the first key of the per-owner advisory lock that moves and
 // deletes hold ("fold" in ASCII); the second is a hash of the owner's id.
@@ -332,4 +339,115 @@ func pqCode(err error) pq.ErrorCode {
 		return pqErr.Code
 	}
 	return ""
+}
+
+// Resolve finds owner's folder by ref: its id, or its path from the top
+// level, names joined by '/' ("Taxes/2024"; a leading '/' is allowed). A
+// path's names are compared as they are stored (see CleanName). ErrNotFound
+// when no folder of owner's is there.
+func Resolve(ctx context.Context, db *sqlx.DB, owner, ref string) (Folder, error) {
+	if id, ok := parseID(ref); ok {
+		f, err := Get(ctx, db, owner, id)
+		if err == nil || !errors.Is(err, ErrNotFound) {
+			return f, err
+		}
+		// a folder may be named like a UUID: try it as a path too
+	}
+	all, err := List(ctx, db, owner)
+	if err != nil {
+		return Folder{}, err
+	}
+	missing := &Error{Err: ErrNotFound, Field: "id",
+		Msg: fmt.Sprintf("no folder %q: give a folder's path (as \"folder list\" shows it) or its id", ref)}
+	var parent *string
+	var found Folder
+	parts := strings.Split(strings.TrimPrefix(ref, "/"), "/")
+	for _, part := range parts {
+		name, err := CleanName(part)
+		if err != nil {
+			return Folder{}, missing
+		}
+		ok := false
+		for _, f := range all {
+			if f.Name == name && sameParent(f.ParentID, parent) {
+				found, ok = f, true
+				break
+			}
+		}
+		if !ok {
+			return Folder{}, missing
+		}
+		id := found.ID
+		parent = &id
+	}
+	return found, nil
+}
+
+func sameParent(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+// Paths returns each folder's path from the top level ("Taxes/2024"),
+// by id, for folders as List returns them.
+func Paths(fs []Folder) map[string]string {
+	byID := make(map[string]Folder, len(fs))
+	for _, f := range fs {
+		byID[f.ID] = f
+	}
+	paths := make(map[string]string, len(fs))
+	var path func(id string, depth int) string
+	path = func(id string, depth int) string {
+		if p, ok := paths[id]; ok {
+			return p
+		}
+		f := byID[id]
+		p := f.Name
+		// depth bounds the climb on a (corrupt) cyclic tree.
+		if f.ParentID != nil && depth < len(fs) {
+			p = path(*f.ParentID, depth+1) + "/" + p
+		}
+		paths[id] = p
+		return p
+	}
+	for _, f := range fs {
+		path(f.ID, 0)
+	}
+	return paths
+}
+
+// Subtree counts, in folders as List returns them, the subfolders below id
+// (at any depth) and the documents in id and in all of them: what Delete
+// would remove and move out.
+func Subtree(fs []Folder, id string) (subfolders, documents int) {
+	children := map[string][]Folder{}
+	var self *Folder
+	for i, f := range fs {
+		if f.ParentID != nil {
+			children[*f.ParentID] = append(children[*f.ParentID], f)
+		}
+		if f.ID == id {
+			self = &fs[i]
+		}
+	}
+	if self == nil {
+		return 0, 0
+	}
+	seen := map[string]bool{id: true}
+	queue := []Folder{*self}
+	for len(queue) > 0 {
+		f := queue[0]
+		queue = queue[1:]
+		documents += f.DocumentCount
+		for _, c := range children[f.ID] {
+			if !seen[c.ID] {
+				seen[c.ID] = true
+				subfolders++
+				queue = append(queue, c)
+			}
+		}
+	}
+	return subfolders, documents
 }
