@@ -27,7 +27,7 @@ await run('docdate e2e', async () => {
     const d = row(ann, n).locator('[data-test=doc-date]')
     dates[n] = (await d.count()) ? `${await d.getAttribute('data-date')} ${(await d.innerText()).trim()}` : '-'
   }
-  const want = { 'invoice.txt': '2026-11-30 dated November 30, 2026', 'quote.txt': '2026-12-01 dated December 1, 2026', 'brief.txt': '2026-12-03 dated December 3, 2026', 'holiday.txt': '-' }
+  const want = { 'invoice.txt': '2026-11-30 November 30, 2026', 'quote.txt': '2026-12-01 December 1, 2026', 'brief.txt': '2026-12-03 December 3, 2026', 'holiday.txt': '-' }
   expect(JSON.stringify(dates) === JSON.stringify(want), 'dates in the list: ' + JSON.stringify(dates))
 
   step('filter by the documents\' dates')

@@ -5,7 +5,7 @@
 // again by itself), the counts, the storage used, the newest documents,
 // the one that needs attention, and the links to the filtered list. Waits
 // are on conditions, never on time.
-import { SLOW, step, expect, newPage, shot, signIn, drop, row, run } from './harness.mjs'
+import { BASE, SLOW, step, expect, newPage, shot, signIn, drop, row, run } from './harness.mjs'
 
 const text = async (loc) => (await loc.innerText()).replace(/\s+/g, ' ').trim()
 
@@ -51,10 +51,33 @@ await run('overview e2e', async () => {
   expect(await ann.locator('[data-test=doc-row]').count() === 1, 'unfiled list: ' + await ann.locator('[data-test=doc-row]').count())
   expect(await ann.locator('[data-test=filter-topic]').inputValue() === 'unfiled', 'the topic filter shows unfiled')
 
+  step('the list is a table whose headers sort it')
+  await ann.selectOption('[data-test=filter-topic]', '')
+  const order = () => ann.locator('[data-test=doc-row]').evaluateAll((rs) => rs.map((r) => r.dataset.name).join(' '))
+  const waitOrder = (want) => ann.waitForFunction((w) => [...document.querySelectorAll('[data-test=doc-row]')].map((r) => r.dataset.name).join(' ') === w, want)
+  await waitOrder(await order()) // settled
+  await ann.click('[data-test=sort-name]')
+  await waitOrder('blank.txt invoice.txt keys.txt')
+  expect(await ann.locator('th.col-name').getAttribute('aria-sort') === 'ascending', 'name header: aria-sort ascending')
+  expect(await ann.locator('th.col-created').getAttribute('aria-sort') === 'none', 'uploaded header: aria-sort none')
+  expect(await ann.locator('[data-test=sort]').inputValue() === 'filename_asc', 'the sort menu follows the header')
+  await ann.click('[data-test=sort-name]')
+  await waitOrder('keys.txt invoice.txt blank.txt')
+  expect(await ann.locator('th.col-name').getAttribute('aria-sort') === 'descending', 'name header: aria-sort descending')
+  await ann.click('[data-test=sort-size]')
+  await waitOrder('invoice.txt keys.txt blank.txt')
+  // The columns line up: every row's size cell starts where the header's does.
+  const lefts = await ann.locator('table.doclist .col-size').evaluateAll((cs) => cs.map((c) => Math.round(c.getBoundingClientRect().left)))
+  expect(lefts.length === 4 && new Set(lefts).size === 1, 'size column lefts: ' + JSON.stringify(lefts))
+  await shot(ann, 'o3-documents-table')
+
   step('on a phone')
   const phone = await newPage('phone', { width: 390, height: 844 })
   await signIn(phone)
-  await phone.goto(ann.url().replace(/\/\?.*$/, '/overview'))
+  await phone.goto(BASE + '/overview')
   await phone.locator('[data-test=ov-recent]').waitFor()
-  await shot(phone, 'o3-overview-phone')
+  await shot(phone, 'o4-overview-phone')
+  await phone.goto(BASE + '/')
+  await phone.locator('[data-test=doc-row]').first().waitFor()
+  await shot(phone, 'o5-documents-phone')
 })
