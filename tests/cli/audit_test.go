@@ -14,7 +14,7 @@ import (
 
 // TestCLIActionsAreAudited: what an operator does through the CLI (users
 // created, quotas set, topics added, changed and removed, uploads small and
-// large, documents filed) lands in the audit log with the OS user running
+// large, documents filed and downloaded) lands in the audit log with the OS user running
 // the command as its actor and no account as actor_id, reads as "NAME
 // (command line)", and no event holds the password given on stdin (issue 21).
 func TestCLIActionsAreAudited(t *testing.T) {
@@ -48,6 +48,9 @@ func TestCLIActionsAreAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.run(t, nil, "doc", "topics", docID, "--set", "Tax,Cars", "--user", "bob").check(t, 0, "filed under Tax, Cars", "")
+	if r := d.run(t, nil, "doc", "get", docID, "-o", "-", "--user", "bob"); r.code != 0 || r.stdout != "a small note" {
+		t.Errorf("doc get: exit %d, %q, %s", r.code, r.stdout, r.stderr)
+	}
 	d.run(t, nil, "topic", "rm", "Tax", "--user", "bob").check(t, 0, `removed topic "Tax"`, "")
 	// A refused command records nothing.
 	d.run(t, nil, "user", "add", "bob", "--email", "bob2@example.org").check(t, 1, "", "taken")
@@ -77,7 +80,7 @@ func TestCLIActionsAreAudited(t *testing.T) {
 		}
 		got = append(got, r.Type+"/"+who)
 	}
-	want := "user_admin/ann user_admin/bob user_admin/bob topic_change/bob topic_change/bob topic_change/bob upload/bob upload/bob document_update/bob topic_change/bob"
+	want := "user_admin/ann user_admin/bob user_admin/bob topic_change/bob topic_change/bob topic_change/bob upload/bob upload/bob document_update/bob download/bob topic_change/bob"
 	if strings.Join(got, " ") != want {
 		t.Errorf("events\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
@@ -86,7 +89,7 @@ func TestCLIActionsAreAudited(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p, err := audit.List(ctx, d.dep.AppDB(t), audit.Filter{CLI: true})
-	if err != nil || len(p.Entries) != 10 {
+	if err != nil || len(p.Entries) != 11 {
 		t.Fatalf("%d CLI entries, %v", len(p.Entries), err)
 	}
 	summaries := map[string]bool{}
@@ -99,7 +102,7 @@ func TestCLIActionsAreAudited(t *testing.T) {
 	for _, s := range []string{
 		"Created account ann (an administrator)", "Created account bob (a user)", "Quota of bob set to 2.0 GiB",
 		"Created topic “Tax”", "Created topic “Car”; never assigned automatically", "Renamed topic “Car” to “Cars”",
-		"Topics set to a topic since deleted, “Cars”", "Deleted topic “Tax”", "12 B", "19 B",
+		"Topics set to a topic since deleted, “Cars”", "Deleted topic “Tax”", "12 B", "19 B", "12 B sent",
 	} {
 		if !summaries[s] {
 			t.Errorf("no entry reads %q; have %v", s, summaries)
