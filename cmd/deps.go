@@ -3,9 +3,11 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/extract"
@@ -116,4 +118,14 @@ func (a *app) extractor(parallel int, ocrMode string, searchable bool) *extract.
 
 		SearchableCopy: searchable,
 	})
+}
+
+// record writes an audit event of a CLI command, acted by the OS user
+// running it (audit.CLIActor). The change it describes has happened: a
+// failure to record it is a warning on stderr, not the command's error.
+func (a *app) record(ctx context.Context, db *sqlx.DB, e audit.Event) {
+	e.ActorID, e.ActorLabel = "", audit.CLIActor()
+	if err := audit.Record(ctx, db, e); err != nil {
+		fmt.Fprintf(a.stderr, "warning: the audit log did not record this (%v)\n", err)
+	}
 }

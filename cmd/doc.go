@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/extract"
@@ -183,6 +184,10 @@ so the next documents are filed better.`,
 					}
 					return err
 				}
+				if ids == nil {
+					ids = []string{}
+				}
+				a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.Update, ResourceID: id, Metadata: map[string]any{"topic_ids": ids}})
 				if len(names) == 0 {
 					fmt.Fprintf(a.stdout, "%s: no topics\n", id)
 				} else {

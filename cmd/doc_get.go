@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/users"
@@ -98,7 +99,15 @@ func (a *app) runDocGet(ctx context.Context, o docGetOptions, typed string) erro
 			return err
 		}
 		defer rc.Close()
-		return a.writeDownload(o.Output, name, rc, size, sum)
+		if err := a.writeDownload(o.Output, name, rc, size, sum); err != nil {
+			return err
+		}
+		meta := map[string]any{"filename": name, "bytes": size}
+		if o.Searchable {
+			meta["variant"] = "searchable"
+		}
+		a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.Download, ResourceID: id, Metadata: meta})
+		return nil
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/topics"
@@ -34,6 +35,11 @@ func newTopicCommand(a *app) *cobra.Command {
 				if err != nil {
 					return topicFlagError("topic add", err)
 				}
+				meta := map[string]any{"action": "create", "name": t.Name}
+				if !t.AutoAssign {
+					meta["auto_assign"] = false
+				}
+				a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.TopicChange, ResourceID: t.ID, Metadata: meta})
 				how := ""
 				if noAuto {
 					how = ", never assigned automatically"
@@ -120,6 +126,7 @@ func newTopicCommand(a *app) *cobra.Command {
 				if err := topics.Remove(ctx, db, u.ID, args[0]); err != nil {
 					return err
 				}
+				a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.TopicChange, Metadata: map[string]any{"action": "delete", "name": args[0]}})
 				fmt.Fprintf(a.stdout, "removed topic %q of %s\n", args[0], u.Handle)
 				return nil
 			})

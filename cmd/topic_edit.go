@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/topics"
 	"github.com/docuvault/docuvault/pkg/users"
 )
@@ -88,6 +89,11 @@ func (a *app) runTopicEdit(ctx context.Context, o topicEditOptions, name string)
 		if err != nil {
 			return topicFlagError("topic edit", err)
 		}
+		meta := map[string]any{"action": "update", "name": t.Name, "old_name": name}
+		if c.AutoAssign != nil {
+			meta["auto_assign"] = t.AutoAssign
+		}
+		a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.TopicChange, ResourceID: t.ID, Metadata: meta})
 		how := "assigned automatically"
 		if !t.AutoAssign {
 			how = "never assigned automatically"

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/bulkupload"
 	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/topics"
@@ -64,6 +65,7 @@ others are stored), 1 when nothing could start.`,
 			}
 			defer closeStorage()
 			o.OwnerID = u.ID
+			o.AuditActor = audit.CLIActor()
 
 			obs := newUploadPrinter(a.stdout, a.stderr, asJSON)
 			sum, err := bulkupload.Run(ctx, svc, o, obs)
@@ -102,6 +104,7 @@ type uploadPrinter struct {
 	files    int
 	done     int
 	warnedMQ bool
+	warnedAu bool
 }
 
 func newUploadPrinter(out, errw io.Writer, asJSON bool) *uploadPrinter {
@@ -159,6 +162,10 @@ func (p *uploadPrinter) Done(r bulkupload.Result) {
 		p.bar.Describe(fmt.Sprintf("%d/%d files", p.done, p.files))
 		_ = p.bar.Clear()
 		defer func() { _ = p.bar.RenderBlank() }()
+	}
+	if r.NotAudited != nil && !p.warnedAu {
+		p.warnedAu = true
+		fmt.Fprintf(p.errw, "warning: documents are stored but the audit log did not record their upload (%v)\n", r.NotAudited)
 	}
 	if r.NotQueued != nil && !p.warnedMQ {
 		p.warnedMQ = true

@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/config"
 	"github.com/docuvault/docuvault/pkg/users"
 )
@@ -64,7 +65,12 @@ cannot log in over HTTP (it can still own documents uploaded from the CLI).
 			var u users.User
 			err := a.withDB(ctx, func(db *sqlx.DB) (err error) {
 				u, err = users.Create(ctx, db, users.NewUser{Handle: args[0], Email: email, Admin: admin, Password: password, QuotaBytes: q})
-				return err
+				if err != nil {
+					return err
+				}
+				a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.UserAdmin, ResourceID: u.ID,
+					Metadata: map[string]any{"resource": "user", "action": "create", "handle": u.Handle, "role": u.Role}})
+				return nil
 			})
 			if err != nil {
 				return err
@@ -132,7 +138,12 @@ func newUserQuotaCommand(a *app) *cobra.Command {
 			var u users.User
 			err = a.withDB(ctx, func(db *sqlx.DB) (err error) {
 				u, err = users.SetQuota(ctx, db, args[0], limit)
-				return err
+				if err != nil {
+					return err
+				}
+				a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.UserAdmin, ResourceID: u.ID,
+					Metadata: map[string]any{"resource": "user", "action": "update", "handle": u.Handle, "quota_bytes": u.LimitBytes}})
+				return nil
 			})
 			if err != nil {
 				return err

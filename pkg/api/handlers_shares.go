@@ -1,13 +1,16 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/shares"
+	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
@@ -120,20 +123,47 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listAudit lists the user's own events; an administrator sees everyone's
-// and may filter by user_id.
+// and may filter by person (a handle, or "cli" for the command line) or
+// user_id. Filters: event_type (one of audit.Types), since and until (a
+// time, or a day: since from its start, until to its end).
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
 	q := r.URL.Query()
-	f := audit.Filter{UserID: u.ID, EventType: q.Get("event_type"), Cursor: q.Get("cursor")}
+	f := audit.Filter{UserID: u.ID, EventType: q.Get("event_type"), Cursor: q.Get("cursor"), Viewer: u.ID}
 	// The one text rule (pkg/usertext) before the query: a NUL byte in
 	// event_type was a database error and a 500.
-	if err := usertext.CheckLine("event_type", f.EventType); err != nil {
-		return errorf(http.StatusUnprocessableEntity, "invalid_field", "%s", err)
+	for _, name := range []string{"event_type", "person"} {
+		if err := usertext.CheckLine(name, q.Get(name)); err != nil {
+			return errorf(http.StatusUnprocessableEntity, "invalid_field", "%s", err)
+		}
 	}
-	if u.Role == "admin" {
+	if f.EventType != "" && !audit.IsType(f.EventType) {
+		return errorf(http.StatusBadRequest, "malformed", "unknown event type %q: use one of %s", f.EventType, strings.Join(audit.Types, ", "))
+	}
+	admin := u.Role == "admin"
+	if admin {
 		f.UserID = q.Get("user_id")
 	} else if v := q.Get("user_id"); v != "" && v != u.ID {
 		return errorf(http.StatusForbidden, "forbidden", "only administrators may see other users' events")
+	}
+	if person := strings.TrimSpace(q.Get("person")); person != "" {
+		switch {
+		case !admin && (strings.EqualFold(person, u.Handle) || person == u.ID):
+			// their own events: what they see anyway
+		case !admin:
+			return errorf(http.StatusForbidden, "forbidden", "only administrators may see other people's events")
+		case strings.EqualFold(person, "cli"):
+			f.CLI = true
+		default:
+			p, err := users.ByHandle(r.Context(), s.d.DB, person)
+			if errors.Is(err, users.ErrNotFound) {
+				return errorf(http.StatusBadRequest, "malformed", "nobody has the handle %q: pick a person from the list, or \"cli\" for the command line", person)
+			}
+			if err != nil {
+				return err
+			}
+			f.Person = p.ID
+		}
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -142,14 +172,30 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Limit = n
 	}
-	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if v := q.Get(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return errorf(http.StatusBadRequest, "malformed", "%s must be a time like 2026-01-31T00:00:00Z", name)
-			}
-			*dst = t
+	for _, name := range []string{"since", "until"} {
+		v := q.Get(name)
+		if v == "" {
+			continue
 		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			day, derr := time.Parse(time.DateOnly, v)
+			if derr != nil {
+				return errorf(http.StatusBadRequest, "malformed", "%s must be a day like 2026-01-31 or a time like 2026-01-31T00:00:00Z", name)
+			}
+			t = day
+			if name == "until" {
+				t = day.AddDate(0, 0, 1) // the whole day
+			}
+		}
+		if name == "since" {
+			f.Since = t
+		} else {
+			f.Until = t
+		}
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+		return errorf(http.StatusBadRequest, "malformed", "the date range ends (%s) before it starts (%s): swap them", q.Get("until"), q.Get("since"))
 	}
 	page, err := audit.List(r.Context(), s.d.DB, f)
 	if err != nil {

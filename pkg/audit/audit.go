@@ -67,6 +67,7 @@ const (
 type Event struct {
 	UserID     string         // the user the event concerns
 	ActorID    string         // the user who acted (an admin, or the user)
+	ActorLabel string         // who acted when no user did: CLIActor() for the CLI
 	Type       string         // one of the constants above
 	ResourceID string         // the document, folder, share, topic or user
 	IP         string         // the client's address; unparsable ones are stored as NULL
@@ -89,8 +90,8 @@ func Record(ctx context.Context, db sqlx.ExecerContext, e Event) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO audit_log (user_id, actor_id, event_type, resource_id, ip_address, metadata)
-		VALUES ($1, $2, $3, $4, $5, $6)`, row.UserID, row.ActorID, row.Type, row.ResourceID, row.IP, row.Metadata)
+	_, err = db.ExecContext(ctx, `INSERT INTO audit_log (user_id, actor_id, actor_label, event_type, resource_id, ip_address, metadata)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, row.UserID, row.ActorID, row.ActorLabel, row.Type, row.ResourceID, row.IP, row.Metadata)
 	if err != nil {
 		return fmt.Errorf("record %s event: %w", e.Type, err)
 	}
@@ -101,6 +102,7 @@ func Record(ctx context.Context, db sqlx.ExecerContext, e Event) error {
 // (NULL), the address normalised or nil, the metadata as JSON text or nil.
 type Row struct {
 	UserID, ActorID, ResourceID any
+	ActorLabel                  any // string or nil
 	Type                        string
 	IP                          any
 	Metadata                    any
@@ -125,11 +127,15 @@ func Columns(e Event) (Row, error) {
 	if err != nil {
 		return Row{}, err
 	}
+	label, err := checkLabel(e.ActorLabel)
+	if err != nil {
+		return Row{}, err
+	}
 	meta, err := encodeMetadata(e.Metadata)
 	if err != nil {
 		return Row{}, err
 	}
-	return Row{UserID: userID, ActorID: actorID, ResourceID: resourceID, Type: e.Type, IP: normalizeIP(e.IP), Metadata: meta}, nil
+	return Row{UserID: userID, ActorID: actorID, ActorLabel: label, ResourceID: resourceID, Type: e.Type, IP: normalizeIP(e.IP), Metadata: meta}, nil
 }
 
 func checkType(t string) error {
@@ -262,115 +268,6 @@ func words(key string) []string {
 		out = append(out, key[start:])
 	}
 	return out
-}
-
-// Entry is one row of the audit log.
-type Entry struct {
-	ID         int64           `json:"id"`
-	UserID     *string         `json:"user_id"`
-	ActorID    *string         `json:"actor_id"`
-	EventType  string          `json:"event_type"`
-	ResourceID *string         `json:"resource_id"`
-	IP         *string         `json:"ip"`
-	Metadata   json.RawMessage `json:"metadata"` // null when there is none
-	CreatedAt  time.Time       `json:"created_at"`
-}
-
-// Filter selects entries for List. Zero values select everything.
-type Filter struct {
-	UserID    string    // only events concerning this user; "" for every user's
-	EventType string    // only events of this type
-	Since     time.Time // only events at or after Since
-	Until     time.Time // only events before Until
-	Limit     int       // entries per page: DefaultLimit when 0 or less, at most MaxLimit
-	Cursor    string    // the Next of the previous page, or "" for the first
-}
-
-// Page is one page of List; Next is the cursor of the following page, ""
-// after the last.
-type Page struct {
-	Entries []Entry `json:"entries"`
-	Next    string  `json:"next,omitempty"`
-}
-
-// List returns the entries f selects, newest first (by created_at, then
-// id), a page at a time: pass each page's Next as the next call's Cursor,
-// with the same filter. A cursor List did not make, a UserID that is not a
-// UUID or an Until before Since is an *Error wrapping ErrInvalid.
-func List(ctx context.Context, db *sqlx.DB, f Filter) (Page, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	limit = min(limit, MaxLimit)
-	var conds []string
-	var args []any
-	where := func(cond string, arg ...any) {
-		for _, a := range arg {
-			args = append(args, a)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		conds = append(conds, cond)
-	}
-	if f.UserID != "" {
-		u, err := uuid.Parse(f.UserID)
-		if err != nil {
-			return Page{}, invalid("user_id", "user_id %q is not a UUID: pass a user's id, or none for every user", f.UserID)
-		}
-		where("user_id = ?", u.String())
-	}
-	if f.EventType != "" {
-		where("event_type = ?", f.EventType)
-	}
-	if !f.Since.IsZero() {
-		where("created_at >= ?", f.Since)
-	}
-	if !f.Until.IsZero() {
-		if !f.Since.IsZero() && f.Until.Before(f.Since) {
-			return Page{}, invalid("until", "until (%s) is before since (%s): swap them", f.Until.Format(time.RFC3339), f.Since.Format(time.RFC3339))
-		}
-		where("created_at < ?", f.Until)
-	}
-	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return Page{}, err
-		}
-		where("(created_at, id) < (?, ?)", at, id)
-	}
-	q := `SELECT id, user_id, actor_id, event_type, resource_id, host(ip_address), metadata, created_at FROM audit_log`
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
-	args = append(args, limit+1)
-	q += " ORDER BY created_at DESC, id DESC LIMIT $" + strconv.Itoa(len(args))
-
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return Page{}, fmt.Errorf("list audit log: %w", err)
-	}
-	defer rows.Close()
-	p := Page{Entries: []Entry{}}
-	for rows.Next() {
-		var e Entry
-		var meta []byte
-		if err := rows.Scan(&e.ID, &e.UserID, &e.ActorID, &e.EventType, &e.ResourceID, &e.IP, &meta, &e.CreatedAt); err != nil {
-			return Page{}, fmt.Errorf("list audit log: %w", err)
-		}
-		if meta != nil {
-			e.Metadata = json.RawMessage(meta)
-		}
-		p.Entries = append(p.Entries, e)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("list audit log: %w", err)
-	}
-	if len(p.Entries) > limit {
-		p.Entries = p.Entries[:limit]
-		last := p.Entries[limit-1]
-		p.Next = encodeCursor(last.CreatedAt, last.ID)
-	}
-	return p, nil
 }
 
 // maxCursorMicros is the end of year 9999, as far as timestamptz and RFC 3339 go.

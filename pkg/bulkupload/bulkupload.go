@@ -13,6 +13,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/storage"
 )
 
@@ -25,6 +26,9 @@ type Options struct {
 	TopicIDs        []string
 	AllowDuplicates bool
 	NoClassify      bool
+	// AuditActor, if set, is the ActorLabel of each stored upload's audit
+	// event (audit.CLIActor() for the CLI); "" records none.
+	AuditActor string
 }
 
 // Result is one file's outcome, as `upload --json` prints it.
@@ -41,6 +45,9 @@ type Result struct {
 	// NotQueued is set when the document was stored but its job could not
 	// be queued (Redis down): the worker's sweeper will queue it.
 	NotQueued error `json:"-"`
+	// NotAudited is set when the document was stored but its audit event
+	// could not be recorded.
+	NotAudited error `json:"-"`
 }
 
 // Observer hears about a bulk upload as it goes. Calls may come from
@@ -195,7 +202,12 @@ func uploadOne(ctx context.Context, svc *storage.Service, o Options, f file, obs
 		return r
 	}
 	defer fh.Close()
+	var ev *audit.Event
+	if o.AuditActor != "" {
+		ev = &audit.Event{ActorLabel: o.AuditActor}
+	}
 	res, err := svc.Upload(ctx, storage.UploadInput{
+		Audit:           ev,
 		OwnerID:         o.OwnerID,
 		Filename:        filepath.Base(f.path),
 		Body:            fh,
@@ -218,6 +230,6 @@ func uploadOne(ctx context.Context, svc *storage.Service, o Options, f file, obs
 	if res.DuplicateOf != "" {
 		r.Status, r.DuplicateOf = "duplicate", res.DuplicateOf
 	}
-	r.NotQueued = res.EnqueueErr
+	r.NotQueued, r.NotAudited = res.EnqueueErr, res.AuditErr
 	return r
 }

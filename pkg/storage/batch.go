@@ -206,12 +206,13 @@ func (s *Service) storeBatch(ctx context.Context, rows []*smallRow) error {
 		sums                                          = make([][]byte, n)
 		allow                                         = make([]bool, n)
 		actors, ips, metadata                         = make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
+		labels                                        = make([]sql.NullString, n)
 	)
 	for i, r := range rows {
 		ids[i], owners[i], filenames[i], keys[i], types[i], statuses[i] = r.docID, r.owner, r.filename, r.key, r.contentType, r.status
 		sizes[i], sums[i], allow[i] = r.size, r.sum, r.allowDuplicates
 		if a := r.audit; a != nil {
-			actors[i], ips[i], metadata[i] = nullString(a.ActorID), nullString(a.IP), nullString(a.Metadata)
+			actors[i], ips[i], metadata[i], labels[i] = nullString(a.ActorID), nullString(a.IP), nullString(a.Metadata), nullString(a.ActorLabel)
 		}
 	}
 	st, err := s.stmts.Prepare(ctx, storeQuery)
@@ -220,7 +221,7 @@ func (s *Service) storeBatch(ctx context.Context, rows []*smallRow) error {
 	}
 	q, err := st.QueryxContext(ctx,
 		pq.Array(ids), pq.Array(owners), pq.Array(filenames), pq.Array(keys), pq.Array(types), pq.Array(sizes),
-		pq.ByteaArray(sums), pq.Array(statuses), pq.Array(allow), pq.Array(actors), pq.Array(ips), pq.Array(metadata))
+		pq.ByteaArray(sums), pq.Array(statuses), pq.Array(allow), pq.Array(actors), pq.Array(ips), pq.Array(metadata), pq.Array(labels))
 	if err != nil {
 		return err
 	}
@@ -257,7 +258,7 @@ func (s *Service) storeBatch(ctx context.Context, rows []*smallRow) error {
 // storeQuery is storeBatch's statement, run prepared (s.stmts).
 const storeQuery = `SELECT idx, outcome, COALESCE(document_id::text, ''), created, updated
 	FROM docuvault_store_uploads($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bytea[],
-		$8::text[], $9::boolean[], $10::uuid[], $11::inet[], $12::jsonb[])`
+		$8::text[], $9::boolean[], $10::uuid[], $11::inet[], $12::jsonb[], $13::text[])`
 
 // Close releases the Service's prepared statement; the database and the
 // object store are the caller's to close.

@@ -34,7 +34,8 @@ type UploadInput struct {
 	// Progress, if set, is told of bytes as they are sent.
 	Progress func(n int64)
 	// Audit, if set, is the 'upload' event to record of a stored document:
-	// its actor and client address (storage fills in the rest). A small
+	// its actor (ActorID, or ActorLabel for the CLI) and client address
+	// (storage fills in the rest). A small
 	// upload's is written by the statement that stores it.
 	Audit *audit.Event
 }
@@ -234,7 +235,7 @@ func smallBody(in UploadInput, ra io.ReaderAt) (io.Reader, []byte, error) {
 // uploadEvent is the audit event of a stored upload: the actor and address
 // of e, the rest from the document.
 func uploadEvent(e audit.Event, owner, docID, filename, contentType string, size int64) audit.Event {
-	if e.ActorID == "" {
+	if e.ActorID == "" && e.ActorLabel == "" {
 		e.ActorID = owner
 	}
 	e.UserID, e.Type, e.ResourceID = owner, audit.Upload, docID

@@ -1,0 +1,362 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Types are the event types DocuVault records, in the order the Activity
+// page offers them.
+var Types = []string{Upload, Download, Update, Delete, Share, Unshare, TopicChange, FolderChange,
+	Login, LoginFailed, Logout, TokenReuse, UserAdmin, SettingsChange}
+
+var labels = map[string]string{
+	Login:          "Signed in",
+	LoginFailed:    "Sign-in failed",
+	Logout:         "Signed out",
+	TokenReuse:     "Sessions ended",
+	Upload:         "Document uploaded",
+	Download:       "Document downloaded",
+	Update:         "Document changed",
+	Delete:         "Document deleted",
+	Share:          "Document shared",
+	Unshare:        "Sharing stopped",
+	TopicChange:    "Topic changed",
+	FolderChange:   "Folder changed",
+	UserAdmin:      "Account changed",
+	SettingsChange: "Settings changed",
+}
+
+// Label is event type t in words ("Document uploaded"); a type it does not
+// know reads as its words ("some_event": "Some event").
+func Label(t string) string {
+	if l, ok := labels[t]; ok {
+		return l
+	}
+	w := strings.ReplaceAll(t, "_", " ")
+	if w == "" {
+		return ""
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
+}
+
+// IsType reports whether t is one of Types.
+func IsType(t string) bool {
+	_, ok := labels[t]
+	return ok
+}
+
+// describeAll fills in the label, summary, document and origin of each
+// entry, reading the names of the topics and folders their details name
+// by id. docNames and canOpen are the documents' current filenames (nil:
+// gone) and whether the viewer may open them, per entry.
+func describeAll(ctx context.Context, db *sqlx.DB, es []Entry, docNames []*string, canOpen []bool) error {
+	metas := make([]map[string]any, len(es))
+	var topicIDs, folderIDs []string
+	for i := range es {
+		metas[i] = decodeMeta(es[i].Metadata)
+		m := metas[i]
+		if ids, ok := m["topic_ids"].([]any); ok {
+			for _, id := range ids {
+				if s, ok := id.(string); ok && isUUID(s) {
+					topicIDs = append(topicIDs, s)
+				}
+			}
+		}
+		for _, k := range []string{"folder_id", "parent_id"} {
+			if s, ok := m[k].(string); ok && isUUID(s) {
+				folderIDs = append(folderIDs, s)
+			}
+		}
+	}
+	topicNames, err := names(ctx, db, "topics", topicIDs)
+	if err != nil {
+		return err
+	}
+	folderNames, err := names(ctx, db, "folders", folderIDs)
+	if err != nil {
+		return err
+	}
+	for i := range es {
+		e := &es[i]
+		e.Label = Label(e.EventType)
+		e.Summary = summary(e.EventType, metas[i], topicNames, folderNames)
+		e.From = from(e)
+		if e.ResourceID != nil && isDocumentEvent(e.EventType) {
+			name, _ := metas[i]["filename"].(string)
+			if name == "" && docNames[i] != nil {
+				name = *docNames[i]
+			}
+			if name == "" {
+				name = "a document"
+			}
+			e.Document = &DocumentRef{ID: *e.ResourceID, Filename: name, CanOpen: canOpen[i] && e.EventType != Delete}
+		}
+	}
+	return nil
+}
+
+func isDocumentEvent(t string) bool {
+	for _, d := range documentEvents {
+		if d == t {
+			return true
+		}
+	}
+	return false
+}
+
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
+// names reads the names of the rows of table (topics or folders) with ids.
+func names(ctx context.Context, db *sqlx.DB, table string, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id::text, name FROM `+table+` WHERE id = ANY($1::uuid[])`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("read the names of %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("read the names of %s: %w", table, err)
+		}
+		out[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the names of %s: %w", table, err)
+	}
+	return out, nil
+}
+
+func decodeMeta(raw json.RawMessage) map[string]any {
+	m := map[string]any{}
+	if len(raw) == 0 {
+		return m
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	_ = d.Decode(&m) // the column is jsonb: an object, or nothing to say
+	return m
+}
+
+// from says where an event came from: the CLI, this machine, or an address.
+func from(e *Entry) string {
+	if e.Actor.Kind == "cli" && e.IP == nil {
+		return "command line"
+	}
+	if e.IP == nil {
+		return ""
+	}
+	if a, err := netip.ParseAddr(*e.IP); err == nil && a.IsLoopback() {
+		return "this machine (" + *e.IP + ")"
+	}
+	return *e.IP
+}
+
+// summary is an event's details in words.
+func summary(t string, m map[string]any, topicNames, folderNames map[string]string) string {
+	str := func(k string) string { s, _ := m[k].(string); return s }
+	b := func(k string) (bool, bool) { v, ok := m[k].(bool); return v, ok }
+	size := func(k string) string {
+		if n, ok := m[k].(json.Number); ok {
+			if v, err := n.Int64(); err == nil && v >= 0 {
+				return humanize.IBytes(uint64(v))
+			}
+		}
+		return ""
+	}
+	var parts []string
+	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
+	switch t {
+	case Login:
+	case LoginFailed:
+		switch str("reason") {
+		case "invalid_credentials":
+			add("Wrong handle or password")
+		case "rate_limited":
+			add("Too many attempts: refused for a while")
+		case "account_disabled":
+			add("The account is disabled")
+		case "unavailable":
+			add("Signing in was unavailable")
+		}
+		if known, ok := b("known_account"); ok && !known {
+			add("no account has that handle")
+		}
+	case Logout:
+		if all, _ := b("all"); all {
+			add("Signed out everywhere")
+		} else {
+			add("Signed out of this session")
+		}
+	case TokenReuse:
+		add("A used sign-in token came back: every session was ended")
+	case Upload:
+		if s := size("size_bytes"); s != "" {
+			add("%s", s)
+		}
+	case Download:
+		if str("variant") == "searchable" {
+			add("the searchable PDF")
+		}
+		if s := size("bytes"); s != "" {
+			add("%s sent", s)
+		}
+	case Update:
+		if str("action") == "reclassify" {
+			add("Sent to be classified again")
+		}
+		if nf := str("filename"); nf != "" {
+			if old := str("old_filename"); old != "" && old != nf {
+				add("Renamed from %s to %s", quote(old), quote(nf))
+			} else {
+				add("Renamed to %s", quote(nf))
+			}
+		}
+		if v, ok := m["folder_id"]; ok {
+			if id, _ := v.(string); id != "" {
+				add("Moved to folder %s", nameOr(folderNames, id, "a folder since deleted"))
+			} else {
+				add("Taken out of its folder")
+			}
+		}
+		if v, ok := m["topic_ids"]; ok {
+			ids, _ := v.([]any)
+			if len(ids) == 0 {
+				add("Topics cleared")
+			} else {
+				var ns []string
+				for _, id := range ids {
+					s, _ := id.(string)
+					ns = append(ns, nameOr(topicNames, s, "a topic since deleted"))
+				}
+				add("Topics set to %s", strings.Join(ns, ", "))
+			}
+		}
+	case Delete:
+		if s := size("size_bytes"); s != "" {
+			add("%s freed", s)
+		}
+	case Share:
+		perm := "can view"
+		if str("permission") == "edit" {
+			perm = "can edit"
+		}
+		if r := str("recipient"); r != "" {
+			add("With %s (%s)", r, perm)
+		}
+	case Unshare:
+		if r := str("recipient"); r != "" {
+			add("No longer shared with %s", r)
+		}
+	case TopicChange, FolderChange:
+		what := "topic"
+		if t == FolderChange {
+			what = "folder"
+		}
+		name := str("name")
+		switch str("action") {
+		case "create":
+			add("Created %s %s", what, quote(name))
+		case "delete":
+			add("Deleted %s %s", what, quote(name))
+		default:
+			if old := str("old_name"); old != "" && old != name {
+				add("Renamed %s %s to %s", what, quote(old), quote(name))
+			} else {
+				add("Changed %s %s", what, quote(name))
+			}
+		}
+		if auto, ok := b("auto_assign"); ok {
+			if auto {
+				add("assigned automatically")
+			} else {
+				add("never assigned automatically")
+			}
+		}
+		if v, ok := m["parent_id"]; ok {
+			if id, _ := v.(string); id != "" {
+				add("moved into %s", nameOr(folderNames, id, "a folder since deleted"))
+			} else {
+				add("moved to the top level")
+			}
+		}
+	case UserAdmin:
+		h := str("handle")
+		if str("action") == "create" {
+			role := "a user"
+			if str("role") == "admin" {
+				role = "an administrator"
+			}
+			add("Created account %s (%s)", h, role)
+		}
+		if active, ok := b("is_active"); ok {
+			if active {
+				add("Enabled %s", h)
+			} else {
+				add("Disabled %s", h)
+			}
+		}
+		if str("action") != "create" {
+			switch str("role") {
+			case "admin":
+				add("Made %s an administrator", h)
+			case "user":
+				add("Made %s a user", h)
+			}
+		}
+		if s := size("quota_bytes"); s != "" {
+			add("Quota of %s set to %s", h, s)
+		}
+		if len(parts) == 0 && h != "" {
+			add("Changed account %s", h)
+		}
+	case SettingsChange:
+		if p := str("ai_provider"); p != "" {
+			add("AI provider %s", p)
+		}
+		if mo := str("ai_model"); mo != "" {
+			add("model %s", mo)
+		}
+	default:
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			add("%s %v", strings.ReplaceAll(k, "_", " "), m[k])
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := strings.Join(parts, "; ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func nameOr(names map[string]string, id, gone string) string {
+	if n, ok := names[id]; ok {
+		return quote(n)
+	}
+	return gone
+}
+
+// quote puts a name in quotation marks.
+func quote(s string) string { return "“" + s + "”" }
