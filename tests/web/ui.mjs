@@ -79,7 +79,12 @@ await run('ui e2e', async () => {
   const rootPhone = await newPage('root-phone', PHONE)
   await signIn(rootPhone, ROOT)
   await rootPhone.goto(BASE + '/admin')
-  await userRow(rootPhone, 'root').locator('[data-test=this-is-you]').waitFor()
+  const you = userRow(rootPhone, 'root').locator('[data-test=this-is-you]')
+  await you.waitFor()
+  // The actions are in sight, not beyond the right edge of the table's
+  // scrolling box.
+  const [youRight, boxRight] = await you.evaluate((el) => [el.getBoundingClientRect().right, el.closest('.scroll').getBoundingClientRect().right])
+  expect(youRight <= boxRight, `"This is you" ends at ${youRight}px, beyond the table's edge at ${boxRight}px`)
   await shot(rootPhone, 'u2-admin-phone')
 
   // --- Topics: the "Try it" card stands apart from the cards above it.
