@@ -173,7 +173,19 @@ func TestAdminUsers(t *testing.T) {
 		t.Errorf("created: %v", created)
 	}
 	e.login("cat")
-	root.do("POST", "/api/admin/users", map[string]any{"handle": "cat", "email": "cat2@example.org"}).wantError(409, "conflict")
+	// A taken handle or email is said once ("user already exists" does not
+	// come before it: issue 21).
+	for body, want := range map[string]string{
+		`{"handle": "cat", "email": "cat2@example.org"}`: "the handle cat is taken: choose another one",
+		`{"handle": "Cat", "email": "cat3@example.org"}`: "the handle Cat is taken: choose another one",
+		`{"handle": "cat2", "email": "cat@example.org"}`: "the email address cat@example.org is taken by another user: use another one",
+	} {
+		var e errorBody
+		root.do("POST", "/api/admin/users", json.RawMessage(body)).wantError(409, "conflict").decode(&e)
+		if e.Error.Message != want {
+			t.Errorf("POST /api/admin/users %s: %q, want %q", body, e.Error.Message, want)
+		}
+	}
 	root.do("POST", "/api/admin/users", map[string]any{"handle": "bad handle", "email": "x@example.org"}).wantError(422, "invalid_field")
 	root.do("POST", "/api/admin/users", map[string]any{"handle": "dog", "email": "not-an-email"}).wantError(422, "invalid_field")
 	root.do("POST", "/api/admin/users", map[string]any{"handle": "dog", "email": "dog@example.org", "role": "king"}).wantError(422, "invalid_field")

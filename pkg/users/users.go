@@ -25,11 +25,32 @@ import (
 // Sentinel errors.
 var (
 	ErrNotFound = errors.New("no such user")
-	ErrExists   = errors.New("user already exists")
+	// ErrExists: the handle or email is another user's. Create returns it
+	// as an *ExistsError, whose message says which, once.
+	ErrExists = errors.New("user already exists")
 	// ErrAmbiguous is returned by Resolve when no handle is given and there
 	// is not exactly one user.
 	ErrAmbiguous = errors.New("no user given")
 )
+
+// ExistsError is Create's answer to a handle or email that is taken:
+// errors.Is(err, ErrExists) holds, and its message names what is taken and
+// what to do, without repeating "already exists" (the API and the CLI show
+// it as it is).
+type ExistsError struct {
+	Field string // "handle" or "email"
+	Value string
+}
+
+func (e *ExistsError) Error() string {
+	if e.Field == "email" {
+		return fmt.Sprintf("the email address %s is taken by another user: use another one", e.Value)
+	}
+	return fmt.Sprintf("the handle %s is taken: choose another one", e.Value)
+}
+
+// Unwrap makes errors.Is(err, ErrExists) hold.
+func (e *ExistsError) Unwrap() error { return ErrExists }
 
 // DefaultQuota is the seed's default quota: 100 MiB.
 const DefaultQuota int64 = 104857600
@@ -76,7 +97,8 @@ const selectUser = `SELECT u.id, u.handle, u.email, u.role, u.is_active, u.passw
 // lockedHash is the password_hash of an account with no password.
 const lockedHash = "!"
 
-// Create adds a user and its quota row.
+// Create adds a user and its quota row. A handle (in any letter case) or
+// email that another user has is an *ExistsError (ErrExists).
 func Create(ctx context.Context, db *sqlx.DB, n NewUser) (User, error) {
 	if err := ValidateHandle(n.Handle); err != nil {
 		return User{}, err
@@ -110,17 +132,20 @@ func Create(ctx context.Context, db *sqlx.DB, n NewUser) (User, error) {
 		if err != nil {
 			var pqErr *pq.Error
 			if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-				what := "handle " + n.Handle
 				if strings.Contains(pqErr.Constraint, "email") {
-					what = "email " + n.Email
+					return &ExistsError{Field: "email", Value: n.Email}
 				}
-				return fmt.Errorf("%w: %s is taken", ErrExists, what)
+				return &ExistsError{Field: "handle", Value: n.Handle}
 			}
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO quotas (user_id, limit_bytes) VALUES ($1, $2)`, id, quota)
 		return err
 	})
+	var exists *ExistsError
+	if errors.As(err, &exists) {
+		return User{}, exists // a message for people: no "create user:" before it
+	}
 	if err != nil {
 		return User{}, fmt.Errorf("create user: %w", err)
 	}

@@ -76,9 +76,22 @@ func TestCreateListResolveQuota(t *testing.T) {
 		t.Errorf("unknown handle: %v", err)
 	}
 
+	// A taken handle or email is an *ExistsError whose message says so
+	// once: no "create user: user already exists:" before it (issue 21).
+	for n, want := range map[users.NewUser]users.ExistsError{
+		{Handle: "ann", Email: "other@example.org"}: {Field: "handle", Value: "ann"},
+		{Handle: "ann2", Email: "ann@example.org"}:  {Field: "email", Value: "ann@example.org"},
+	} {
+		_, err := users.Create(ctx, db, n)
+		var got *users.ExistsError
+		if !errors.As(err, &got) || *got != want || !errors.Is(err, users.ErrExists) || err.Error() != got.Error() {
+			t.Errorf("Create(%s, %s): %v, want %+v", n.Handle, n.Email, err, want)
+		}
+	}
+	if got, want := (&users.ExistsError{Field: "email", Value: "ann@example.org"}).Error(), "the email address ann@example.org is taken by another user: use another one"; got != want {
+		t.Errorf("email taken: %q, want %q", got, want)
+	}
 	for name, n := range map[string]users.NewUser{
-		"taken handle":   {Handle: "ann", Email: "other@example.org"},
-		"taken email":    {Handle: "ann2", Email: "ann@example.org"},
 		"bad handle":     {Handle: "a b", Email: "x@example.org"},
 		"bad email":      {Handle: "dan", Email: "not an email"},
 		"short password": {Handle: "dan", Email: "dan@example.org", Password: "123"},
@@ -118,7 +131,7 @@ func TestHandlesIgnoreCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range []string{"alice", "ALICE", "aLiCe"} {
-		if _, err := users.Create(ctx, db, users.NewUser{Handle: h, Email: h + "2@example.org"}); !errors.Is(err, users.ErrExists) || !strings.Contains(err.Error(), "handle "+h+" is taken") {
+		if _, err := users.Create(ctx, db, users.NewUser{Handle: h, Email: h + "2@example.org"}); !errors.Is(err, users.ErrExists) || err.Error() != "the handle "+h+" is taken: choose another one" {
 			t.Errorf("Create(%q) after Alice: %v, want ErrExists for the handle", h, err)
 		}
 		u, err := users.ByHandle(ctx, db, h)

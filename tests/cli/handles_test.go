@@ -12,7 +12,7 @@ import (
 func TestHandlesIgnoreCaseAndTheTextRule(t *testing.T) {
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "Alice", "--email", "alice@example.org").check(t, 0, "", "")
-	d.run(t, nil, "user", "add", "alice", "--email", "alice2@example.org").check(t, 1, "", "handle alice is taken")
+	d.run(t, nil, "user", "add", "alice", "--email", "alice2@example.org").check(t, 1, "", "docuvault: the handle alice is taken: choose another one\n")
 	d.run(t, nil, "user", "add", "bob", "--email", "bob@example.org").check(t, 0, "", "")
 	d.run(t, nil, "user", "quota", "ALICE", "2GiB").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "Tax", "--user", "alice").check(t, 0, `created topic "Tax" for Alice`, "")

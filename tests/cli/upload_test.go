@@ -91,7 +91,7 @@ func parseLines(t *testing.T, out string) map[string]bulkupload.Result {
 func TestUserAndTopicCommands(t *testing.T) {
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "created user ann", "")
-	d.run(t, nil, "user", "add", "ann", "--email", "x@example.org").check(t, 1, "", "handle ann is taken")
+	d.run(t, nil, "user", "add", "ann", "--email", "x@example.org").check(t, 1, "", "docuvault: the handle ann is taken: choose another one\n")
 	d.runIn(t, "s3cret-password\n", nil, "user", "add", "bob", "--email", "bob@example.org", "--admin", "--password-stdin", "--quota", "2GiB").check(t, 0, "admin, quota 2.0 GiB", "")
 	d.runIn(t, "", nil, "user", "add", "eve", "--email", "eve@example.org", "--password-stdin").check(t, 64, "", "held no password")
 	d.run(t, nil, "user", "add", "carol").check(t, 64, "", "--email is required")

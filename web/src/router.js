@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { session, loadUser } from './api.js'
-import { notice } from './notice.js'
+import { fail, clearNotice } from './notice.js'
 import Login from './views/Login.vue'
 import Documents from './views/Documents.vue'
 import Overview from './views/Overview.vue'
@@ -32,6 +32,8 @@ export const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
+  // A message is about the page it was shown on: a new page starts without.
+  clearNotice()
   if (to.meta.public) return true
   try {
     const u = await loadUser()
@@ -39,7 +41,7 @@ router.beforeEach(async (to) => {
   } catch (e) {
     if (!session.refresh) return { path: '/login', query: { next: to.fullPath } }
     // server down: stay, and say so (the page shows the notice)
-    notice.error = e.message
+    fail(e)
     return true
   }
   if (to.meta.admin && session.user && session.user.role !== 'admin') return '/'
