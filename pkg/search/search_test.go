@@ -494,6 +494,13 @@ func TestBadInput(t *testing.T) {
 				if !errors.Is(err, search.ErrInvalid) || !errors.As(err, &se) || se.Field != "q" || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("got %v (%T), want a one-line *search.Error for q", err, err)
 				}
+				// The message is for people: no field-name prefix (issue 21).
+				if strings.HasPrefix(err.Error(), "q:") || err.Error() != se.Msg {
+					t.Errorf("message %q has a field-name prefix", err.Error())
+				}
+				if c.name == "only exclusions" && err.Error() != "the query only excludes words: add a word to look for" {
+					t.Errorf("only exclusions: %q", err.Error())
+				}
 				return
 			}
 			if err != nil {
