@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -83,17 +82,20 @@ type Result struct {
 }
 
 // Snippets: ts_headline parses all the text it is given (about 1 ms per
-// 10,000 characters), so it gets at most SnippetSource characters of the
-// text, for the page's hits only. The passage starts a little before the
-// first place, in the text's first SnippetSearch characters, where one of
-// the query's words is: looked for by its lexeme's prefix (snippetPrefix)
-// at the start of a word, and checked by parsing that word in the
-// document's configuration ("companies" is there for "company": both are
-// "compani"; "start" is not for "art"). Of the places each word is first
-// found, the passage starts at the one with the most of the query's
-// words in the passage, the earliest of those; at the text's start when
-// none is found (the words are further in, or spelt in a way the prefix
-// misses).
+// 10,000 characters), so it gets a passage of at most SnippetSource bytes
+// of the text (whole characters), for the page's hits only, and marks each
+// of the query's words in it. The passage starts a little before a place,
+// in the text's first SnippetSearch characters, where the query's words
+// are: each word is looked for by its lexeme's prefix (snippetPrefix) at
+// the start of a word, and each place found is checked by parsing the word
+// there in the document's configuration ("companies" is there for
+// "company": both are "compani"; "start" is not for "art"). Of the first
+// few places of each word, the passage starts at the one with the most of
+// the query's words in the passage, the earliest of those (see
+// snippetWindow); at the text's start when none is found (the words are
+// further in, or written in a way the prefix misses). A hit whose text
+// does not have the words (its vector's text part, weight B, lacks all of
+// them) gets no passage: its words are in the filename (Hit.MatchIn).
 const (
 	SnippetSource = 4000
 	SnippetSearch = 200000
@@ -459,24 +461,35 @@ func Search(ctx context.Context, db *sqlx.DB, q Query) (Result, error) {
 
 // snippetWindow is the SQL that picks where a hit's passage starts (see
 // SnippetSource): per word (x.term, looked for as x.pre), the places where
-// a word starts with its prefix, in order (at most snippetTries), each
-// checked by parsing the text there; then, of those places, the one whose
-// passage has the most of the words, the earliest of those. It reads
-// src.ls (the start of the text, lower-cased, with a space before it and
-// in place of every snippetSpaced character: " " || prefix finds a word
-// start, at the text's own position of that space), d.search_config and
-// q.terms, q.prefixes.
+// a word starts with its prefix, in order (the first snippetPlaces, among
+// at most snippetTries places of the prefix), each checked by parsing the
+// text there; then, of those places, the one whose
+// passage has the most of the words, the earliest of those. A word is
+// looked for after a space (or a line break or tab, made spaces), so that
+// its prefix inside other words ("art" in "part") costs no check; a word
+// right after other punctuation ("(art") is missed, and a later place of
+// it found instead. It reads src.lb (the start of the text lower-cased,
+// after a space, as UTF-8 bytes: a byte position costs nothing to reach,
+// where a character position in a long text is a walk through every
+// character before it; a place p there is the space before the word that
+// starts at byte p of src.ob), d.search_config and q.terms, q.prefixes;
+// start is a byte position in src.ob, the text's bytes as they are (lower() keeps each character's length in bytes in
+// the C locale DocuVault's databases use; elsewhere, a rare character
+// whose lower case is longer only moves the passage a little).
 func snippetWindow() string {
-	return `WITH RECURSIVE found(term, pre, pos, n, ok) AS (
-		SELECT x.term, x.pre, f.pos, 1, ` + snippetCheck("x") + `
-		FROM unnest(q.terms, q.prefixes) AS x(term, pre)
-		CROSS JOIN LATERAL (SELECT strpos(src.ls, ' ' || lower(x.pre)) AS pos) f
+	return `WITH RECURSIVE found(term, pre, pos, n, ok, k) AS (
+		SELECT x.term, p.pre, f.pos, 1, c.ok, c.ok::int
+		FROM unnest(q.terms, q.prefixes) AS x(term, pre0)
+		CROSS JOIN LATERAL (SELECT convert_to(' ' || lower(x.pre0), 'UTF8') AS pre) p
+		CROSS JOIN LATERAL (SELECT position(p.pre IN src.lb) AS pos) f
+		CROSS JOIN LATERAL (SELECT ` + snippetCheck("x") + ` AS ok) c
 		UNION ALL
-		SELECT o.term, o.pre, f.pos, o.n + 1, ` + snippetCheck("o") + `
+		SELECT o.term, o.pre, f.pos, o.n + 1, c.ok, o.k + c.ok::int
 		FROM found o
-		CROSS JOIN LATERAL (SELECT strpos(substr(src.ls, o.pos + 1), ' ' || lower(o.pre)) AS r) y
+		CROSS JOIN LATERAL (SELECT position(o.pre IN substring(src.lb FROM o.pos + 1)) AS r) y
 		CROSS JOIN LATERAL (SELECT CASE WHEN y.r = 0 THEN 0 ELSE o.pos + y.r END AS pos) f
-		WHERE o.pos > 0 AND o.n < ` + snippetTries + `
+		CROSS JOIN LATERAL (SELECT ` + snippetCheck("o") + ` AS ok) c
+		WHERE o.pos > 0 AND o.n < ` + snippetTries + ` AND o.k < ` + snippetPlaces + `
 	), places AS MATERIALIZED (
 		SELECT term, pos FROM found WHERE ok
 	)
@@ -487,28 +500,43 @@ func snippetWindow() string {
 	LIMIT 1`
 }
 
-// snippetCheck is the SQL condition that f.pos, where alias.term's prefix
-// starts a word, is a place of alias.term: parsed in the document's
-// configuration, the text there has that lexeme among its first words.
+// snippetCheck is the SQL condition that the word at f.pos, where a space
+// and alias.term's prefix were found, is alias.term: parsed in the
+// document's configuration, the text there has that lexeme among its
+// first words.
 func snippetCheck(alias string) string {
 	return `(f.pos > 0 AND EXISTS (SELECT 1
-			FROM unnest(to_tsvector(('pg_catalog.' || d.search_config)::regconfig, substr(src.ls, f.pos + 1, 60))) u
-			WHERE u.lexeme = ` + alias + `.term AND u.positions[1] <= 2))`
+				FROM unnest(to_tsvector(('pg_catalog.' || d.search_config)::regconfig, ` + utf8Text("substring(src.lb FROM f.pos + 1 FOR 64)") + `)) u
+				WHERE u.lexeme = ` + alias + `.term AND u.positions[1] <= 2))`
 }
 
-// snippetSpaced are the characters that end words for snippetWindow:
-// white space and punctuation, ASCII and the common others (a no-break
-// space, typographic quotes and dashes, an ellipsis).
-const snippetSpaced = "\t\n\v\f\r!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u00ab\u00b7\u00bb\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2026"
+// utf8Text is the SQL expression of bytes (a slice of UTF-8 text that may
+// start or end inside a character) as text: the partial characters at
+// either end left out (and a whole one at the end, at worst), so that it
+// always converts.
+func utf8Text(bytes string) string {
+	return `convert_from(rtrim(ltrim(` + bytes + `, '\x` + byteRange(0x80, 0xbf) + `'::bytea), '\x` + byteRange(0x80, 0xff) + `'::bytea), 'UTF8')`
+}
 
-// Passage limits, in characters: how many places per word are checked,
+// byteRange is the bytes from lo to hi, in hex.
+func byteRange(lo, hi int) string {
+	var b strings.Builder
+	for c := lo; c <= hi; c++ {
+		fmt.Fprintf(&b, "%02x", c)
+	}
+	return b.String()
+}
+
+// Passage limits: how many places per word are checked and how many of
+// its places are kept; in bytes,
 // how far before the first word the passage starts, and how far into the
 // passage a word still counts as in it (ts_headline then picks its
 // fragments from the whole passage).
 const (
-	snippetTries = "16"
-	snippetLead  = "120"
-	snippetReach = "3600"
+	snippetTries  = "16"
+	snippetPlaces = "4"
+	snippetLead   = "120"
+	snippetReach  = "3600"
 )
 
 // snippets sets the hits' MatchIn and Snippet, in the search's
@@ -560,16 +588,19 @@ func snippets(ctx context.Context, tx *sqlx.Tx, p parsed, hits []Hit) error {
 		)
 		SELECT d.id::text AS id, m.in_text, m.in_name,
 			CASE WHEN m.in_text THEN ts_headline(('pg_catalog.' || d.search_config)::regconfig,
-				translate(substr(d.extracted_text, COALESCE(w.start, 1), `+fmt.Sprint(SnippetSource)+`), E'\x02\x03', ''),
+				translate(CASE WHEN w.start IS NULL THEN substr(d.extracted_text, 1, `+fmt.Sprint(SnippetSource)+`)
+					ELSE `+utf8Text("substring(src.ob FROM w.start FOR "+fmt.Sprint(SnippetSource)+")")+` END, E'\x02\x03', ''),
 				q.anyq, `+headlineOptions+`) END AS snippet
 		FROM documents d
 		LEFT JOIN q ON q.config = d.search_config
 		CROSS JOIN LATERAL (SELECT COALESCE(ts_filter(d.search_vector, '{b}') @@ q.anyq, false) AS in_text,
 			COALESCE(ts_filter(d.search_vector, '{a}') @@ q.anyq, false) AS in_name) m
-		LEFT JOIN LATERAL (SELECT ' ' || translate(lower(substr(d.extracted_text, 1, `+fmt.Sprint(SnippetSearch)+`)), $3, $4) AS ls) src ON m.in_text
+		LEFT JOIN LATERAL (SELECT convert_to(t.head, 'UTF8') AS ob,
+				convert_to(' ' || replace(replace(replace(lower(t.head), E'\n', ' '), E'\r', ' '), E'\t', ' '), 'UTF8') AS lb
+			FROM (SELECT substr(d.extracted_text, 1, `+fmt.Sprint(SnippetSearch)+`) AS head OFFSET 0) t
+			OFFSET 0) src ON m.in_text -- OFFSET 0: computed once, not again wherever it is used
 		LEFT JOIN LATERAL (`+snippetWindow()+`) w ON m.in_text
-		WHERE d.id = ANY($1::uuid[])`, pq.Array(ids), string(formsJSON),
-		snippetSpaced, strings.Repeat(" ", utf8.RuneCountInString(snippetSpaced)))
+		WHERE d.id = ANY($1::uuid[])`, pq.Array(ids), string(formsJSON))
 	if err != nil {
 		return fmt.Errorf("search: snippets: %w", err)
 	}

@@ -616,6 +616,12 @@ func TestSnippetsShowTheMatchedWords(t *testing.T) {
 	v.add(t, doc{owner: ann, filename: "gallery.txt", config: "english",
 		text: "A start, a party and a cart. " + filler(300) + "The modern art collection opens in May. " + filler(50)})
 	v.add(t, doc{owner: ann, filename: "license.txt", config: "english", text: "A picnic by the river, with cake and lemonade for everyone."})
+	// Multi-byte characters before and around the words: the passage is cut
+	// between characters.
+	v.add(t, doc{owner: ann, filename: "brief.txt", config: "german",
+		text: strings.Repeat("Größe, Übung, Äpfel — 🍎 日本語 ", 3000) + "Die Rechnung für Öl ist bezahlt. " + strings.Repeat("Grüße ", 500)})
+	// 120 bytes before the word is the middle of a three-byte character.
+	v.add(t, doc{owner: ann, filename: "kanji.txt", config: "german", text: strings.Repeat("日", 5000) + " Rechnung bezahlt."})
 	v.add(t, doc{owner: ann, filename: "tenancy.txt", config: "english",
 		text: "The landlord keeps the deposit. " + filler(400) + "Tenants pay rent monthly. " + filler(400) + "Pets need the landlord's consent; rent rises yearly."})
 
@@ -632,6 +638,9 @@ func TestSnippetsShowTheMatchedWords(t *testing.T) {
 		{"art", "gallery.txt", []string{"modern <mark>art</mark> collection"}, []string{"text"}},
 		// Only the filename has the word: no passage of unrelated text.
 		{"license", "license.txt", nil, []string{"filename"}},
+		// Far into a text of multi-byte characters, German stemming.
+		{"Rechnungen", "brief.txt", []string{"Die <mark>Rechnung</mark> für Öl"}, []string{"text"}},
+		{"Rechnungen", "kanji.txt", []string{"日 <mark>Rechnung</mark> bezahlt"}, []string{"text"}},
 		// The passage with both words wins over the first place of one.
 		{"pets rent", "tenancy.txt", []string{"<mark>Pets</mark> need", "<mark>rent</mark> rises"}, []string{"text"}},
 	}
