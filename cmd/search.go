@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -36,11 +37,14 @@ words" are a phrase, "or" joins alternatives, -word excludes a word.
 Stemming follows each document's language (invoices finds invoice).
 A query with typos still finds documents whose filename is like it.
 
-Each hit shows its filename, status, owner and topics, and a snippet with
-the matched words in bold on a terminal, between « and » otherwise; then
-how many hits there are per topic. --json prints the whole result:
-{"hits":[…],"next_cursor":…,"total":…,"total_exact":…,"facets":[…]},
-each hit's snippet HTML with <mark> around the matches.`,
+Each hit shows its filename, status, owner and topics, and a passage of
+its text that has the words, with the matched words in bold on a terminal,
+between « and » otherwise (or says that the words are in the filename, not
+in the text); then how many hits there are per topic. --json prints the
+whole result: {"hits":[…],"next_cursor":…,"total":…,"total_exact":…,
+"facets":[…]}, each hit's snippet HTML with <mark> around the matches
+("" when the text lacks them) and its match_in (["text"], ["filename"]
+or both).`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.limit < 1 || o.limit > search.MaxLimit {
@@ -107,8 +111,11 @@ func printSearch(w io.Writer, res search.Result, terminal bool) {
 			meta = append(meta, "filename like the query")
 		}
 		fmt.Fprintf(w, "%2d. %s  [%s]  %s\n", i+1, h.Filename, strings.Join(meta, " · "), h.ID)
-		if h.Snippet != "" {
+		switch {
+		case h.Snippet != "":
 			fmt.Fprintf(w, "    %s\n", search.RenderSnippet(h.Snippet, open, close))
+		case h.Match == "text" && !slices.Contains(h.MatchIn, "text") && slices.Contains(h.MatchIn, "filename"):
+			fmt.Fprintln(w, "    (the words are in the filename, not in the text)")
 		}
 	}
 	total := fmt.Sprintf("%d", res.Total)

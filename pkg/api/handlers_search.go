@@ -8,12 +8,15 @@ import (
 )
 
 // searchHit is one hit of GET /api/search: the document as the list shows
-// it, with its rank and a highlighted snippet (HTML-escaped; <mark> around
-// the matched words).
+// it, with its rank, where the query's words are (match_in: "text",
+// "filename") and a highlighted snippet of the text that has them
+// (HTML-escaped; <mark> around the matched words; "" when the text lacks
+// them).
 type searchHit struct {
 	Document searchDocument `json:"document"`
 	Rank     float64        `json:"rank"`
 	Match    string         `json:"match"`
+	MatchIn  []string       `json:"match_in"`
 	Snippet  string         `json:"snippet"`
 }
 
@@ -72,7 +75,11 @@ func (s *Server) runSearch(r *http.Request) (searchPage, error) {
 		if topics == nil {
 			topics = []catalog.TopicRef{}
 		}
-		page.Hits[i] = searchHit{Rank: h.Rank, Match: h.Match, Snippet: h.Snippet, Document: searchDocument{
+		matchIn := h.MatchIn
+		if matchIn == nil {
+			matchIn = []string{}
+		}
+		page.Hits[i] = searchHit{Rank: h.Rank, Match: h.Match, MatchIn: matchIn, Snippet: h.Snippet, Document: searchDocument{
 			ID: h.ID, OwnerID: h.OwnerID, OwnerHandle: h.OwnerHandle, Permission: h.Permission, FolderID: h.FolderID,
 			Filename: h.Filename, ContentType: h.ContentType, SizeBytes: h.SizeBytes, Status: h.Status,
 			CreatedAt: h.CreatedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00"), DocumentDate: h.DocumentDate, Topics: topics,

@@ -28,8 +28,19 @@ func TestSearch(t *testing.T) {
 	if len(page.Hits) != 1 || page.Hits[0].Document.ID != oil.ID || page.Total != 1 || page.TotalEstimated {
 		t.Fatalf("ann's search: %+v", page)
 	}
-	if h := page.Hits[0]; !strings.Contains(h.Snippet, "<mark>crude</mark>") || h.Document.Permission != "owner" || h.Match != "text" {
+	if h := page.Hits[0]; !strings.Contains(h.Snippet, "<mark>crude</mark>") || h.Document.Permission != "owner" || h.Match != "text" ||
+		strings.Join(h.MatchIn, ",") != "text" {
 		t.Errorf("hit: %+v", h)
+	}
+	// Words only in the filename: no snippet of unrelated text, and match_in
+	// says where they are (issue 21).
+	ann.do("GET", "/api/search?q=opec", nil).want(200).decode(&page)
+	if len(page.Hits) != 1 || strings.Join(page.Hits[0].MatchIn, ",") != "text,filename" || !strings.Contains(page.Hits[0].Snippet, "<mark>OPEC</mark>") {
+		t.Errorf("opec: %+v", page)
+	}
+	ann.do("GET", "/api/search?q=beans", nil).want(200).decode(&page)
+	if len(page.Hits) != 1 || strings.Join(page.Hits[0].MatchIn, ",") != "filename" || page.Hits[0].Snippet != "" {
+		t.Errorf("beans (filename only): %+v", page)
 	}
 	// The same through GET /api/documents?q=.
 	var same searchPage
@@ -66,5 +77,11 @@ func TestSearch(t *testing.T) {
 	}
 	ann.do("GET", "/api/search?q=%ff%fe", nil).wantError(400, "invalid_query") // not UTF-8
 	ann.do("GET", "/api/search?q=oil&cursor=garbage", nil).wantError(400, "invalid_query")
+	// Messages for people: no field-name prefix (issue 21).
+	var bad errorBody
+	ann.do("GET", "/api/search?q="+url.QueryEscape("-only -excluded"), nil).wantError(400, "invalid_query").decode(&bad)
+	if bad.Error.Message != "the query only excludes words: add a word to look for" {
+		t.Errorf("message %q", bad.Error.Message)
+	}
 	e.anon().do("GET", "/api/search?q=oil", nil).want(401)
 }

@@ -10,8 +10,10 @@
 //
 // Search takes websearch_to_tsquery syntax (words, "phrases", or, -word),
 // parses it in each document's own configuration, ranks hits with
-// ts_rank_cd (newer documents win ties), highlights a snippet with
-// ts_headline (HTML-escaped, <mark> around matches), combines it with the
+// ts_rank_cd (newer documents win ties), tells where the words are
+// (text, filename) and, for the page's hits, highlights the passage of
+// the text that has them with ts_headline (HTML-escaped, <mark> around
+// matches; see SnippetSource), combines it with the
 // document list's filters (topic, folder, status, content type, created
 // range), pages by keyset with an opaque cursor, counts hits (estimated
 // when the index finds more than RankLimit documents, of which the newest
@@ -34,7 +36,8 @@
 //		res, err = search.Search(r.Context(), db, q)
 //	}
 //	// errors.Is(err, search.ErrInvalid): 400 (or 422) with err.Error() as
-//	// the message (errors.As *search.Error gives the Field); any other
+//	// the message, for people, with no field name (errors.As *search.Error
+//	// gives the Field); any other
 //	// error: 500.
 //	writeJSON(w, http.StatusOK, res) // {"hits":[…],"next_cursor":…,"total":…,"total_exact":…,"facets":[…]}
 //

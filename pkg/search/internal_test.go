@@ -9,29 +9,43 @@ import (
 	"unicode/utf8"
 )
 
-func TestFirstLexeme(t *testing.T) {
-	for in, want := range map[string]string{
-		`'oil' & 'price'`:          "oil",
-		`!'oil' & 'gas'`:           "gas",
-		`'oil' <-> 'price'`:        "oil",
-		`!'a'`:                     "",
-		``:                         "",
-		`'it''s' & 'x'`:            "it's",
-		`( 'a' | 'b' ) & !'c'`:     "a",
-		`!( 'a' & 'b' ) & 'c':*`:   "a", // only a directly negated lexeme is skipped: this is a hint for a passage
-		`'oil':* & 'c':AB & !'d'`:  "oil",
-		`'unterminated`:            "unterminated",
-		`'x' & !'y' & 'z' & !'w'`:  "x",
-		`!'y' & !'w' & 'z'`:        "z",
-		`'ü' & 'naïve'`:            "ü",
-		`'back\slash' & 'x'`:       `back\slash`,
-		`'spaced out' & 'x'`:       "spaced out",
-		`   'lead'`:                "lead",
-		`!'neg' | 'pos' & !'more'`: "pos",
+func TestLexemes(t *testing.T) {
+	for in, want := range map[string][]string{
+		`'oil' & 'price'`:          {"oil", "price"},
+		`!'oil' & 'gas'`:           {"gas"},
+		`'oil' <-> 'price'`:        {"oil", "price"},
+		`!'a'`:                     nil,
+		``:                         nil,
+		`'it''s' & 'x'`:            {"it's", "x"},
+		`( 'a' | 'b' ) & !'c'`:     {"a", "b"},
+		`!( 'a' & 'b' ) & 'c':*`:   {"a", "b", "c"}, // only a directly negated lexeme is left out: these are hints for a passage
+		`'oil':* & 'c':AB & !'d'`:  {"oil", "c"},
+		`'unterminated`:            {"unterminated"},
+		`'x' & !'y' & 'z' & !'w'`:  {"x", "z"},
+		`'x' & 'x' & 'y'`:          {"x", "y"},
+		`'ü' & 'naïve'`:            {"ü", "naïve"},
+		`'back\\slash' & 'x'`:      {`back\slash`, "x"},
+		`'q\'' & 'x'`:              {"q'", "x"},
+		`'spaced out' & 'x'`:       {"spaced out", "x"},
+		`   'lead'`:                {"lead"},
+		`!'neg' | 'pos' & !'more'`: {"pos"},
 	} {
-		if got := firstLexeme(in); got != want {
-			t.Errorf("firstLexeme(%q) = %q, want %q", in, got, want)
+		if got := lexemes(in); strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
+			t.Errorf("lexemes(%q) = %q, want %q", in, got, want)
 		}
+	}
+	for _, c := range []struct{ config, lexeme, want string }{
+		{"english", "compani", "compan"},
+		{"english", "art", "art"},
+		{"simple", "company", "company"},
+		{"german", "häus", "häu"},
+	} {
+		if got := snippetPrefix(c.config, c.lexeme); got != c.want {
+			t.Errorf("snippetPrefix(%s, %s) = %q, want %q", c.config, c.lexeme, got, c.want)
+		}
+	}
+	if got := tsqueryLiteral(`it's a\b`); got != `'it''s a\\b'` {
+		t.Errorf("tsqueryLiteral: %s", got)
 	}
 }
 

@@ -26,15 +26,17 @@ var ErrInvalid = errors.New("invalid search")
 
 // Error is a caller's mistake: Field names the input at fault ("q",
 // "topic", "folder", "status", "content_type", "created_after",
-// "created_before", "date_from", "date_to", "limit" or "cursor") and Msg
-// says what to do about it.
+// "created_before", "date_from", "date_to", "limit" or "cursor"), for
+// programs, and Msg says what to do about it, for people. Its Error is Msg
+// alone: the message is shown to people as it is (the web app, the CLI),
+// and carries no field-name prefix.
 // It unwraps to ErrInvalid.
 type Error struct {
 	Field string
 	Msg   string
 }
 
-func (e *Error) Error() string { return e.Field + ": " + e.Msg }
+func (e *Error) Error() string { return e.Msg }
 func (e *Error) Unwrap() error { return ErrInvalid }
 
 func invalid(field, format string, args ...any) error {
@@ -185,7 +187,7 @@ func encodeCursor(q Query, k keyset) string {
 }
 
 func decodeCursor(q Query) (keyset, error) {
-	bad := invalid("cursor", "pass the next_cursor of the previous page, with the same query and filters")
+	bad := invalid("cursor", "the cursor is not from this search: pass the next_cursor of the previous page, with the same query and filters")
 	raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
 	if err != nil || len(raw) > 512 {
 		return keyset{}, bad

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -41,11 +42,17 @@ type Hit struct {
 	// similarity (0.6 to 1) for "filename" matches, so always below every
 	// text match. Ties go to the newer document.
 	Rank float64 `json:"rank"`
-	// Snippet is HTML: a passage of the document's text (see
-	// SnippetSource) HTML-escaped, whitespace and control
-	// characters made single spaces, with the words the query matched in
-	// <mark>…</mark> — the only tags it ever has, balanced, never nested.
-	// It is safe to insert as HTML. "" when the document has no text yet.
+	// MatchIn says where the query's words are: "text" (the document's
+	// extracted text), "filename", or both, in that order; ["filename"]
+	// for a "filename" (typo) match.
+	MatchIn []string `json:"match_in"`
+	// Snippet is HTML: a passage of the document's text that has the
+	// words the query matched (see SnippetSource), HTML-escaped,
+	// whitespace and control characters made single spaces, with those
+	// words in <mark>…</mark> — the only tags it ever has, balanced,
+	// never nested. It is safe to insert as HTML. "" when the text does
+	// not have the query's words (MatchIn lacks "text": they are in the
+	// filename) or the document has no text yet.
 	Snippet string `json:"snippet"`
 }
 
@@ -75,11 +82,20 @@ type Result struct {
 }
 
 // Snippets: ts_headline parses all the text it is given (about 1 ms per
-// 10,000 characters), so it gets at most SnippetSource characters: the
-// whole text when it is that short, else a passage starting a little
-// before the first place the query's first word (as a lexeme: "price" for
-// "prices", a prefix of the word in most languages) appears in the text's
-// first SnippetSearch characters, or at the start when it does not.
+// 10,000 characters), so it gets a passage of at most SnippetSource bytes
+// of the text (whole characters), for the page's hits only, and marks each
+// of the query's words in it. The passage starts a little before a place,
+// in the text's first SnippetSearch characters, where the query's words
+// are: each word is looked for by its lexeme's prefix (snippetPrefix) at
+// the start of a word, and each place found is checked by parsing the word
+// there in the document's configuration ("companies" is there for
+// "company": both are "compani"; "start" is not for "art"). Of the first
+// few places of each word, the passage starts at the one with the most of
+// the query's words in the passage, the earliest of those (see
+// snippetWindow); at the text's start when none is found (the words are
+// further in, or written in a way the prefix misses). A hit whose text
+// does not have the words (its vector's text part, weight B, lacks all of
+// them) gets no passage: its words are in the filename (Hit.MatchIn).
 const (
 	SnippetSource = 4000
 	SnippetSearch = 200000
@@ -119,10 +135,10 @@ var configs = []string{"simple", "arabic", "armenian", "basque", "catalan", "dan
 
 // parsed is a query as each configuration reads it.
 type parsed struct {
-	configs []string // configurations for which the query has lexemes
-	queries []string // their tsquery, as text
-	firsts  []string // the first lexeme each looks for ("" if none), for snippets
-	union   string   // the OR of all of them: the GIN index's condition
+	configs []string   // configurations for which the query has lexemes
+	queries []string   // their tsquery, as text
+	terms   [][]string // the lexemes each looks for (not those it excludes), for snippets
+	union   string     // the OR of all of them: the GIN index's condition
 }
 
 // parse turns text into one tsquery per configuration. A query that would
@@ -154,7 +170,7 @@ func parse(ctx context.Context, db sqlx.QueryerContext, text string) (parsed, er
 		}
 		p.configs = append(p.configs, r.Config)
 		p.queries = append(p.queries, r.Query)
-		p.firsts = append(p.firsts, firstLexeme(r.Query))
+		p.terms = append(p.terms, lexemes(r.Query))
 		if !seen[r.Query] {
 			seen[r.Query] = true
 			parts = append(parts, "("+r.Query+")")
@@ -183,9 +199,11 @@ func begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 	return tx, nil
 }
 
-// firstLexeme returns the first lexeme a tsquery (as text: 'oil' & !'gas')
-// looks for, not one it excludes; "" when there is none.
-func firstLexeme(tsq string) string {
+// lexemes returns the lexemes a tsquery (as text: 'oil' & !'gas')
+// looks for, in order, without duplicates: not those it directly excludes
+// (!'gas'). Quotes and backslashes are unescaped as PostgreSQL writes them.
+func lexemes(tsq string) []string {
+	var out []string
 	for i := 0; i < len(tsq); i++ {
 		if tsq[i] != '\'' {
 			continue
@@ -194,6 +212,11 @@ func firstLexeme(tsq string) string {
 		var b strings.Builder
 		j := i + 1
 		for ; j < len(tsq); j++ {
+			if tsq[j] == '\\' && j+1 < len(tsq) {
+				j++
+				b.WriteByte(tsq[j])
+				continue
+			}
 			if tsq[j] == '\'' {
 				if j+1 < len(tsq) && tsq[j+1] == '\'' {
 					b.WriteByte('\'')
@@ -204,20 +227,41 @@ func firstLexeme(tsq string) string {
 			}
 			b.WriteByte(tsq[j])
 		}
-		if !negated {
-			return b.String()
+		if lex := b.String(); !negated && lex != "" && !slices.Contains(out, lex) {
+			out = append(out, lex)
 		}
 		i = j
 	}
-	return ""
+	return out
+}
+
+// snippetPrefix is what a snippet's passage is looked for by in the
+// lower-cased text, for a lexeme of configuration config: the lexeme
+// itself in "simple" (which only lower-cases words), else the lexeme
+// without its last letter, as a stemmer's lexeme is not always a prefix of
+// the words it stands for ("compani" for "company", "happi" for "happy").
+// Every place found is checked (see snippetStart), so a short prefix only
+// costs a few more checks.
+func snippetPrefix(config, lexeme string) string {
+	r := []rune(lexeme)
+	if config != Simple && len(r) > 3 {
+		r = r[:len(r)-1]
+	}
+	return string(r)
+}
+
+// tsqueryLiteral quotes s as one lexeme in tsquery syntax.
+func tsqueryLiteral(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
 }
 
 // statement is a search ready to run: its SQL and arguments, for q
 // (normalized). query is "" when nothing can match.
 type statement struct {
-	q     Query
-	query string
-	args  []any
+	q      Query
+	query  string
+	args   []any
+	parsed parsed
 }
 
 // prepare checks q and builds its statement.
@@ -243,7 +287,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 		return statement{q: q}, nil
 	}
 
-	args := []any{q.Viewer, pq.Array(p.configs), pq.Array(p.queries), pq.Array(p.firsts)}
+	args := []any{q.Viewer, pq.Array(p.configs), pq.Array(p.queries)}
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
@@ -284,13 +328,8 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 		pageWhere = fmt.Sprintf("(m.rank, m.created_at, m.id) < (%s::float8, %s::timestamptz, %s::uuid)", arg(after.rank), arg(after.created), arg(after.id))
 	}
 	limit := arg(q.Limit + 1)
-	// The passage of the text ts_headline reads (see SnippetSource).
-	snippetText := fmt.Sprintf(`CASE WHEN octet_length(d.extracted_text) <= %[1]d THEN d.extracted_text
-		ELSE substr(d.extracted_text, greatest(1, strpos(lower(substr(d.extracted_text, 1, %[2]d)), q.first) - 200), %[1]d) END`,
-		SnippetSource, SnippetSearch)
-
 	query := `WITH q AS MATERIALIZED (
-			SELECT config, query::tsquery AS query, first FROM unnest($2::text[], $3::text[], $4::text[]) AS q(config, query, first)
+			SELECT config, query::tsquery AS query FROM unnest($2::text[], $3::text[]) AS q(config, query)
 		), cand AS MATERIALIZED (
 			` + cand + `
 		), recent AS MATERIALIZED (
@@ -316,16 +355,11 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 				'match', p.match, 'rank', p.rank,
 				'topics', (SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'color', t.color,
 						'source', dt.source, 'score', dt.score) ORDER BY t.name), '[]')
-					FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id),
-				'snippet', CASE WHEN p.n <= ` + fmt.Sprint(q.Limit) + ` THEN COALESCE(ts_headline(('pg_catalog.' || d.search_config)::regconfig,
-						translate(` + snippetText + `, E'\x02\x03', ''),
-						q.query, ` + headlineOptions + `),
-					substr(COALESCE(d.extracted_text, ''), 1, 300)) END -- the row past the page only tells there is a next page
+					FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id)
 			) ORDER BY p.rank DESC, p.created_at DESC, p.id DESC), '[]')
 			FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.user_id
-			LEFT JOIN shares s ON s.document_id = d.id AND s.recipient_id = $1 AND s.owner_id = d.user_id
-			LEFT JOIN q ON q.config = d.search_config) AS hits`
-	return statement{q: q, query: query, args: args}, nil
+			LEFT JOIN shares s ON s.document_id = d.id AND s.recipient_id = $1 AND s.owner_id = d.user_id) AS hits`
+	return statement{q: q, query: query, args: args, parsed: p}, nil
 }
 
 // Explain returns PostgreSQL's plan (EXPLAIN, text; with analyze, EXPLAIN
@@ -419,10 +453,177 @@ func Search(ctx context.Context, db *sqlx.DB, q Query) (Result, error) {
 		last := res.Hits[q.Limit-1]
 		res.Next = encodeCursor(q, keyset{rank: last.Rank, created: last.CreatedAt, id: last.ID})
 	}
-	for i := range res.Hits {
-		res.Hits[i].Snippet = markSnippet(res.Hits[i].Snippet)
+	if err := snippets(ctx, tx, st.parsed, res.Hits); err != nil {
+		return Result{}, err
 	}
 	return res, nil
+}
+
+// snippetWindow is the SQL that picks where a hit's passage starts (see
+// SnippetSource): per word (x.term, looked for as x.pre), the places where
+// a word starts with its prefix, in order (the first snippetPlaces, among
+// at most snippetTries places of the prefix), each checked by parsing the
+// text there; then, of those places, the one whose
+// passage has the most of the words, the earliest of those. A word is
+// looked for after a space (or a line break or tab, made spaces), so that
+// its prefix inside other words ("art" in "part") costs no check; a word
+// right after other punctuation ("(art") is missed, and a later place of
+// it found instead. It reads src.lb (the start of the text lower-cased,
+// after a space, as UTF-8 bytes: a byte position costs nothing to reach,
+// where a character position in a long text is a walk through every
+// character before it; a place p there is the space before the word that
+// starts at byte p of src.ob), d.search_config and q.terms, q.prefixes;
+// start is a byte position in src.ob, the text's bytes as they are (lower() keeps each character's length in bytes in
+// the C locale DocuVault's databases use; elsewhere, a rare character
+// whose lower case is longer only moves the passage a little).
+func snippetWindow() string {
+	return `WITH RECURSIVE found(term, pre, pos, n, ok, k) AS (
+		SELECT x.term, p.pre, f.pos, 1, c.ok, c.ok::int
+		FROM unnest(q.terms, q.prefixes) AS x(term, pre0)
+		CROSS JOIN LATERAL (SELECT convert_to(' ' || lower(x.pre0), 'UTF8') AS pre) p
+		CROSS JOIN LATERAL (SELECT position(p.pre IN src.lb) AS pos) f
+		CROSS JOIN LATERAL (SELECT ` + snippetCheck("x") + ` AS ok) c
+		UNION ALL
+		SELECT o.term, o.pre, f.pos, o.n + 1, c.ok, o.k + c.ok::int
+		FROM found o
+		CROSS JOIN LATERAL (SELECT position(o.pre IN substring(src.lb FROM o.pos + 1)) AS r) y
+		CROSS JOIN LATERAL (SELECT CASE WHEN y.r = 0 THEN 0 ELSE o.pos + y.r END AS pos) f
+		CROSS JOIN LATERAL (SELECT ` + snippetCheck("o") + ` AS ok) c
+		WHERE o.pos > 0 AND o.n < ` + snippetTries + ` AND o.k < ` + snippetPlaces + `
+	), places AS MATERIALIZED (
+		SELECT term, pos FROM found WHERE ok
+	)
+	SELECT greatest(1, a.pos - ` + snippetLead + `) AS start
+	FROM places a
+	ORDER BY (SELECT count(DISTINCT b.term) FROM places b WHERE b.pos >= greatest(1, a.pos - ` + snippetLead + `)
+		AND b.pos < greatest(1, a.pos - ` + snippetLead + `) + ` + snippetReach + `) DESC, a.pos
+	LIMIT 1`
+}
+
+// snippetCheck is the SQL condition that the word at f.pos, where a space
+// and alias.term's prefix were found, is alias.term: parsed in the
+// document's configuration, the text there has that lexeme among its
+// first words.
+func snippetCheck(alias string) string {
+	return `(f.pos > 0 AND EXISTS (SELECT 1
+				FROM unnest(to_tsvector(('pg_catalog.' || d.search_config)::regconfig, ` + utf8Text("substring(src.lb FROM f.pos + 1 FOR 64)") + `)) u
+				WHERE u.lexeme = ` + alias + `.term AND u.positions[1] <= 2))`
+}
+
+// utf8Text is the SQL expression of bytes (a slice of UTF-8 text that may
+// start or end inside a character) as text: the partial characters at
+// either end left out (and a whole one at the end, at worst), so that it
+// always converts.
+func utf8Text(bytes string) string {
+	return `convert_from(rtrim(ltrim(` + bytes + `, '\x` + byteRange(0x80, 0xbf) + `'::bytea), '\x` + byteRange(0x80, 0xff) + `'::bytea), 'UTF8')`
+}
+
+// byteRange is the bytes from lo to hi, in hex.
+func byteRange(lo, hi int) string {
+	var b strings.Builder
+	for c := lo; c <= hi; c++ {
+		fmt.Fprintf(&b, "%02x", c)
+	}
+	return b.String()
+}
+
+// Passage limits: how many places per word are checked and how many of
+// its places are kept; in bytes,
+// how far before the first word the passage starts, and how far into the
+// passage a word still counts as in it (ts_headline then picks its
+// fragments from the whole passage).
+const (
+	snippetTries  = "16"
+	snippetPlaces = "4"
+	snippetLead   = "120"
+	snippetReach  = "3600"
+)
+
+// snippets sets the hits' MatchIn and Snippet, in the search's
+// transaction: one statement for the page, which reads each hit's tsvector
+// (which words are in the text, which in the filename) and the start of its
+// text (see SnippetSource).
+func snippets(ctx context.Context, tx *sqlx.Tx, p parsed, hits []Hit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	type form struct {
+		Config   string   `json:"config"`
+		Any      string   `json:"any"`
+		Terms    []string `json:"terms"`
+		Prefixes []string `json:"prefixes"`
+	}
+	var forms []form
+	for i, c := range p.configs {
+		f := form{Config: c}
+		var alts []string
+		for _, t := range p.terms[i] {
+			f.Terms = append(f.Terms, t)
+			f.Prefixes = append(f.Prefixes, snippetPrefix(c, t))
+			alts = append(alts, tsqueryLiteral(t))
+		}
+		if len(alts) == 0 {
+			continue
+		}
+		f.Any = strings.Join(alts, " | ")
+		forms = append(forms, f)
+	}
+	formsJSON, err := json.Marshal(forms)
+	if err != nil {
+		return fmt.Errorf("search: snippets: %w", err)
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	var rows []struct {
+		ID      string         `db:"id"`
+		InText  bool           `db:"in_text"`
+		InName  bool           `db:"in_name"`
+		Snippet sql.NullString `db:"snippet"`
+	}
+	err = tx.SelectContext(ctx, &rows, `WITH q AS MATERIALIZED (
+			SELECT config, "any"::tsquery AS anyq, terms, prefixes
+			FROM json_to_recordset($2::json) AS q(config text, "any" text, terms text[], prefixes text[])
+		)
+		SELECT d.id::text AS id, m.in_text, m.in_name,
+			CASE WHEN m.in_text THEN ts_headline(('pg_catalog.' || d.search_config)::regconfig,
+				translate(CASE WHEN w.start IS NULL THEN substr(d.extracted_text, 1, `+fmt.Sprint(SnippetSource)+`)
+					ELSE `+utf8Text("substring(src.ob FROM w.start FOR "+fmt.Sprint(SnippetSource)+")")+` END, E'\x02\x03', ''),
+				q.anyq, `+headlineOptions+`) END AS snippet
+		FROM documents d
+		LEFT JOIN q ON q.config = d.search_config
+		CROSS JOIN LATERAL (SELECT COALESCE(ts_filter(d.search_vector, '{b}') @@ q.anyq, false) AS in_text,
+			COALESCE(ts_filter(d.search_vector, '{a}') @@ q.anyq, false) AS in_name) m
+		LEFT JOIN LATERAL (SELECT convert_to(t.head, 'UTF8') AS ob,
+				convert_to(' ' || replace(replace(replace(lower(t.head), E'\n', ' '), E'\r', ' '), E'\t', ' '), 'UTF8') AS lb
+			FROM (SELECT substr(d.extracted_text, 1, `+fmt.Sprint(SnippetSearch)+`) AS head OFFSET 0) t
+			OFFSET 0) src ON m.in_text -- OFFSET 0: computed once, not again wherever it is used
+		LEFT JOIN LATERAL (`+snippetWindow()+`) w ON m.in_text
+		WHERE d.id = ANY($1::uuid[])`, pq.Array(ids), string(formsJSON))
+	if err != nil {
+		return fmt.Errorf("search: snippets: %w", err)
+	}
+	byID := make(map[string]int, len(rows))
+	for i, r := range rows {
+		byID[r.ID] = i
+	}
+	for i := range hits {
+		h := &hits[i]
+		h.MatchIn = []string{}
+		r, ok := byID[h.ID]
+		if !ok {
+			continue // deleted since: the page still lists it, as it was found
+		}
+		if rows[r].InText {
+			h.MatchIn = append(h.MatchIn, "text")
+			h.Snippet = markSnippet(rows[r].Snippet.String)
+		}
+		if rows[r].InName || h.Match == "filename" {
+			h.MatchIn = append(h.MatchIn, "filename")
+		}
+	}
+	return nil
 }
 
 // markSnippet turns ts_headline's output into Hit.Snippet's HTML.

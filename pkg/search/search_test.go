@@ -494,6 +494,13 @@ func TestBadInput(t *testing.T) {
 				if !errors.Is(err, search.ErrInvalid) || !errors.As(err, &se) || se.Field != "q" || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("got %v (%T), want a one-line *search.Error for q", err, err)
 				}
+				// The message is for people: no field-name prefix (issue 21).
+				if strings.HasPrefix(err.Error(), "q:") || err.Error() != se.Msg {
+					t.Errorf("message %q has a field-name prefix", err.Error())
+				}
+				if c.name == "only exclusions" && err.Error() != "the query only excludes words: add a word to look for" {
+					t.Errorf("only exclusions: %q", err.Error())
+				}
 				return
 			}
 			if err != nil {
@@ -588,6 +595,77 @@ func BenchmarkConfig(b *testing.B) {
 	for b.Loop() {
 		if search.Config(long) != "english" {
 			b.Fatal("not english")
+		}
+	}
+}
+
+// TestSnippetsShowTheMatchedWords (issue 21): a snippet is a passage of the
+// text that has the words searched, marked — also when they are far into a
+// long text, when the query's first word is only in the filename, when the
+// text has another form of the word than the query (stemming), and when a
+// word's letters appear earlier inside other words; when only the filename
+// has the words, there is no snippet and MatchIn says so.
+func TestSnippetsShowTheMatchedWords(t *testing.T) {
+	v := newVault(t)
+	ann := v.user(t, "ann")
+	filler := func(n int) string { return strings.Repeat("Nothing of note is written in this part of the page. ", n) }
+	v.add(t, doc{owner: ann, filename: "copyright-notice.txt", config: "english",
+		text: "Acme Tools, version 3. " + filler(600) + "You may use this software under the licenses below. " + filler(200)})
+	v.add(t, doc{owner: ann, filename: "partners.txt", config: "english",
+		text: filler(300) + "Each company signed the agreement in March. " + filler(50)})
+	v.add(t, doc{owner: ann, filename: "gallery.txt", config: "english",
+		text: "A start, a party and a cart. " + filler(300) + "The modern art collection opens in May. " + filler(50)})
+	v.add(t, doc{owner: ann, filename: "license.txt", config: "english", text: "A picnic by the river, with cake and lemonade for everyone."})
+	// Multi-byte characters before and around the words: the passage is cut
+	// between characters.
+	v.add(t, doc{owner: ann, filename: "brief.txt", config: "german",
+		text: strings.Repeat("Größe, Übung, Äpfel — 🍎 日本語 ", 3000) + "Die Rechnung für Öl ist bezahlt. " + strings.Repeat("Grüße ", 500)})
+	// 120 bytes before the word is the middle of a three-byte character.
+	v.add(t, doc{owner: ann, filename: "kanji.txt", config: "german", text: strings.Repeat("日", 5000) + " Rechnung bezahlt."})
+	v.add(t, doc{owner: ann, filename: "tenancy.txt", config: "english",
+		text: "The landlord keeps the deposit. " + filler(400) + "Tenants pay rent monthly. " + filler(400) + "Pets need the landlord's consent; rent rises yearly."})
+
+	cases := []struct {
+		query, filename string
+		marks           []string // each in the snippet
+		matchIn         []string
+	}{
+		// The first word only in the filename, the second deep in the text.
+		{"copyright license", "copyright-notice.txt", []string{"<mark>licenses</mark> below"}, []string{"text", "filename"}},
+		// "companies" and "company" are both "compani", which is no prefix of "company".
+		{"companies", "partners.txt", []string{"Each <mark>company</mark> signed"}, []string{"text"}},
+		// "start", "party" and "cart" are not "art".
+		{"art", "gallery.txt", []string{"modern <mark>art</mark> collection"}, []string{"text"}},
+		// Only the filename has the word: no passage of unrelated text.
+		{"license", "license.txt", nil, []string{"filename"}},
+		// Far into a text of multi-byte characters, German stemming.
+		{"Rechnungen", "brief.txt", []string{"Die <mark>Rechnung</mark> für Öl"}, []string{"text"}},
+		{"Rechnungen", "kanji.txt", []string{"日 <mark>Rechnung</mark> bezahlt"}, []string{"text"}},
+		// The passage with both words wins over the first place of one.
+		{"pets rent", "tenancy.txt", []string{"<mark>Pets</mark> need", "<mark>rent</mark> rises"}, []string{"text"}},
+	}
+	for _, c := range cases {
+		res := v.search(t, search.Query{Viewer: ann, Text: c.query})
+		var hit *search.Hit
+		for i := range res.Hits {
+			if res.Hits[i].Filename == c.filename {
+				hit = &res.Hits[i]
+			}
+		}
+		if hit == nil {
+			t.Errorf("%q: %s not found: %v", c.query, c.filename, filenames(res))
+			continue
+		}
+		if !same(hit.MatchIn, c.matchIn) {
+			t.Errorf("%q: %s match_in %q, want %q", c.query, c.filename, hit.MatchIn, c.matchIn)
+		}
+		if c.marks == nil && hit.Snippet != "" {
+			t.Errorf("%q: %s: snippet %q, want none (the words are not in the text)", c.query, c.filename, hit.Snippet)
+		}
+		for _, want := range c.marks {
+			if !strings.Contains(hit.Snippet, want) {
+				t.Errorf("%q: %s: snippet %q lacks %q", c.query, c.filename, hit.Snippet, want)
+			}
 		}
 	}
 }

@@ -10,13 +10,14 @@ import (
 // searchResult is `docuvault search --json`'s output.
 type searchResult struct {
 	Hits []struct {
-		ID         string  `json:"id"`
-		Filename   string  `json:"filename"`
-		Owner      string  `json:"owner"`
-		Permission string  `json:"permission"`
-		Match      string  `json:"match"`
-		Rank       float64 `json:"rank"`
-		Snippet    string  `json:"snippet"`
+		ID         string   `json:"id"`
+		Filename   string   `json:"filename"`
+		Owner      string   `json:"owner"`
+		Permission string   `json:"permission"`
+		Match      string   `json:"match"`
+		MatchIn    []string `json:"match_in"`
+		Rank       float64  `json:"rank"`
+		Snippet    string   `json:"snippet"`
 		Topics     []struct {
 			Name string `json:"name"`
 		} `json:"topics"`
@@ -56,7 +57,14 @@ func TestSearchFindsUploadedDocuments(t *testing.T) {
 	d.run(t, nil, "upload", "--user", "ann",
 		filepath.Join(testdata, "pdf", "libreoffice.pdf"), filepath.Join(testdata, "pdf", "groff-ms.pdf"),
 		filepath.Join(testdata, "document.docx"), filepath.Join(testdata, "pdf", "cairo-multilingual.pdf"), invoice).check(t, 0, "", "")
-	d.run(t, nil, "worker", "--drain").check(t, 0, "drained: 5 processed, 0 failed", "")
+	// Issue 21: the query's first word only in the filename, the second far
+	// into the text; and a document whose text lacks the words.
+	filler := strings.Repeat("Nothing of note is written in this part of the page.\n", 600)
+	notice := writeFile(t, filepath.Join(t.TempDir(), "copyright-notice.txt"),
+		[]byte("Acme Tools, version 3.\n"+filler+"You may use this software under the licenses below.\n"+filler))
+	picnic := writeFile(t, filepath.Join(t.TempDir(), "picnic-plan.txt"), []byte("Bring cake and lemonade to the river on Sunday.\n"))
+	d.run(t, nil, "upload", "--user", "ann", notice, picnic).check(t, 0, "", "")
+	d.run(t, nil, "worker", "--drain").check(t, 0, "drained: 7 processed, 0 failed", "")
 
 	// The worker chose each document's language.
 	var configs []string
@@ -86,6 +94,24 @@ func TestSearchFindsUploadedDocuments(t *testing.T) {
 		if !strings.Contains(h.Snippet, "<mark>") || h.Permission != "owner" || h.Owner != "ann" || h.Match != "text" {
 			t.Errorf("hit %s: %+v", h.Filename, h)
 		}
+	}
+	// The snippet is the passage with the words (issue 21).
+	r = d.run(t, nil, "search", "--user", "ann", "copyright", "license")
+	r.check(t, 0, "copyright-notice.txt", "")
+	if !strings.Contains(r.stdout, "under the «licenses» below") || strings.Contains(r.stdout, "Acme Tools") {
+		t.Errorf("search copyright license: the snippet is not the passage with the words:\n%s", r.stdout)
+	}
+	if res := d.searchJSON(t, "--user", "ann", "copyright", "license"); len(res.Hits) != 1 ||
+		strings.Join(res.Hits[0].MatchIn, ",") != "text,filename" || !strings.Contains(res.Hits[0].Snippet, "<mark>licenses</mark>") {
+		t.Errorf("search --json copyright license: %+v", res.Hits)
+	}
+	r = d.run(t, nil, "search", "--user", "ann", "picnic")
+	r.check(t, 0, "picnic-plan.txt", "")
+	if !strings.Contains(r.stdout, "(the words are in the filename, not in the text)") || strings.Contains(r.stdout, "lemonade") {
+		t.Errorf("search picnic: want the filename named as where the words are:\n%s", r.stdout)
+	}
+	if res := d.searchJSON(t, "--user", "ann", "picnic"); len(res.Hits) != 1 || strings.Join(res.Hits[0].MatchIn, ",") != "filename" || res.Hits[0].Snippet != "" {
+		t.Errorf("search --json picnic: %+v", res.Hits)
 	}
 	// A phrase, a word in a DOCX, German in a multilingual PDF, a typo in a filename.
 	if res := d.searchJSON(t, "--user", "ann", `"quick brown fox"`); len(res.Hits) != 1 || res.Hits[0].Filename != "document.docx" {

@@ -113,7 +113,7 @@ await run('e2e', async () => {
   await ann.locator('.facet', { hasText: 'Meetings' }).click()
   await ann.waitForURL(/topic_id=t1/)
   await ann.locator('[data-test=search-hit]').waitFor()
-  if (!/topic_id=t1/.test(asked)) throw new Error('the facet did not filter: ' + asked)
+  if (!/[?&]topic=t1/.test(asked)) throw new Error('the facet did not filter: ' + asked) // the API's parameter is topic
   await shot(ann, '04b-search-contract')
   await ann.unroute('**/api/search?**')
 
