@@ -124,6 +124,13 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		DefaultQuota:   cfg.DefaultQuota,
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
+		MetricsToken:   cfg.MetricsToken,
+
+		MaxStreams:        cfg.UploadStreams,
+		MaxUserStreams:    cfg.UploadUserStreams,
+		UploadIdleTimeout: cfg.UploadIdleTimeout,
+		UploadMinRate:     uploadMinRate(cfg.UploadMinRate),
+		UploadRateWindow:  cfg.UploadRateWindow,
 	})
 
 	defer handler.Close()
@@ -163,6 +170,15 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	}
 	a.log.Info("serve: stopped")
 	return nil
+}
+
+// uploadMinRate is DOCUVAULT_UPLOAD_MIN_RATE as api.Deps takes it: the
+// setting's 0 (no minimum) is api's negative, since api reads 0 as its default.
+func uploadMinRate(bytesPerSecond int64) int64 {
+	if bytesPerSecond == 0 {
+		return -1
+	}
+	return bytesPerSecond
 }
 
 // browserURL is the address to open the web app at: a wildcard listener

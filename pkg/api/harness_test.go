@@ -53,6 +53,8 @@ type envOptions struct {
 	ipLimit      auth.Limit
 	cors         []string
 	proxies      []netip.Prefix
+	// deps, when set, changes the Deps before New builds the API.
+	deps func(*Deps)
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -78,12 +80,16 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.api = New(Deps{
+	deps := Deps{
 		DB: e.db, Storage: svc, Auth: a, Jobs: enq, JobsClient: work.NewClient(d.Namespace, e.pool),
 		Health: health.Checks(d.Config()), Log: slog.New(slog.NewJSONHandler(e.logs, nil)),
 		CORSOrigins: o.cors, TrustedProxies: o.proxies, DefaultQuota: users.DefaultQuota,
 		Classifiers: &worker.Classifiers{DB: e.db, Default: "builtin"},
-	})
+	}
+	if o.deps != nil {
+		o.deps(&deps)
+	}
+	e.api = New(deps)
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(e.srv.Close)
 	quota := o.quota

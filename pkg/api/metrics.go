@@ -2,8 +2,11 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gocraft/work"
@@ -120,7 +123,26 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// errMetricsToken answers a /metrics request without the configured token.
+var errMetricsToken = errorf(http.StatusUnauthorized, "unauthenticated", "send Authorization: Bearer with the metrics token (DOCUVAULT_METRICS_TOKEN)")
+
 func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) error {
+	if s.metricsToken != nil && !s.metricsAuthorized(r) {
+		return errMetricsToken
+	}
 	s.metrics.handler.ServeHTTP(w, r)
 	return nil
+}
+
+// metricsAuthorized reports whether r sends the metrics token as its
+// bearer token. The hashes are compared in constant time, so that neither
+// the token's bytes nor its length can be learned from how long a refusal
+// takes.
+func (s *Server) metricsAuthorized(r *http.Request) bool {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	return subtle.ConstantTimeCompare(sum[:], s.metricsToken) == 1
 }

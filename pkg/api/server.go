@@ -13,6 +13,7 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -80,6 +81,9 @@ type Deps struct {
 	// Classifiers gives each user's classifier, for POST /api/classify
 	// (the topics page's "try it"); nil answers it with 503.
 	Classifiers ClassifierSource
+	// MetricsToken, when set, is the bearer token GET /metrics requires
+	// (401 without it); "" leaves /metrics open to anyone who reaches it.
+	MetricsToken string
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
 	Web http.Handler
@@ -89,8 +93,10 @@ type Deps struct {
 type Server struct {
 	d       Deps
 	metrics *metrics
-	routes  []route
-	handler http.Handler
+	// metricsToken is the SHA-256 of Deps.MetricsToken, nil when unset.
+	metricsToken []byte
+	routes       []route
+	handler      http.Handler
 	// heads are the small-file buffers of uploads (smallFile bytes each),
 	// reused rather than allocated and zeroed for every file.
 	heads sync.Pool
@@ -136,6 +142,10 @@ func New(d Deps) *Server {
 		lister: catalog.NewLister(d.DB), prepared: database.NewStatements(d.DB)}
 	s.heads.New = func() any { b := make([]byte, smallFile); return &b }
 	s.metrics = newMetrics(d.DB, d.JobsClient)
+	if d.MetricsToken != "" {
+		sum := sha256.Sum256([]byte(d.MetricsToken))
+		s.metricsToken = sum[:]
+	}
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {

@@ -288,8 +288,7 @@ func TestUnauthenticatedUploadIsAnsweredAtOnce(t *testing.T) {
 // small file, or in a long one being streamed) is cut off with 408 after
 // UploadIdleTimeout, and nothing of it is stored.
 func TestIdleUploadIsCutOff(t *testing.T) {
-	e, done := hardEnv(t, envOptions{})
-	e.api.d.UploadIdleTimeout = time.Second
+	e, done := hardEnv(t, envOptions{deps: func(d *Deps) { d.UploadIdleTimeout = time.Second }})
 	ann := e.login("ann")
 	waitDone(t, done, 1)
 	for _, tc := range []struct {
@@ -316,10 +315,9 @@ func TestIdleUploadIsCutOff(t *testing.T) {
 // once it has averaged under UploadMinRate over UploadRateWindow; it no
 // longer holds a stream slot for as long as it likes.
 func TestTricklingUploadIsCutOff(t *testing.T) {
-	e, done := hardEnv(t, envOptions{})
-	e.api.d.UploadIdleTimeout = 10 * time.Second
-	e.api.d.UploadMinRate = 4 << 10
-	e.api.d.UploadRateWindow = time.Second
+	e, done := hardEnv(t, envOptions{deps: func(d *Deps) {
+		d.UploadIdleTimeout, d.UploadMinRate, d.UploadRateWindow = 10*time.Second, 4<<10, time.Second
+	}})
 	ann := e.login("ann")
 	waitDone(t, done, 1)
 	c := e.rawUpload(ann.token, 2<<20)
@@ -354,9 +352,7 @@ func TestTricklingUploadIsCutOff(t *testing.T) {
 // not held up. Before the fix ann's second upload took the second of the
 // two slots and bob's waited for one.
 func TestUploadStreamsPerUser(t *testing.T) {
-	e, done := hardEnv(t, envOptions{})
-	e.api.streams = make(chan struct{}, 2)
-	e.api.d.MaxUserStreams = 1
+	e, done := hardEnv(t, envOptions{deps: func(d *Deps) { d.MaxStreams, d.MaxUserStreams = 2, 1 }})
 	ann, bob := e.login("ann"), e.login("bob")
 	waitDone(t, done, 2)
 

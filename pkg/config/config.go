@@ -84,6 +84,14 @@ type Config struct {
 	TrustedProxies  []string      // DOCUVAULT_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 	LoginLimit      Rate          // DOCUVAULT_LOGIN_LIMIT: failed logins per account
 	LoginIPLimit    Rate          // DOCUVAULT_LOGIN_IP_LIMIT: login attempts per client IP
+	MetricsToken    string        // DOCUVAULT_METRICS_TOKEN: bearer token /metrics requires; "" for none
+
+	// Upload streams (docuvault serve): files over 256 KiB are streamed in parts.
+	UploadStreams     int           // DOCUVAULT_UPLOAD_STREAMS: streamed at once per serve
+	UploadUserStreams int           // DOCUVAULT_UPLOAD_USER_STREAMS: of those, per user (then 429)
+	UploadIdleTimeout time.Duration // DOCUVAULT_UPLOAD_IDLE_TIMEOUT: a body silent this long gets 408
+	UploadMinRate     int64         // DOCUVAULT_UPLOAD_MIN_RATE: bytes/s a body must average (408); 0 for none
+	UploadRateWindow  time.Duration // DOCUVAULT_UPLOAD_RATE_WINDOW: span UploadMinRate is averaged over
 
 	LogLevel  string // DOCUVAULT_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // DOCUVAULT_LOG_FORMAT: text or json
@@ -149,6 +157,12 @@ func Settings() []Setting {
 		{Key: "trusted_proxies", Env: "DOCUVAULT_TRUSTED_PROXIES", Help: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8"},
 		{Key: "login_limit", Env: "DOCUVAULT_LOGIN_LIMIT", Default: "10/15m", Help: "failed logins allowed per account per window, e.g. 10/15m"},
 		{Key: "login_ip_limit", Env: "DOCUVAULT_LOGIN_IP_LIMIT", Default: "50/15m", Help: "login attempts allowed per client IP per window, e.g. 50/15m"},
+		{Key: "metrics_token", Env: "DOCUVAULT_METRICS_TOKEN", Secret: true, Help: "when set, GET /metrics requires Authorization: Bearer with it (16 or more visible ASCII characters, e.g. openssl rand -hex 32); unset, /metrics is open"},
+		{Key: "upload_streams", Env: "DOCUVAULT_UPLOAD_STREAMS", Default: "4", Help: "uploads over 256 KiB one serve streams at once (each holds 32 MiB of buffers); more wait their turn"},
+		{Key: "upload_user_streams", Env: "DOCUVAULT_UPLOAD_USER_STREAMS", Default: "auto", Help: "of those, how many one user may stream at once (one more gets 429); auto is half of DOCUVAULT_UPLOAD_STREAMS, at least 1"},
+		{Key: "upload_idle_timeout", Env: "DOCUVAULT_UPLOAD_IDLE_TIMEOUT", Default: "1m", Help: "an upload body that sends nothing this long is cut off with 408 (at least 1s)"},
+		{Key: "upload_min_rate", Env: "DOCUVAULT_UPLOAD_MIN_RATE", Default: "1KiB/s", Help: "least rate an upload body must average over DOCUVAULT_UPLOAD_RATE_WINDOW, or it is cut off with 408, e.g. 1KiB/s; 0 for no minimum"},
+		{Key: "upload_rate_window", Env: "DOCUVAULT_UPLOAD_RATE_WINDOW", Default: "20s", Help: "span DOCUVAULT_UPLOAD_MIN_RATE is averaged over (at least 1s)"},
 		{Key: "log_level", Env: "DOCUVAULT_LOG_LEVEL", Flag: "log-level", Default: "info", Help: "debug, info, warn or error"},
 		{Key: "log_format", Env: "DOCUVAULT_LOG_FORMAT", Flag: "log-format", Default: "text", Help: "text or json"},
 	}
@@ -372,7 +386,85 @@ func (c *Config) loadServe(v *viper.Viper, sources map[string]string) error {
 	if c.LoginIPLimit, err = ParseRate(v.GetString("login_ip_limit")); err != nil {
 		return &InvalidError{Env: "DOCUVAULT_LOGIN_IP_LIMIT", Source: sources["login_ip_limit"], Err: err}
 	}
+	c.MetricsToken = v.GetString("metrics_token")
+	if err := checkToken(c.MetricsToken); err != nil {
+		// The message never quotes the value: it is a secret.
+		return &InvalidError{Env: "DOCUVAULT_METRICS_TOKEN", Source: sources["metrics_token"], Err: err}
+	}
+	return c.loadUploads(v, sources)
+}
+
+// MinMetricsToken is the shortest DOCUVAULT_METRICS_TOKEN accepted.
+const MinMetricsToken = 16
+
+// checkToken accepts "" (no token) or at least MinMetricsToken visible
+// ASCII characters, which an Authorization header carries as they are.
+func checkToken(tok string) error {
+	if tok == "" {
+		return nil
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] <= ' ' || tok[i] > '~' {
+			return errors.New("has a space, control or non-ASCII character; use visible ASCII only, e.g. the output of openssl rand -hex 32")
+		}
+	}
+	if len(tok) < MinMetricsToken {
+		return fmt.Errorf("is shorter than %d characters; use a random one, e.g. the output of openssl rand -hex 32", MinMetricsToken)
+	}
 	return nil
+}
+
+// loadUploads reads the upload stream settings.
+func (c *Config) loadUploads(v *viper.Viper, sources map[string]string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v.GetString("upload_streams")))
+	if err != nil || n < 1 || n > 1000 {
+		return invalid("DOCUVAULT_UPLOAD_STREAMS", sources["upload_streams"], v.GetString("upload_streams"), "is not a whole number from 1 to 1000")
+	}
+	c.UploadStreams = n
+	if us := strings.TrimSpace(v.GetString("upload_user_streams")); strings.EqualFold(us, "auto") {
+		c.UploadUserStreams = max(c.UploadStreams/2, 1)
+	} else if n, err := strconv.Atoi(us); err != nil || n < 1 {
+		return invalid("DOCUVAULT_UPLOAD_USER_STREAMS", sources["upload_user_streams"], us, "is not auto or a whole number of 1 or more")
+	} else if n > c.UploadStreams {
+		return invalid("DOCUVAULT_UPLOAD_USER_STREAMS", sources["upload_user_streams"], us,
+			fmt.Sprintf("is more than DOCUVAULT_UPLOAD_STREAMS (%d): one user could hold every stream", c.UploadStreams))
+	} else {
+		c.UploadUserStreams = n
+	}
+	if c.UploadIdleTimeout, err = time.ParseDuration(strings.TrimSpace(v.GetString("upload_idle_timeout"))); err != nil || c.UploadIdleTimeout < time.Second {
+		return invalid("DOCUVAULT_UPLOAD_IDLE_TIMEOUT", sources["upload_idle_timeout"], v.GetString("upload_idle_timeout"), "is not a duration of 1s or more, like 1m")
+	}
+	if c.UploadMinRate, err = parseByteRate(v.GetString("upload_min_rate")); err != nil {
+		return invalid("DOCUVAULT_UPLOAD_MIN_RATE", sources["upload_min_rate"], v.GetString("upload_min_rate"), "is not a rate like 1KiB/s (or 0 for no minimum)")
+	}
+	if c.UploadRateWindow, err = time.ParseDuration(strings.TrimSpace(v.GetString("upload_rate_window"))); err != nil || c.UploadRateWindow < time.Second {
+		return invalid("DOCUVAULT_UPLOAD_RATE_WINDOW", sources["upload_rate_window"], v.GetString("upload_rate_window"), "is not a duration of 1s or more, like 20s")
+	}
+	return nil
+}
+
+// parseByteRate parses bytes per second written as a size with an
+// optional "/s": 1KiB/s, 512B/s, 2048, 0.
+func parseByteRate(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimSuffix(s, "/s"))
+	if s == "" {
+		return 0, errors.New("empty rate")
+	}
+	return ParseSize(s)
+}
+
+// formatByteRate is parseByteRate's inverse, as config show prints it.
+func formatByteRate(n int64) string {
+	switch {
+	case n == 0:
+		return "0"
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB/s", n>>20)
+	case n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB/s", n>>10)
+	}
+	return fmt.Sprintf("%dB/s", n)
 }
 
 func splitList(s string) []string {
@@ -616,6 +708,18 @@ func (c *Config) raw(key string) string {
 		return c.LoginLimit.String()
 	case "login_ip_limit":
 		return c.LoginIPLimit.String()
+	case "metrics_token":
+		return c.MetricsToken
+	case "upload_streams":
+		return strconv.Itoa(c.UploadStreams)
+	case "upload_user_streams":
+		return strconv.Itoa(c.UploadUserStreams)
+	case "upload_idle_timeout":
+		return c.UploadIdleTimeout.String()
+	case "upload_min_rate":
+		return formatByteRate(c.UploadMinRate)
+	case "upload_rate_window":
+		return c.UploadRateWindow.String()
 	case "log_level":
 		return c.LogLevel
 	case "log_format":

@@ -28,6 +28,9 @@ var errStopWalk = errors.New("stop the XML walk")
 // (ErrTooBig); a text or attribute run longer than twice
 // Limits.MaxTextBytes (at least 1 MiB) is refused, so that the decoder
 // never holds one huge token, and so is nesting deeper than maxXMLDepth.
+// The elements of every walk of a count against Limits.MaxXMLElements:
+// past it, ErrTooManyElements (flat elements cost no memory, but CPU
+// time: about 0.7 µs each).
 func walkXML(ctx context.Context, a *zipArchive, name string, fn func(xml.Token) error) error {
 	rc, err := a.open(name)
 	if err != nil {
@@ -58,6 +61,9 @@ func walkXML(ctx context.Context, a *zipArchive, name string, fn func(xml.Token)
 		case xml.StartElement:
 			if depth++; depth > maxXMLDepth {
 				return fmt.Errorf("%w: %s nests elements more than %d deep", ErrTooBig, name, maxXMLDepth)
+			}
+			if a.elements++; a.elements > a.lim.MaxXMLElements {
+				return fmt.Errorf("%w (more than %d, reached in %s)", ErrTooManyElements, a.lim.MaxXMLElements, name)
 			}
 		case xml.EndElement:
 			depth--

@@ -23,6 +23,9 @@ type zipArchive struct {
 	files map[string]*zip.File
 	lim   Limits
 	left  int64 // uncompressed bytes that may still be read
+	// elements counts the XML elements walkXML has read from the
+	// archive's parts, for Limits.MaxXMLElements.
+	elements int64
 }
 
 // openZip opens the archive at path. It refuses, with ErrTooBig, an
@@ -59,6 +62,9 @@ func newZipArchive(f *os.File, lim Limits) (*zipArchive, error) {
 		return nil, fmt.Errorf("%w: the archive has %d entries (limit %d)", ErrTooBig, len(zr.File), lim.MaxZipEntries)
 	}
 	dir.left = math.MaxInt64 // the directory is read; entries are bounded by the archive's budget
+	if lim.MaxXMLElements <= 0 {
+		lim.MaxXMLElements = DefaultLimits().MaxXMLElements
+	}
 	a := &zipArchive{f: f, zr: zr, files: make(map[string]*zip.File, len(zr.File)), lim: lim, left: lim.MaxZipUncompressed}
 	for _, zf := range zr.File {
 		if _, dup := a.files[zf.Name]; !dup {
