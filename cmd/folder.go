@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/folders"
 	"github.com/docuvault/docuvault/pkg/users"
@@ -156,6 +157,7 @@ func runFolderAdd(ctx context.Context, a *app, o folderOptions, path string) err
 		if err != nil {
 			return folderError("folder add", err)
 		}
+		a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.FolderChange, ResourceID: f.ID, Metadata: map[string]any{"action": "create", "name": f.Name}})
 		fmt.Fprintf(a.stdout, "created folder %q for %s (%s)\n", path, u.Handle, f.ID)
 		return nil
 	})
@@ -183,9 +185,15 @@ func runFolderUpdate(ctx context.Context, a *app, o folderOptions, ref string, n
 			}
 			parent = &p
 		}
-		if _, err := folders.Update(ctx, db, u.ID, f.ID, name, parent); err != nil {
+		updated, err := folders.Update(ctx, db, u.ID, f.ID, name, parent)
+		if err != nil {
 			return folderError(what, err)
 		}
+		meta := map[string]any{"action": "update", "name": updated.Name, "old_name": f.Name}
+		if parent != nil {
+			meta["parent_id"] = updated.ParentID
+		}
+		a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.FolderChange, ResourceID: f.ID, Metadata: meta})
 		fs, err := folders.List(ctx, db, u.ID)
 		if err != nil {
 			return err
@@ -210,6 +218,7 @@ func runFolderRm(ctx context.Context, a *app, o folderOptions, ref string) error
 		if err := folders.Delete(ctx, db, u.ID, f.ID); err != nil {
 			return folderError("folder rm", err)
 		}
+		a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.FolderChange, ResourceID: f.ID, Metadata: map[string]any{"action": "delete", "name": f.Name}})
 		fmt.Fprintf(a.stdout, "deleted folder %q and %d subfolder(s); its %d document(s) are kept, in no folder\n", path, subs, docs)
 		return nil
 	})

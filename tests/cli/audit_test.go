@@ -14,7 +14,7 @@ import (
 
 // TestCLIActionsAreAudited: what an operator does through the CLI (users
 // created, quotas set, topics added, changed and removed, uploads small and
-// large, documents filed and downloaded) lands in the audit log with the OS user running
+// large, documents filed and downloaded, folders added, renamed and removed) lands in the audit log with the OS user running
 // the command as its actor and no account as actor_id, reads as "NAME
 // (command line)", and no event holds the password given on stdin (issue 21).
 func TestCLIActionsAreAudited(t *testing.T) {
@@ -52,6 +52,9 @@ func TestCLIActionsAreAudited(t *testing.T) {
 		t.Errorf("doc get: exit %d, %q, %s", r.code, r.stdout, r.stderr)
 	}
 	d.run(t, nil, "topic", "rm", "Tax", "--user", "bob").check(t, 0, `removed topic "Tax"`, "")
+	d.run(t, nil, "folder", "add", "Work", "--user", "bob").check(t, 0, `created folder "Work"`, "")
+	d.run(t, nil, "folder", "rename", "Work", "Jobs", "--user", "bob").check(t, 0, `"Jobs"`, "")
+	d.run(t, nil, "folder", "rm", "Jobs", "--user", "bob").check(t, 0, `deleted folder "Jobs"`, "")
 	// A refused command records nothing.
 	d.run(t, nil, "user", "add", "bob", "--email", "bob2@example.org").check(t, 1, "", "taken")
 
@@ -80,7 +83,7 @@ func TestCLIActionsAreAudited(t *testing.T) {
 		}
 		got = append(got, r.Type+"/"+who)
 	}
-	want := "user_admin/ann user_admin/bob user_admin/bob topic_change/bob topic_change/bob topic_change/bob upload/bob upload/bob document_update/bob download/bob topic_change/bob"
+	want := "user_admin/ann user_admin/bob user_admin/bob topic_change/bob topic_change/bob topic_change/bob upload/bob upload/bob document_update/bob download/bob topic_change/bob folder_change/bob folder_change/bob folder_change/bob"
 	if strings.Join(got, " ") != want {
 		t.Errorf("events\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
@@ -89,7 +92,7 @@ func TestCLIActionsAreAudited(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	p, err := audit.List(ctx, d.dep.AppDB(t), audit.Filter{CLI: true})
-	if err != nil || len(p.Entries) != 11 {
+	if err != nil || len(p.Entries) != 14 {
 		t.Fatalf("%d CLI entries, %v", len(p.Entries), err)
 	}
 	summaries := map[string]bool{}
@@ -103,6 +106,7 @@ func TestCLIActionsAreAudited(t *testing.T) {
 		"Created account ann (an administrator)", "Created account bob (a user)", "Quota of bob set to 2.0 GiB",
 		"Created topic “Tax”", "Created topic “Car”; never assigned automatically", "Renamed topic “Car” to “Cars”",
 		"Topics set to a topic since deleted, “Cars”", "Deleted topic “Tax”", "12 B", "19 B", "12 B sent",
+		"Created folder “Work”", "Renamed folder “Work” to “Jobs”", "Deleted folder “Jobs”",
 	} {
 		if !summaries[s] {
 			t.Errorf("no entry reads %q; have %v", s, summaries)
