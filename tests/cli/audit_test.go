@@ -14,9 +14,10 @@ import (
 
 // TestCLIActionsAreAudited: what an operator does through the CLI (users
 // created, quotas set, topics added, changed and removed, uploads small and
-// large, documents filed and downloaded, folders added, renamed and removed) lands in the audit log with the OS user running
-// the command as its actor and no account as actor_id, reads as "NAME
-// (command line)", and no event holds the password given on stdin (issue 21).
+// large, documents filed and downloaded, folders added, renamed and
+// removed) lands in the audit log with the OS user running the command as
+// its actor and no account as actor_id, reads as "NAME (command line)",
+// and no event holds the password given on stdin (issue 21).
 func TestCLIActionsAreAudited(t *testing.T) {
 	d := deployed(t)
 	me, err := user.Current()
