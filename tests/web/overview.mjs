@@ -5,7 +5,7 @@
 // again by itself), the counts, the storage used, the newest documents,
 // the one that needs attention, and the links to the filtered list. Waits
 // are on conditions, never on time.
-import { BASE, SLOW, step, expect, newPage, shot, signIn, drop, row, run } from './harness.mjs'
+import { BASE, SLOW, step, expect, newPage, shot, signIn, drop, row, run, accessibility } from './harness.mjs'
 
 const text = async (loc) => (await loc.innerText()).replace(/\s+/g, ' ').trim()
 
@@ -71,6 +71,31 @@ await run('overview e2e', async () => {
   expect(lefts.length === 4 && new Set(lefts).size === 1, 'size column lefts: ' + JSON.stringify(lefts))
   await shot(ann, 'o3-documents-table')
 
+  step('keyboard shortcuts')
+  await ann.locator('h1').click() // nothing focused that takes typing
+  await ann.keyboard.press('j')
+  const focused = () => ann.evaluate(() => document.activeElement?.closest('[data-test=doc-row]')?.dataset.name || document.activeElement?.id || document.activeElement?.tagName)
+  expect(await focused() === 'invoice.txt', 'j: ' + await focused())
+  await ann.keyboard.press('j')
+  expect(await focused() === 'keys.txt', 'j j: ' + await focused())
+  await ann.keyboard.press('k')
+  expect(await focused() === 'invoice.txt', 'j j k: ' + await focused())
+  await ann.keyboard.press('Enter')
+  await ann.locator('h1', { hasText: 'invoice.txt' }).waitFor()
+  await ann.keyboard.press('/')
+  expect(await focused() === 'q', '/ focuses the search box: ' + await focused())
+  await ann.keyboard.type('j') // typing in the box is not a shortcut
+  expect(await ann.inputValue('#q') === 'j', 'typed into the search box: ' + await ann.inputValue('#q'))
+  await ann.keyboard.press('Escape')
+  await ann.keyboard.press('?')
+  const help = ann.locator('[data-test=shortcuts]')
+  await help.waitFor()
+  expect((await help.innerText()).includes('Next document in the list'), 'help: ' + await help.innerText())
+  for (const v of await accessibility(ann)) throw new Error('axe, shortcuts dialog: ' + v)
+  await shot(ann, 'o5-shortcuts')
+  await ann.keyboard.press('Escape')
+  await help.waitFor({ state: 'hidden' })
+
   step('on a phone')
   const phone = await newPage('phone', { width: 390, height: 844 })
   await signIn(phone)
@@ -79,5 +104,5 @@ await run('overview e2e', async () => {
   await shot(phone, 'o4-overview-phone')
   await phone.goto(BASE + '/')
   await phone.locator('[data-test=doc-row]').first().waitFor()
-  await shot(phone, 'o5-documents-phone')
+  await shot(phone, 'o6-documents-phone')
 })

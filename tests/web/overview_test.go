@@ -9,7 +9,8 @@ import (
 
 // TestWebOverview drives overview.mjs: the overview of an empty vault, then
 // of three documents once the worker has read them, its link to the
-// unfiled documents, and the documents table sorted by its headers. Screenshots land in the overview/ folder of the web
+// unfiled documents, the documents table sorted by its headers, and the
+// keyboard shortcuts. Screenshots land in the overview/ folder of the web
 // screenshots.
 func TestWebOverview(t *testing.T) {
 	root := testenv.ModuleRoot(t)
@@ -22,7 +23,7 @@ func TestWebOverview(t *testing.T) {
 	base := e.startApp(t)
 	shots := runScript(t, root, node, chromium, base, "overview", "overview", "ANN_PASSWORD="+annPass)
 	pngs, _ := filepath.Glob(filepath.Join(shots, "o[0-9]-*.png"))
-	if len(pngs) != 5 {
-		t.Errorf("%d screenshots in %s, want 5", len(pngs), shots)
+	if len(pngs) != 6 {
+		t.Errorf("%d screenshots in %s, want 6", len(pngs), shots)
 	}
 }
