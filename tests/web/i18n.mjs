@@ -225,5 +225,8 @@ await run('i18n e2e', async () => {
   await phone.goto(BASE + '/')
   await row(phone, 'brief.txt').locator('a.fname').click()
   await phone.locator('h2', { hasText: 'Details' }).waitFor()
+  await phone.locator('[data-test=doc-text]').waitFor()
+  await phone.locator('[data-test=similar-note]').waitFor()
+  await german(phone, 'document (phone)')
   await shot(phone, 'i9-document-de-phone')
 })
