@@ -3,6 +3,7 @@
 // the access token silently when it has expired, and turns every failure
 // into an ApiError whose message can be shown to a person as it is.
 import { reactive } from 'vue'
+import { t, formatLocale } from './i18n.js'
 
 const REFRESH_KEY = 'docuvault.refresh'
 
@@ -23,7 +24,7 @@ export class ApiError extends Error {
 }
 
 const unreachable = () =>
-  new ApiError(0, 'unreachable', 'Cannot reach the DocuVault server. Check your connection, or that the server is running, and try again.')
+  new ApiError(0, 'unreachable', t('api.unreachable'))
 
 function setTokens(t) {
   session.access = t.access_token
@@ -53,12 +54,12 @@ async function errorFrom(res) {
   }
   if (!message) {
     message = res.status >= 500
-      ? `The server had a problem (HTTP ${res.status}). Try again in a moment.`
-      : `The request failed (HTTP ${res.status}).`
+      ? t('api.serverProblem', { status: res.status })
+      : t('api.requestFailed', { status: res.status })
   }
   if (res.status === 429) {
     const after = res.headers.get('Retry-After')
-    if (after) message += ` Try again in ${after} seconds.`
+    if (after) message += ' ' + t('api.retryAfter', { n: after })
   }
   return new ApiError(res.status, code, message)
 }
@@ -69,7 +70,7 @@ let refreshing = null
 export function refresh() {
   if (!refreshing) {
     refreshing = (async () => {
-      if (!session.refresh) throw new ApiError(401, 'unauthenticated', 'Sign in to continue.')
+      if (!session.refresh) throw new ApiError(401, 'unauthenticated', t('api.signInToContinue'))
       let res
       try {
         res = await fetch('/api/auth/refresh', {
@@ -84,7 +85,7 @@ export function refresh() {
         const err = await errorFrom(res)
         if (res.status === 401 || res.status === 403) {
           // 403: the account was disabled; its message says so.
-          clearSession(res.status === 403 ? err.message : 'Your session has ended. Sign in again.')
+          clearSession(res.status === 403 ? err.message : t('api.sessionEnded'))
         }
         throw err
       }
@@ -114,7 +115,7 @@ export async function raw(path, opts = {}) {
     throw unreachable()
   }
   if (res.status === 401) {
-    clearSession('Your session has ended. Sign in again.')
+    clearSession(t('api.sessionEnded'))
   }
   if (!res.ok) throw await errorFrom(res)
   return res
@@ -145,7 +146,7 @@ export async function login(handle, password) {
   }
   if (!res.ok) {
     const err = await errorFrom(res)
-    if (err.code === 'invalid_credentials') err.message = 'Wrong handle or password.'
+    if (err.code === 'invalid_credentials') err.message = t('api.wrongPassword')
     throw err
   }
   setTokens(await res.json())
@@ -160,7 +161,7 @@ export async function logout() {
   } catch {
     // signing out locally is what matters
   }
-  clearSession('You have signed out.')
+  clearSession(t('api.signedOut'))
 }
 
 // loadUser restores a session from the stored refresh token.
@@ -209,10 +210,10 @@ export async function uploadFile(file, onProgress, extra = {}) {
     if (r && r.error) throw new ApiError(r.status, r.error.code, r.error.message)
     return r || {}
   }
-  if (xhr.status === 401) clearSession('Your session has ended. Sign in again.')
+  if (xhr.status === 401) clearSession(t('api.sessionEnded'))
   const e = body && body.error
   throw new ApiError(xhr.status, e ? e.code : 'http_' + xhr.status,
-    e ? e.message : `The upload failed (HTTP ${xhr.status}).`)
+    e ? e.message : t('api.uploadFailed', { status: xhr.status }))
 }
 
 // uploadMessage says in plain words why a file was refused.
@@ -223,30 +224,34 @@ export function uploadMessage(err) {
   switch (err.code) {
     case 'type_not_allowed':
     case 'unsupported_media_type':
-      return `This type of file is not allowed: ${detail}`
+      return t('upload.typeNotAllowed', { detail })
     case 'too_large':
-      return `The file is too large: ${detail}`
+      return t('upload.tooLarge', { detail })
     case 'over_quota':
-      return `Over your storage quota: ${detail}. Delete documents or ask an administrator for more space.`
+      return t('upload.overQuota', { detail })
     case 'empty_file':
-      return 'The file is empty.'
+      return t('upload.empty')
     default:
       return err.message
   }
 }
 
+// formatBytes writes a size in binary units, its number as the reader's
+// language writes it: "1.5 MiB", "1,5 MiB".
 export function formatBytes(n) {
   if (n == null) return ''
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
   let i = 0
   let v = n
   while (v >= 1024 && i < units.length - 1) { v /= 1024; i++ }
-  return (i === 0 ? v : v.toFixed(1)) + ' ' + units[i]
+  const digits = i === 0 ? 0 : 1
+  return new Intl.NumberFormat(formatLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false }).format(v) + ' ' + units[i]
 }
 
+// formatDate writes an instant (a timestamp) in the reader's language.
 export function formatDate(s) {
   if (!s) return ''
-  return new Date(s).toLocaleString()
+  return new Date(s).toLocaleString(formatLocale())
 }
 
 // formatDay shows a day (YYYY-MM-DD, a document's own date) in the
@@ -254,5 +259,5 @@ export function formatDate(s) {
 export function formatDay(s) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || '')
   if (!m) return ''
-  return new Date(+m[1], +m[2] - 1, +m[3]).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' })
+  return new Date(+m[1], +m[2] - 1, +m[3]).toLocaleDateString(formatLocale(), { year: 'numeric', month: 'long', day: 'numeric' })
 }

@@ -66,5 +66,4 @@ export function ancestors(folders, id) {
   return out
 }
 
-// plural says "1 document", "3 documents".
-export const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`
+// (Counted words, "1 document", "3 documents", are the catalogues' plurals: t(key, n).)

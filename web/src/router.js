@@ -16,18 +16,18 @@ import NotFound from './views/NotFound.vue'
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
-    { path: '/login', component: Login, meta: { public: true, title: 'Sign in' } },
-    { path: '/', component: Documents, meta: { title: 'Documents' } },
-    { path: '/overview', component: Overview, meta: { title: 'Overview' } },
-    { path: '/shared', component: Documents, props: { shared: true }, meta: { title: 'Shared with me' } },
-    { path: '/documents/:id', component: Document, props: true, meta: { title: 'Document' } },
-    { path: '/search', component: Search, meta: { title: 'Search' } },
-    { path: '/topics', component: Topics, meta: { title: 'Topics' } },
-    { path: '/shares', component: Shares, meta: { title: 'Shares' } },
-    { path: '/audit', component: Audit, meta: { title: 'Activity' } },
-    { path: '/settings', component: Settings, meta: { title: 'Settings' } },
-    { path: '/admin', component: Admin, meta: { title: 'Users', admin: true } },
-    { path: '/:rest(.*)*', component: NotFound, meta: { public: true, title: 'Not found' } },
+    { path: '/login', component: Login, meta: { public: true, title: 'title.signIn' } },
+    { path: '/', component: Documents, meta: { title: 'nav.documents' } },
+    { path: '/overview', component: Overview, meta: { title: 'nav.overview' } },
+    { path: '/shared', component: Documents, props: { shared: true }, meta: { title: 'nav.shared' } },
+    { path: '/documents/:id', component: Document, props: true, meta: { title: 'title.document' } },
+    { path: '/search', component: Search, meta: { title: 'title.search' } },
+    { path: '/topics', component: Topics, meta: { title: 'nav.topics' } },
+    { path: '/shares', component: Shares, meta: { title: 'nav.shares' } },
+    { path: '/audit', component: Audit, meta: { title: 'nav.activity' } },
+    { path: '/settings', component: Settings, meta: { title: 'nav.settings' } },
+    { path: '/admin', component: Admin, meta: { title: 'nav.users', admin: true } },
+    { path: '/:rest(.*)*', component: NotFound, meta: { public: true, title: 'title.notFound' } },
   ],
 })
 
@@ -48,6 +48,5 @@ router.beforeEach(async (to) => {
   return true
 })
 
-router.afterEach((to) => {
-  document.title = (to.meta.title ? to.meta.title + ' · ' : '') + 'DocuVault'
-})
+// A page's meta.title is a catalogue key: App.vue sets the tab's title
+// from it, in the language chosen.

@@ -8,6 +8,7 @@
 // the folder the documents page shows while that page is open.
 import { reactive } from 'vue'
 import { uploadFile, uploadMessage } from './api.js'
+import { t } from './i18n.js'
 
 export const uploads = reactive({
   items: [], // newest first: {id, name, size, progress, state, message, docId, folderId}
@@ -60,11 +61,11 @@ function pump() {
         if (r.duplicate_of) {
           it.state = 'duplicate'
           it.docId = r.duplicate_of
-          it.message = 'Already in your vault: not stored again.'
+          it.message = t('upload.duplicate')
         } else {
           it.state = 'done'
           it.docId = r.document ? r.document.id : ''
-          it.message = 'Uploaded.'
+          it.message = t('upload.done')
         }
         for (const fn of listeners) fn(r.document)
       })
