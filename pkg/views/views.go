@@ -135,9 +135,10 @@ func ParseFilter(raw []byte) (Filter, error) {
 	return f, nil
 }
 
-// check validates f's values for owner and returns it as stored: ids in
-// canonical form. Topic and folder ids must be owner's.
-func check(ctx context.Context, q sqlx.QueryerContext, owner string, f Filter) (Filter, error) {
+// Check validates f's values for owner and returns it as stored: ids in
+// canonical form. Topic and folder ids must be owner's. Its errors are
+// ErrInvalid *Errors; Create and Update call it.
+func Check(ctx context.Context, q sqlx.QueryerContext, owner string, f Filter) (Filter, error) {
 	if f.Status != "" && !contains(catalog.Statuses, f.Status) {
 		return Filter{}, invalid("status", "status %q: use one of %s", f.Status, strings.Join(catalog.Statuses, ", "))
 	}
@@ -299,7 +300,7 @@ func Create(ctx context.Context, db *sqlx.DB, owner, name string, f Filter) (Vie
 	if err != nil {
 		return View{}, err
 	}
-	f, err = check(ctx, db, owner, f)
+	f, err = Check(ctx, db, owner, f)
 	if err != nil {
 		return View{}, err
 	}
@@ -431,7 +432,7 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (View,
 			}
 		}
 		if c.Filter != nil {
-			f, err := check(ctx, tx, owner, *c.Filter)
+			f, err := Check(ctx, tx, owner, *c.Filter)
 			if err != nil {
 				return err
 			}
