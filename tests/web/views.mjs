@@ -1,0 +1,141 @@
+// End-to-end test of saved views in the web app (issue 21, item 6), run by
+// views_test.go in headless Chromium against a real `docuvault serve` +
+// `worker`: the filters set (a folder, an order) saved as a view in its
+// dialog (a name, refused inline when empty or taken, Escape cancels), the
+// view listed under "Views" in the sidebar, clicking it filters the list
+// and puts ?view=ID in the address, rename and delete of the current view,
+// and the views on a phone. Waits are on conditions, never on time.
+import { step, expect, newPage, shot, signIn, drop, run } from './harness.mjs'
+
+// waitNames waits until exactly want is listed, in that order.
+async function waitNames(page, want) {
+  const w = JSON.stringify(want)
+  await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('[data-test=doc-row]')].map((r) => r.dataset.name)) === w, w)
+}
+const folderLink = (page, name) => page.locator(`[data-test=folder-node][data-name="${name}"] [data-test=folder-link]`).first()
+const viewLink = (page, name) => page.locator(`[data-test=saved-view][data-name="${name}"]`)
+const dialog = (page) => page.locator('dialog[data-test=view-dialog]')
+const viewNames = (page) => page.locator('[data-test=saved-view]').evaluateAll((ls) => ls.map((l) => l.dataset.name))
+const focused = (page) => page.evaluate(() => {
+  const el = document.activeElement
+  return el ? (el.id || el.dataset.test || el.textContent.trim()) : ''
+})
+
+await run('views e2e', async () => {
+  const ann = await newPage('ann')
+  ann.on('dialog', () => { throw new Error('a prompt() or confirm() was used') })
+  await signIn(ann)
+  await ann.locator('[data-test=saved-views]', { hasText: 'No saved views yet' }).waitFor()
+
+  step('documents in a folder and outside it')
+  await folderLink(ann, 'Taxes').click()
+  await ann.locator('[data-test=in-folder]', { hasText: 'In folder Taxes' }).waitFor()
+  await drop(ann, [{ name: 'receipt.txt', text: 'Receipt for the tax office' }, { name: 'assessment.txt', text: 'Tax assessment notice' }])
+  // newest first, and the two were uploaded together: either order
+  await ann.waitForFunction(() => [...document.querySelectorAll('[data-test=doc-row]')].map((r) => r.dataset.name).sort().join() === 'assessment.txt,receipt.txt')
+  await ann.click('[data-test=folder-all]')
+  await ann.waitForURL((u) => !u.search.includes('folder='))
+  await drop(ann, [{ name: 'plan.txt', text: 'Project plan for the new office' }])
+  await ann.locator('[data-test=doc-row][data-name="plan.txt"]').waitFor()
+
+  step('filters set, then saved as a view; an empty name is refused inline')
+  await folderLink(ann, 'Taxes').click()
+  await ann.locator('[data-test=in-folder]', { hasText: 'In folder Taxes' }).waitFor()
+  await ann.selectOption('[data-test=sort]', 'filename_desc')
+  await waitNames(ann, ['receipt.txt', 'assessment.txt'])
+  await ann.click('[data-test=view-save]')
+  await dialog(ann).waitFor()
+  expect(await focused(ann) === 'vd-name', 'focus on opening the dialog: ' + await focused(ann))
+  expect(await ann.locator('#vd-name').evaluate((el) => el.labels[0].textContent.trim()) === 'Name', 'the name field has no label')
+  await ann.keyboard.press('Enter')
+  await ann.locator('[data-test=view-error]', { hasText: 'Give the view a name.' }).waitFor()
+  expect(await ann.getAttribute('#vd-name', 'aria-invalid') === 'true', 'the empty name is not marked invalid')
+  await ann.fill('#vd-name', 'Tax papers')
+  await shot(ann, 'v1-save-dialog')
+  await ann.keyboard.press('Enter')
+  await dialog(ann).waitFor({ state: 'detached' })
+  await ann.waitForURL(/\?view=/)
+  await viewLink(ann, 'Tax papers').waitFor()
+  expect(await viewLink(ann, 'Tax papers').getAttribute('aria-current') === 'page', 'the saved view is not marked current')
+  await ann.locator('[data-test=in-view]', { hasText: 'View “Tax papers”' }).waitFor()
+
+  step('Escape cancels; a name taken (in any case) is refused inline')
+  await ann.click('[data-test=view-save]')
+  await ann.fill('#vd-name', 'Never saved')
+  await ann.keyboard.press('Escape')
+  await dialog(ann).waitFor({ state: 'detached' })
+  expect(await focused(ann) === 'view-save', 'focus after Escape: ' + await focused(ann))
+  await ann.click('[data-test=view-save]')
+  await ann.fill('#vd-name', 'TAX PAPERS')
+  await ann.keyboard.press('Enter')
+  await ann.locator('[data-test=view-error]', { hasText: 'you already have a view named "TAX PAPERS": choose another name' }).waitFor()
+  await ann.locator('dialog[data-test=view-dialog] >> text=Cancel').click()
+  await dialog(ann).waitFor({ state: 'detached' })
+
+  step('clicking the view applies its filters')
+  await ann.click('[data-test=folder-all]')
+  await ann.selectOption('[data-test=sort]', 'filename_asc')
+  await waitNames(ann, ['assessment.txt', 'plan.txt', 'receipt.txt'])
+  expect(!await viewLink(ann, 'Tax papers').getAttribute('aria-current'), 'the view is still marked current on All documents')
+  await viewLink(ann, 'Tax papers').click()
+  await ann.waitForURL(/\?view=/)
+  await waitNames(ann, ['receipt.txt', 'assessment.txt'])
+  expect(await ann.inputValue('[data-test=sort]') === 'filename_desc', 'the view did not set its order')
+  await ann.locator('[data-test=in-folder]', { hasText: 'In folder Taxes' }).waitFor()
+  await shot(ann, 'v2-view-applied')
+
+  step('a second view: every document by name')
+  await ann.click('[data-test=folder-all]')
+  await ann.selectOption('[data-test=sort]', 'filename_asc')
+  await waitNames(ann, ['assessment.txt', 'plan.txt', 'receipt.txt'])
+  await ann.click('[data-test=view-save]')
+  await ann.fill('#vd-name', 'All by name')
+  await ann.keyboard.press('Enter')
+  await dialog(ann).waitFor({ state: 'detached' })
+  await viewLink(ann, 'All by name').waitFor()
+  expect(JSON.stringify(await viewNames(ann)) === '["Tax papers","All by name"]', 'views listed: ' + await viewNames(ann))
+
+  step('rename the current view')
+  await viewLink(ann, 'Tax papers').click()
+  await waitNames(ann, ['receipt.txt', 'assessment.txt'])
+  await ann.click('[data-test=view-rename]')
+  await dialog(ann).waitFor()
+  expect(await ann.inputValue('#vd-name') === 'Tax papers', 'the rename dialog does not start from the name')
+  await ann.fill('#vd-name', 'all BY NAME')
+  await ann.keyboard.press('Enter')
+  await ann.locator('[data-test=view-error]', { hasText: 'you already have a view named "all BY NAME": choose another name' }).waitFor()
+  await ann.fill('#vd-name', 'Taxes 2024')
+  await ann.keyboard.press('Enter')
+  await dialog(ann).waitFor({ state: 'detached' })
+  await viewLink(ann, 'Taxes 2024').waitFor()
+  await ann.locator('[data-test=in-view]', { hasText: 'View “Taxes 2024”' }).waitFor()
+  await waitNames(ann, ['receipt.txt', 'assessment.txt'])
+
+  step('a phone: the views are in the folded sidebar')
+  const phone = await newPage('phone', { width: 390, height: 844 })
+  await signIn(phone)
+  expect(!await viewLink(phone, 'Taxes 2024').isVisible(), 'the views are unfolded on a phone at first')
+  await phone.click('[data-test=folders-fold]')
+  await viewLink(phone, 'Taxes 2024').waitFor({ state: 'visible' })
+  await shot(phone, 'v3-phone-views')
+  await viewLink(phone, 'Taxes 2024').click()
+  await waitNames(phone, ['receipt.txt', 'assessment.txt'])
+  await viewLink(phone, 'Taxes 2024').waitFor({ state: 'hidden' })
+  await phone.locator('[data-test=in-view]', { hasText: 'View “Taxes 2024”' }).waitFor()
+  await shot(phone, 'v4-phone-applied')
+
+  step('delete the current view')
+  await ann.click('[data-test=view-delete]')
+  await dialog(ann).waitFor()
+  expect(await focused(ann) === 'Cancel', 'focus on opening the delete dialog: ' + await focused(ann))
+  await shot(ann, 'v5-delete-dialog')
+  await ann.click('[data-test=view-submit]')
+  await dialog(ann).waitFor({ state: 'detached' })
+  await ann.waitForURL((u) => !u.search.includes('view='))
+  await viewLink(ann, 'Taxes 2024').waitFor({ state: 'detached' })
+  expect(JSON.stringify(await viewNames(ann)) === '["All by name"]', 'views left: ' + await viewNames(ann))
+  await ann.locator('[data-test=in-view]').waitFor({ state: 'detached' })
+  // Back on All documents, in the order the deleted view had set.
+  await waitNames(ann, ['receipt.txt', 'plan.txt', 'assessment.txt'])
+  await shot(ann, 'v6-after-delete')
+})
