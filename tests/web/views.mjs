@@ -5,7 +5,7 @@
 // view listed under "Views" in the sidebar, clicking it filters the list
 // and puts ?view=ID in the address, rename and delete of the current view,
 // and the views on a phone. Waits are on conditions, never on time.
-import { step, expect, newPage, shot, signIn, drop, run } from './harness.mjs'
+import { step, expect, newPage, shot, signIn, drop, run, accessibility } from './harness.mjs'
 
 // waitNames waits until exactly want is listed, in that order.
 async function waitNames(page, want) {
@@ -83,6 +83,8 @@ await run('views e2e', async () => {
   expect(await ann.inputValue('[data-test=sort]') === 'filename_desc', 'the view did not set its order')
   await ann.locator('[data-test=in-folder]', { hasText: 'In folder Taxes' }).waitFor()
   await shot(ann, 'v2-view-applied')
+  const axeDesk = await accessibility(ann)
+  expect(!axeDesk.length, 'axe, a view applied:\n' + axeDesk.join('\n'))
 
   step('a second view: every document by name')
   await ann.click('[data-test=folder-all]')
@@ -118,6 +120,8 @@ await run('views e2e', async () => {
   await phone.click('[data-test=folders-fold]')
   await viewLink(phone, 'Taxes 2024').waitFor({ state: 'visible' })
   await shot(phone, 'v3-phone-views')
+  const axePhone = await accessibility(phone)
+  expect(!axePhone.length, 'axe, the views on a phone:\n' + axePhone.join('\n'))
   await viewLink(phone, 'Taxes 2024').click()
   await waitNames(phone, ['receipt.txt', 'assessment.txt'])
   await viewLink(phone, 'Taxes 2024').waitFor({ state: 'hidden' })
@@ -129,6 +133,8 @@ await run('views e2e', async () => {
   await dialog(ann).waitFor()
   expect(await focused(ann) === 'Cancel', 'focus on opening the delete dialog: ' + await focused(ann))
   await shot(ann, 'v5-delete-dialog')
+  const axeDialog = await accessibility(ann)
+  expect(!axeDialog.length, 'axe, the view dialog:\n' + axeDialog.join('\n'))
   await ann.click('[data-test=view-submit]')
   await dialog(ann).waitFor({ state: 'detached' })
   await ann.waitForURL((u) => !u.search.includes('view='))
