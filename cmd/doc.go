@@ -19,6 +19,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/topics"
 	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/pkg/views"
 )
 
 func newDocCommand(a *app) *cobra.Command {
@@ -26,13 +27,12 @@ func newDocCommand(a *app) *cobra.Command {
 	var user string
 	var asJSON bool
 
-	var status, topic string
+	var ff filterFlags
+	var viewRef string
 	var limit int
-	var unfiled bool
-	var dateFrom, dateTo string
 	list := &cobra.Command{
-		Use:   "list [--user H] [--status S] [--topic NAME] [--unfiled] [--date-from DAY] [--date-to DAY] [--limit N] [--json]",
-		Short: "List documents, newest first, with their status and topics",
+		Use:   "list [--user H] [--view NAME] [--status S] [--topic NAME | --unfiled] [--folder PATH] [--type T] [--date-from DAY] [--date-to DAY] [--sort ORDER] [--limit N] [--json]",
+		Short: "List documents, newest first, with their status and topics (--view NAME: as a saved view filters them)",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if limit < 1 || limit > 200 {
@@ -40,31 +40,49 @@ func newDocCommand(a *app) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
-				q := catalog.Query{Viewer: u.ID, Status: status, Limit: limit, Unfiled: unfiled}
-				for _, f := range []struct {
+				// A saved view's filter first; the flags given override it.
+				var base views.Filter
+				if viewRef != "" {
+					v, err := views.Resolve(ctx, db, u.ID, viewRef)
+					if err != nil {
+						return viewError("doc list", err)
+					}
+					if v.Note != "" {
+						fmt.Fprintf(a.stderr, "note: view %q: %s\n", v.Name, v.Note)
+					}
+					base = v.Filter
+				}
+				f, err := ff.over(ctx, db, u.ID, "doc list", base)
+				if err != nil {
+					return err
+				}
+				q := catalog.Query{Viewer: u.ID, Status: f.Status, Limit: limit, FolderID: f.Folder, ContentType: f.ContentType, Sort: f.Sort}
+				if f.Topic == views.Unfiled {
+					q.Unfiled = true
+				} else {
+					q.TopicID = f.Topic
+				}
+				for _, d := range []struct {
 					flag, v string
 					dst     *time.Time
-				}{{"--date-from", dateFrom, &q.DateFrom}, {"--date-to", dateTo, &q.DateTo}} {
-					if f.v == "" {
+				}{{"--date-from", f.DateFrom, &q.DateFrom}, {"--date-to", f.DateTo, &q.DateTo}} {
+					if d.v == "" {
 						continue
 					}
-					t, err := time.Parse(time.DateOnly, f.v)
+					t, err := time.Parse(time.DateOnly, d.v)
 					if err != nil {
-						return usageErrorf("doc list: %s must be a day like 2026-01-31, not %q", f.flag, f.v)
+						return usageErrorf("doc list: %s must be a day like 2026-01-31, not %q", d.flag, d.v)
 					}
-					*f.dst = t
+					*d.dst = t
 				}
 				if !q.DateFrom.IsZero() && !q.DateTo.IsZero() && q.DateFrom.After(q.DateTo) {
-					return usageErrorf("doc list: --date-from %s is after --date-to %s", dateFrom, dateTo)
-				}
-				if topic != "" {
-					ids, err := topics.IDsByName(ctx, db, u.ID, []string{topic})
-					if err != nil {
-						return err
-					}
-					q.TopicID = ids[0]
+					return usageErrorf("doc list: --date-from %s is after --date-to %s", f.DateFrom, f.DateTo)
 				}
 				page, err := catalog.List(ctx, db, q)
+				if errors.Is(err, catalog.ErrInvalid) {
+					// a --status or --sort the listing does not know
+					return exitcode.With(exitcode.Usage, fmt.Errorf("doc list: %w", err))
+				}
 				if err != nil {
 					return err
 				}
@@ -80,11 +98,8 @@ func newDocCommand(a *app) *cobra.Command {
 			})
 		},
 	}
-	list.Flags().StringVar(&status, "status", "", "only documents with this status (pending, processing, classified, no_text, failed, skipped)")
-	list.Flags().StringVar(&topic, "topic", "", "only documents filed under this topic")
-	list.Flags().BoolVar(&unfiled, "unfiled", false, "only unfiled documents: classified, under no topic (see doc show for their best candidates)")
-	list.Flags().StringVar(&dateFrom, "date-from", "", "only documents whose own date (a letter's, an invoice's) is on or after this day (YYYY-MM-DD)")
-	list.Flags().StringVar(&dateTo, "date-to", "", "only documents whose own date is on or before this day (YYYY-MM-DD)")
+	ff.register(list)
+	list.Flags().StringVar(&viewRef, "view", "", "as this saved view filters (its name or id; see view list); other flags given override it")
 	list.Flags().IntVar(&limit, "limit", 50, "how many (1 to 200)")
 
 	show := &cobra.Command{

@@ -78,6 +78,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newUserCommand(a),
 		newTopicCommand(a),
 		newFolderCommand(a),
+		newViewCommand(a),
 		newUploadCommand(a),
 		newFsckCommand(a),
 		newWorkerCommand(a),

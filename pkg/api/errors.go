@@ -26,6 +26,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/topics"
 	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/pkg/views"
 )
 
 // Error is an error with its HTTP status and machine-readable code. Handlers
@@ -116,6 +117,10 @@ func classifyError(err error) *Error {
 		{folders.ErrConflict, http.StatusConflict, "conflict", true},
 		{folders.ErrCycle, http.StatusUnprocessableEntity, "cycle", true},
 		{folders.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{views.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{views.ErrConflict, http.StatusConflict, "conflict", true},
+		{views.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 
 		{shares.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{shares.ErrConflict, http.StatusConflict, "conflict", true},

@@ -14,16 +14,18 @@ func TestIsolation(t *testing.T) {
 	topic := ann.do("POST", "/api/topics", map[string]any{"name": "Private"}).want(201).json()["id"].(string)
 	folder := ann.do("POST", "/api/folders", map[string]any{"name": "Mine"}).want(201).json()["id"].(string)
 	share := ann.do("POST", "/api/documents/"+doc.ID+"/shares", map[string]any{"recipient": "root", "permission": "view"}).want(201).json()["id"].(string)
+	view := ann.do("POST", "/api/views", map[string]any{"name": "Hers", "filter": map[string]any{"folder": folder}}).want(201).json()["id"].(string)
 
 	// Every route that names one thing by {id}, taken from the route table
 	// so that a new route cannot go untested: bob's answer for ann's thing
 	// is the same 404 as for a thing that does not exist at all.
-	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share}
+	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view}
 	bodies := map[string]any{
 		"PATCH /api/documents/{id}":         map[string]any{"filename": "mine.txt"},
 		"POST /api/documents/{id}/shares":   map[string]any{"recipient": "bob", "permission": "edit"},
 		"PATCH /api/topics/{id}":            map[string]any{"name": "Stolen"},
 		"PATCH /api/folders/{id}":           map[string]any{"name": "Stolen"},
+		"PATCH /api/views/{id}":             map[string]any{"name": "Stolen"},
 		"GET /api/documents/{id}/content":   nil,
 		"GET /api/documents/{id}/thumbnail": nil,
 	}
@@ -53,7 +55,7 @@ func TestIsolation(t *testing.T) {
 			tested++
 		}
 	}
-	if tested < 17 {
+	if tested < 20 {
 		t.Errorf("only %d routes with {id} were tried", tested)
 	}
 	// Nor can bob use ann's topic or folder on his own documents.
@@ -63,9 +65,9 @@ func TestIsolation(t *testing.T) {
 	bob.upload([][2]string{{"folder_id", folder}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "invalid_field")
 	bob.upload([][2]string{{"topic", topic}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "unknown_topic")
 
-	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/shares", "/api/audit"} {
+	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/audit"} {
 		body := string(bob.do("GET", path, nil).want(200).body)
-		for _, id := range []string{doc.ID, topic, folder, share, e.users["ann"].ID} {
+		for _, id := range []string{doc.ID, topic, folder, share, view, e.users["ann"].ID} {
 			if strings.Contains(body, id) {
 				t.Errorf("bob's %s shows ann's %s", path, id)
 			}
@@ -75,6 +77,7 @@ func TestIsolation(t *testing.T) {
 	ann.do("GET", "/api/documents/"+doc.ID, nil).want(200)
 	ann.do("GET", "/api/topics/"+topic, nil).want(200)
 	ann.do("GET", "/api/folders/"+folder, nil).want(200)
+	ann.do("GET", "/api/views/"+view, nil).want(200)
 }
 
 // TestSharing: a view recipient may read; an edit recipient may also

@@ -2,10 +2,10 @@
 // runs: the route table, its middleware (request ids, access logs, CORS
 // for configured origins only, security headers, panic recovery, metrics)
 // and the handlers, which call the data packages (storage, catalog,
-// topics, folders, shares, audit, auth, settings). A Server keeps nothing
-// between requests that another instance would need (only caches:
-// prepared statements, buffers), so any number of instances can serve
-// behind one balancer.
+// topics, folders, saved views, shares, audit, auth, settings). A Server
+// keeps nothing between requests that another instance would need (only
+// caches: prepared statements, buffers), so any number of instances can
+// serve behind one balancer.
 //
 // Every error answers with one JSON shape, {"error":{"code","message"}},
 // and its status is decided in one place (errors.go).
@@ -232,6 +232,12 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/folders/{id}", user, s.getFolder, false},
 		{"PATCH", "/api/folders/{id}", user, s.updateFolder, false},
 		{"DELETE", "/api/folders/{id}", user, s.deleteFolder, false},
+
+		{"GET", "/api/views", user, s.listViews, false},
+		{"POST", "/api/views", user, s.createView, false},
+		{"GET", "/api/views/{id}", user, s.getView, false},
+		{"PATCH", "/api/views/{id}", user, s.updateView, false},
+		{"DELETE", "/api/views/{id}", user, s.deleteView, false},
 
 		{"GET", "/api/shares", user, s.listShares, false},
 		{"DELETE", "/api/shares/{id}", user, s.deleteShare, false},

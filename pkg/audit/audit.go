@@ -31,6 +31,7 @@ const (
 	Unshare        = "unshare"
 	TopicChange    = "topic_change"
 	FolderChange   = "folder_change"
+	ViewChange     = "view_change" // a saved view created, changed or deleted
 	UserAdmin      = "user_admin"
 	SettingsChange = "settings_change"
 )

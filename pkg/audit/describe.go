@@ -18,7 +18,7 @@ import (
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
 var Types = []string{Upload, Download, Update, Delete, Share, Unshare, TopicChange, FolderChange,
-	Login, LoginFailed, Logout, TokenReuse, UserAdmin, SettingsChange}
+	ViewChange, Login, LoginFailed, Logout, TokenReuse, UserAdmin, SettingsChange}
 
 var labels = map[string]string{
 	Login:          "Signed in",
@@ -33,6 +33,7 @@ var labels = map[string]string{
 	Unshare:        "Sharing stopped",
 	TopicChange:    "Topic changed",
 	FolderChange:   "Folder changed",
+	ViewChange:     "Saved view changed",
 	UserAdmin:      "Account changed",
 	SettingsChange: "Settings changed",
 }
@@ -265,10 +266,13 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 		if r := str("recipient"); r != "" {
 			add("No longer shared with %s", r)
 		}
-	case TopicChange, FolderChange:
+	case TopicChange, FolderChange, ViewChange:
 		what := "topic"
-		if t == FolderChange {
+		switch t {
+		case FolderChange:
 			what = "folder"
+		case ViewChange:
+			what = "saved view"
 		}
 		name := str("name")
 		switch str("action") {

@@ -223,6 +223,12 @@ var sorts = map[string]sortSpec{
 	"date_asc":      {"COALESCE(d.document_date, '" + undatedAsc + "'::date)", false, "date"},
 }
 
+// SortNames returns the orders a listing takes (Query.Sort), the default
+// first.
+func SortNames() []string {
+	return []string{"created_desc", "created_asc", "filename_asc", "filename_desc", "size_desc", "size_asc", "date_desc", "date_asc"}
+}
+
 // Statuses are the document statuses a listing may filter by.
 var Statuses = []string{"pending", "processing", "classified", "no_text", "failed", "skipped"}
 

@@ -37,6 +37,7 @@ func TestGrantGivesDMLOnlyAndIsIdempotent(t *testing.T) {
 		`INSERT INTO audit_log (user_id, event_type, ip_address, metadata) VALUES ('00000000-0000-0000-0000-000000000001', 'upload', '127.0.0.1', '{"a":1}')`,
 		`INSERT INTO cloud_connections (user_id, provider, display_name, credentials_enc) VALUES ('00000000-0000-0000-0000-000000000001', 'webdav', 'NAS', 'enc')`,
 		`INSERT INTO groups (name) VALUES ('family')`,
+		`INSERT INTO saved_views (user_id, name, filter) VALUES ('00000000-0000-0000-0000-000000000001', 'Failed', '{"status":"failed"}')`,
 	}
 	for _, s := range writes {
 		if _, err := app.Exec(s); err != nil {
@@ -52,7 +53,7 @@ func TestGrantGivesDMLOnlyAndIsIdempotent(t *testing.T) {
 			t.Errorf("app role: UPDATE %s: %v", tbl, err)
 		}
 	}
-	for _, tbl := range []string{"document_topics", "shares", "documents", "groups", "audit_log"} {
+	for _, tbl := range []string{"document_topics", "shares", "documents", "groups", "audit_log", "saved_views"} {
 		if _, err := app.Exec("DELETE FROM " + tbl); err != nil {
 			t.Errorf("app role: DELETE FROM %s: %v", tbl, err)
 		}

@@ -52,6 +52,7 @@ var wantColumns = map[string][]string{
 	"audit_log":         {"id integer NO", "user_id uuid YES", "actor_id uuid YES", "event_type text NO", "resource_id uuid YES", "ip_address inet YES", "metadata jsonb YES", "created_at timestamp with time zone NO"},
 	"cloud_connections": {"id uuid NO", "user_id uuid NO", "provider character varying NO", "display_name text NO", "credentials_enc text NO", "status character varying NO", "connected_at timestamp with time zone NO"},
 	"groups":            {"id uuid NO", "name text NO", "created_at timestamp with time zone NO"},
+	"saved_views":       {"id uuid NO", "user_id uuid NO", "name text NO", "filter jsonb NO", "position integer NO", "created_at timestamp with time zone NO"},
 }
 
 // The seed's foreign keys: "table.column -> table ON DELETE action".
@@ -64,6 +65,7 @@ var wantForeignKeys = []string{
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
 	"folders.parent_id -> folders CASCADE", "folders.user_id -> users CASCADE",
 	"quotas.user_id -> users CASCADE", "refresh_tokens.user_id -> users CASCADE",
+	"saved_views.user_id -> users CASCADE",
 	"shares.document_id -> documents CASCADE", "shares.owner_id -> users CASCADE", "shares.recipient_id -> users CASCADE",
 	"topics.user_id -> users CASCADE",
 }
@@ -72,6 +74,7 @@ var wantIndexes = []string{
 	"ix_audit_event_created", "ix_audit_user_created", "ix_cloud_connections_user", "ix_documents_user_created",
 	"ix_documents_user_folder", "ix_refresh_tokens_user_revoked", "ix_shares_recipient",
 	"ix_documents_user_document_date", "ix_document_terms_user_term",
+	"ix_saved_views_user_position", "saved_views_user_lower_name_key",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
@@ -130,8 +133,8 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	got := columns(t, db)
 	// The seed's eleven, document_objects (migration 0012) and
 	// document_terms (0015).
-	if len(got) != 13 {
-		t.Errorf("got %d tables, want 13: %v", len(got), keys(got))
+	if len(got) != 14 {
+		t.Errorf("got %d tables, want 14: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -199,7 +202,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 13 {
+	if got := columns(t, db); len(got) != 14 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))
