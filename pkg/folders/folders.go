@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/usertext"
@@ -300,26 +298,18 @@ func CleanName(name string) (string, error) {
 	invalid := func(format string, args ...any) error {
 		return &Error{Err: ErrInvalid, Field: "name", Msg: fmt.Sprintf(format, args...)}
 	}
-	if !utf8.ValidString(name) {
-		return "", invalid("folder name is not valid UTF-8")
-	}
-	name = norm.NFC.String(strings.TrimSpace(name))
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		return "", invalid("folder name is empty: give it a name of 1 to %d characters", MaxNameLen)
-	case n > MaxNameLen:
-		return "", invalid("folder name is %d characters long: use at most %d", n, MaxNameLen)
+	// The rule every name shares (pkg/usertext): valid UTF-8, 1 to
+	// MaxNameLen characters, no NUL or other control character, no
+	// bidirectional control, no invisible formatting character.
+	name, err := usertext.CleanName("folder name", name, MaxNameLen)
+	if err != nil {
+		return "", invalid("%s", err.Error())
 	}
 	if name == "." || name == ".." {
 		return "", invalid("folder name %q is reserved: choose another name", name)
 	}
 	if strings.ContainsRune(name, '/') {
 		return "", invalid("folder name %q contains '/': choose a name without slashes", name)
-	}
-	// The rule every name shares (pkg/usertext): no NUL or other control
-	// character, no bidirectional control, no invisible formatting character.
-	if err := usertext.CheckLine("folder name", name); err != nil {
-		return "", invalid("%s", err.Error())
 	}
 	return name, nil
 }

@@ -3,8 +3,11 @@ package usertext
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // ErrInvalid is what every *Error unwraps to.
@@ -25,6 +28,27 @@ func (e *Error) Unwrap() error { return ErrInvalid }
 // an *Error naming field when s is not valid UTF-8 or holds a character
 // that Refused reports (tab and line breaks included).
 func CheckLine(field, s string) error { return check(field, s, false) }
+
+// CleanName returns a name as it is stored — spaces trimmed at both ends,
+// Unicode NFC — or an *Error naming field ("folder name", "view name"):
+// not valid UTF-8, empty, longer than max characters, or refused by
+// CheckLine.
+func CleanName(field, name string, max int) (string, error) {
+	if !utf8.ValidString(name) {
+		return "", &Error{Field: field, Rune: utf8.RuneError, Msg: fmt.Sprintf("%s is not valid UTF-8", field)}
+	}
+	name = norm.NFC.String(strings.TrimSpace(name))
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return "", &Error{Field: field, Msg: fmt.Sprintf("%s is empty: give it a name of 1 to %d characters", field, max)}
+	case n > max:
+		return "", &Error{Field: field, Msg: fmt.Sprintf("%s is %d characters long: use at most %d", field, n, max)}
+	}
+	if err := CheckLine(field, name); err != nil {
+		return "", err
+	}
+	return name, nil
+}
 
 // CheckText checks free text (a description, a match rule) like CheckLine,
 // except that tab, line feed and carriage return are allowed.

@@ -85,3 +85,28 @@ func FuzzCheckLine(f *testing.F) {
 		}
 	})
 }
+
+// CleanName trims and NFC-normalises a name, and refuses one that is not
+// UTF-8, empty, too long or holding a refused character, naming the field.
+func TestCleanName(t *testing.T) {
+	got, err := usertext.CleanName("folder name", "  Cafe\u0301 ", 10)
+	if err != nil || got != "Café" {
+		t.Fatalf("CleanName: %q, %v; want \"Café\"", got, err)
+	}
+	for in, want := range map[string]string{
+		"\xff":        "folder name is not valid UTF-8",
+		"   ":         "folder name is empty: give it a name of 1 to 10 characters",
+		"abcdefghijk": "folder name is 11 characters long: use at most 10",
+		"a\u202eb":    "", // CheckLine's message, whatever it says
+	} {
+		_, err := usertext.CleanName("folder name", in, 10)
+		var e *usertext.Error
+		if !errors.As(err, &e) || !errors.Is(err, usertext.ErrInvalid) || e.Field != "folder name" {
+			t.Errorf("CleanName(%q): %v, want a *usertext.Error for folder name", in, err)
+			continue
+		}
+		if want != "" && err.Error() != want {
+			t.Errorf("CleanName(%q): %q, want %q", in, err, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -139,10 +140,10 @@ func ParseFilter(raw []byte) (Filter, error) {
 // canonical form. Topic and folder ids must be owner's. Its errors are
 // ErrInvalid *Errors; Create and Update call it.
 func Check(ctx context.Context, q sqlx.QueryerContext, owner string, f Filter) (Filter, error) {
-	if f.Status != "" && !contains(catalog.Statuses, f.Status) {
+	if f.Status != "" && !slices.Contains(catalog.Statuses, f.Status) {
 		return Filter{}, invalid("status", "status %q: use one of %s", f.Status, strings.Join(catalog.Statuses, ", "))
 	}
-	if f.Sort != "" && !contains(catalog.SortNames(), f.Sort) {
+	if f.Sort != "" && !slices.Contains(catalog.SortNames(), f.Sort) {
 		return Filter{}, invalid("sort", "sort %q: use one of %s", f.Sort, strings.Join(catalog.SortNames(), ", "))
 	}
 	if f.ContentType != "" {
@@ -216,30 +217,12 @@ func exists(ctx context.Context, q sqlx.QueryerContext, query string, args ...an
 	return ok, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // CleanName returns name as it is stored — spaces trimmed at both ends,
 // Unicode NFC — or an ErrInvalid *Error: empty, longer than MaxNameLen
 // characters, or holding a character usertext.CheckLine refuses.
 func CleanName(name string) (string, error) {
-	if !utf8.ValidString(name) {
-		return "", invalid("name", "view name is not valid UTF-8")
-	}
-	name = norm.NFC.String(strings.TrimSpace(name))
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		return "", invalid("name", "view name is empty: give it a name of 1 to %d characters", MaxNameLen)
-	case n > MaxNameLen:
-		return "", invalid("name", "view name is %d characters long: use at most %d", n, MaxNameLen)
-	}
-	if err := usertext.CheckLine("view name", name); err != nil {
+	name, err := usertext.CleanName("view name", name, MaxNameLen)
+	if err != nil {
 		return "", invalid("name", "%s", err.Error())
 	}
 	return name, nil
