@@ -59,10 +59,12 @@ func NewPool(rawURL string, maxActive int) (*redis.Pool, error) {
 		IdleTimeout: 4 * time.Minute,
 		Wait:        true,
 		DialContext: func(ctx context.Context) (redis.Conn, error) { return Dial(ctx, rawURL) },
-		TestOnBorrow: func(c redis.Conn, t time.Time) error {
-			if time.Since(t) < time.Minute {
-				return nil
-			}
+		// Every borrowed connection is checked with a PING (one loopback
+		// round trip): after Redis restarts, the pool's idle connections are
+		// dead however recently they were used, and the first command on
+		// one would fail with EOF. The pool closes a connection that fails
+		// the check and hands out the next idle one or dials afresh.
+		TestOnBorrow: func(c redis.Conn, _ time.Time) error {
 			_, err := c.Do("PING")
 			return err
 		},
