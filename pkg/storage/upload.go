@@ -155,8 +155,8 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 // uploadSmall stores an upload of at most SmallUpload bytes, of known size
 // and without topics: object first, then one statement for the duplicate
 // check, the quota, the row and its audit event, shared with the small
-// uploads running at the same time (see batcher). A refusal, or a failed
-// statement, deletes the object.
+// uploads running at the same time (see batcher). A refusal, or a statement
+// that failed without committing, deletes the object.
 func (s *Service) uploadSmall(ctx context.Context, in UploadInput, ra io.ReaderAt, docID, filename, key, contentType string) (UploadResult, error) {
 	owner, err := uuid.Parse(in.OwnerID)
 	if err != nil {
@@ -195,7 +195,15 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, ra io.ReaderA
 	s.small.store(ctx, row)
 	switch {
 	case row.err != nil:
-		return UploadResult{}, errors.Join(fmt.Errorf("store the document: %w", row.err), s.dropObject(ctx, key))
+		cause := fmt.Errorf("store the document: %w", row.err)
+		stored, err := s.committedAfterAll(ctx, docID)
+		switch {
+		case err != nil:
+			return UploadResult{}, errors.Join(cause, err)
+		case stored:
+			return UploadResult{}, cause // a retry finds it as a duplicate
+		}
+		return UploadResult{}, errors.Join(cause, s.dropObject(ctx, key))
 	case row.outcome == outcomeNoRoom:
 		return UploadResult{}, errors.Join(s.quotaRefusal(ctx, row.owner, stored), s.dropObject(ctx, key))
 	case row.outcome == outcomeDuplicate:
@@ -323,6 +331,27 @@ func (s *Service) commit(ctx context.Context, in UploadInput, docID string, stor
 	return res, err
 }
 
+// committedAfterAll tells whether the document docID is stored although
+// the statement that stored it failed: PostgreSQL can commit and then be
+// lost before it answers. Its row is then a document (in any status but
+// uploading) and its object must stay. An error means the row cannot be
+// read; then neither is touched: a row left 'uploading' with its object,
+// or an object without a row, is fsck's to remove, and a document keeps
+// its bytes.
+func (s *Service) committedAfterAll(ctx context.Context, docID string) (bool, error) {
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	var status string
+	err := s.db.GetContext(cctx, &status, `SELECT status FROM documents WHERE id = $1`, docID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("clean up: the upload's row cannot be read, so its object is kept for fsck: %w", err)
+	}
+	return status != StatusUploading, nil
+}
+
 // discard undoes an upload that did not become a document: the object goes
 // first, then the row and its reservation together. written says whether
 // the object store accepted the object. When it did and cannot delete it
@@ -338,19 +367,12 @@ func (s *Service) discard(ctx context.Context, owner, docID, key string, written
 		errs = append(errs, cause)
 	}
 	if written && cause != nil {
-		// A commit that failed may have landed all the same (PostgreSQL
-		// lost between COMMIT and its answer): then the row is a document
-		// and its object must stay. When the row cannot be read, neither is
-		// touched: an 'uploading' row left with its object is fsck's to
-		// remove, and a document keeps its bytes.
-		var status string
-		err := s.db.GetContext(cctx, &status, `SELECT status FROM documents WHERE id = $1`, docID)
+		stored, err := s.committedAfterAll(ctx, docID)
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
-			return errors.Join(append(errs, fmt.Errorf("clean up: the upload's row cannot be read, so its object is kept for fsck: %w", err))...)
-		case status != StatusUploading:
-			return errors.Join(errs...) // stored after all: a retry finds it as a duplicate
+			return errors.Join(append(errs, err)...)
+		case stored:
+			return errors.Join(errs...) // a retry finds it as a duplicate
 		}
 	}
 	if err := s.dropObject(ctx, key); err != nil && written {
