@@ -32,10 +32,13 @@ die() { say "error: $*"; exit 1; }
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=
+# apt-get waits up to 10 minutes for another apt or dpkg (a second checkout's
+# services.sh, unattended upgrades) to let go of its locks instead of failing.
+apt_get() { as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 apt_install() {
-  if [ -z "$apt_updated" ]; then as_root apt-get update -qq >/dev/null; apt_updated=1; fi
+  if [ -z "$apt_updated" ]; then apt_get update -qq >/dev/null; apt_updated=1; fi
   say "installing $* from Debian"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  apt_get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 rand() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
