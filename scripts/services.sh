@@ -33,10 +33,21 @@ die() { say "error: $*"; exit 1; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=
 # apt-get waits up to 10 minutes for another apt or dpkg (a second checkout's
-# services.sh, unattended upgrades) to let go of its locks instead of failing.
+# services.sh, unattended upgrades) to let go of its locks instead of failing:
+# dpkg's lock through DPkg::Lock::Timeout, the package lists' lock (which
+# `apt-get update` does not wait for) by trying again.
 apt_get() { as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+apt_update() {
+  local err
+  for _ in $(seq 60); do
+    if err=$(apt_get update -qq 2>&1 >/dev/null); then return 0; fi
+    case $err in *"Could not get lock"*) sleep 10 ;; *) printf '%s\n' "$err" >&2; return 1 ;; esac
+  done
+  printf '%s\n' "$err" >&2
+  return 1
+}
 apt_install() {
-  if [ -z "$apt_updated" ]; then apt_get update -qq >/dev/null; apt_updated=1; fi
+  if [ -z "$apt_updated" ]; then apt_update; apt_updated=1; fi
   say "installing $* from Debian"
   apt_get install -y -qq --no-install-recommends "$@" >/dev/null
 }
