@@ -120,3 +120,20 @@ func IsPermissionDenied(err error) bool {
 	var pqErr *pq.Error
 	return errors.As(err, &pqErr) && pqErr.Code == "42501"
 }
+
+// SQLSTATE codes of the PostgreSQL errors that callers turn into answers of
+// their own (a name taken, a row referred to that is gone).
+const (
+	UniqueViolation     pq.ErrorCode = "23505"
+	ForeignKeyViolation pq.ErrorCode = "23503"
+)
+
+// ErrorCode returns the SQLSTATE code of err when it is, or wraps, an error
+// PostgreSQL answered with, and "" otherwise.
+func ErrorCode(err error) pq.ErrorCode {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code
+	}
+	return ""
+}

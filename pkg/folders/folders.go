@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/usertext"
@@ -113,9 +112,9 @@ func Create(ctx context.Context, db *sqlx.DB, owner, name string, parentID *stri
 		WHERE $2::uuid IS NULL OR EXISTS (SELECT 1 FROM folders WHERE id = $2::uuid AND user_id = $1::uuid)
 		RETURNING `+folderColumns, owner, parent, name)
 	switch {
-	case errors.Is(err, sql.ErrNoRows), pqCode(err) == "23503" && parent != nil:
+	case errors.Is(err, sql.ErrNoRows), database.ErrorCode(err) == database.ForeignKeyViolation && parent != nil:
 		return Folder{}, parentNotFound()
-	case pqCode(err) == "23505":
+	case database.ErrorCode(err) == database.UniqueViolation:
 		return Folder{}, conflict(name, parent)
 	case err != nil:
 		return Folder{}, fmt.Errorf("create folder: %w", err)
@@ -233,9 +232,9 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, name *string, pa
 		err = tx.GetContext(ctx, &f, `UPDATE folders SET name = $3, parent_id = $4
 			WHERE id = $1 AND user_id = $2 RETURNING `+folderColumns, fid, owner, *newName, newParent)
 		switch {
-		case pqCode(err) == "23503":
+		case database.ErrorCode(err) == database.ForeignKeyViolation:
 			return parentNotFound() // the new parent was deleted meanwhile
-		case pqCode(err) == "23505":
+		case database.ErrorCode(err) == database.UniqueViolation:
 			return conflict(*newName, newParent)
 		case err != nil:
 			return fmt.Errorf("update folder: %w", err)
@@ -321,14 +320,6 @@ func parseID(id string) (string, bool) {
 		return "", false
 	}
 	return u.String(), true
-}
-
-func pqCode(err error) pq.ErrorCode {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) {
-		return pqErr.Code
-	}
-	return ""
 }
 
 // Resolve finds owner's folder by ref: its id, or its path from the top

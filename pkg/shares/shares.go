@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
@@ -171,12 +172,12 @@ func Create(ctx context.Context, db *sqlx.DB, ownerID, documentID, recipientHand
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Share{}, documentNotFound()
-	case pqErr != nil && pqErr.Code == "23505":
+	case pqErr != nil && pqErr.Code == database.UniqueViolation:
 		return Share{}, &Error{Err: ErrConflict, Field: "recipient",
 			Msg: fmt.Sprintf("the document is already shared with %q: delete that share first to change its permission", recipientHandle)}
-	case pqErr != nil && pqErr.Code == "23503" && strings.Contains(pqErr.Constraint, "document"):
+	case pqErr != nil && pqErr.Code == database.ForeignKeyViolation && strings.Contains(pqErr.Constraint, "document"):
 		return Share{}, documentNotFound()
-	case pqErr != nil && pqErr.Code == "23503":
+	case pqErr != nil && pqErr.Code == database.ForeignKeyViolation:
 		return Share{}, invalid("recipient", "no active user with handle %q: check the recipient's handle", recipientHandle)
 	case err != nil:
 		return Share{}, fmt.Errorf("create share: %w", err)

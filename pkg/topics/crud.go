@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/classify"
+	"github.com/docuvault/docuvault/pkg/database"
 )
 
 // ErrInvalid is returned by Update for a name, colour or rule that cannot
@@ -95,8 +95,7 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (Topic
 		matching_algorithm = $7, is_insensitive = $8, auto_assign = $9 WHERE id = $1 AND user_id = $2`,
 		id, owner, t.Name, t.Description, t.Color, t.Match, t.Algorithm, t.CaseInsensitive, t.AutoAssign)
 	if err != nil {
-		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		if database.ErrorCode(err) == database.UniqueViolation {
 			return Topic{}, fmt.Errorf("%w: %q", ErrExists, t.Name)
 		}
 		return Topic{}, fmt.Errorf("update topic: %w", err)

@@ -126,8 +126,7 @@ func Create(ctx context.Context, db *sqlx.DB, userID string, n New) (Topic, erro
 		return Topic{}, err
 	}
 	if err != nil {
-		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		if database.ErrorCode(err) == database.UniqueViolation {
 			return Topic{}, fmt.Errorf("%w: %q", ErrExists, name)
 		}
 		return Topic{}, fmt.Errorf("add topic: %w", err)

@@ -131,7 +131,7 @@ func Create(ctx context.Context, db *sqlx.DB, n NewUser) (User, error) {
 			n.Handle, n.Email, hash, role).Scan(&id)
 		if err != nil {
 			var pqErr *pq.Error
-			if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+			if errors.As(err, &pqErr) && pqErr.Code == database.UniqueViolation {
 				if strings.Contains(pqErr.Constraint, "email") {
 					return &ExistsError{Field: "email", Value: n.Email}
 				}

@@ -298,7 +298,7 @@ func Create(ctx context.Context, db *sqlx.DB, owner, name string, f Filter) (Vie
 			RETURNING *)
 		SELECT `+viewColumns+` FROM v`, owner, name, string(raw))
 	switch {
-	case pqCode(err) == "23505":
+	case database.ErrorCode(err) == database.UniqueViolation:
 		return View{}, conflict(name)
 	case err != nil:
 		return View{}, fmt.Errorf("create view: %w", err)
@@ -407,7 +407,7 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) (View,
 		}
 		if c.Name != nil {
 			_, err := tx.ExecContext(ctx, `UPDATE saved_views SET name = $3 WHERE id = $1 AND user_id = $2`, vid, owner, name)
-			if pqCode(err) == "23505" {
+			if database.ErrorCode(err) == database.UniqueViolation {
 				return conflict(name)
 			}
 			if err != nil {
@@ -470,12 +470,4 @@ func parseID(id string) (string, bool) {
 		return "", false
 	}
 	return u.String(), true
-}
-
-func pqCode(err error) pq.ErrorCode {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) {
-		return pqErr.Code
-	}
-	return ""
 }
