@@ -31,7 +31,8 @@ const (
 	Unshare        = "unshare"
 	TopicChange    = "topic_change"
 	FolderChange   = "folder_change"
-	ViewChange     = "view_change" // a saved view created, changed or deleted
+	ViewChange     = "view_change"      // a saved view created, changed or deleted
+	TokenChange    = "api_token_change" // a personal API token created or revoked
 	UserAdmin      = "user_admin"
 	SettingsChange = "settings_change"
 )
