@@ -18,7 +18,7 @@ import (
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
 var Types = []string{Upload, Download, Update, Delete, Share, Unshare, TopicChange, FolderChange,
-	ViewChange, Login, LoginFailed, Logout, TokenReuse, TokenChange, UserAdmin, SettingsChange}
+	ViewChange, Login, LoginFailed, Logout, TokenReuse, TokenChange, UserAdmin, SettingsChange, SecretsRotate}
 
 var labels = map[string]string{
 	Login:          "Signed in",
@@ -35,6 +35,7 @@ var labels = map[string]string{
 	FolderChange:   "Folder changed",
 	ViewChange:     "Saved view changed",
 	TokenChange:    "API token changed",
+	SecretsRotate:  "Secrets re-sealed",
 	UserAdmin:      "Account changed",
 	SettingsChange: "Settings changed",
 }
