@@ -15,14 +15,14 @@ import (
 // anyScope marks a route every token may call, whatever its scopes.
 const anyScope = "*"
 
-// tokenScope is the scope a personal API token needs for a route ("METHOD
-// pattern" as in the route table), and whether a token may call it at all.
-// A route not listed here (token management, password, sign-out, admin,
-// topics, folders, settings, shares, editing or deleting documents) is
-// refused to every token: such a token leaked from a phone app can at
-// worst read or add documents.
-func tokenScope(method, pattern string) (string, bool) {
-	scope, ok := map[string]string{
+// tokenScopes maps each route a personal API token may call ("METHOD
+// pattern" as in the route table) to the scope it needs. A route not
+// listed here (token management, password, sign-out, admin, topics and
+// folders but their lists, settings, shares, editing or deleting
+// documents) is refused to every token: such a token leaked from a phone
+// app can at worst read or add documents.
+func tokenScopes() map[string]string {
+	return map[string]string{
 		"GET /api/me": anyScope, // lets a script check its token
 
 		"POST /api/documents": apitokens.ScopeUpload,
@@ -36,8 +36,7 @@ func tokenScope(method, pattern string) (string, bool) {
 		"GET /api/documents/{id}/similar":   apitokens.ScopeRead,
 		"GET /api/topics":                   apitokens.ScopeRead,
 		"GET /api/folders":                  apitokens.ScopeRead,
-	}[method+" "+pattern]
-	return scope, ok
+	}
 }
 
 // authorizeAPIToken authenticates a personal API token and checks that it
@@ -49,7 +48,7 @@ func (s *Server) authorizeAPIToken(r *http.Request, rt route, token string) erro
 	}
 	st := state(r.Context())
 	st.user, st.token = &u, &t
-	scope, ok := tokenScope(rt.method, rt.pattern)
+	scope, ok := tokenScopes()[rt.method+" "+rt.pattern]
 	if !ok || rt.access == admin {
 		return errorf(http.StatusForbidden, "token_not_allowed",
 			"API tokens may not call %s %s: sign in to the web app for this", rt.method, rt.pattern)
