@@ -79,6 +79,8 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newTopicCommand(a),
 		newFolderCommand(a),
 		newViewCommand(a),
+		newTokenCommand(a),
+		newSecretsCommand(a),
 		newUploadCommand(a),
 		newFsckCommand(a),
 		newWorkerCommand(a),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/docuvault/docuvault/pkg/apitokens"
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/catalog"
@@ -96,6 +97,12 @@ func classifyError(err error) *Error {
 		{auth.ErrInactive, http.StatusForbidden, "account_disabled", true},
 		{auth.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", false},
 		{auth.ErrInvalidRole, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{apitokens.ErrUnauthenticated, http.StatusUnauthorized, "invalid_token", true},
+		{apitokens.ErrInactive, http.StatusForbidden, "account_disabled", true},
+		{apitokens.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{apitokens.ErrConflict, http.StatusConflict, "conflict", true},
+		{apitokens.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 
 		{storage.ErrEmpty, http.StatusUnprocessableEntity, "empty_file", true},
 		{storage.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", true},

@@ -380,6 +380,9 @@ func (s *Server) uploadPart(ctx context.Context, body *partBody, owner, ownerHan
 	if u := state(ctx).user; u != nil {
 		in.Audit.ActorID = u.ID
 	}
+	if t := state(ctx).token; t != nil {
+		in.Audit.ActorLabel = t.Label()
+	}
 	up, err := s.d.Storage.Upload(ctx, in)
 	if err != nil {
 		s.metrics.uploads.WithLabelValues("failed").Inc()

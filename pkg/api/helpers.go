@@ -108,6 +108,9 @@ func (s *Server) recordCtx(ctx context.Context, e audit.Event) {
 	if e.UserID == "" {
 		e.UserID = e.ActorID
 	}
+	if e.ActorLabel == "" && st.token != nil {
+		e.ActorLabel = st.token.Label()
+	}
 	e.IP = st.clientIP
 	// The change happened: record it even if the client has gone away.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docuvault/docuvault/pkg/apitokens"
 	"github.com/docuvault/docuvault/pkg/users"
 )
 
@@ -25,6 +26,9 @@ type reqState struct {
 	route    string
 	clientIP string
 	user     *users.User
+	// token is the personal API token the request came with, nil for a
+	// session's access token (or none).
+	token *apitokens.Token
 	// bodyRead is set once the request body has been read to its end.
 	bodyRead bool
 }
@@ -113,6 +117,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			if st.user != nil {
 				attrs = append(attrs, slog.String("user_id", st.user.ID))
+			}
+			if st.token != nil {
+				attrs = append(attrs, slog.String("api_token_id", st.token.ID))
 			}
 			s.d.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}()
@@ -224,7 +231,7 @@ func (s *Server) endpoint(rt route) http.Handler {
 			_ = rc.SetWriteDeadline(time.Now().Add(2 * time.Minute))
 		}
 		// Access is checked before anything reads the body.
-		err := s.authorize(r, rt.access)
+		err := s.authorize(r, rt)
 		if err == nil {
 			err = rt.h(w, r)
 		}
@@ -275,22 +282,28 @@ func closeIfUnread(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// authorize checks the bearer token for routes that need one.
-func (s *Server) authorize(r *http.Request, a access) error {
-	if a == public {
+// authorize checks the bearer token for routes that need one: a
+// session's access token, or a personal API token (apitokens.Prefix) on
+// the routes its scopes allow (tokenScope).
+func (s *Server) authorize(r *http.Request, rt route) error {
+	if rt.access == public {
 		return nil
 	}
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return errorf(http.StatusUnauthorized, "unauthenticated", "sign in: send Authorization: Bearer <access_token>")
 	}
-	u, err := s.d.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
+	if strings.HasPrefix(token, apitokens.Prefix) {
+		return s.authorizeAPIToken(r, rt, token)
+	}
+	u, err := s.d.Auth.Authenticate(r.Context(), token)
 	if err != nil {
 		return err
 	}
 	state(r.Context()).user = &u
-	if a == admin && u.Role != "admin" {
+	if rt.access == admin && u.Role != "admin" {
 		return errorf(http.StatusForbidden, "forbidden", "only administrators may do this")
 	}
 	return nil

@@ -246,6 +246,10 @@ func (s *Server) routeTable() []route {
 		{"PUT", "/api/settings", user, s.putSettings, false},
 
 		{"GET", "/api/audit", user, s.listAudit, false},
+
+		{"GET", "/api/tokens", user, s.listAPITokens, false},
+		{"POST", "/api/tokens", user, s.createAPIToken, false},
+		{"DELETE", "/api/tokens/{id}", user, s.deleteAPIToken, false},
 	}
 }
 

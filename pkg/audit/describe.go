@@ -18,7 +18,7 @@ import (
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
 var Types = []string{Upload, Download, Update, Delete, Share, Unshare, TopicChange, FolderChange,
-	ViewChange, Login, LoginFailed, Logout, TokenReuse, UserAdmin, SettingsChange}
+	ViewChange, Login, LoginFailed, Logout, TokenReuse, TokenChange, UserAdmin, SettingsChange, SecretsRotate}
 
 var labels = map[string]string{
 	Login:          "Signed in",
@@ -34,6 +34,8 @@ var labels = map[string]string{
 	TopicChange:    "Topic changed",
 	FolderChange:   "Folder changed",
 	ViewChange:     "Saved view changed",
+	TokenChange:    "API token changed",
+	SecretsRotate:  "Secrets re-sealed",
 	UserAdmin:      "Account changed",
 	SettingsChange: "Settings changed",
 }
@@ -265,6 +267,12 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 	case Unshare:
 		if r := str("recipient"); r != "" {
 			add("No longer shared with %s", r)
+		}
+	case TokenChange:
+		if str("action") == "revoke" {
+			add("Revoked API token %s", quote(str("name")))
+		} else {
+			add("Created API token %s", quote(str("name")))
 		}
 	case TopicChange, FolderChange, ViewChange:
 		what := "topic"

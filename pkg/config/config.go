@@ -50,7 +50,11 @@ type Config struct {
 
 	RedisURL string // REDIS_URL
 
-	SecretKey string // SECRET_KEY: signs tokens (the HTTP API)
+	SecretKey string // SECRET_KEY: signs tokens (the HTTP API), seals secrets at rest
+	// OldSecretKey is DOCUVAULT_OLD_SECRET_KEY: the SECRET_KEY before the
+	// current one, which still opens the secrets it sealed until
+	// `docuvault secrets rotate` re-seals them.
+	OldSecretKey string
 
 	RedisNamespace string   // DOCUVAULT_REDIS_NAMESPACE: gocraft/work's key prefix
 	User           string   // DOCUVAULT_USER: the CLI's default owner handle
@@ -129,7 +133,8 @@ func Settings() []Setting {
 		{Key: "minio_root_user", Env: "MINIO_ROOT_USER", Help: "MinIO root user; bucket init only"},
 		{Key: "minio_root_password", Env: "MINIO_ROOT_PASSWORD", Secret: true, Help: "MinIO root password; bucket init only"},
 		{Key: "redis_url", Env: "REDIS_URL", Default: "redis://localhost:6379/0", URL: true, Help: "Redis URL (jobs, rate limits), redis://:password@host:port/db"},
-		{Key: "secret_key", Env: "SECRET_KEY", Secret: true, Help: "at least 32 random bytes; signs tokens"},
+		{Key: "secret_key", Env: "SECRET_KEY", Secret: true, Help: "at least 32 random bytes; signs tokens, seals secrets at rest"},
+		{Key: "old_secret_key", Env: "DOCUVAULT_OLD_SECRET_KEY", Secret: true, Help: "the previous SECRET_KEY while a new one is rolled in: still opens what it sealed until secrets rotate"},
 		{Key: "redis_namespace", Env: "DOCUVAULT_REDIS_NAMESPACE", Default: "docuvault", Help: "prefix of the job queue's Redis keys"},
 		{Key: "user", Env: "DOCUVAULT_USER", Help: "handle of the default owner for upload and the other CLI commands"},
 		{Key: "max_upload_size", Env: "DOCUVAULT_MAX_UPLOAD_SIZE", Default: "512MiB", Help: "largest document accepted, e.g. 512MiB"},
@@ -287,6 +292,7 @@ func Load(opts Options) (*Config, error) {
 		MinioRootPassword:  v.GetString("minio_root_password"),
 		RedisURL:           v.GetString("redis_url"),
 		SecretKey:          v.GetString("secret_key"),
+		OldSecretKey:       v.GetString("old_secret_key"),
 		RedisNamespace:     v.GetString("redis_namespace"),
 		User:               v.GetString("user"),
 		LogLevel:           strings.ToLower(v.GetString("log_level")),
@@ -651,6 +657,8 @@ func (c *Config) raw(key string) string {
 		return c.RedisURL
 	case "secret_key":
 		return c.SecretKey
+	case "old_secret_key":
+		return c.OldSecretKey
 	case "redis_namespace":
 		return c.RedisNamespace
 	case "user":
