@@ -1,7 +1,8 @@
 // Package watch takes documents in from watch folders: directories a
 // scanner, a phone app or a person drops files into. Each file is taken
 // once it has stopped changing (its size and modification time the same
-// over the settle interval), stored through pkg/storage exactly as
+// over the settle interval, or a modification time older than that and the
+// same at a second look), stored through pkg/storage exactly as
 // `docuvault upload` stores it (a content the owner has already is a
 // duplicate), and only then — its row committed — deleted, moved or
 // remembered as kept. A crash between the commit and that step leaves the
@@ -445,6 +446,7 @@ func (w *watcher) scan(fsw *fsnotify.Watcher, watched map[string]bool) []job {
 					return err
 				}
 				w.failScan(f, path, err)
+				seen[path] = true
 				if de != nil && de.IsDir() {
 					return fs.SkipDir
 				}
@@ -468,7 +470,16 @@ func (w *watcher) scan(fsw *fsnotify.Watcher, watched map[string]bool) []job {
 			s := stamp{size: st.Size(), mtime: st.ModTime()}
 			e := w.entries[path]
 			if e == nil {
-				e = &entry{folder: i, size: s.size, mtime: s.mtime, since: now, first: now}
+				// A file whose time says it has not been written for the
+				// settle interval counts as unchanged since then: one more
+				// look that finds it the same, and it is taken. (A clock
+				// behind this machine's makes a file look older than it
+				// is: the settle interval must be longer than the skew.)
+				since := now
+				if now.Sub(s.mtime) >= w.o.Settle {
+					since = now.Add(-w.o.Settle)
+				}
+				e = &entry{folder: i, size: s.size, mtime: s.mtime, since: since, first: now}
 				w.entries[path] = e
 				return nil
 			}
@@ -501,8 +512,32 @@ func (w *watcher) scan(fsw *fsnotify.Watcher, watched map[string]bool) []job {
 			delete(w.entries, p) // gone before it settled: nothing to take
 		}
 	}
+	w.clearGone(seen)
 	sort.Slice(due, func(i, j int) bool { return due[i].path < due[j].path })
 	return due
+}
+
+// clearGone removes the recorded errors of files no longer in their watch
+// folder: a person took them out (or fixed and renamed them).
+func (w *watcher) clearGone(seen map[string]bool) {
+	for _, f := range w.o.Folders {
+		w.errMu.Lock()
+		var gone []string
+		for p := range w.errored[f.OwnerID] {
+			if strings.HasPrefix(p, f.Dir+string(filepath.Separator)) && !seen[p] && !w.busy(p) {
+				gone = append(gone, p)
+			}
+		}
+		w.errMu.Unlock()
+		for _, p := range gone {
+			w.clearError(context.Background(), f, p)
+		}
+	}
+}
+
+func (w *watcher) busy(path string) bool {
+	e := w.entries[path]
+	return e != nil && e.busy
 }
 
 func (w *watcher) isMoveDir(path string) bool {
