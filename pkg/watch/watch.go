@@ -294,6 +294,11 @@ func (w *watcher) run(ctx context.Context, obs func(Result)) (Summary, error) {
 			return
 		}
 		e.busy = false
+		if r.settled && w.o.Folders[r.folder].After == AfterKeep {
+			// Kept: not taken again unless it changes (see scan).
+			e.failedAs, e.retryAt = r.st, time.Now().Add(forever)
+			return
+		}
 		if r.settled || r.res.Status == "" {
 			if r.settled {
 				delete(w.entries, r.path)
@@ -305,7 +310,7 @@ func (w *watcher) run(ctx context.Context, obs func(Result)) (Summary, error) {
 		if r.retry {
 			e.retryAt = time.Now().Add(backoff(e.attempts))
 		} else {
-			e.retryAt = time.Now().Add(100 * 365 * 24 * time.Hour) // until it changes
+			e.retryAt = time.Now().Add(forever) // until it changes
 		}
 	}
 
@@ -414,6 +419,10 @@ func (w *watcher) nextScan() time.Duration {
 	return max(next, 50*time.Millisecond)
 }
 
+// forever is the retry time of a file not to be tried again unless it
+// changes.
+const forever = 100 * 365 * 24 * time.Hour
+
 func backoff(attempts int) time.Duration {
 	d := 30 * time.Second
 	for i := 1; i < attempts && d < time.Hour; i++ {
@@ -504,7 +513,15 @@ func (w *watcher) scan(fsw *fsnotify.Watcher, watched map[string]bool) []job {
 			return nil
 		})
 		if err != nil {
-			w.d.Log.Error("watch: cannot read the watch folder", "dir", f.Dir, "error", err.Error())
+			// Gone, unmounted or unreadable: said where a person looks,
+			// and tried again at the next scan.
+			reason := describe(err)
+			if errors.Is(err, fs.ErrNotExist) {
+				reason = "no such directory (removed, or a share not mounted?)"
+			}
+			w.recordError(context.Background(), f, f.Dir, "the watch folder cannot be read: "+reason)
+		} else {
+			w.clearError(context.Background(), f, f.Dir)
 		}
 	}
 	for p, e := range w.entries {
