@@ -350,3 +350,36 @@ func TestWatchKilledMidBatchLosesNothing(t *testing.T) {
 	d.run(t, nil, "fsck", "--grace", "0", "--repair").check(t, 0, "", "")
 	d.consistent(t)
 }
+
+// TestWatchFoldersFromTheConfigFile: `docuvault watch` without a directory
+// runs the config file's watch: list, each folder for its own user.
+func TestWatchFoldersFromTheConfigFile(t *testing.T) {
+	d := deployed(t)
+	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
+	d.run(t, nil, "user", "add", "bob", "--email", "bob@example.org").check(t, 0, "", "")
+	d.run(t, nil, "topic", "add", "Inbox", "--user", "bob").check(t, 0, "", "")
+	annDir, bobDir := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(annDir, "ann1.txt"), []byte("ann's first scan\n"))
+	writeFile(t, filepath.Join(annDir, "ann2.txt"), []byte("ann's second scan\n"))
+	writeFile(t, filepath.Join(bobDir, "bob1.txt"), []byte("bob's only scan\n"))
+	cfg := writeFile(t, filepath.Join(t.TempDir(), "docuvault.yaml"), []byte(fmt.Sprintf(
+		"watch_settle: 200ms\nwatch:\n  - dir: %s\n    user: ann\n  - dir: %s\n    user: bob\n    topics: [Inbox]\n    after: keep\n", annDir, bobDir)))
+	d.run(t, nil, "--config", cfg, "watch", "--once").check(t, 0, "stored     "+filepath.Join(bobDir, "bob1.txt"), "3 stored, 0 duplicates, 0 failed")
+	db := d.dep.AdminDB(t)
+	var got []string
+	if err := db.Select(&got, `SELECT u.handle || ':' || d.filename || ':' || COALESCE((SELECT string_agg(t.name, ',') FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id), '')
+		FROM documents d JOIN users u ON u.id = d.user_id ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	if g, w := strings.Join(got, " "), "ann:ann1.txt: ann:ann2.txt: bob:bob1.txt:Inbox"; g != w {
+		t.Errorf("documents %q, want %q", g, w)
+	}
+	if left := listDir(t, annDir); len(left) != 0 {
+		t.Errorf("ann's folder (after: delete, the default) still has %v", left)
+	}
+	if left := listDir(t, bobDir); len(left) != 1 {
+		t.Errorf("bob's folder (after: keep) has %v", left)
+	}
+	bad := writeFile(t, filepath.Join(t.TempDir(), "bad.yaml"), []byte("watch:\n  - dir: /srv/x\n"))
+	d.run(t, nil, "--config", bad, "watch", "--once").check(t, 1, "", "watch[0]: each watch folder needs dir and user")
+}
