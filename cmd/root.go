@@ -82,6 +82,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newTokenCommand(a),
 		newSecretsCommand(a),
 		newUploadCommand(a),
+		newWatchCommand(a),
 		newFsckCommand(a),
 		newWorkerCommand(a),
 		newServeCommand(a),

@@ -201,6 +201,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/auth/logout", user, s.logout, false},
 		{"GET", "/api/me", user, s.me, false},
 		{"GET", "/api/overview", user, s.overview, false},
+		{"GET", "/api/ingest/errors", user, s.ingestErrors, false},
 
 		{"GET", "/api/admin/users", admin, s.adminListUsers, false},
 		{"POST", "/api/admin/users", admin, s.adminCreateUser, false},

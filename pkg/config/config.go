@@ -100,10 +100,35 @@ type Config struct {
 	LogLevel  string // DOCUVAULT_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // DOCUVAULT_LOG_FORMAT: text or json
 
+	WatchSettle time.Duration // DOCUVAULT_WATCH_SETTLE: how long a watched file must stay unchanged
+	WatchRescan time.Duration // DOCUVAULT_WATCH_RESCAN: how often watch folders are walked, events or not
+
+	// Watch is the config file's watch folders (the "watch:" list), which
+	// `docuvault watch` runs when given no directory.
+	Watch []WatchFolder
+
 	// Sources says, for each setting's key, where its value came from.
 	Sources map[string]string
 	// ConfigFile is the config file that was read, or "".
 	ConfigFile string
+}
+
+// WatchFolder is one watch folder of the config file's "watch:" list:
+//
+//	watch:
+//	  - dir: /srv/scans/ann
+//	    user: ann
+//	    topics: [Inbox]
+//	    folder: Scans/2026
+//	    subdirs_as_topics: true
+//	    after: move:/srv/scans/done/ann   # delete (default), keep or move:DIR
+type WatchFolder struct {
+	Dir             string   `mapstructure:"dir"`
+	User            string   `mapstructure:"user"`
+	Topics          []string `mapstructure:"topics"`
+	Folder          string   `mapstructure:"folder"`
+	SubdirsAsTopics bool     `mapstructure:"subdirs_as_topics"`
+	After           string   `mapstructure:"after"`
 }
 
 // Setting describes one configuration setting.
@@ -142,6 +167,8 @@ func Settings() []Setting {
 		{Key: "default_quota", Env: "DOCUVAULT_DEFAULT_QUOTA", Default: "100MiB", Help: "quota of new users, e.g. 100MiB"},
 		{Key: "pdf_extractor", Env: "DOCUVAULT_PDF_EXTRACTOR", Default: "auto", Help: "PDF text extractor: auto (the pure-Go reader, pdftotext when its text looks wrong), go or pdftotext"},
 		{Key: "ocr", Env: "DOCUVAULT_OCR", Default: "auto", Help: "which PDF pages are read by OCR (tesseract): auto (scanned pages without a text layer), always or never"},
+		{Key: "watch_settle", Env: "DOCUVAULT_WATCH_SETTLE", Default: "1s", Help: "docuvault watch takes a file once its size and time stayed the same this long, e.g. 5s for slow network shares"},
+		{Key: "watch_rescan", Env: "DOCUVAULT_WATCH_RESCAN", Default: "30s", Help: "how often docuvault watch walks its folders even without file events (network shares send none)"},
 		{Key: "thumbnails", Env: "DOCUVAULT_THUMBNAILS", Default: "true", Help: "the worker makes a thumbnail of each PDF's and image's first page (about 10 ms of CPU a PDF); false for bulk imports"},
 		{Key: "ocr_languages", Env: "DOCUVAULT_OCR_LANGUAGES", Default: "eng", Help: "tesseract languages, joined by +, e.g. eng+deu+fra (each needs its tesseract-ocr-LANG package)"},
 		{Key: "extract_timeout", Env: "DOCUVAULT_EXTRACT_TIMEOUT", Default: "2m", Help: "longest text extraction of one document"},
@@ -274,7 +301,7 @@ func Load(opts Options) (*Config, error) {
 		sources[s.Key] = src
 	}
 	for _, k := range file.AllKeys() {
-		if _, known := sources[k]; !known {
+		if _, known := sources[k]; !known && k != "watch" && !strings.HasPrefix(k, "watch.") {
 			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("%w %q (known: %s)", ErrUnknownSetting, k, strings.Join(keys(), ", "))}
 		}
 	}
@@ -355,6 +382,22 @@ func Load(opts Options) (*Config, error) {
 	}
 	if err := c.loadServe(v, sources); err != nil {
 		return nil, err
+	}
+	if c.WatchSettle, err = time.ParseDuration(v.GetString("watch_settle")); err != nil || c.WatchSettle <= 0 {
+		return nil, invalid("DOCUVAULT_WATCH_SETTLE", sources["watch_settle"], v.GetString("watch_settle"), "is not a positive duration like 1s")
+	}
+	if c.WatchRescan, err = time.ParseDuration(v.GetString("watch_rescan")); err != nil || c.WatchRescan <= 0 {
+		return nil, invalid("DOCUVAULT_WATCH_RESCAN", sources["watch_rescan"], v.GetString("watch_rescan"), "is not a positive duration like 30s")
+	}
+	if file.IsSet("watch") {
+		if err := file.UnmarshalKey("watch", &c.Watch); err != nil {
+			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("watch: %w", err)}
+		}
+		for i, w := range c.Watch {
+			if strings.TrimSpace(w.Dir) == "" || strings.TrimSpace(w.User) == "" {
+				return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("watch[%d]: each watch folder needs dir and user", i)}
+			}
+		}
 	}
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -661,6 +704,10 @@ func (c *Config) raw(key string) string {
 		return c.OldSecretKey
 	case "redis_namespace":
 		return c.RedisNamespace
+	case "watch_settle":
+		return c.WatchSettle.String()
+	case "watch_rescan":
+		return c.WatchRescan.String()
 	case "user":
 		return c.User
 	case "max_upload_size":

@@ -228,12 +228,12 @@ func TestOperationsGuideSystemdUnits(t *testing.T) {
 			t.Errorf("systemd-analyze verify %s: %s", name, r)
 		}
 	}
-	if strings.Join(units, " ") != "docuvault-serve.service docuvault-worker.service" {
-		t.Errorf("units in docs/operations.md: %v, want docuvault-serve.service and docuvault-worker.service", units)
+	if strings.Join(units, " ") != "docuvault-serve.service docuvault-worker.service docuvault-watch.service" {
+		t.Errorf("units in docs/operations.md: %v, want docuvault-serve.service, docuvault-worker.service and docuvault-watch.service", units)
 	}
 }
 
-// The systemd units in the guide give serve and worker no deploy-time
+// The systemd units in the guide give serve, worker and watch no deploy-time
 // credential: they run as the service user, set no deploy-time variable
 // (Environment=, EnvironmentFile=), name no config file with the deploy
 // steps' credentials, and cannot read the one the guide makes for them
@@ -304,7 +304,7 @@ func TestOperationsGuideSystemdUnitsLeastPrivilege(t *testing.T) {
 			t.Errorf("%s: no InaccessiblePaths=-%s", name, deployFile)
 		}
 	}
-	if units != 2 {
-		t.Errorf("docs/operations.md has %d systemd units, want serve's and worker's", units)
+	if units != 3 {
+		t.Errorf("docs/operations.md has %d systemd units, want serve's, worker's and watch's", units)
 	}
 }

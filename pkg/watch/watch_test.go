@@ -1,0 +1,177 @@
+package watch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docuvault/docuvault/pkg/ingest"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/pkg/watch"
+	"github.com/docuvault/docuvault/tests/testenv"
+)
+
+func TestIgnored(t *testing.T) {
+	for name, want := range map[string]bool{
+		".DS_Store": true, ".~lock.report.odt#": true, "~$letter.docx": true, "scan.pdf.part": true,
+		"x.crdownload": true, "a.TMP": true, "notes.txt~": true, ".hidden": true, "x.swp": true,
+		"scan.pdf": false, "Invoice 2024.PDF": false, "part.pdf": false, "a~b.txt": false, "tmp.txt": false,
+	} {
+		if got := watch.Ignored(name); got != want {
+			t.Errorf("Ignored(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestParseAfter(t *testing.T) {
+	for in, want := range map[string][2]string{"delete": {"delete", ""}, "keep": {"keep", ""}, "move:/srv/done": {"move", "/srv/done"}} {
+		a, d, err := watch.ParseAfter(in)
+		if err != nil || a != want[0] || d != want[1] {
+			t.Errorf("ParseAfter(%q) = %q, %q, %v", in, a, d, err)
+		}
+	}
+	for _, in := range []string{"", "move:", "shred", "Delete"} {
+		if _, _, err := watch.ParseAfter(in); !errors.Is(err, watch.ErrBadFolder) {
+			t.Errorf("ParseAfter(%q): %v, want ErrBadFolder", in, err)
+		}
+	}
+}
+
+type fixture struct {
+	deps  watch.Deps
+	owner string
+}
+
+func setup(t *testing.T) fixture {
+	t.Helper()
+	d := testenv.Deploy(t)
+	db := d.AppDB(t)
+	svc := storage.New(db, d.AppStore(t), nil, storage.Limits{})
+	t.Cleanup(func() { _ = svc.Close() })
+	u, err := users.Create(context.Background(), db, users.NewUser{Handle: "ann", Email: "ann@example.org", QuotaBytes: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{deps: watch.Deps{DB: db, Storage: svc}, owner: u.ID}
+}
+
+func (f fixture) count(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := f.deps.DB.Get(&n, `SELECT count(*) FROM documents WHERE user_id = $1 AND status <> 'uploading'`, f.owner); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A long-running Run takes files dropped while it runs (in subfolders
+// too), leaves ignored ones, records a bad one, and on cancel returns
+// what it did.
+func TestRunLongRunning(t *testing.T) {
+	f := setup(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu      sync.Mutex
+		results []watch.Result
+	)
+	done := make(chan struct{})
+	var sum watch.Summary
+	var runErr error
+	go func() {
+		defer close(done)
+		sum, runErr = watch.Run(ctx, f.deps, watch.Options{
+			Folders: []watch.Folder{{Dir: dir, OwnerID: f.owner, After: watch.AfterDelete}},
+			Settle:  200 * time.Millisecond, Rescan: 300 * time.Millisecond, Parallel: 4,
+		}, func(r watch.Result) { mu.Lock(); results = append(results, r); mu.Unlock() })
+	}()
+	const n = 20
+	for i := range n {
+		p := filepath.Join(dir, fmt.Sprintf("sub%d", i%3), fmt.Sprintf("f%02d.txt", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(fmt.Sprintf("dropped file number %d\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := filepath.Join(dir, "tool.bin")
+	if err := os.WriteFile(bad, append([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 100)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".DS_Store"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for f.count(t) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d documents stored", f.count(t), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for {
+		errs, err := ingest.List(ctx, f.deps.DB, f.owner, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(errs) == 1 && errs[0].Path == bad {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ingest errors %+v, want the one of %s", errs, bad)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if runErr != nil {
+		t.Fatalf("Run: %v", runErr)
+	}
+	if sum.Stored != n || sum.Failed < 1 || sum.Duplicates != 0 {
+		t.Errorf("summary %+v", sum)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".DS_Store")); err != nil {
+		t.Errorf(".DS_Store: %v", err)
+	}
+	if _, err := os.Stat(bad); err != nil {
+		t.Errorf("the bad file should stay: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sub0", "f00.txt")); !os.IsNotExist(err) {
+		t.Errorf("a stored file should be gone: %v", err)
+	}
+}
+
+// Once with keep: the second run reads nothing again; the folder gone is
+// a usage error before anything starts.
+func TestRunOnceKeep(t *testing.T) {
+	f := setup(t)
+	dir := t.TempDir()
+	for i := range 5 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("k%d.txt", i)), []byte(fmt.Sprintf("kept %d\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := watch.Options{Folders: []watch.Folder{{Dir: dir, OwnerID: f.owner, After: watch.AfterKeep}}, Settle: 100 * time.Millisecond, Parallel: 2, Once: true}
+	sum, err := watch.Run(context.Background(), f.deps, o, nil)
+	if err != nil || sum.Stored != 5 {
+		t.Fatalf("first run: %+v, %v", sum, err)
+	}
+	sum, err = watch.Run(context.Background(), f.deps, o, nil)
+	if err != nil || sum != (watch.Summary{}) {
+		t.Errorf("second run: %+v, %v (want nothing taken)", sum, err)
+	}
+	if n := f.count(t); n != 5 {
+		t.Errorf("%d documents, want 5", n)
+	}
+	o.Folders[0].Dir = filepath.Join(dir, "gone")
+	if _, err := watch.Run(context.Background(), f.deps, o, nil); !errors.Is(err, watch.ErrBadFolder) {
+		t.Errorf("a missing folder: %v, want ErrBadFolder", err)
+	}
+}
