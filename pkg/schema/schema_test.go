@@ -60,6 +60,7 @@ var wantColumns = map[string][]string{
 
 // The seed's foreign keys: "table.column -> table ON DELETE action".
 var wantForeignKeys = []string{
+	"api_tokens.user_id -> users CASCADE",
 	"audit_log.actor_id -> users SET NULL", "audit_log.user_id -> users SET NULL",
 	"cloud_connections.user_id -> users CASCADE",
 	"document_objects.document_id -> documents CASCADE",
