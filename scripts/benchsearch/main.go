@@ -25,11 +25,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,6 +52,9 @@ type options struct {
 	loadConns                    int
 	keep                         bool
 	reuse                        string
+	serve                        string // listen here and serve the search wrapper until stopped, time nothing
+	peer                         string // base URL (…/search?) of another driver's -serve: time it beside this one, query by query
+	peerName, name               string
 }
 
 func main() {
@@ -64,8 +69,14 @@ func main() {
 	flag.IntVar(&o.loadConns, "load-conns", 2, "COPYs in parallel for the load (and goroutines for search.Config)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database (to study it); it is dropped by default")
 	flag.StringVar(&o.reuse, "reuse", "", "time queries on this kept scratch database instead of loading one (development)")
+	flag.StringVar(&o.serve, "serve", "", "serve the search wrapper on this loopback address until SIGTERM, time nothing (the peer of -peer)")
+	flag.StringVar(&o.peer, "peer", "", "URL of another driver's -serve on the same database: time each query there too, alternately (paired)")
+	flag.StringVar(&o.peerName, "peer-name", "old", "the peer's name in the report")
+	flag.StringVar(&o.name, "name", "new", "this driver's name in the paired report")
 	flag.Parse()
-	if err := run(context.Background(), o); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchsearch:", err)
 		os.Exit(1)
 	}
@@ -111,7 +122,11 @@ func run(ctx context.Context, o options) (err error) {
 		app, st = db, s
 	}
 	// The HTTP wrapper: what GET /api/search will do, minus authentication.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := "127.0.0.1:0"
+	if o.serve != "" {
+		addr = o.serve
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -136,6 +151,14 @@ func run(ctx context.Context, o options) (err error) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String() + "/search?"
+	if o.serve != "" {
+		say("serving %s until stopped", base)
+		<-ctx.Done()
+		return nil
+	}
+	if o.peer != "" {
+		return paired(ctx, o, st, base)
+	}
 
 	queries := benchQueries(st)
 	if len(queries) != 100 {
