@@ -418,8 +418,11 @@ func TestDevExplain(t *testing.T) {
 // accuracy, macro-F1, the share of documents assigned a topic and how many
 // assigned topics are right. DEV_SHOW=1 prints each document's best two
 // (=2: and the words behind them), DEV_ONLY=id,id… keeps only those
-// documents, DEV_MAX=n a sample of n, DEV_NOBG=1 classifies each with no
-// background, as the worker does its owner's first documents.
+// documents, DEV_MAX=n a sample of n (DEV_SALT=x: another sample of that
+// size), DEV_NOBG=1 classifies each with no background, as the worker does
+// its owner's first documents, DEV_ADAPT_ONLY=1 skips the run without
+// self-training, DEV_LEX=0,0.2,… runs once per lexicalWeight given instead
+// of the model's own.
 //
 //	DOCUVAULT_CLASSIFY_DEV=$PWD/.dev/classify-corpus-long go test -tags classifydev ./pkg/classify/ -run DevBatch -v
 func TestDevBatch(t *testing.T) {
