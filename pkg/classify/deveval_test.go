@@ -418,8 +418,11 @@ func TestDevExplain(t *testing.T) {
 // accuracy, macro-F1, the share of documents assigned a topic and how many
 // assigned topics are right. DEV_SHOW=1 prints each document's best two
 // (=2: and the words behind them), DEV_ONLY=id,id… keeps only those
-// documents, DEV_MAX=n a sample of n, DEV_NOBG=1 classifies each with no
-// background, as the worker does its owner's first documents.
+// documents, DEV_MAX=n a sample of n (DEV_SALT=x: another sample of that
+// size), DEV_NOBG=1 classifies each with no background, as the worker does
+// its owner's first documents, DEV_ADAPT_ONLY=1 skips the run without
+// self-training, DEV_LEX=0,0.2,… runs once per lexicalWeight given instead
+// of the model's own.
 //
 //	DOCUVAULT_CLASSIFY_DEV=$PWD/.dev/classify-corpus-long go test -tags classifydev ./pkg/classify/ -run DevBatch -v
 func TestDevBatch(t *testing.T) {
@@ -445,7 +448,8 @@ func TestDevBatch(t *testing.T) {
 		var n int
 		fmt.Sscan(v, &n)
 		if n < len(docs) {
-			sort.Slice(docs, func(i, j int) bool { return devHash("max:"+docs[i].ID) < devHash("max:"+docs[j].ID) })
+			salt := os.Getenv("DEV_SALT") // another sample of the same size
+			sort.Slice(docs, func(i, j int) bool { return devHash("max:"+salt+docs[i].ID) < devHash("max:"+salt+docs[j].ID) })
 			docs = docs[:n]
 		}
 	}
@@ -478,58 +482,80 @@ func TestDevBatch(t *testing.T) {
 		t.Logf("%-14s n=%d top-1 %.3f macro-F1 %.3f assigned %.3f (right %d/%d) in %v", name, len(docs),
 			float64(ok)/float64(len(docs)), devMacroF1(gold, pred), float64(nAssigned)/float64(len(docs)), okAssigned, nAssigned, dur.Round(time.Millisecond))
 	}
-	for _, adapt := range []bool{true, false} {
-		t0 := time.Now()
-		b, err := Train(context.Background(), TrainInput{Topics: ts, Background: bg}, Options{SelfTrain: adapt})
-		if err != nil {
-			t.Fatal(err)
+	lexes := []float64{-1} // the model's own lexicalWeight
+	if v := os.Getenv("DEV_LEX"); v != "" {
+		lexes = nil
+		for _, f := range strings.Split(v, ",") {
+			var x float64
+			fmt.Sscan(f, &x)
+			lexes = append(lexes, x)
 		}
-		pred := make([]string, len(docs))
-		top := make([]float64, len(docs))
-		assigned := make([]bool, len(docs))
-		for i, d := range docs {
-			res, err := b.Classify(context.Background(), Document{Filename: d.ID, Text: d.Text}, ts)
+	}
+	adapts := []bool{true, false}
+	if os.Getenv("DEV_ADAPT_ONLY") != "" {
+		adapts = adapts[:1]
+	}
+	for _, lexw := range lexes {
+		for _, adapt := range adapts {
+			t0 := time.Now()
+			o := Options{SelfTrain: adapt}
+			if lexw >= 0 {
+				o.lexical, o.lexicalSet = lexw, true
+			}
+			b, err := Train(context.Background(), TrainInput{Topics: ts, Background: bg}, o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			pred[i], top[i], assigned[i] = res.Matches[0].TopicID, res.Matches[0].Score, res.Matches[0].Assigned
-			if os.Getenv("DEV_SHOW") != "" && adapt {
-				mark := " "
-				if pred[i] != d.Label {
-					mark = "X"
+			pred := make([]string, len(docs))
+			top := make([]float64, len(docs))
+			assigned := make([]bool, len(docs))
+			for i, d := range docs {
+				res, err := b.Classify(context.Background(), Document{Filename: d.ID, Text: d.Text}, ts)
+				if err != nil {
+					t.Fatal(err)
 				}
-				t.Logf("%s %-28.28s %-10s words %7d → %s %.2f, %s %.2f", mark, d.ID, d.Label, len(strings.Fields(d.Text)),
-					res.Matches[0].TopicID, res.Matches[0].Score, res.Matches[1].TopicID, res.Matches[1].Score)
-				if os.Getenv("DEV_SHOW") == "2" {
-					v := b.idf.vector(countTerms(d.ID+"\n"+d.Text, b.short))
-					raw := b.raw(v)
-					for _, k := range []string{res.Matches[0].TopicID, res.Matches[1].TopicID, d.Label} {
-						type c struct {
-							t string
-							w float64
-						}
-						var cs []c
-						for term, x := range v {
-							for _, p := range b.index[term] {
-								if b.topics[p.topic].ID == k {
-									cs = append(cs, c{term, x * p.w})
+				pred[i], top[i], assigned[i] = res.Matches[0].TopicID, res.Matches[0].Score, res.Matches[0].Assigned
+				if os.Getenv("DEV_SHOW") != "" && adapt {
+					mark := " "
+					if pred[i] != d.Label {
+						mark = "X"
+					}
+					t.Logf("%s %-28.28s %-10s words %7d → %s %.2f, %s %.2f", mark, d.ID, d.Label, len(strings.Fields(d.Text)),
+						res.Matches[0].TopicID, res.Matches[0].Score, res.Matches[1].TopicID, res.Matches[1].Score)
+					if os.Getenv("DEV_SHOW") == "2" {
+						v := b.idf.vector(countTerms(d.ID+"\n"+d.Text, b.short))
+						raw := b.raw(v)
+						for _, k := range []string{res.Matches[0].TopicID, res.Matches[1].TopicID, d.Label} {
+							type c struct {
+								t string
+								w float64
+							}
+							var cs []c
+							for term, x := range v {
+								for _, p := range b.index[term] {
+									if b.topics[p.topic].ID == k {
+										cs = append(cs, c{term, x * p.w})
+									}
 								}
 							}
+							sort.Slice(cs, func(i, j int) bool { return cs[i].w > cs[j].w })
+							if len(cs) > 8 {
+								cs = cs[:8]
+							}
+							t.Logf("      %-10s raw %.3f %v", k, raw[b.at[k]], cs)
 						}
-						sort.Slice(cs, func(i, j int) bool { return cs[i].w > cs[j].w })
-						if len(cs) > 8 {
-							cs = cs[:8]
-						}
-						t.Logf("      %-10s raw %.3f %v", k, raw[b.at[k]], cs)
 					}
 				}
 			}
+			name := "builtin"
+			if !adapt {
+				name = "builtin-noadapt"
+			}
+			if lexw >= 0 {
+				name += fmt.Sprintf(" λ=%.2f", lexw)
+			}
+			report(name, pred, top, assigned, time.Since(t0))
 		}
-		name := "builtin"
-		if !adapt {
-			name = "builtin-noadapt"
-		}
-		report(name, pred, top, assigned, time.Since(t0))
 	}
 	// The lexical floor: tf-idf over the documents and the topic texts.
 	var f idf
@@ -592,4 +618,83 @@ func devMacroF1(gold, pred []string) float64 {
 		}
 	}
 	return sum / float64(len(labels))
+}
+
+// TestDevCalibDump writes, for every dev document, the features calibrate
+// reads (the best topic's cosine and its lead over the next) with whether
+// that topic is right, and the same with the document's own topic left out
+// (a document about none of the topics), to DEV_CALIB_OUT: the data the
+// score curve is fitted on (scripts: see docs/benchmarks.md).
+func TestDevCalibDump(t *testing.T) {
+	dir, out := os.Getenv("DOCUVAULT_CLASSIFY_DEV"), os.Getenv("DEV_CALIB_OUT")
+	if dir == "" || out == "" {
+		t.Skip("DOCUVAULT_CLASSIFY_DEV or DEV_CALIB_OUT is not set")
+	}
+	topics, docs := devLoad(t, dir)
+	if v := os.Getenv("DEV_MAX"); v != "" {
+		var n int
+		fmt.Sscan(v, &n)
+		if n < len(docs) {
+			sort.Slice(docs, func(i, j int) bool { return devHash("max:"+docs[i].ID) < devHash("max:"+docs[j].ID) })
+			docs = docs[:n]
+		}
+	}
+	var ts []Topic
+	for _, tp := range topics {
+		ts = append(ts, Topic{ID: tp.Label, Name: tp.Name, Description: tp.Description})
+	}
+	var bg []string
+	if os.Getenv("DEV_NOBG") == "" {
+		for _, d := range docs {
+			bg = append(bg, d.Text)
+		}
+	}
+	b, err := Train(context.Background(), TrainInput{Topics: ts, Background: bg}, Options{SelfTrain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	feat := func(raw []float64, skip int) (int, float64, float64) {
+		best, second := -1, 0.0
+		for k, r := range raw {
+			if k == skip {
+				continue
+			}
+			if best < 0 || r > raw[best] {
+				if best >= 0 {
+					second = math.Max(second, raw[best])
+				}
+				best = k
+			} else if r > second {
+				second = r
+			}
+		}
+		r := raw[best]
+		lead := 0.0
+		if r > 0 {
+			lead = math.Max(-1, (r-second)/r)
+		}
+		return best, r, lead
+	}
+	for _, d := range docs {
+		c := countTerms(d.ID+"\n"+d.Text, b.short)
+		v, lex := b.vectors(c)
+		raw := b.blend(b.raw(v), lex)
+		best, r, lead := feat(raw, -1)
+		own := b.at[d.Label]
+		fmt.Fprintf(f, "%d\t%d\t%.5f\t%.5f\t%d\t%t\n", 0, b2i(best == own), r, lead, len(c), b.learned)
+		_, r, lead = feat(raw, own)
+		fmt.Fprintf(f, "%d\t%d\t%.5f\t%.5f\t%d\t%t\n", 1, 0, r, lead, len(c), b.learned)
+	}
+}
+
+func b2i(x bool) int {
+	if x {
+		return 1
+	}
+	return 0
 }
