@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docuvault/docuvault/pkg/orientation"
+	"github.com/docuvault/docuvault/pkg/orientation/orientationtest"
 )
 
 // lookPathOnly returns a LookPath that finds only tesseract, at bin (or
@@ -211,5 +215,37 @@ func TestImageUpsideDown(t *testing.T) {
 		if !strings.Contains(out.Text, w) {
 			t.Errorf("%q not read:\n%s", w, out.Text)
 		}
+	}
+}
+
+// TestImageOCRPhotoEXIFOrientation: a phone photo of a page is stored
+// turned (or, from some front cameras, mirrored) with an EXIF Orientation
+// saying how to show it. OCR reads it upright by the tag, whatever
+// tesseract's own orientation detection would make of it.
+func TestImageOCRPhotoEXIFOrientation(t *testing.T) {
+	requireTool(t, "tesseract")
+	up, err := png.Decode(bytes.NewReader(readFixture(t, "invoice.png")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Options{})
+	for o := orientation.FlipH; o <= orientation.Rotate270; o++ {
+		t.Run(fmt.Sprint(o), func(t *testing.T) {
+			j, err := orientationtest.JPEG(orientationtest.Stored(up, o), o, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := extractDataWith(t, e, "image/jpeg", "photo.jpg", j)
+			if err != nil {
+				t.Fatalf("Extract: %v", err)
+			}
+			if out.Method != "tesseract" || !strings.Contains(out.Text, "Invoice") || !strings.Contains(out.Text, "2025") {
+				t.Fatalf("got %q by %q; want \"Invoice 2025\" by tesseract", out.Text, out.Method)
+			}
+			// Upright by the tag, tesseract has nothing left to turn.
+			if len(out.Pages) != 1 || out.Pages[0].Rotation != 0 {
+				t.Errorf("pages %+v; want one page turned 0° by tesseract", out.Pages)
+			}
+		})
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/docuvault/docuvault/pkg/orientation"
 )
 
 // maxPixels bounds a page image: 100 megapixels is an A3 page at 600 dpi.
@@ -147,8 +149,9 @@ func (e *Engine) renderAndRead(ctx context.Context, dir, pdfPath string, page, d
 // PNG and JPEG); the caller may give the file to tesseract as it is.
 var ErrUndecodable = errors.New("image type not decoded for OCR")
 
-// ReadImage reads the PNG or JPEG image at path: turned upright,
-// straightened and recognised (tesseract estimates its resolution).
+// ReadImage reads the PNG or JPEG image at path: turned upright (a JPEG
+// by its EXIF Orientation first, then by tesseract's orientation
+// detection), straightened and recognised (tesseract estimates its resolution).
 // Other types are ErrUndecodable.
 func (e *Engine) ReadImage(ctx context.Context, path string) (Page, error) {
 	if _, err := e.look("tesseract"); err != nil {
@@ -173,6 +176,15 @@ func (e *Engine) ReadImage(ctx context.Context, path string) (Page, error) {
 		img, _, err := image.Decode(f)
 		if err != nil {
 			return Page{}, fmt.Errorf("decode the %s image: %w", format, err)
+		}
+		if format == "jpeg" {
+			// A phone photo is stored turned (or mirrored), its EXIF
+			// Orientation saying how to show it: tesseract's orientation
+			// detection alone misses a line or two of text and any mirror.
+			if _, err := f.Seek(0, 0); err != nil {
+				return Page{}, err
+			}
+			img = orientation.Upright(img, orientation.Read(f))
 		}
 		return e.readImage(ctx, dir, toGray(img), 0, "")
 	})

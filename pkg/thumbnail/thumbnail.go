@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docuvault/docuvault/pkg/orientation"
 )
 
 // Limits of a thumbnail and of what is made into one.
@@ -115,7 +117,9 @@ func (m *Maker) Make(ctx context.Context, path, contentType string) (Image, erro
 }
 
 // decodeImage decodes a PNG or JPEG file, after checking by its header
-// that it is at most MaxPixels.
+// that it is at most MaxPixels, and turns a JPEG upright by its EXIF
+// Orientation (a phone's portrait photo is stored sideways); a missing or
+// malformed EXIF block leaves it as stored.
 func decodeImage(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -138,6 +142,12 @@ func decodeImage(path string) (image.Image, error) {
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("decode the %s image: %w", format, err)
+	}
+	if format == "jpeg" {
+		if _, err := f.Seek(0, 0); err != nil {
+			return nil, err
+		}
+		img = orientation.Upright(img, orientation.Read(f))
 	}
 	return img, nil
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/pkg/orientation"
+	"github.com/docuvault/docuvault/pkg/orientation/orientationtest"
 	"github.com/docuvault/docuvault/pkg/thumbnail"
 )
 
@@ -202,5 +204,67 @@ func TestOtherTypesHaveNone(t *testing.T) {
 		if thumbnail.Supports(ct) {
 			t.Errorf("Supports(%s)", ct)
 		}
+	}
+}
+
+// A phone photo of a page: the pixels stored turned or flipped, the EXIF
+// Orientation saying how to show them. The thumbnail stands upright: the
+// picture is 600x400 (landscape) with a dark square top-left and a red
+// one top-right, whatever the stored pixels' order.
+func TestPhotoTurnedByEXIFOrientation(t *testing.T) {
+	up := image.NewRGBA(image.Rect(0, 0, 600, 400))
+	for y := 0; y < 400; y++ {
+		for x := 0; x < 600; x++ {
+			c := color.RGBA{255, 255, 255, 255}
+			switch {
+			case x < 200 && y < 200:
+				c = color.RGBA{0, 0, 0, 255}
+			case x >= 400 && y < 200:
+				c = color.RGBA{255, 0, 0, 255}
+			}
+			up.SetRGBA(x, y, c)
+		}
+	}
+	var m thumbnail.Maker
+	for o := orientation.Normal; o <= orientation.Rotate270; o++ {
+		j, err := orientationtest.JPEG(orientationtest.Stored(up, o), o, o%2 == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		im, err := m.Make(ctx(t), write(t, "photo.jpg", j), "image/jpeg")
+		if err != nil {
+			t.Fatalf("orientation %d: %v", o, err)
+		}
+		img := check(t, im, 400, 266)
+		lum := func(x, y int) uint8 { return color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y }
+		red := func(x, y int) bool {
+			r, g, b, _ := img.At(x, y).RGBA()
+			return r>>8 > 200 && g>>8 < 80 && b>>8 < 80
+		}
+		if lum(30, 30) > 60 || !red(370, 30) || lum(30, 236) < 200 || lum(370, 236) < 200 {
+			t.Errorf("orientation %d: not upright: top-left %d, top-right red %v, bottom %d %d",
+				o, lum(30, 30), red(370, 30), lum(30, 236), lum(370, 236))
+		}
+	}
+}
+
+// A JPEG whose EXIF is broken still gets its thumbnail, as stored.
+func TestBrokenEXIFIgnored(t *testing.T) {
+	var plain bytes.Buffer
+	if err := jpeg.Encode(&plain, image.NewGray(image.Rect(0, 0, 120, 90)), nil); err != nil {
+		t.Fatal(err)
+	}
+	var m thumbnail.Maker
+	for name, exif := range map[string][]byte{
+		"IFD past the end": []byte("Exif\x00\x00MM\x00\x2a\xff\xff\xff\xff"),
+		"no TIFF":          []byte("Exif\x00\x00"),
+		"value 200":        append(orientationtest.EXIF(orientation.Rotate90, true)[:6+8+2+8], 0, 200, 0, 0, 0, 0, 0, 0),
+	} {
+		im, err := m.Make(ctx(t), write(t, "broken.jpg", orientationtest.WithEXIF(plain.Bytes(), exif)), "image/jpeg")
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		check(t, im, 120, 90)
 	}
 }
