@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -196,12 +197,14 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, ra io.ReaderA
 	switch {
 	case row.err != nil:
 		cause := fmt.Errorf("store the document: %w", row.err)
-		stored, err := s.committedAfterAll(ctx, docID)
-		switch {
-		case err != nil:
-			return UploadResult{}, errors.Join(cause, err)
-		case stored:
-			return UploadResult{}, cause // a retry finds it as a duplicate
+		if !notCommitted(row.err) {
+			stored, err := s.committedAfterAll(ctx, docID)
+			switch {
+			case err != nil:
+				return UploadResult{}, errors.Join(cause, err)
+			case stored:
+				return UploadResult{}, cause // a retry finds it as a duplicate
+			}
 		}
 		return UploadResult{}, errors.Join(cause, s.dropObject(ctx, key))
 	case row.outcome == outcomeNoRoom:
@@ -329,6 +332,16 @@ func (s *Service) commit(ctx context.Context, in UploadInput, docID string, stor
 		return nil
 	})
 	return res, err
+}
+
+// notCommitted tells whether err says for certain that a statement did not
+// commit: PostgreSQL answered it with an error, or no connection to it could
+// be made. Any other failure (a connection lost after the statement was
+// sent) leaves it unknown.
+func notCommitted(err error) bool {
+	var pqErr *pq.Error
+	var opErr *net.OpError
+	return errors.As(err, &pqErr) || (errors.As(err, &opErr) && opErr.Op == "dial")
 }
 
 // committedAfterAll tells whether the document docID is stored although
