@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
@@ -174,13 +175,12 @@ func Create(ctx context.Context, db sqlx.ExtContext, owner string, n New) (Token
 	err = sqlx.GetContext(ctx, db, &r, `INSERT INTO api_tokens (user_id, name, token_hash, scopes, expires_at)
 		SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM api_tokens WHERE user_id = $1) < $6
 		RETURNING `+columns, owner, name, hash, pq.StringArray(scopes), n.ExpiresAt, MaxTokens)
-	var pqErr *pq.Error
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Token{}, "", invalid("name", "you have %d API tokens already: revoke one you no longer use first", MaxTokens)
-	case errors.As(err, &pqErr) && pqErr.Code == "23505":
+	case database.ErrorCode(err) == database.UniqueViolation:
 		return Token{}, "", &Error{Err: ErrConflict, Field: "name", Msg: fmt.Sprintf("you already have a token named %q: choose another name", name)}
-	case errors.As(err, &pqErr) && pqErr.Code == "23503":
+	case database.ErrorCode(err) == database.ForeignKeyViolation:
 		return Token{}, "", notFound()
 	case err != nil:
 		return Token{}, "", fmt.Errorf("store API token: %w", err)

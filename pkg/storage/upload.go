@@ -16,6 +16,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/audit"
+	"github.com/docuvault/docuvault/pkg/database"
 )
 
 // UploadInput is one document to store.
@@ -433,8 +434,7 @@ func (s *Service) reserve(ctx context.Context, owner, docID, filename, key, cont
 // quotaRefusal explains: no room in the quota or no quota row (DVQ01), an
 // owner that does not exist (foreign key) or is not a UUID.
 func isNoRoom(err error) bool {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && (pqErr.Code == "DVQ01" || pqErr.Code == "23503") {
+	if code := database.ErrorCode(err); code == "DVQ01" || code == database.ForeignKeyViolation {
 		return true
 	}
 	return isInvalidUUID(err)
