@@ -158,6 +158,15 @@ func TestTopics(t *testing.T) {
 		t.Errorf("add: %d audit rows, want 5 (one per document changed)", n)
 	}
 
+	// The Activity page says it in words.
+	page, err := audit.List(f.ctx, f.db, audit.Filter{Viewer: f.ann, Since: time.Now().Add(-time.Hour)})
+	if err != nil || len(page.Entries) == 0 {
+		t.Fatalf("audit list: %v, %v", page, err)
+	}
+	if s := page.Entries[0].Summary; s != "Topics added: “Finance”, “Tax”; in a bulk edit of 5 documents" {
+		t.Errorf("audit summary %q", s)
+	}
+
 	res = f.apply(t, bulk.Request{IDs: f.docs[:3], Action: bulk.RemoveTopics, Topics: []string{"Tax"}})
 	want(t, "remove", res, 3, 3)
 	if n := f.count(t, `SELECT count(*) FROM document_topics WHERE topic_id = $1`, f.tax); n != 2 {

@@ -67,7 +67,7 @@ func (s *Service) trash(ctx context.Context, owner string, ids []string, dryRun 
 		res.Changed++
 		e := who
 		e.UserID, e.Type, e.ResourceID = owner, audit.Delete, d.ID
-		e.Metadata = map[string]any{"resource": "document", "filename": d.Filename, "size_bytes": d.Size, "bulk": true}
+		e.Metadata = map[string]any{"resource": "document", "filename": d.Filename, "size_bytes": d.Size, "bulk": true, "action": Trash, "documents": len(docs)}
 		if err := audit.Record(ctx, s.DB, e); err != nil {
 			s.log().Error("audit record failed", "event", e.Type, "document_id", d.ID, "error", err.Error())
 		}
