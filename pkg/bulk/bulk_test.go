@@ -304,6 +304,17 @@ func TestAllOrNothing(t *testing.T) {
 			t.Fatalf("%s: something was changed", tc.name)
 		}
 	}
+	// A failure after the change, in the same transaction (the audit rows
+	// name an actor that is no user: a foreign key violation): the topics
+	// added before it are rolled back too.
+	_, err := f.svc.Apply(f.ctx, f.ann, bulk.Request{IDs: f.docs, Action: bulk.AddTopics, Topics: []string{"Finance"}},
+		audit.Event{ActorID: "5b6a2d0e-8f7c-4a49-9b1e-3c2d1e0f9a8b"})
+	if err == nil || !strings.Contains(err.Error(), "audit_log") {
+		t.Errorf("audit failing midway: %v, want the foreign key violation", err)
+	}
+	if f.snapshot(t) != before {
+		t.Fatal("audit failing midway: something was changed")
+	}
 	// The same 200 without bob's: applied.
 	res := f.apply(t, bulk.Request{IDs: f.docs, Action: bulk.AddTopics, Topics: []string{"Finance"}})
 	want(t, "200", res, 200, 200)
