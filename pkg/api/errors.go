@@ -17,6 +17,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/apitokens"
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
+	"github.com/docuvault/docuvault/pkg/bulk"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/folders"
@@ -132,6 +133,10 @@ func classifyError(err error) *Error {
 		{shares.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{shares.ErrConflict, http.StatusConflict, "conflict", true},
 		{shares.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{bulk.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{bulk.ErrTooMany, http.StatusBadRequest, "too_many", true},
+		{bulk.ErrInvalid, http.StatusBadRequest, "invalid_request", true},
 
 		{audit.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 

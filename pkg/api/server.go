@@ -210,6 +210,7 @@ func (s *Server) routeTable() []route {
 
 		{"POST", "/api/documents", user, s.uploadDocuments, true},
 		{"GET", "/api/documents", user, s.listDocuments, false},
+		{"POST", "/api/documents/bulk", user, s.bulkDocuments, false},
 		{"GET", "/api/search", user, s.search, false},
 		{"GET", "/api/documents/{id}", user, s.getDocument, false},
 		{"PATCH", "/api/documents/{id}", user, s.updateDocument, false},

@@ -241,14 +241,20 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 		}
 		if v, ok := m["topic_ids"]; ok {
 			ids, _ := v.([]any)
-			if len(ids) == 0 {
+			var ns []string
+			for _, id := range ids {
+				s, _ := id.(string)
+				ns = append(ns, nameOr(topicNames, s, "a topic since deleted"))
+			}
+			// A bulk edit (pkg/bulk) adds or removes some topics, or sets them.
+			switch {
+			case str("action") == "add_topics":
+				add("Topics added: %s", strings.Join(ns, ", "))
+			case str("action") == "remove_topics":
+				add("Topics removed: %s", strings.Join(ns, ", "))
+			case len(ids) == 0:
 				add("Topics cleared")
-			} else {
-				var ns []string
-				for _, id := range ids {
-					s, _ := id.(string)
-					ns = append(ns, nameOr(topicNames, s, "a topic since deleted"))
-				}
+			default:
 				add("Topics set to %s", strings.Join(ns, ", "))
 			}
 		}
@@ -358,6 +364,13 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 	}
 	if len(parts) == 0 {
 		return ""
+	}
+	if bulk, _ := b("bulk"); bulk {
+		if n, ok := m["documents"].(json.Number); ok {
+			add("in a bulk edit of %s documents", n)
+		} else {
+			add("in a bulk edit")
+		}
 	}
 	s := strings.Join(parts, "; ")
 	return strings.ToUpper(s[:1]) + s[1:]

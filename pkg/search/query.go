@@ -227,13 +227,22 @@ func decodeCursor(q Query) (keyset, error) {
 // viewer is the authenticated user's id. Errors are *Error (ErrInvalid);
 // Search checks the same again, so a Query built by hand is safe too.
 func ParseQuery(viewer string, v url.Values) (Query, error) {
+	f, err := ParseFilter(v)
+	if err != nil {
+		return Query{}, err
+	}
 	q := Query{
 		Viewer:      viewer,
 		Text:        v.Get("q"),
-		Status:      v.Get("status"),
-		TopicID:     v.Get("topic"),
-		FolderID:    v.Get("folder"),
-		ContentType: v.Get("content_type"),
+		Status:      f.Status,
+		TopicID:     f.TopicID,
+		FolderID:    f.FolderID,
+		ContentType: f.ContentType,
+		From:        f.From,
+		To:          f.To,
+		DateFrom:    f.DateFrom,
+		DateTo:      f.DateTo,
+		Unfiled:     f.Unfiled,
 		Cursor:      v.Get("cursor"),
 	}
 	if s := v.Get("limit"); s != "" {
@@ -243,12 +252,30 @@ func ParseQuery(viewer string, v url.Values) (Query, error) {
 		}
 		q.Limit = n
 	}
+	if _, err := q.normalize(); err != nil {
+		return Query{}, err
+	}
+	return q, nil
+}
+
+// ParseFilter reads the list filters of ParseQuery's parameters (topic,
+// folder, status, content_type, created_after, created_before, date_from,
+// date_to, unfiled), without q, limit or cursor: what pkg/bulk selects a
+// user's documents by. Errors are *Error (ErrInvalid); the filter is not
+// validated further (see catalog.Filter.Validate).
+func ParseFilter(v url.Values) (catalog.Filter, error) {
+	q := catalog.Filter{
+		Status:      v.Get("status"),
+		TopicID:     v.Get("topic"),
+		FolderID:    v.Get("folder"),
+		ContentType: v.Get("content_type"),
+	}
 	switch v.Get("unfiled") {
 	case "", "0", "false":
 	case "1", "true":
 		q.Unfiled = true
 	default:
-		return Query{}, invalid("unfiled", "unfiled must be true or false")
+		return catalog.Filter{}, invalid("unfiled", "unfiled must be true or false")
 	}
 	for _, p := range []struct {
 		name string
@@ -257,7 +284,7 @@ func ParseQuery(viewer string, v url.Values) (Query, error) {
 		if s := v.Get(p.name); s != "" {
 			t, err := time.Parse(time.RFC3339, s)
 			if err != nil {
-				return Query{}, invalid(p.name, "%s must be a time like 2026-01-31T00:00:00Z", p.name)
+				return catalog.Filter{}, invalid(p.name, "%s must be a time like 2026-01-31T00:00:00Z", p.name)
 			}
 			*p.dst = t
 		}
@@ -269,13 +296,10 @@ func ParseQuery(viewer string, v url.Values) (Query, error) {
 		if s := v.Get(p.name); s != "" {
 			t, err := time.Parse(time.DateOnly, s)
 			if err != nil {
-				return Query{}, invalid(p.name, "%s must be a day like 2026-01-31", p.name)
+				return catalog.Filter{}, invalid(p.name, "%s must be a day like 2026-01-31", p.name)
 			}
 			*p.dst = t
 		}
-	}
-	if _, err := q.normalize(); err != nil {
-		return Query{}, err
 	}
 	return q, nil
 }
