@@ -125,20 +125,19 @@ func Sync(ctx context.Context, d Deps, o Options, id string, obs func(Result)) (
 			return sum, fmt.Errorf("cloud sync: record the sync: %w", werr)
 		}
 	case errors.Is(err, ErrConnection):
-		reason := oneLine(err)
+		reason := Reason(err)
 		if _, werr := d.DB.ExecContext(wctx, `UPDATE cloud_connections SET status = 'ERROR', last_error = $2,
 			failures = failures + 1, next_try_at = now() + make_interval(secs => $3) WHERE id = $1`,
 			id, reason, backoff(c.Failures+1).Seconds()); werr != nil {
 			d.Log.Error("cloud sync: could not record the connection's error", "connection_id", id, "error", werr.Error())
 		}
-		d.Log.Warn("cloud sync failed", "connection", c.Name, "connection_id", id, "reason", reason)
 	}
 	return sum, err
 }
 
-// oneLine is err's message as one line of at most ingest.MaxReason
+// Reason is err's message as one line of at most ingest.MaxReason
 // characters, without the sentinels' own words.
-func oneLine(err error) string {
+func Reason(err error) string {
 	msg := err.Error()
 	for _, p := range []string{ErrConnection.Error() + ": ", ErrAuth.Error() + ": ", ErrUnreachable.Error() + ": ", ErrServer.Error() + ": ", ErrNoPath.Error() + ": "} {
 		msg = strings.TrimPrefix(msg, p)
@@ -333,7 +332,7 @@ func (s *syncer) take(ctx context.Context, remote Remote, it Item) (Result, erro
 		case errors.As(err, &tna), errors.Is(err, storage.ErrTooLarge), errors.Is(err, storage.ErrEmpty), errors.Is(err, storage.ErrOverQuota):
 			return fail(err.Error())
 		}
-		return fail(oneLine(err))
+		return fail(Reason(err))
 	}
 	doc := up.Document
 	res.ID, res.Status = doc.ID, "stored"

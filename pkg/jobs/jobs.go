@@ -31,10 +31,19 @@ const (
 	FinishDocument = "finish_document"
 	// ArgDocumentID is the document's id (a UUID string).
 	ArgDocumentID = "document_id"
+	// CloudSyncDue is the worker's periodic job: it enqueues CloudSync for
+	// each cloud connection that is due (pkg/cloud.Due). No argument.
+	CloudSyncDue = "cloud_sync_due"
+	// CloudSync imports a cloud connection's new and changed files.
+	// Argument: ArgConnectionID. One runs per connection at a time, across
+	// workers (pkg/cloud.Sync's advisory lock; a second is a no-op).
+	CloudSync = "cloud_sync"
+	// ArgConnectionID is the cloud connection's id (a UUID string).
+	ArgConnectionID = "connection_id"
 )
 
 // Names is every job name, for registration by every worker.
-func Names() []string { return []string{ExtractAndClassify, FinishDocument} }
+func Names() []string { return []string{ExtractAndClassify, FinishDocument, CloudSyncDue, CloudSync} }
 
 // ErrRedisDown is returned, wrapped, while the enqueuer is backing off after
 // a failure to reach Redis.
