@@ -15,6 +15,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/apitokens"
+	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/catalog"
@@ -103,6 +104,10 @@ func classifyError(err error) *Error {
 		{apitokens.ErrNotFound, http.StatusNotFound, "not_found", true},
 		{apitokens.ErrConflict, http.StatusConflict, "conflict", true},
 		{apitokens.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{cloud.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{cloud.ErrConflict, http.StatusConflict, "conflict", true},
+		{cloud.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 
 		{storage.ErrEmpty, http.StatusUnprocessableEntity, "empty_file", true},
 		{storage.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", true},

@@ -80,7 +80,17 @@ func (e *Enqueuer) EnqueueFinish(ctx context.Context, documentID string) error {
 	return e.enqueue(ctx, FinishDocument, documentID)
 }
 
+// EnqueueCloudSync enqueues CloudSync for connectionID ("sync now"),
+// unless one is already waiting.
+func (e *Enqueuer) EnqueueCloudSync(ctx context.Context, connectionID string) error {
+	return e.enqueueArg(ctx, CloudSync, ArgConnectionID, connectionID)
+}
+
 func (e *Enqueuer) enqueue(ctx context.Context, name, documentID string) error {
+	return e.enqueueArg(ctx, name, ArgDocumentID, documentID)
+}
+
+func (e *Enqueuer) enqueueArg(ctx context.Context, name, arg, value string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -91,7 +101,7 @@ func (e *Enqueuer) enqueue(ctx context.Context, name, documentID string) error {
 		return fmt.Errorf("%w: %v", ErrRedisDown, err)
 	}
 	e.mu.Unlock()
-	_, err := e.enq.EnqueueUnique(name, work.Q{ArgDocumentID: documentID})
+	_, err := e.enq.EnqueueUnique(name, work.Q{arg: value})
 	if err != nil {
 		e.mu.Lock()
 		e.downUntil, e.lastErr = time.Now().Add(e.backoff), err
