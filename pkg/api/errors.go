@@ -15,11 +15,11 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/apitokens"
-	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/classify"
+	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/folders"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/search"
