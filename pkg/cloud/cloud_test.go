@@ -1,6 +1,7 @@
 package cloud_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -146,6 +147,7 @@ func TestWebDAVImport(t *testing.T) {
 	w.Put(t, "Taxes/2024/return.txt", []byte("the 2024 return\n"))
 	w.Put(t, "Taxes/.DS_Store", []byte("x"))
 	w.Put(t, "Taxes/scan.pdf.part", []byte("half a scan"))
+	w.Put(t, "Taxes/2024/Steuerbescheid M%C3%A4rz.txt", []byte("Bescheid vom März\n"))
 	c := f.add(t, cloud.New{Provider: cloud.ProviderWebDAV, Name: "Nextcloud", Endpoint: w.Base, Path: w.Dir,
 		Login: w.User, Secret: w.Password, MapFolders: true})
 	if c.Secure || c.Status != cloud.StatusActive || c.Path != w.Dir {
@@ -163,8 +165,8 @@ func TestWebDAVImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want(t, sum, cloud.Summary{Listed: 5, Stored: 3, Ignored: 2})
-	equal(t, "documents", f.docs(t), []string{"Taxes/2024/return.txt", "Taxes/receipt.txt", "readme.txt"})
+	want(t, sum, cloud.Summary{Listed: 6, Stored: 4, Ignored: 2})
+	equal(t, "documents", f.docs(t), []string{"Taxes/2024/Steuerbescheid März.txt", "Taxes/2024/return.txt", "Taxes/receipt.txt", "readme.txt"})
 	got := f.conn(t, c.ID)
 	if got.Status != cloud.StatusActive || got.LastSyncAt == nil || got.LastError != nil {
 		t.Fatalf("after a sync: %+v", got)
@@ -174,7 +176,7 @@ func TestWebDAVImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want(t, sum, cloud.Summary{Listed: 5, Unchanged: 3, Ignored: 2})
+	want(t, sum, cloud.Summary{Listed: 6, Unchanged: 4, Ignored: 2})
 
 	w.Put(t, "Taxes/receipt.txt", []byte("a receipt, corrected\n"))
 	w.Put(t, "Taxes/2024/letter.txt", []byte("a letter\n"))
@@ -182,8 +184,8 @@ func TestWebDAVImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want(t, sum, cloud.Summary{Listed: 6, Stored: 2, Unchanged: 2, Ignored: 2})
-	equal(t, "documents", f.docs(t), []string{"Taxes/2024/letter.txt", "Taxes/2024/return.txt", "Taxes/receipt.txt", "Taxes/receipt.txt", "readme.txt"})
+	want(t, sum, cloud.Summary{Listed: 7, Stored: 2, Unchanged: 3, Ignored: 2})
+	equal(t, "documents", f.docs(t), []string{"Taxes/2024/Steuerbescheid März.txt", "Taxes/2024/letter.txt", "Taxes/2024/return.txt", "Taxes/receipt.txt", "Taxes/receipt.txt", "readme.txt"})
 	var n int
 	if err := f.deps.DB.Get(&n, `SELECT count(*) FROM folders WHERE user_id = $1`, f.owner); err != nil || n != 2 {
 		t.Fatalf("%d folders (%v), want Taxes and Taxes/2024", n, err)
@@ -391,6 +393,52 @@ func TestVanishedFile(t *testing.T) {
 	want(t, sum, cloud.Summary{Listed: 1, Unchanged: 1})
 	if errs := f.ingestErrors(t); len(errs) != 0 {
 		t.Fatalf("ingest errors after the file left the listing: %v", errs)
+	}
+}
+
+// A server that stops sending in the middle of a file (the real server
+// behind a proxy that sends the headers and half the file, then hangs):
+// nothing of it is stored, and the connection is in ERROR.
+func TestHangMidFile(t *testing.T) {
+	f := setup(t)
+	w := testenv.NewWebDAV(t)
+	w.Put(t, "big.txt", bytes.Repeat([]byte("a line of a long file\n"), 20000))
+	target, err := url.Parse(w.Base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	release := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			proxy.ServeHTTP(rw, r)
+			return
+		}
+		rw.Header().Set("Content-Length", "440000")
+		rw.WriteHeader(http.StatusOK)
+		_, _ = rw.Write(bytes.Repeat([]byte("a line of a long file\n"), 1000))
+		rw.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer front.Close()
+	defer close(release)
+	c := f.add(t, cloud.New{Provider: cloud.ProviderWebDAV, Name: "dav", Endpoint: front.URL, Path: w.Dir, Login: w.User, Secret: w.Password})
+	_, err = f.sync(t, c.ID, cloud.Options{Timeout: 500 * time.Millisecond})
+	if !errors.Is(err, cloud.ErrUnreachable) {
+		t.Fatalf("sync of a file that stops coming: %v, want ErrUnreachable", err)
+	}
+	if got := f.conn(t, c.ID); got.Status != cloud.StatusError || !strings.Contains(deref(got.LastError), "stopped sending") {
+		t.Fatalf("after a hang mid-file: %+v, last error %s", got, deref(got.LastError))
+	}
+	var n int
+	if err := f.deps.DB.Get(&n, `SELECT count(*) FROM documents`); err != nil || n != 0 {
+		t.Fatalf("%d documents rows (%v) after a file that never finished", n, err)
+	}
+	if err := f.deps.DB.Get(&n, `SELECT count(*) FROM cloud_items`); err != nil || n != 0 {
+		t.Fatalf("%d items remembered (%v) after a file that never finished", n, err)
 	}
 }
 

@@ -107,14 +107,24 @@ func newIdleBody(rc io.ReadCloser, timeout time.Duration) *idleBody {
 
 func (b *idleBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	if b.fired.Load() {
-		return n, connErr(ErrUnreachable, "the server stopped sending the file for %s", b.timeout)
+	if err := b.Stalled(); err != nil {
+		return n, err
 	}
 	b.timer.Reset(b.timeout)
 	return n, err
 }
 
 func (b *idleBody) Close() error { b.timer.Stop(); return b.rc.Close() }
+
+// Stalled is the connection error of a body that stopped coming, else nil:
+// whoever read it may have lost the error on the way (storage does not
+// keep a reader's error chain).
+func (b *idleBody) Stalled() error {
+	if b.fired.Load() {
+		return connErr(ErrUnreachable, "the server stopped sending the file for %s", b.timeout)
+	}
+	return nil
+}
 
 // ---------------------------------------------------------------- S3
 

@@ -323,6 +323,9 @@ func (s *syncer) take(ctx context.Context, remote Remote, it Item) (Result, erro
 		Size:     it.Size,
 	})
 	if err != nil {
+		if st, ok := rc.(interface{ Stalled() error }); ok && st.Stalled() != nil {
+			return res, st.Stalled()
+		}
 		var tna *storage.TypeNotAllowedError
 		switch {
 		case errors.Is(err, ErrConnection), errors.Is(err, context.Canceled):
