@@ -7,7 +7,6 @@ import (
 	"github.com/gomodule/redigo/redis"
 
 	"github.com/docuvault/docuvault/pkg/jobs"
-	"github.com/docuvault/docuvault/pkg/secrets"
 )
 
 // TestCloudConnectionsAPI: a user adds, lists, syncs now (a job queued for
@@ -15,14 +14,7 @@ import (
 // answer and not in the audit log; another user sees none of them; bad
 // input is 422, a name taken 409.
 func TestCloudConnectionsAPI(t *testing.T) {
-	k, err := secrets.NewKeyring(strings.Repeat("api-cloud-key-", 3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, envOptions{deps: func(d *Deps) {
-		d.Keyring = k
-		d.CloudJobs = d.Jobs.(*jobs.Enqueuer)
-	}})
+	e := newEnv(t, envOptions{})
 	ann, bob := e.login("ann"), e.login("bob")
 	const secret = "the-webdav-password-42"
 

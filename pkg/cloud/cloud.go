@@ -196,7 +196,7 @@ func List(ctx context.Context, db *sqlx.DB, owner string) ([]Connection, error) 
 }
 
 func notFound(ref string) error {
-	return &Error{Err: ErrNotFound, Field: "id", Msg: fmt.Sprintf("no cloud connection %q: see `docuvault cloud list`", ref)}
+	return &Error{Err: ErrNotFound, Field: "id", Msg: fmt.Sprintf("no cloud connection %q: use the name or id of one of your cloud connections", ref)}
 }
 
 // Get returns owner's connection id; ErrNotFound when it is not theirs or
