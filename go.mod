@@ -24,6 +24,8 @@ require (
 	golang.org/x/text v0.42.0
 )
 
+require github.com/studio-b12/gowebdav v0.12.0
+
 require (
 	github.com/abadojack/whatlanggo v1.0.1
 	github.com/beorn7/perks v1.0.1 // indirect

@@ -114,6 +114,14 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer authSvc.Close()
+	// Cloud connections' credentials are sealed with SECRET_KEY (auth has
+	// checked it is usable); without a keyring POST /api/cloud/connections
+	// answers 503.
+	keyring, err := a.keyring()
+	if err != nil {
+		a.log.Warn("cloud connections cannot be added over the API", "reason", err.Error())
+		keyring = nil
+	}
 	handler := api.New(api.Deps{
 		DB: db, Storage: svc, Auth: authSvc, Jobs: enq,
 		JobsClient:     work.NewClient(cfg.RedisNamespace, pool),
@@ -125,6 +133,8 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
 		MetricsToken:   cfg.MetricsToken,
+		Keyring:        keyring,
+		CloudJobs:      enq,
 
 		MaxStreams:        cfg.UploadStreams,
 		MaxUserStreams:    cfg.UploadUserStreams,

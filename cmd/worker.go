@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/worker"
@@ -18,12 +19,14 @@ func newWorkerCommand(a *app) *cobra.Command {
 		concurrency uint
 		drain       bool
 		shutdown    time.Duration
+		cloudEvery  time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "worker [--concurrency N] [--drain]",
 		Short: "Extract and classify stored documents (long-running, or --drain for cron)",
 		Long: `Run the background jobs: each queued document's text is extracted and the
-document is filed under its owner's topics.
+document is filed under its owner's topics; every --cloud-every each cloud
+connection's new and changed files are imported (docuvault cloud).
 
 Long-running by default: SIGTERM or Ctrl-C stops fetching, lets the jobs in
 flight finish (up to --shutdown-timeout), and loses no job. A sweeper queues
@@ -68,12 +71,26 @@ are listed).`,
 				Classifiers:  a.classifiers(db),
 				NoThumbnails: !a.cfg.Thumbnails,
 			}
+			// Cloud connections are synced by a worker that can open
+			// their credentials (SECRET_KEY).
+			var cl *worker.Cloud
+			if k, err := a.keyring(); err != nil {
+				a.log.Warn("cloud connections are not synced by this worker", "reason", err.Error())
+			} else {
+				svc, closeStorage, err := a.openStorage(ctx, db)
+				if err != nil {
+					return err
+				}
+				defer closeStorage()
+				cl = &worker.Cloud{Deps: cloud.Deps{DB: db, Storage: svc, Keyring: k, Log: a.log}, Every: cloudEvery}
+			}
 			r := worker.NewRunner(p, pool, worker.Options{
 				Namespace:       a.cfg.RedisNamespace,
 				Concurrency:     concurrency,
 				MaxFails:        a.cfg.JobMaxFails,
 				RetryDelay:      a.cfg.JobRetryDelay,
 				ShutdownTimeout: shutdown,
+				Cloud:           cl,
 			}, a.log)
 			if !drain {
 				return r.Run(ctx)
@@ -98,5 +115,6 @@ are listed).`,
 	c.Flags().UintVar(&concurrency, "concurrency", 2, "jobs at once")
 	c.Flags().BoolVar(&drain, "drain", false, "process everything queued, then exit (for cron)")
 	c.Flags().DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long jobs in flight may finish after SIGTERM")
+	c.Flags().DurationVar(&cloudEvery, "cloud-every", 15*time.Minute, "sync each cloud connection this often (a failing one: with backoff, from 1 minute to 6 hours)")
 	return c
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Real PostgreSQL, Redis and MinIO for development and tests, on loopback
-# ports of this checkout, with their data under .dev/ (git-ignored).
+# ports of this checkout, with their data under .dev/ (git-ignored), and a
+# WebDAV server (rclone serve webdav) that the cloud connections' tests
+# import from.
 #
 #   scripts/services.sh up      install what is missing, start, provision; writes .dev/env
 #   scripts/services.sh status  say what runs where
-#   scripts/services.sh down    stop all three (data is kept; rm -rf .dev to forget it)
+#   scripts/services.sh down    stop them all (data is kept; rm -rf .dev to forget it)
 #   scripts/services.sh tools   install what only the tests need: Chromium for the web
 #                               app's tests, and the tools tests/ship checks the release
 #                               with (Debian's docker-compose, ShellCheck, systemd; GoReleaser)
@@ -66,15 +68,25 @@ pick_port() { # pick_port BASE: BASE or the next free port after it
 load_state() {
   mkdir -p "$DEV"
   chmod 755 "$DEV"
+  local off=$(( $(printf %s "$ROOT" | cksum | cut -d' ' -f1) % 400 ))
   if [ -f "$DEV/state" ]; then
     # shellcheck disable=SC1091
     . "$DEV/state"
+    if [ -z "${WEBDAV_PORT:-}" ]; then
+      # A state file from before the WebDAV server: add its settings.
+      WEBDAV_PORT=$(pick_port $((29000 + off)))
+      WEBDAV_PASSWORD=$(rand)
+      umask 077
+      printf 'WEBDAV_PORT=%s\nWEBDAV_PASSWORD=%s\n' "$WEBDAV_PORT" "$WEBDAV_PASSWORD" >>"$DEV/state"
+      umask 022
+    fi
     return
   fi
-  local off=$(( $(printf %s "$ROOT" | cksum | cut -d' ' -f1) % 400 ))
   PG_PORT=$(pick_port $((25000 + off)))
   REDIS_PORT=$(pick_port $((26000 + off)))
   MINIO_PORT=$(pick_port $((27000 + off)))
+  WEBDAV_PORT=$(pick_port $((29000 + off)))
+  WEBDAV_PASSWORD=$(rand)
   PG_SUPER_PASSWORD=$(rand)
   PG_MIGRATE_PASSWORD=$(rand)
   PG_APP_PASSWORD=$(rand)
@@ -94,6 +106,8 @@ REDIS_PASSWORD=$REDIS_PASSWORD
 MINIO_ROOT_PASSWORD=$MINIO_ROOT_PASSWORD
 MINIO_SECRET_KEY=$MINIO_SECRET_KEY
 SECRET_KEY=$SECRET_KEY
+WEBDAV_PORT=$WEBDAV_PORT
+WEBDAV_PASSWORD=$WEBDAV_PASSWORD
 STATE
   umask 022
 }
@@ -238,6 +252,42 @@ minio_down() {
   fi
 }
 
+# ---------------------------------------------------------------- WebDAV
+# A real WebDAV server for the cloud connections' tests: Debian's rclone
+# serving .dev/webdav/data with basic auth (user docuvault-dav). The
+# credentials reach rclone through its environment (RCLONE_USER,
+# RCLONE_PASS), not its command line, which ps shows.
+webdav_running() { running "$DEV/webdav/webdav.pid"; }
+
+webdav_up() {
+  command -v rclone >/dev/null || apt_install rclone
+  mkdir -p "$DEV/webdav/data"
+  if ! webdav_running; then
+    port_free "$WEBDAV_PORT" || die "port $WEBDAV_PORT (WebDAV) is taken by another program: stop it, or remove WEBDAV_PORT from $DEV/state to pick another"
+    RCLONE_USER=docuvault-dav RCLONE_PASS="$WEBDAV_PASSWORD" RCLONE_CONFIG=/dev/null \
+      setsid rclone serve webdav --addr "127.0.0.1:$WEBDAV_PORT" "$DEV/webdav/data" \
+      >"$DEV/webdav/webdav.log" 2>&1 </dev/null &
+    echo $! >"$DEV/webdav/webdav.pid"
+    for _ in $(seq 100); do
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEBDAV_PORT/" 2>/dev/null)" = 401 ] && break
+      webdav_running || die "the WebDAV server (rclone) exited: see $DEV/webdav/webdav.log"
+      sleep 0.1
+    done
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -u "docuvault-dav:$WEBDAV_PASSWORD" -X PROPFIND -H 'Depth: 0' "http://127.0.0.1:$WEBDAV_PORT/")" = 207 ] ||
+      die "the WebDAV server did not answer PROPFIND with 207: see $DEV/webdav/webdav.log"
+  fi
+  say "webdav    127.0.0.1:$WEBDAV_PORT (data $DEV/webdav/data)"
+}
+
+webdav_down() {
+  local pid; pid=$(pid_of "$DEV/webdav/webdav.pid")
+  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+    for _ in $(seq 50); do webdav_running || break; sleep 0.1; done
+    rm -f "$DEV/webdav/webdav.pid"
+    say "webdav stopped"
+  fi
+}
+
 # ---------------------------------------------------------------- extraction tools
 # pdftotext, pdftoppm and pdfimages (poppler-utils), tesseract with its
 # orientation model (osd) and the language packs of DOCUVAULT_OCR_LANGUAGES
@@ -318,6 +368,10 @@ export SECRET_KEY='$SECRET_KEY'
 # For tests only: a superuser, to create a scratch database per test package.
 export DOCUVAULT_TEST_PG_ADMIN_URL='postgres://postgres:$PG_SUPER_PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable'
 export DOCUVAULT_TEST_MINIO_BIN='$(minio_bin)'
+# For tests only: the WebDAV server cloud connections import from.
+export DOCUVAULT_TEST_WEBDAV_URL='http://127.0.0.1:$WEBDAV_PORT/'
+export DOCUVAULT_TEST_WEBDAV_USER=docuvault-dav
+export DOCUVAULT_TEST_WEBDAV_PASSWORD='$WEBDAV_PASSWORD'
 case ":\$PATH:" in *":$DEV/bin:"*) ;; *) export PATH="$DEV/bin:\$PATH" ;; esac
 ENV
   umask 022
@@ -345,6 +399,7 @@ case "${1:-}" in
     pg_up
     redis_up
     minio_up
+    webdav_up
     tools_up
     write_env
     build_docuvault
@@ -359,7 +414,7 @@ case "${1:-}" in
   down)
     # shellcheck disable=SC1091
     [ -f "$DEV/state" ] && . "$DEV/state"
-    minio_down; redis_down; pg_down
+    webdav_down; minio_down; redis_down; pg_down
     ;;
   status)
     [ -f "$DEV/state" ] || { say "not set up (run: scripts/services.sh up)"; exit 1; }
@@ -370,6 +425,7 @@ case "${1:-}" in
     if pg_running; then say "postgres  running on 127.0.0.1:$PG_PORT"; else say "postgres  stopped"; rc=1; fi
     if redis_running; then say "redis     running on 127.0.0.1:$REDIS_PORT"; else say "redis     stopped"; rc=1; fi
     if minio_running; then say "minio     running on 127.0.0.1:$MINIO_PORT"; else say "minio     stopped"; rc=1; fi
+    if webdav_running; then say "webdav    running on 127.0.0.1:${WEBDAV_PORT:-?}"; else say "webdav    stopped"; rc=1; fi
     exit $rc
     ;;
   *)

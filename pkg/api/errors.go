@@ -20,6 +20,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/bulk"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/classify"
+	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/folders"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/search"
@@ -104,6 +105,10 @@ func classifyError(err error) *Error {
 		{apitokens.ErrNotFound, http.StatusNotFound, "not_found", true},
 		{apitokens.ErrConflict, http.StatusConflict, "conflict", true},
 		{apitokens.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{cloud.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{cloud.ErrConflict, http.StatusConflict, "conflict", true},
+		{cloud.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 
 		{storage.ErrEmpty, http.StatusUnprocessableEntity, "empty_file", true},
 		{storage.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", true},

@@ -25,6 +25,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
+	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/worker"
@@ -85,6 +86,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Health: health.Checks(d.Config()), Log: slog.New(slog.NewJSONHandler(e.logs, nil)),
 		CORSOrigins: o.cors, TrustedProxies: o.proxies, DefaultQuota: users.DefaultQuota,
 		Classifiers: &worker.Classifiers{DB: e.db, Default: "builtin"},
+		Keyring:     testKeyring(t), CloudJobs: enq,
 	}
 	if o.deps != nil {
 		o.deps(&deps)
@@ -349,4 +351,14 @@ func appDB(t *testing.T, d testenv.Deployment) *sqlx.DB {
 	db.SetMaxOpenConns(48)
 	db.SetMaxIdleConns(48)
 	return db
+}
+
+// testKeyring seals the cloud connections' credentials of a test.
+func testKeyring(t *testing.T) *secrets.Keyring {
+	t.Helper()
+	k, err := secrets.NewKeyring("0123456789abcdef0123456789abcdef-api-test-keyring")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

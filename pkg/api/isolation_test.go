@@ -16,11 +16,13 @@ func TestIsolation(t *testing.T) {
 	share := ann.do("POST", "/api/documents/"+doc.ID+"/shares", map[string]any{"recipient": "root", "permission": "view"}).want(201).json()["id"].(string)
 	view := ann.do("POST", "/api/views", map[string]any{"name": "Hers", "filter": map[string]any{"folder": folder}}).want(201).json()["id"].(string)
 	token := ann.do("POST", "/api/tokens", map[string]any{"name": "Her scanner", "scopes": []string{"upload"}}).want(201).json()["id"].(string)
+	conn := ann.do("POST", "/api/cloud/connections", map[string]any{"provider": "webdav", "name": "Her cloud", "url": "https://cloud.example.org/dav/",
+		"login": "ann", "secret": "her password"}).want(201).json()["id"].(string)
 
 	// Every route that names one thing by {id}, taken from the route table
 	// so that a new route cannot go untested: bob's answer for ann's thing
 	// is the same 404 as for a thing that does not exist at all.
-	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view, "/api/tokens/": token}
+	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view, "/api/tokens/": token, "/api/cloud/connections/": conn}
 	bodies := map[string]any{
 		"PATCH /api/documents/{id}":         map[string]any{"filename": "mine.txt"},
 		"POST /api/documents/{id}/shares":   map[string]any{"recipient": "bob", "permission": "edit"},
@@ -66,9 +68,9 @@ func TestIsolation(t *testing.T) {
 	bob.upload([][2]string{{"folder_id", folder}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "invalid_field")
 	bob.upload([][2]string{{"topic", topic}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "unknown_topic")
 
-	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/audit"} {
+	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit"} {
 		body := string(bob.do("GET", path, nil).want(200).body)
-		for _, id := range []string{doc.ID, topic, folder, share, view, token, e.users["ann"].ID} {
+		for _, id := range []string{doc.ID, topic, folder, share, view, token, conn, e.users["ann"].ID} {
 			if strings.Contains(body, id) {
 				t.Errorf("bob's %s shows ann's %s", path, id)
 			}
@@ -81,6 +83,9 @@ func TestIsolation(t *testing.T) {
 	ann.do("GET", "/api/views/"+view, nil).want(200)
 	if body := string(ann.do("GET", "/api/tokens", nil).want(200).body); !strings.Contains(body, token) {
 		t.Errorf("ann's token is gone: %s", body)
+	}
+	if body := string(ann.do("GET", "/api/cloud/connections", nil).want(200).body); !strings.Contains(body, conn) {
+		t.Errorf("ann's cloud connection is gone: %s", body)
 	}
 }
 

@@ -29,12 +29,18 @@ import (
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/health"
+	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
 )
 
 // Enqueuer queues a document for extraction and classification.
 type Enqueuer interface {
 	EnqueueExtract(ctx context.Context, documentID string) error
+}
+
+// CloudEnqueuer queues a cloud connection's sync for the worker.
+type CloudEnqueuer interface {
+	EnqueueCloudSync(ctx context.Context, connectionID string) error
 }
 
 // Deps is what the API needs; cmd/serve builds them.
@@ -84,6 +90,12 @@ type Deps struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (401 without it); "" leaves /metrics open to anyone who reaches it.
 	MetricsToken string
+	// Keyring seals the credentials of cloud connections added over the
+	// API; nil answers POST /api/cloud/connections with 503.
+	Keyring *secrets.Keyring
+	// CloudJobs queues a cloud connection's sync ("sync now"); nil answers
+	// POST /api/cloud/connections/{id}/sync with 503.
+	CloudJobs CloudEnqueuer
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
 	Web http.Handler
@@ -252,6 +264,11 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/tokens", user, s.listAPITokens, false},
 		{"POST", "/api/tokens", user, s.createAPIToken, false},
 		{"DELETE", "/api/tokens/{id}", user, s.deleteAPIToken, false},
+
+		{"GET", "/api/cloud/connections", user, s.listCloudConnections, false},
+		{"POST", "/api/cloud/connections", user, s.createCloudConnection, false},
+		{"DELETE", "/api/cloud/connections/{id}", user, s.deleteCloudConnection, false},
+		{"POST", "/api/cloud/connections/{id}/sync", user, s.syncCloudConnection, false},
 	}
 }
 

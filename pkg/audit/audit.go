@@ -31,9 +31,10 @@ const (
 	Unshare        = "unshare"
 	TopicChange    = "topic_change"
 	FolderChange   = "folder_change"
-	ViewChange     = "view_change"      // a saved view created, changed or deleted
-	TokenChange    = "api_token_change" // a personal API token created or revoked
-	SecretsRotate  = "secrets_rotate"   // secrets at rest re-sealed under a new SECRET_KEY
+	ViewChange     = "view_change"             // a saved view created, changed or deleted
+	TokenChange    = "api_token_change"        // a personal API token created or revoked
+	SecretsRotate  = "secrets_rotate"          // secrets at rest re-sealed under a new SECRET_KEY
+	CloudChange    = "cloud_connection_change" // a cloud connection added or removed
 	UserAdmin      = "user_admin"
 	SettingsChange = "settings_change"
 )

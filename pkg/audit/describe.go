@@ -18,7 +18,7 @@ import (
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
 var Types = []string{Upload, Download, Update, Delete, Share, Unshare, TopicChange, FolderChange,
-	ViewChange, Login, LoginFailed, Logout, TokenReuse, TokenChange, UserAdmin, SettingsChange, SecretsRotate}
+	ViewChange, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, SettingsChange, SecretsRotate}
 
 var labels = map[string]string{
 	Login:          "Signed in",
@@ -36,6 +36,7 @@ var labels = map[string]string{
 	ViewChange:     "Saved view changed",
 	TokenChange:    "API token changed",
 	SecretsRotate:  "Secrets re-sealed",
+	CloudChange:    "Cloud connection changed",
 	UserAdmin:      "Account changed",
 	SettingsChange: "Settings changed",
 }
@@ -279,6 +280,15 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 			add("Revoked API token %s", quote(str("name")))
 		} else {
 			add("Created API token %s", quote(str("name")))
+		}
+	case CloudChange:
+		if str("action") == "delete" {
+			add("Removed cloud connection %s", quote(str("name")))
+		} else {
+			add("Added cloud connection %s", quote(str("name")))
+		}
+		if p := str("provider"); p != "" {
+			add("%s", p)
 		}
 	case TopicChange, FolderChange, ViewChange:
 		what := "topic"

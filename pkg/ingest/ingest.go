@@ -16,6 +16,7 @@ import (
 // Sources of ingestion.
 const (
 	SourceWatch = "watch"
+	SourceCloud = "cloud" // a cloud connection (pkg/cloud); location is its name
 )
 
 // Error is one path a source could not take in.

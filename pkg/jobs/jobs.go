@@ -31,10 +31,19 @@ const (
 	FinishDocument = "finish_document"
 	// ArgDocumentID is the document's id (a UUID string).
 	ArgDocumentID = "document_id"
+	// CloudSyncDue is the worker's periodic job: it enqueues CloudSync for
+	// each cloud connection that is due (pkg/cloud.Due). No argument.
+	CloudSyncDue = "cloud_sync_due"
+	// CloudSync imports a cloud connection's new and changed files.
+	// Argument: ArgConnectionID. One runs per connection at a time, across
+	// workers (pkg/cloud.Sync's advisory lock; a second is a no-op).
+	CloudSync = "cloud_sync"
+	// ArgConnectionID is the cloud connection's id (a UUID string).
+	ArgConnectionID = "connection_id"
 )
 
 // Names is every job name, for registration by every worker.
-func Names() []string { return []string{ExtractAndClassify, FinishDocument} }
+func Names() []string { return []string{ExtractAndClassify, FinishDocument, CloudSyncDue, CloudSync} }
 
 // ErrRedisDown is returned, wrapped, while the enqueuer is backing off after
 // a failure to reach Redis.
@@ -71,7 +80,17 @@ func (e *Enqueuer) EnqueueFinish(ctx context.Context, documentID string) error {
 	return e.enqueue(ctx, FinishDocument, documentID)
 }
 
+// EnqueueCloudSync enqueues CloudSync for connectionID ("sync now"),
+// unless one is already waiting.
+func (e *Enqueuer) EnqueueCloudSync(ctx context.Context, connectionID string) error {
+	return e.enqueueArg(ctx, CloudSync, ArgConnectionID, connectionID)
+}
+
 func (e *Enqueuer) enqueue(ctx context.Context, name, documentID string) error {
+	return e.enqueueArg(ctx, name, ArgDocumentID, documentID)
+}
+
+func (e *Enqueuer) enqueueArg(ctx context.Context, name, arg, value string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -82,7 +101,7 @@ func (e *Enqueuer) enqueue(ctx context.Context, name, documentID string) error {
 		return fmt.Errorf("%w: %v", ErrRedisDown, err)
 	}
 	e.mu.Unlock()
-	_, err := e.enq.EnqueueUnique(name, work.Q{ArgDocumentID: documentID})
+	_, err := e.enq.EnqueueUnique(name, work.Q{arg: value})
 	if err != nil {
 		e.mu.Lock()
 		e.downUntil, e.lastErr = time.Now().Add(e.backoff), err

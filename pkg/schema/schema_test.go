@@ -55,7 +55,8 @@ var wantColumns = map[string][]string{
 	"saved_views":       {"id uuid NO", "user_id uuid NO", "name text NO", "filter jsonb NO", "position integer NO", "created_at timestamp with time zone NO"},
 	"ingest_errors": {"id uuid NO", "user_id uuid NO", "source text NO", "location text NO", "path text NO", "reason text NO",
 		"attempts integer NO", "first_at timestamp with time zone NO", "last_at timestamp with time zone NO"},
-	"watch_kept": {"user_id uuid NO", "path text NO", "size_bytes bigint NO", "mtime timestamp with time zone NO", "document_id uuid YES", "taken_at timestamp with time zone NO"},
+	"cloud_items": {"connection_id uuid NO", "path text NO", "etag text NO", "size_bytes bigint NO", "mtime timestamp with time zone YES", "document_id uuid YES", "taken_at timestamp with time zone NO"},
+	"watch_kept":  {"user_id uuid NO", "path text NO", "size_bytes bigint NO", "mtime timestamp with time zone NO", "document_id uuid YES", "taken_at timestamp with time zone NO"},
 }
 
 // The seed's foreign keys: "table.column -> table ON DELETE action".
@@ -72,6 +73,7 @@ var wantForeignKeys = []string{
 	"saved_views.user_id -> users CASCADE",
 	"ingest_errors.user_id -> users CASCADE",
 	"watch_kept.document_id -> documents SET NULL", "watch_kept.user_id -> users CASCADE",
+	"cloud_items.connection_id -> cloud_connections CASCADE", "cloud_items.document_id -> documents SET NULL",
 	"shares.document_id -> documents CASCADE", "shares.owner_id -> users CASCADE", "shares.recipient_id -> users CASCADE",
 	"topics.user_id -> users CASCADE",
 }
@@ -81,7 +83,7 @@ var wantIndexes = []string{
 	"ix_documents_user_folder", "ix_refresh_tokens_user_revoked", "ix_shares_recipient",
 	"ix_documents_user_document_date", "ix_document_terms_user_term",
 	"ix_saved_views_user_position", "saved_views_user_lower_name_key",
-	"ix_ingest_errors_user_last", "ingest_errors_user_source_path_key",
+	"ix_ingest_errors_user_last", "ingest_errors_user_source_path_key", "cloud_connections_user_name_key",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
@@ -140,9 +142,9 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	got := columns(t, db)
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
-	// ingest_errors and watch_kept (0026).
-	if len(got) != 17 {
-		t.Errorf("got %d tables, want 17: %v", len(got), keys(got))
+	// ingest_errors and watch_kept (0026), cloud_items (0028).
+	if len(got) != 18 {
+		t.Errorf("got %d tables, want 18: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -210,7 +212,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 17 {
+	if got := columns(t, db); len(got) != 18 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))

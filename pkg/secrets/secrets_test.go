@@ -175,7 +175,7 @@ func insertConnection(t *testing.T, ctx context.Context, db *sqlx.DB, userID, cr
 	t.Helper()
 	var id string
 	if err := db.GetContext(ctx, &id, `INSERT INTO cloud_connections (user_id, provider, display_name, credentials_enc)
-		VALUES ($1, 's3', 'bucket', $2) RETURNING id`, userID, creds); err != nil {
+		VALUES ($1, 's3', 'bucket ' || gen_random_uuid(), $2) RETURNING id`, userID, creds); err != nil {
 		t.Fatal(err)
 	}
 	return id

@@ -46,6 +46,8 @@ type Options struct {
 	// is older than this belong to a worker that died, and are queued again.
 	// Default 2m.
 	StaleAfter time.Duration
+	// Cloud, if set, syncs the cloud connections periodically (cloud.go).
+	Cloud *Cloud
 }
 
 func (o Options) withDefaults() Options {
@@ -213,6 +215,13 @@ func (r *Runner) newPool(jobCtx context.Context) *work.WorkerPool {
 	// batch is filed at the speed of reading it.
 	wp.JobWithOptions(jobs.ExtractAndClassify, work.JobOptions{MaxFails: r.opts.MaxFails, Priority: priorityExtract, Backoff: backoff}, r.handle(jobCtx))
 	wp.JobWithOptions(jobs.FinishDocument, work.JobOptions{MaxFails: r.opts.MaxFails, Priority: priorityFinish, Backoff: backoff}, r.handleFinish(jobCtx))
+	// Cloud syncs: registered by every worker (gocraft/work #117); run by
+	// those that have r.opts.Cloud (the others fail them, to be retried).
+	wp.JobWithOptions(jobs.CloudSyncDue, work.JobOptions{MaxFails: 1, Priority: priorityCloud, SkipDead: true}, r.handleCloudDue(jobCtx))
+	wp.JobWithOptions(jobs.CloudSync, work.JobOptions{MaxFails: 3, Priority: priorityCloud, SkipDead: true, Backoff: backoff}, r.handleCloudSync(jobCtx))
+	if r.opts.Cloud != nil {
+		wp.PeriodicallyEnqueue(cloudSpec, jobs.CloudSyncDue)
+	}
 	return wp
 }
 
@@ -220,6 +229,7 @@ func (r *Runner) newPool(jobCtx context.Context) *work.WorkerPool {
 const (
 	priorityExtract = 100000
 	priorityFinish  = 1
+	priorityCloud   = 1000
 )
 
 // Run processes jobs until ctx is cancelled, sweeping every SweepEvery.
