@@ -20,6 +20,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/folders"
+	"github.com/docuvault/docuvault/pkg/notes"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/search"
 	"github.com/docuvault/docuvault/pkg/settings"
@@ -132,6 +133,10 @@ func classifyError(err error) *Error {
 		{shares.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{shares.ErrConflict, http.StatusConflict, "conflict", true},
 		{shares.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{notes.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{notes.ErrForbidden, http.StatusForbidden, "forbidden", true},
+		{notes.ErrInvalid, http.StatusBadRequest, "invalid_note", true},
 
 		{audit.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 

@@ -220,6 +220,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/documents/{id}/reclassify", user, s.reclassifyDocument, false},
 		{"GET", "/api/documents/{id}/similar", user, s.similarDocuments, false},
 		{"POST", "/api/documents/{id}/shares", user, s.createShare, false},
+		{"GET", "/api/documents/{id}/notes", user, s.listNotes, false},
+		{"POST", "/api/documents/{id}/notes", user, s.createNote, false},
+		{"PATCH", "/api/notes/{id}", user, s.updateNote, false},
+		{"DELETE", "/api/notes/{id}", user, s.deleteNote, false},
 
 		{"GET", "/api/topics", user, s.listTopics, false},
 		{"POST", "/api/topics", user, s.createTopic, false},
