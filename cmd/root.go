@@ -81,6 +81,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newViewCommand(a),
 		newTokenCommand(a),
 		newNoteCommand(a),
+		newLinkCommand(a),
 		newSecretsCommand(a),
 		newUploadCommand(a),
 		newWatchCommand(a),

@@ -18,6 +18,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
+	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/web"
 )
@@ -114,6 +115,10 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer authSvc.Close()
+	links, err := sharelinks.New(db, pool, sharelinks.Options{Secret: cfg.SecretKey, Namespace: cfg.RedisNamespace})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	handler := api.New(api.Deps{
 		DB: db, Storage: svc, Auth: authSvc, Jobs: enq,
 		JobsClient:     work.NewClient(cfg.RedisNamespace, pool),
@@ -124,6 +129,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		DefaultQuota:   cfg.DefaultQuota,
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
+		Links:          links,
 		MetricsToken:   cfg.MetricsToken,
 
 		MaxStreams:        cfg.UploadStreams,

@@ -29,6 +29,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/health"
+	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
 )
 
@@ -84,6 +85,8 @@ type Deps struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (401 without it); "" leaves /metrics open to anyone who reaches it.
 	MetricsToken string
+	// Links keeps public share links; nil answers their routes with 503.
+	Links *sharelinks.Service
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
 	Web http.Handler
@@ -251,6 +254,19 @@ func (s *Server) routeTable() []route {
 		{"PUT", "/api/settings", user, s.putSettings, false},
 
 		{"GET", "/api/audit", user, s.listAudit, false},
+
+		{"GET", "/api/documents/{id}/links", user, s.listDocumentLinks, false},
+		{"POST", "/api/documents/{id}/links", user, s.createDocumentLink, false},
+		{"POST", "/api/folders/{id}/links", user, s.createFolderLink, false},
+		{"GET", "/api/links", user, s.listLinks, false},
+		{"DELETE", "/api/links/{id}", user, s.deleteLink, false},
+		// Public: {id} is the link's token here (the same path as DELETE's).
+		{"GET", "/api/links/{id}", public, s.getPublicLink, false},
+		{"POST", "/api/links/{token}/unlock", public, s.unlockLink, false},
+		{"GET", "/api/links/{token}/download", public, s.linkDownload, true},
+		{"GET", "/api/links/{token}/download/{doc}", public, s.linkDownload, true},
+		{"GET", "/api/links/{token}/thumbnail", public, s.linkThumbnail, false},
+		{"GET", "/api/links/{token}/thumbnail/{doc}", public, s.linkThumbnail, false},
 
 		{"GET", "/api/tokens", user, s.listAPITokens, false},
 		{"POST", "/api/tokens", user, s.createAPIToken, false},

@@ -106,11 +106,10 @@ type Service struct {
 	hashSlots chan struct{} // bounds concurrent argon2id runs (64 MiB each)
 }
 
-// New returns a Service. secret must be SECRET_KEY (non-empty).
+// New returns a Service. Without o.Secret (and a pool) it can create,
+// list and revoke links — all the CLI does — but Unlock answers
+// ErrUnavailable and password links stay locked.
 func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
-	if o.Secret == "" {
-		return nil, errors.New("share links: SECRET_KEY is not set")
-	}
 	if o.IPLimit.N <= 0 || o.IPLimit.Window <= 0 {
 		o.IPLimit = Limit{N: 20, Window: 15 * time.Minute}
 	}
@@ -123,9 +122,13 @@ func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
 	if o.AccessTTL <= 0 {
 		o.AccessTTL = time.Hour
 	}
-	key, err := hkdf.Key(sha256.New, []byte(o.Secret), []byte("docuvault"), "docuvault share link access v1", 32)
-	if err != nil {
-		return nil, fmt.Errorf("share links: %w", err)
+	var key []byte
+	if o.Secret != "" {
+		var err error
+		key, err = hkdf.Key(sha256.New, []byte(o.Secret), []byte("docuvault"), "docuvault share link access v1", 32)
+		if err != nil {
+			return nil, fmt.Errorf("share links: %w", err)
+		}
 	}
 	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2)}, nil
 }
@@ -344,7 +347,7 @@ func (s *Service) Authorize(l Link, access string) error {
 		return nil
 	}
 	exp, sig, ok := strings.Cut(access, ".")
-	if !ok {
+	if !ok || s.key == nil {
 		return &Error{Err: ErrLocked, Msg: "this link needs its password"}
 	}
 	unix, err := strconv.ParseInt(exp, 10, 64)
@@ -374,6 +377,9 @@ const dummyHash = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$3o2VwnG
 // count against clientIP ("" skips that limit) and the token, and past
 // either limit Unlock answers *RateLimitError before checking anything.
 func (s *Service) Unlock(ctx context.Context, token, password, clientIP string) (string, time.Time, Link, error) {
+	if s.key == nil || s.redis == nil {
+		return "", time.Time{}, Link{}, fmt.Errorf("%w: share links have no SECRET_KEY or Redis here", ErrUnavailable)
+	}
 	ipKey, linkKey := s.limitKey("ip", clientIP), s.limitKey("link", token)
 	for _, c := range []struct {
 		key   string
