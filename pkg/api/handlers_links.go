@@ -33,13 +33,6 @@ type createdLink struct {
 	URL   string `json:"url"` // the public page, /s/TOKEN, on this server
 }
 
-func (s *Server) links() (*sharelinks.Service, error) {
-	if s.d.Links == nil {
-		return nil, errorf(http.StatusServiceUnavailable, "unavailable", "share links are not configured on this server")
-	}
-	return s.d.Links, nil
-}
-
 func (s *Server) createDocumentLink(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.documentFor(r, "link it", permOwner)
 	if err != nil {
@@ -57,10 +50,7 @@ func (s *Server) createFolderLink(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) createLink(w http.ResponseWriter, r *http.Request, spec sharelinks.Spec) error {
-	ls, err := s.links()
-	if err != nil {
-		return err
-	}
+	ls := s.d.Links
 	var req linkRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
@@ -116,10 +106,7 @@ func publicBase(r *http.Request) string {
 }
 
 func (s *Server) listDocumentLinks(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.links()
-	if err != nil {
-		return err
-	}
+	ls := s.d.Links
 	d, err := s.documentFor(r, "see its links", permOwner)
 	if err != nil {
 		return err
@@ -133,10 +120,7 @@ func (s *Server) listDocumentLinks(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) listLinks(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.links()
-	if err != nil {
-		return err
-	}
+	ls := s.d.Links
 	out, err := ls.List(r.Context(), currentUser(r).ID, "")
 	if err != nil {
 		return err
@@ -146,10 +130,7 @@ func (s *Server) listLinks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteLink(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.links()
-	if err != nil {
-		return err
-	}
+	ls := s.d.Links
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -177,10 +158,7 @@ type publicLink struct {
 // openLink resolves the {id} token of a public route and checks its access
 // value (cookie or X-Link-Access).
 func (s *Server) openLink(r *http.Request, token string) (*sharelinks.Service, sharelinks.Link, error) {
-	ls, err := s.links()
-	if err != nil {
-		return nil, sharelinks.Link{}, err
-	}
+	ls := s.d.Links
 	l, err := ls.Resolve(r.Context(), token)
 	if err != nil {
 		return nil, sharelinks.Link{}, err
@@ -240,10 +218,7 @@ func (s *Server) getPublicLink(w http.ResponseWriter, r *http.Request) error {
 // to the link and in the answer. A wrong password is the 404 of a link
 // that does not exist.
 func (s *Server) unlockLink(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.links()
-	if err != nil {
-		return err
-	}
+	ls := s.d.Links
 	var req struct {
 		Password string `json:"password"`
 	}

@@ -85,7 +85,8 @@ type Deps struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (401 without it); "" leaves /metrics open to anyone who reaches it.
 	MetricsToken string
-	// Links keeps public share links; nil answers their routes with 503.
+	// Links keeps public share links; nil makes one that cannot check
+	// passwords (unlocking answers 503).
 	Links *sharelinks.Service
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
@@ -140,6 +141,11 @@ func New(d Deps) *Server {
 	}
 	if d.UploadRateWindow <= 0 {
 		d.UploadRateWindow = 20 * time.Second
+	}
+	if d.Links == nil {
+		// Without SECRET_KEY and Redis (tests, tools): links are made,
+		// listed and opened, but a password cannot be checked (503).
+		d.Links, _ = sharelinks.New(d.DB, nil, sharelinks.Options{})
 	}
 	s := &Server{d: d, streams: make(chan struct{}, d.MaxStreams), userStreams: map[string]int{},
 		lister: catalog.NewLister(d.DB), prepared: database.NewStatements(d.DB)}
