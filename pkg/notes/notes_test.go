@@ -222,7 +222,7 @@ func TestSearchFindsNotesForWhoMaySee(t *testing.T) {
 	}
 	// The index is used for notes (no sequential scan of documents).
 	plan, err := search.Explain(ctx, db, search.Query{Viewer: f.owner, Text: "airship"}, false)
-	if err != nil || !strings.Contains(plan, "ix_documents_notes_search") {
+	if err != nil || !strings.Contains(plan, "ix_documents_notes_search") || !strings.Contains(plan, "ix_documents_search") || !strings.Contains(plan, "BitmapOr") {
 		t.Errorf("plan does not use the notes index (%v):\n%s", err, plan)
 	}
 }
