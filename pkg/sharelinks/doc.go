@@ -6,8 +6,9 @@
 //
 // The token is 32 random bytes in base64url, shown once by Create; only
 // its SHA-256 is stored. Every use of a link reads it again: a revoked,
-// expired or exhausted link, a wrong or unknown token, and a wrong
-// password all answer ErrNotFound, so nobody learns which. Failed unlocks
+// expired or exhausted link, one whose owner's account is disabled, a
+// wrong or unknown token, and a wrong password all answer ErrNotFound, so
+// nobody learns which. Failed unlocks
 // are rate-limited per client address and per token (Redis); a request
 // over a limit gets a *RateLimitError, whether or not the token exists.
 //

@@ -163,9 +163,12 @@ const selectLink = `SELECT l.id, l.owner_id, l.document_id, l.folder_id,
 	LEFT JOIN documents d ON d.id = l.document_id
 	LEFT JOIN folders f ON f.id = l.folder_id`
 
-// usable is the SQL condition that link l gives access now.
+// usable is the SQL condition that link l gives access now: not revoked,
+// expired or used up, and its owner's account is active (a disabled
+// account's links stop working with it).
 const usable = `l.revoked_at IS NULL AND (l.expires_at IS NULL OR l.expires_at > now())
-	AND (l.max_downloads IS NULL OR l.downloads < l.max_downloads)`
+	AND (l.max_downloads IS NULL OR l.downloads < l.max_downloads)
+	AND EXISTS (SELECT 1 FROM users u WHERE u.id = l.owner_id AND u.is_active)`
 
 // Spec is what Create makes a link with.
 type Spec struct {

@@ -148,6 +148,16 @@ func TestLinkReachesOnlyItsDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A disabled owner's links stop working with the account.
+	if _, err := f.admin.Exec(`UPDATE users SET is_active = false WHERE id = $1`, f.ann); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Resolve(f.ctx, token)
+	wantIs(t, "disabled owner", err, sharelinks.ErrNotFound)
+	if _, err := f.admin.Exec(`UPDATE users SET is_active = true WHERE id = $1`, f.ann); err != nil {
+		t.Fatal(err)
+	}
+
 	// Revoked: gone at once, for Resolve and for a link already resolved.
 	if _, err := f.svc.Revoke(f.ctx, f.ann, l.ID); err != nil {
 		t.Fatal(err)
