@@ -46,6 +46,8 @@ await run('notes and share links e2e', async () => {
   await ann.keyboard.press('Enter')
   await ann.waitForURL(/\/search/)
   await ann.locator('a[href="/documents/' + DOC + '"]').first().waitFor()
+  await ann.locator('[data-test=match-notes]').waitFor()
+  expect((await ann.locator('[data-test=search-hit] .snippet mark').first().textContent()) === 'transfer', 'the passage is not the note\'s')
 
   step('a share link with a password and two downloads')
   await ann.goto(BASE + '/documents/' + DOC)
