@@ -414,7 +414,9 @@ func Explain(ctx context.Context, db *sqlx.DB, q Query, analyze bool) (string, e
 // A document matches when its search vector (filename and extracted text,
 // in its own text search configuration) matches the query parsed in that
 // same configuration, so English stemming applies to English documents
-// only. When q.Text is plain (no quotes, no -word, no or) and 3 to 100
+// only. Its notes count as its text: a document whose notes have one of
+// the query's words matches when its vector and its notes' vector
+// (notes_vector, pkg/notes) together match. When q.Text is plain (no quotes, no -word, no or) and 3 to 100
 // characters long, a document whose filename has a word like it (pg_trgm
 // word similarity at least 0.6) also matches, as a "filename" match ranked
 // below every text match (see Hit.Rank).
