@@ -80,6 +80,8 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newFolderCommand(a),
 		newViewCommand(a),
 		newTokenCommand(a),
+		newNoteCommand(a),
+		newLinkCommand(a),
 		newSecretsCommand(a),
 		newUploadCommand(a),
 		newWatchCommand(a),

@@ -18,6 +18,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
+	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/web"
 )
@@ -122,6 +123,10 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		a.log.Warn("cloud connections cannot be added over the API", "reason", err.Error())
 		keyring = nil
 	}
+	links, err := sharelinks.New(db, pool, sharelinks.Options{Secret: cfg.SecretKey, Namespace: cfg.RedisNamespace})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	handler := api.New(api.Deps{
 		DB: db, Storage: svc, Auth: authSvc, Jobs: enq,
 		JobsClient:     work.NewClient(cfg.RedisNamespace, pool),
@@ -132,6 +137,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		DefaultQuota:   cfg.DefaultQuota,
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
+		Links:          links,
 		MetricsToken:   cfg.MetricsToken,
 		Keyring:        keyring,
 		CloudJobs:      enq,

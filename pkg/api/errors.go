@@ -22,9 +22,11 @@ import (
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/folders"
+	"github.com/docuvault/docuvault/pkg/notes"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/search"
 	"github.com/docuvault/docuvault/pkg/settings"
+	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/shares"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/topics"
@@ -77,6 +79,11 @@ func classifyError(err error) *Error {
 	if errors.As(err, &rl) {
 		secs := int(rl.RetryAfter.Seconds() + 0.999)
 		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: rl.Error(), RetryAfter: max(secs, 1)}
+	}
+	var linkRL *sharelinks.RateLimitError
+	if errors.As(err, &linkRL) {
+		secs := int(linkRL.RetryAfter.Seconds() + 0.999)
+		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: linkRL.Error(), RetryAfter: max(secs, 1)}
 	}
 	var typeErr *storage.TypeNotAllowedError
 	if errors.As(err, &typeErr) {
@@ -142,6 +149,17 @@ func classifyError(err error) *Error {
 		{bulk.ErrNotFound, http.StatusNotFound, "not_found", true},
 		{bulk.ErrTooMany, http.StatusBadRequest, "too_many", true},
 		{bulk.ErrInvalid, http.StatusBadRequest, "invalid_request", true},
+		{notes.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{notes.ErrForbidden, http.StatusForbidden, "forbidden", true},
+		{notes.ErrInvalid, http.StatusBadRequest, "invalid_note", true},
+
+		// A share link's every failure (unknown, revoked, expired,
+		// exhausted, wrong password, a document it does not reach) is this
+		// one 404, with the one message.
+		{sharelinks.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{sharelinks.ErrLocked, http.StatusForbidden, "password_required", true},
+		{sharelinks.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+		{sharelinks.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", false},
 
 		{audit.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 

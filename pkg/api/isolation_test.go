@@ -18,17 +18,24 @@ func TestIsolation(t *testing.T) {
 	token := ann.do("POST", "/api/tokens", map[string]any{"name": "Her scanner", "scopes": []string{"upload"}}).want(201).json()["id"].(string)
 	conn := ann.do("POST", "/api/cloud/connections", map[string]any{"provider": "webdav", "name": "Her cloud", "url": "https://cloud.example.org/dav/",
 		"login": "ann", "secret": "her password"}).want(201).json()["id"].(string)
+	note := ann.do("POST", "/api/documents/"+doc.ID+"/notes", map[string]any{"body": "ann's note"}).want(201).json()["id"].(string)
+	link := ann.do("POST", "/api/documents/"+doc.ID+"/links", map[string]any{}).want(201).json()["id"].(string)
 
 	// Every route that names one thing by {id}, taken from the route table
 	// so that a new route cannot go untested: bob's answer for ann's thing
 	// is the same 404 as for a thing that does not exist at all.
-	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view, "/api/tokens/": token, "/api/cloud/connections/": conn}
+	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view, "/api/tokens/": token,
+		"/api/cloud/connections/": conn, "/api/notes/": note, "/api/links/": link}
 	bodies := map[string]any{
 		"PATCH /api/documents/{id}":         map[string]any{"filename": "mine.txt"},
 		"POST /api/documents/{id}/shares":   map[string]any{"recipient": "bob", "permission": "edit"},
 		"PATCH /api/topics/{id}":            map[string]any{"name": "Stolen"},
 		"PATCH /api/folders/{id}":           map[string]any{"name": "Stolen"},
 		"PATCH /api/views/{id}":             map[string]any{"name": "Stolen"},
+		"POST /api/documents/{id}/notes":    map[string]any{"body": "mine now"},
+		"PATCH /api/notes/{id}":             map[string]any{"body": "mine now"},
+		"POST /api/documents/{id}/links":    map[string]any{},
+		"POST /api/folders/{id}/links":      map[string]any{},
 		"GET /api/documents/{id}/content":   nil,
 		"GET /api/documents/{id}/thumbnail": nil,
 	}
@@ -68,9 +75,9 @@ func TestIsolation(t *testing.T) {
 	bob.upload([][2]string{{"folder_id", folder}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "invalid_field")
 	bob.upload([][2]string{{"topic", topic}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "unknown_topic")
 
-	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit"} {
+	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit", "/api/links"} {
 		body := string(bob.do("GET", path, nil).want(200).body)
-		for _, id := range []string{doc.ID, topic, folder, share, view, token, conn, e.users["ann"].ID} {
+		for _, id := range []string{doc.ID, topic, folder, share, view, token, conn, note, link, e.users["ann"].ID} {
 			if strings.Contains(body, id) {
 				t.Errorf("bob's %s shows ann's %s", path, id)
 			}

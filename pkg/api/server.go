@@ -30,6 +30,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/health"
 	"github.com/docuvault/docuvault/pkg/secrets"
+	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
 )
 
@@ -96,6 +97,9 @@ type Deps struct {
 	// CloudJobs queues a cloud connection's sync ("sync now"); nil answers
 	// POST /api/cloud/connections/{id}/sync with 503.
 	CloudJobs CloudEnqueuer
+	// Links keeps public share links; nil makes one that cannot check
+	// passwords (unlocking answers 503).
+	Links *sharelinks.Service
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
 	Web http.Handler
@@ -149,6 +153,11 @@ func New(d Deps) *Server {
 	}
 	if d.UploadRateWindow <= 0 {
 		d.UploadRateWindow = 20 * time.Second
+	}
+	if d.Links == nil {
+		// Without SECRET_KEY and Redis (tests, tools): links are made,
+		// listed and opened, but a password cannot be checked (503).
+		d.Links, _ = sharelinks.New(d.DB, nil, sharelinks.Options{})
 	}
 	s := &Server{d: d, streams: make(chan struct{}, d.MaxStreams), userStreams: map[string]int{},
 		lister: catalog.NewLister(d.DB), prepared: database.NewStatements(d.DB)}
@@ -233,6 +242,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/documents/{id}/reclassify", user, s.reclassifyDocument, false},
 		{"GET", "/api/documents/{id}/similar", user, s.similarDocuments, false},
 		{"POST", "/api/documents/{id}/shares", user, s.createShare, false},
+		{"GET", "/api/documents/{id}/notes", user, s.listNotes, false},
+		{"POST", "/api/documents/{id}/notes", user, s.createNote, false},
+		{"PATCH", "/api/notes/{id}", user, s.updateNote, false},
+		{"DELETE", "/api/notes/{id}", user, s.deleteNote, false},
 
 		{"GET", "/api/topics", user, s.listTopics, false},
 		{"POST", "/api/topics", user, s.createTopic, false},
@@ -260,6 +273,19 @@ func (s *Server) routeTable() []route {
 		{"PUT", "/api/settings", user, s.putSettings, false},
 
 		{"GET", "/api/audit", user, s.listAudit, false},
+
+		{"GET", "/api/documents/{id}/links", user, s.listDocumentLinks, false},
+		{"POST", "/api/documents/{id}/links", user, s.createDocumentLink, false},
+		{"POST", "/api/folders/{id}/links", user, s.createFolderLink, false},
+		{"GET", "/api/links", user, s.listLinks, false},
+		{"DELETE", "/api/links/{id}", user, s.deleteLink, false},
+		// Public: {id} is the link's token here (the same path as DELETE's).
+		{"GET", "/api/links/{id}", public, s.getPublicLink, false},
+		{"POST", "/api/links/{token}/unlock", public, s.unlockLink, false},
+		{"GET", "/api/links/{token}/download", public, s.linkDownload, true},
+		{"GET", "/api/links/{token}/download/{doc}", public, s.linkDownload, true},
+		{"GET", "/api/links/{token}/thumbnail", public, s.linkThumbnail, false},
+		{"GET", "/api/links/{token}/thumbnail/{doc}", public, s.linkThumbnail, false},
 
 		{"GET", "/api/tokens", user, s.listAPITokens, false},
 		{"POST", "/api/tokens", user, s.createAPIToken, false},

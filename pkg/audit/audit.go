@@ -37,6 +37,9 @@ const (
 	CloudChange    = "cloud_connection_change" // a cloud connection added or removed
 	UserAdmin      = "user_admin"
 	SettingsChange = "settings_change"
+	NoteChange     = "note_change"       // a note on a document added, edited or deleted (never its text)
+	LinkChange     = "share_link_change" // a public share link created or revoked
+	LinkOpen       = "share_link_open"   // a public share link opened (actor "link:<id>")
 )
 
 // ErrInvalid is what Record and List return (inside an *Error) for an

@@ -18,7 +18,7 @@ import (
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
 var Types = []string{Upload, Download, Update, Delete, Share, Unshare, TopicChange, FolderChange,
-	ViewChange, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, SettingsChange, SecretsRotate}
+	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, SettingsChange, SecretsRotate}
 
 var labels = map[string]string{
 	Login:          "Signed in",
@@ -39,6 +39,9 @@ var labels = map[string]string{
 	CloudChange:    "Cloud connection changed",
 	UserAdmin:      "Account changed",
 	SettingsChange: "Settings changed",
+	NoteChange:     "Note changed",
+	LinkChange:     "Share link changed",
+	LinkOpen:       "Share link opened",
 }
 
 // Label is event type t in words ("Document uploaded"); a type it does not
@@ -275,6 +278,26 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 		if r := str("recipient"); r != "" {
 			add("No longer shared with %s", r)
 		}
+	case NoteChange:
+		switch str("action") {
+		case "create":
+			add("Note added")
+		case "delete":
+			add("Note deleted")
+		default:
+			add("Note edited")
+		}
+		if n, ok := m["length"].(json.Number); ok {
+			add("%s characters", n)
+		}
+	case LinkChange:
+		if str("action") == "revoke" {
+			add("Share link revoked")
+		} else {
+			add("Share link created")
+		}
+	case LinkOpen:
+		add("Opened through a share link")
 	case TokenChange:
 		if str("action") == "revoke" {
 			add("Revoked API token %s", quote(str("name")))

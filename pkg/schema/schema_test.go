@@ -72,6 +72,8 @@ var wantForeignKeys = []string{
 	"quotas.user_id -> users CASCADE", "refresh_tokens.user_id -> users CASCADE",
 	"saved_views.user_id -> users CASCADE",
 	"ingest_errors.user_id -> users CASCADE",
+	"notes.author_id -> users SET NULL", "notes.document_id -> documents CASCADE",
+	"share_links.document_id -> documents CASCADE", "share_links.folder_id -> folders CASCADE", "share_links.owner_id -> users CASCADE",
 	"watch_kept.document_id -> documents SET NULL", "watch_kept.user_id -> users CASCADE",
 	"cloud_items.connection_id -> cloud_connections CASCADE", "cloud_items.document_id -> documents SET NULL",
 	"shares.document_id -> documents CASCADE", "shares.owner_id -> users CASCADE", "shares.recipient_id -> users CASCADE",
@@ -84,6 +86,7 @@ var wantIndexes = []string{
 	"ix_documents_user_document_date", "ix_document_terms_user_term",
 	"ix_saved_views_user_position", "saved_views_user_lower_name_key",
 	"ix_ingest_errors_user_last", "ingest_errors_user_source_path_key", "cloud_connections_user_name_key",
+	"ix_notes_document_created", "ix_documents_notes_search", "share_links_token_hash_key", "ix_share_links_owner_created",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
@@ -142,9 +145,9 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	got := columns(t, db)
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
-	// ingest_errors and watch_kept (0026), cloud_items (0028).
-	if len(got) != 18 {
-		t.Errorf("got %d tables, want 18: %v", len(got), keys(got))
+	// ingest_errors and watch_kept (0026), cloud_items (0028), notes (0030), share_links (0031).
+	if len(got) != 20 {
+		t.Errorf("got %d tables, want 20: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -212,7 +215,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 18 {
+	if got := columns(t, db); len(got) != 20 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))

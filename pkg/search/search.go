@@ -43,16 +43,18 @@ type Hit struct {
 	// text match. Ties go to the newer document.
 	Rank float64 `json:"rank"`
 	// MatchIn says where the query's words are: "text" (the document's
-	// extracted text), "filename", or both, in that order; ["filename"]
-	// for a "filename" (typo) match.
+	// extracted text), "filename", "notes" (its notes, pkg/notes), or
+	// several, in that order; ["filename"] for a "filename" (typo) match.
 	MatchIn []string `json:"match_in"`
 	// Snippet is HTML: a passage of the document's text that has the
 	// words the query matched (see SnippetSource), HTML-escaped,
 	// whitespace and control characters made single spaces, with those
 	// words in <mark>…</mark> — the only tags it ever has, balanced,
-	// never nested. It is safe to insert as HTML. "" when the text does
-	// not have the query's words (MatchIn lacks "text": they are in the
-	// filename) or the document has no text yet.
+	// never nested. It is safe to insert as HTML. When the words are only
+	// in the document's notes (MatchIn has "notes", not "text"), the
+	// passage is from its notes. "" when neither the text nor the notes
+	// have the query's words (they are in the filename) or the document
+	// has no text yet.
 	Snippet string `json:"snippet"`
 }
 
@@ -139,6 +141,7 @@ type parsed struct {
 	queries []string   // their tsquery, as text
 	terms   [][]string // the lexemes each looks for (not those it excludes), for snippets
 	union   string     // the OR of all of them: the GIN index's condition
+	anyTerm string     // the OR of every lexeme of terms: any of the words (for notes)
 }
 
 // parse turns text into one tsquery per configuration. A query that would
@@ -177,6 +180,15 @@ func parse(ctx context.Context, db sqlx.QueryerContext, text string) (parsed, er
 		}
 	}
 	p.union = strings.Join(parts, " | ")
+	var words []string
+	for _, ts := range p.terms {
+		for _, t := range ts {
+			if w := tsqueryLiteral(t); !slices.Contains(words, w) {
+				words = append(words, w)
+			}
+		}
+	}
+	p.anyTerm = strings.Join(words, " | ")
 	return p, nil
 }
 
@@ -305,14 +317,22 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 	union := "NULL::tsquery"
 	if p.union != "" {
 		union = arg(p.union) + "::tsquery"
-		cand = "SELECT d.id, d.created_at FROM documents d WHERE d.search_vector @@ " + union + " AND " + filter
+		// A document's notes (notes_vector, weight C; migrations/0030_notes.sql)
+		// are searched with its text: the query may have some words in each.
+		// The notes' own GIN index finds the documents whose notes have any
+		// of the query's words; only those read both vectors.
+		anyWord := arg(p.anyTerm) + "::tsquery"
+		cand = "SELECT d.id, d.created_at FROM documents d WHERE (d.search_vector @@ " + union +
+			" OR (d.notes_vector @@ " + anyWord + " AND (d.search_vector || d.notes_vector) @@ " + union + ")) AND " + filter
 	}
 	// Hits: the window's documents whose vector matches the query in their
 	// own configuration, ranked; then filename-only matches (pg_trgm),
 	// ranked by similarity, below every text hit.
-	hits := `SELECT d.id, d.created_at, 1 + ts_rank_cd(d.search_vector, q.query, 1|32)::float8 AS rank, 'text' AS match
+	hits := `SELECT d.id, d.created_at, 1 + ts_rank_cd(v.vector, q.query, 1|32)::float8 AS rank, 'text' AS match
 				FROM recent w JOIN documents d ON d.id = w.id JOIN q ON q.config = d.search_config
-				WHERE d.search_vector @@ q.query`
+				CROSS JOIN LATERAL (SELECT CASE WHEN d.notes_vector IS NULL THEN d.search_vector
+					ELSE d.search_vector || d.notes_vector END AS vector) v
+				WHERE v.vector @@ q.query`
 	if fuzzy {
 		f := arg(q.Text)
 		hits += `
@@ -320,7 +340,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 				SELECT d.id, d.created_at, word_similarity(` + f + `, d.filename)::float8, 'filename'
 				FROM documents d
 				WHERE (SELECT count(*) FROM (SELECT 1 FROM cand LIMIT ` + fmt.Sprint(FuzzyBelow) + `) x) < ` + fmt.Sprint(FuzzyBelow) + `
-					AND ` + f + ` <% d.filename AND NOT (d.search_vector @@ ` + union + `) IS TRUE AND ` + filter + `
+					AND ` + f + ` <% d.filename AND NOT ((d.search_vector || COALESCE(d.notes_vector, ''::tsvector)) @@ ` + union + `) IS TRUE AND ` + filter + `
 				ORDER BY 3 DESC, d.created_at DESC LIMIT ` + fmt.Sprint(FilenameLimit) + `)`
 	}
 	pageWhere := "true"
@@ -394,7 +414,9 @@ func Explain(ctx context.Context, db *sqlx.DB, q Query, analyze bool) (string, e
 // A document matches when its search vector (filename and extracted text,
 // in its own text search configuration) matches the query parsed in that
 // same configuration, so English stemming applies to English documents
-// only. When q.Text is plain (no quotes, no -word, no or) and 3 to 100
+// only. Its notes count as its text: a document whose notes have one of
+// the query's words matches when its vector and its notes' vector
+// (notes_vector, pkg/notes) together match. When q.Text is plain (no quotes, no -word, no or) and 3 to 100
 // characters long, a document whose filename has a word like it (pg_trgm
 // word similarity at least 0.6) also matches, as a "filename" match ranked
 // below every text match (see Hit.Rank).
@@ -580,21 +602,25 @@ func snippets(ctx context.Context, tx *sqlx.Tx, p parsed, hits []Hit) error {
 		ID      string         `db:"id"`
 		InText  bool           `db:"in_text"`
 		InName  bool           `db:"in_name"`
+		InNotes bool           `db:"in_notes"`
 		Snippet sql.NullString `db:"snippet"`
 	}
 	err = tx.SelectContext(ctx, &rows, `WITH q AS MATERIALIZED (
 			SELECT config, "any"::tsquery AS anyq, terms, prefixes
 			FROM json_to_recordset($2::json) AS q(config text, "any" text, terms text[], prefixes text[])
 		)
-		SELECT d.id::text AS id, m.in_text, m.in_name,
-			CASE WHEN m.in_text THEN ts_headline(('pg_catalog.' || d.search_config)::regconfig,
+		SELECT d.id::text AS id, m.in_text, m.in_name, m.in_notes,
+			CASE WHEN m.in_notes AND NOT m.in_text THEN ts_headline(('pg_catalog.' || d.search_config)::regconfig,
+				translate(substr(d.notes_text, 1, `+fmt.Sprint(SnippetSource)+`), E'\x02\x03', ''), q.anyq, `+headlineOptions+`)
+			WHEN m.in_text THEN ts_headline(('pg_catalog.' || d.search_config)::regconfig,
 				translate(CASE WHEN w.start IS NULL THEN substr(d.extracted_text, 1, `+fmt.Sprint(SnippetSource)+`)
 					ELSE `+utf8Text("substring(src.ob FROM w.start FOR "+fmt.Sprint(SnippetSource)+")")+` END, E'\x02\x03', ''),
 				q.anyq, `+headlineOptions+`) END AS snippet
 		FROM documents d
 		LEFT JOIN q ON q.config = d.search_config
 		CROSS JOIN LATERAL (SELECT COALESCE(ts_filter(d.search_vector, '{b}') @@ q.anyq, false) AS in_text,
-			COALESCE(ts_filter(d.search_vector, '{a}') @@ q.anyq, false) AS in_name) m
+			COALESCE(ts_filter(d.search_vector, '{a}') @@ q.anyq, false) AS in_name,
+			COALESCE(d.notes_vector @@ q.anyq, false) AS in_notes) m
 		LEFT JOIN LATERAL (SELECT convert_to(t.head, 'UTF8') AS ob,
 				convert_to(' ' || replace(replace(replace(lower(t.head), E'\n', ' '), E'\r', ' '), E'\t', ' '), 'UTF8') AS lb
 			FROM (SELECT substr(d.extracted_text, 1, `+fmt.Sprint(SnippetSearch)+`) AS head OFFSET 0) t
@@ -621,6 +647,12 @@ func snippets(ctx context.Context, tx *sqlx.Tx, p parsed, hits []Hit) error {
 		}
 		if rows[r].InName || h.Match == "filename" {
 			h.MatchIn = append(h.MatchIn, "filename")
+		}
+		if rows[r].InNotes {
+			h.MatchIn = append(h.MatchIn, "notes")
+			if !rows[r].InText {
+				h.Snippet = markSnippet(rows[r].Snippet.String)
+			}
 		}
 	}
 	return nil

@@ -104,6 +104,14 @@ const selectShare = `SELECT s.id, s.document_id, s.owner_id, o.handle AS owner_h
 // still being written: absent for every purpose here.
 const statusUploading = "uploading"
 
+// Visible is the SQL condition that the document of table alias (a
+// constant, never input: "d") exists for everyone who may reach it — not
+// still uploading. Access, notes and share links decide through it, so a
+// new state that hides documents (trash) is added here, once.
+func Visible(alias string) string {
+	return "(" + alias + ".status <> '" + statusUploading + "')"
+}
+
 func documentNotFound() error {
 	return &Error{Err: ErrNotFound, Field: "document_id", Msg: "document not found: you can share only your own documents"}
 }
@@ -236,7 +244,10 @@ func Delete(ctx context.Context, db *sqlx.DB, userID, shareID string) error {
 // View or Edit for a recipient of a share, None otherwise — also for a
 // document that does not exist, is still uploading, or an id that is not a
 // UUID. The error is only ever a database failure.
-func Access(ctx context.Context, db *sqlx.DB, userID, documentID string) (Level, error) {
+//
+// db may be a transaction (notes check access with the document's row
+// locked).
+func Access(ctx context.Context, db sqlx.QueryerContext, userID, documentID string) (Level, error) {
 	docID, ok := parseID(documentID)
 	if !ok {
 		return None, nil
@@ -246,10 +257,10 @@ func Access(ctx context.Context, db *sqlx.DB, userID, documentID string) (Level,
 	}
 	var owner bool
 	var perm sql.NullString
-	err := db.QueryRowContext(ctx, `SELECT COALESCE(d.user_id = $2, false), s.permission
+	err := db.QueryRowxContext(ctx, `SELECT COALESCE(d.user_id = $2, false), s.permission
 		FROM documents d
 		LEFT JOIN shares s ON s.document_id = d.id AND s.recipient_id = $2 AND s.owner_id = d.user_id
-		WHERE d.id = $1 AND d.status <> $3`, docID, userID, statusUploading).Scan(&owner, &perm)
+		WHERE d.id = $1 AND `+Visible("d"), docID, userID).Scan(&owner, &perm)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return None, nil

@@ -12,6 +12,7 @@ import Audit from './views/Audit.vue'
 import Settings from './views/Settings.vue'
 import Admin from './views/Admin.vue'
 import NotFound from './views/NotFound.vue'
+import PublicLink from './views/PublicLink.vue'
 
 export const router = createRouter({
   history: createWebHistory(),
@@ -27,6 +28,8 @@ export const router = createRouter({
     { path: '/audit', component: Audit, meta: { title: 'nav.activity' } },
     { path: '/settings', component: Settings, meta: { title: 'nav.settings' } },
     { path: '/admin', component: Admin, meta: { title: 'nav.users', admin: true } },
+    // A share link's page: for people without an account (no sign-in).
+    { path: '/s/:token', component: PublicLink, props: true, meta: { public: true, title: 'links.public.pageTitle' } },
     { path: '/:rest(.*)*', component: NotFound, meta: { public: true, title: 'title.notFound' } },
   ],
 })
