@@ -224,6 +224,7 @@ so the next documents are filed better.`,
 	c.AddCommand(newDocGetCommand(a))
 	c.AddCommand(newDocSimilarCommand(a))
 	c.AddCommand(newDocBackfillCommand(a))
+	c.AddCommand(newDocRmCommand(a))
 	return c
 }
 

@@ -122,6 +122,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: proxies,
 		DefaultQuota:   cfg.DefaultQuota,
+		TrashDays:      cfg.TrashDays,
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
 		MetricsToken:   cfg.MetricsToken,

@@ -180,6 +180,8 @@ func (p *uploadPrinter) Done(r bulkupload.Result) {
 		fmt.Fprintf(p.out, "FAILED     %s: %s\n", r.Path, r.Error)
 	case r.DuplicateOf != "":
 		fmt.Fprintf(p.out, "duplicate  %s: same content as document %s (%s)\n", r.Path, r.DuplicateOf, r.Filename)
+	case r.Status == "restored":
+		fmt.Fprintf(p.out, "restored   %s → %s (%s): it was in the trash\n", r.Path, r.ID, r.Filename)
 	default:
 		fmt.Fprintf(p.out, "stored     %s → %s (%s, %s)\n", r.Path, r.ID, r.ContentType, humanize.IBytes(uint64(r.SizeBytes)))
 	}

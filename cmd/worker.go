@@ -10,6 +10,8 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/trash"
 	"github.com/docuvault/docuvault/pkg/worker"
 )
 
@@ -68,7 +70,14 @@ are listed).`,
 				Classifiers:  a.classifiers(db),
 				NoThumbnails: !a.cfg.Thumbnails,
 			}
+			svc := storage.New(db, store, nil, storage.Limits{MaxSize: a.cfg.MaxUploadSize, AllowedTypes: a.cfg.AllowedTypes})
+			defer svc.Close()
+			purger := &trash.Service{DB: db, Store: svc, Days: a.cfg.TrashDays}
 			r := worker.NewRunner(p, pool, worker.Options{
+				PurgeTrash: func(ctx context.Context) (int, error) {
+					res, err := purger.PurgeExpired(ctx)
+					return res.Purged, err
+				},
 				Namespace:       a.cfg.RedisNamespace,
 				Concurrency:     concurrency,
 				MaxFails:        a.cfg.JobMaxFails,

@@ -26,6 +26,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/shares"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/topics"
+	"github.com/docuvault/docuvault/pkg/trash"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/views"
 )
@@ -111,6 +112,9 @@ func classifyError(err error) *Error {
 		{storage.ErrUnknownOwner, http.StatusNotFound, "not_found", false},
 
 		{catalog.ErrNotFound, http.StatusNotFound, "not_found", false},
+
+		{trash.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{trash.ErrNoDocument, http.StatusNotFound, "not_found", false},
 		{catalog.ErrBusy, http.StatusConflict, "busy", true},
 		{catalog.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 

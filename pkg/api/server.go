@@ -55,6 +55,9 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// PresignTTL is the life of a ?redirect=1 download URL; 0 means 5 minutes.
 	PresignTTL time.Duration
+	// TrashDays is how long a document stays in the trash (DOCUVAULT_TRASH_DAYS);
+	// 0 means trash.DefaultDays.
+	TrashDays int
 	// DefaultQuota is the quota of users created over the API (bytes).
 	DefaultQuota int64
 	// MaxStreams bounds the uploads streamed in parts at once (files over
@@ -220,6 +223,11 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/documents/{id}/reclassify", user, s.reclassifyDocument, false},
 		{"GET", "/api/documents/{id}/similar", user, s.similarDocuments, false},
 		{"POST", "/api/documents/{id}/shares", user, s.createShare, false},
+
+		{"GET", "/api/trash", user, s.listTrash, false},
+		{"DELETE", "/api/trash", user, s.emptyTrash, false},
+		{"POST", "/api/trash/{id}/restore", user, s.restoreTrash, false},
+		{"DELETE", "/api/trash/{id}", user, s.deleteTrashed, false},
 
 		{"GET", "/api/topics", user, s.listTopics, false},
 		{"POST", "/api/topics", user, s.createTopic, false},

@@ -17,7 +17,7 @@ import (
 
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
-var Types = []string{Upload, Download, Update, Delete, Share, Unshare, TopicChange, FolderChange,
+var Types = []string{Upload, Download, Update, Delete, Trash, Restore, Purge, TrashEmpty, Version, Share, Unshare, TopicChange, FolderChange,
 	ViewChange, Login, LoginFailed, Logout, TokenReuse, TokenChange, UserAdmin, SettingsChange, SecretsRotate}
 
 var labels = map[string]string{
@@ -29,6 +29,11 @@ var labels = map[string]string{
 	Download:       "Document downloaded",
 	Update:         "Document changed",
 	Delete:         "Document deleted",
+	Trash:          "Document moved to trash",
+	Restore:        "Document restored",
+	Purge:          "Document purged from trash",
+	TrashEmpty:     "Trash emptied",
+	Version:        "Document version changed",
 	Share:          "Document shared",
 	Unshare:        "Sharing stopped",
 	TopicChange:    "Topic changed",
