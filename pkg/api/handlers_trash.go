@@ -48,7 +48,7 @@ func (s *Server) listTrash(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"documents": items, "days": max(t.Days, 0)})
+	writeJSON(w, http.StatusOK, map[string]any{"documents": items, "days": t.DaysKept()})
 	return nil
 }
 

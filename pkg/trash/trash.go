@@ -62,6 +62,9 @@ type Service struct {
 	Days  int
 }
 
+// DaysKept is how many days a document stays in the trash.
+func (s *Service) DaysKept() int { return s.days() }
+
 func (s *Service) days() int {
 	if s.Days <= 0 {
 		return DefaultDays
