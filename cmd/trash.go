@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -60,6 +61,11 @@ that is not one of the owner's documents moves nothing.
 				}
 				if !purge {
 					items, err := t.Trash(ctx, u.ID, ids, cliActor())
+					var none *trash.NoDocumentError
+					if errors.As(err, &none) {
+						return fmt.Errorf("doc rm: %s has no document %s outside the trash; nothing moved (see `docuvault doc list`, `docuvault trash list`)",
+							u.Handle, strings.Join(none.IDs, ", "))
+					}
 					if err != nil {
 						return fmt.Errorf("doc rm: %w", err)
 					}
@@ -241,4 +247,3 @@ to run again.`,
 	c.AddCommand(purge)
 	return c
 }
-

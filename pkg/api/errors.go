@@ -110,6 +110,8 @@ func classifyError(err error) *Error {
 		{storage.ErrOverQuota, http.StatusRequestEntityTooLarge, "over_quota", true},
 		{storage.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{storage.ErrUnknownOwner, http.StatusNotFound, "not_found", false},
+		{storage.ErrNoVersion, http.StatusNotFound, "not_found", true},
+		{storage.ErrSameContent, http.StatusConflict, "same_content", true},
 
 		{catalog.ErrNotFound, http.StatusNotFound, "not_found", false},
 

@@ -24,13 +24,14 @@ func TestIsolation(t *testing.T) {
 	// is the same 404 as for a thing that does not exist at all.
 	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view, "/api/tokens/": token, "/api/trash/": trashed.ID}
 	bodies := map[string]any{
-		"PATCH /api/documents/{id}":         map[string]any{"filename": "mine.txt"},
-		"POST /api/documents/{id}/shares":   map[string]any{"recipient": "bob", "permission": "edit"},
-		"PATCH /api/topics/{id}":            map[string]any{"name": "Stolen"},
-		"PATCH /api/folders/{id}":           map[string]any{"name": "Stolen"},
-		"PATCH /api/views/{id}":             map[string]any{"name": "Stolen"},
-		"GET /api/documents/{id}/content":   nil,
-		"GET /api/documents/{id}/thumbnail": nil,
+		"PATCH /api/documents/{id}":                          map[string]any{"filename": "mine.txt"},
+		"POST /api/documents/{id}/shares":                    map[string]any{"recipient": "bob", "permission": "edit"},
+		"PATCH /api/topics/{id}":                             map[string]any{"name": "Stolen"},
+		"PATCH /api/folders/{id}":                            map[string]any{"name": "Stolen"},
+		"PATCH /api/views/{id}":                              map[string]any{"name": "Stolen"},
+		"GET /api/documents/{id}/content":                    nil,
+		"GET /api/documents/{id}/thumbnail":                  nil,
+		"POST /api/documents/{id}/versions/{number}/restore": nil,
 	}
 	const missing = "00000000-0000-4000-8000-000000000000"
 	tested := 0
@@ -49,9 +50,10 @@ func TestIsolation(t *testing.T) {
 			if query != "" && rt.pattern != "/api/documents/{id}/content" {
 				continue
 			}
-			path := strings.Replace(rt.pattern, "{id}", id, 1) + query
+			pattern := strings.Replace(rt.pattern, "{number}", "1", 1)
+			path := strings.Replace(pattern, "{id}", id, 1) + query
 			theirs := bob.do(rt.method, path, body).wantError(404, "not_found")
-			none := bob.do(rt.method, strings.Replace(rt.pattern, "{id}", missing, 1)+query, body).wantError(404, "not_found")
+			none := bob.do(rt.method, strings.Replace(pattern, "{id}", missing, 1)+query, body).wantError(404, "not_found")
 			if a, b := strings.ReplaceAll(string(theirs.body), id, "ID"), strings.ReplaceAll(string(none.body), missing, "ID"); a != b {
 				t.Errorf("%s %s: ann's thing answers %s, a missing one %s", rt.method, path, a, b)
 			}

@@ -223,6 +223,11 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/documents/{id}/reclassify", user, s.reclassifyDocument, false},
 		{"GET", "/api/documents/{id}/similar", user, s.similarDocuments, false},
 		{"POST", "/api/documents/{id}/shares", user, s.createShare, false},
+		{"GET", "/api/documents/{id}/versions", user, s.listVersions, false},
+		{"POST", "/api/documents/{id}/versions", user, s.uploadVersion, true},
+		{"GET", "/api/documents/{id}/versions/{number}/content", user, s.versionContent, true},
+		{"POST", "/api/documents/{id}/versions/{number}/restore", user, s.restoreVersion, false},
+		{"DELETE", "/api/documents/{id}/versions/{number}", user, s.deleteVersion, false},
 
 		{"GET", "/api/trash", user, s.listTrash, false},
 		{"DELETE", "/api/trash", user, s.emptyTrash, false},

@@ -33,6 +33,17 @@ var (
 	ErrAmbiguous = errors.New("ambiguous document id")
 )
 
+// NoDocumentError is Move's refusal: IDs are not owner's documents
+// outside the trash. It wraps ErrNoDocument.
+type NoDocumentError struct{ IDs []string }
+
+func (e *NoDocumentError) Error() string {
+	return fmt.Sprintf("%v: %s", ErrNoDocument, strings.Join(e.IDs, ", "))
+}
+
+// Unwrap makes errors.Is(err, ErrNoDocument) true.
+func (e *NoDocumentError) Unwrap() error { return ErrNoDocument }
+
 // WorkerActor is the audit ActorLabel of the periodic purge.
 const WorkerActor = "worker:trash-purge"
 
@@ -90,7 +101,7 @@ func Move(ctx context.Context, tx *sqlx.Tx, owner string, ids []string) ([]Item,
 	for _, id := range ids {
 		u, err := uuid.Parse(id)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s", ErrNoDocument, id)
+			return nil, &NoDocumentError{IDs: []string{id}}
 		}
 		want[u.String()] = true
 	}
@@ -119,7 +130,7 @@ func Move(ctx context.Context, tx *sqlx.Tx, owner string, ids []string) ([]Item,
 				missing = append(missing, id)
 			}
 		}
-		return nil, fmt.Errorf("%w: %s", ErrNoDocument, strings.Join(missing, ", "))
+		return nil, &NoDocumentError{IDs: missing}
 	}
 	byID := map[string]Item{}
 	for _, m := range moved {

@@ -34,7 +34,7 @@ func TestTrashCommands(t *testing.T) {
 	if r := d.run(t, nil, "doc", "list"); strings.Contains(r.stdout, "a.txt") {
 		t.Errorf("doc list shows a trashed document:\n%s", r.stdout)
 	}
-	d.run(t, nil, "doc", "rm", a).check(t, 1, "", "ann has no document")
+	d.run(t, nil, "doc", "rm", a).check(t, 1, "", "ann has no document "+a+" outside the trash")
 	d.run(t, nil, "trash", "list").check(t, 0, "a.txt", "")
 	d.run(t, nil, "trash", "restore", a[:8]).check(t, 0, "restored "+a, "")
 	d.run(t, nil, "trash", "restore", a).check(t, 1, "", "no document "+a+" in the trash")
