@@ -261,6 +261,31 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 		if s := size("size_bytes"); s != "" {
 			add("%s freed", s)
 		}
+	case Trash:
+		add("Restorable from the trash until it is purged")
+	case Restore:
+		if v := m["version"]; v != nil {
+			add("Version %v made current again", v)
+		} else if str("reason") == "uploaded again" {
+			add("Its content was uploaded again")
+		}
+	case Purge:
+		if s := size("size_bytes"); s != "" {
+			add("%s freed", s)
+		}
+	case TrashEmpty:
+		if n := m["documents"]; n != nil {
+			add("%v documents deleted for good", n)
+		}
+		if s := size("bytes_freed"); s != "" {
+			add("%s freed", s)
+		}
+	case Version:
+		if str("action") == "delete" {
+			add("Version %v deleted", m["version"])
+		} else {
+			add("New version uploaded")
+		}
 	case Share:
 		perm := "can view"
 		if str("permission") == "edit" {

@@ -59,21 +59,7 @@ func TestVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.db.MustExec(`UPDATE documents SET status = 'classified' WHERE id = $1`, doc.ID)
-	// Drain the queue so that the re-queue below is seen.
-	c := f.pool.Get()
-	keys, err := redis.Strings(c.Do("KEYS", f.d.Namespace+":*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range keys {
-		if _, err := c.Do("DEL", k); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c.Close()
-	if q := strings.Join(f.queued(t), ""); strings.Contains(q, doc.ID) {
-		t.Fatal("the queue was not emptied")
-	}
+	f.emptyQueue(t, doc.ID) // so that the re-queue below is seen
 
 	v2 := pdf("second, corrected version of the invoice")
 	d, kept, err := f.svc.NewVersion(ctx(t), storage.VersionInput{OwnerID: f.user.ID, DocumentID: doc.ID, Filename: "invoice-fixed.pdf",
@@ -130,7 +116,8 @@ func TestVersions(t *testing.T) {
 	}
 	f.consistent(t)
 
-	// Restore version 1: a swap, quota unchanged.
+	// Restore version 1: a swap, quota unchanged, queued again.
+	f.emptyQueue(t, doc.ID)
 	d, kept, err = f.svc.RestoreVersion(ctx(t), f.user.ID, doc.ID, 1, f.user.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +127,9 @@ func TestVersions(t *testing.T) {
 	}
 	if f.usedNow(t) != used {
 		t.Errorf("restore changed quota: %d, want %d", f.usedNow(t), used)
+	}
+	if q := strings.Join(f.queued(t), ""); !strings.Contains(q, doc.ID) {
+		t.Error("the document was not queued again after a restore")
 	}
 	rc, _, err = f.svc.Open(ctx(t), f.user.ID, doc.ID)
 	if err != nil {
@@ -193,6 +183,26 @@ func TestVersions(t *testing.T) {
 	}
 	if n := f.consistent(t); n != 0 || f.usedNow(t) != 0 {
 		t.Errorf("after purge: %d objects, quota %d", n, f.usedNow(t))
+	}
+}
+
+// emptyQueue drops every job and unique-job key of the namespace, so that
+// a later enqueue of id is seen.
+func (f *fixture) emptyQueue(t *testing.T, id string) {
+	t.Helper()
+	c := f.pool.Get()
+	defer c.Close()
+	keys, err := redis.Strings(c.Do("KEYS", f.d.Namespace+":*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if _, err := c.Do("DEL", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q := strings.Join(f.queued(t), ""); strings.Contains(q, id) {
+		t.Fatal("the queue was not emptied")
 	}
 }
 
