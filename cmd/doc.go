@@ -225,6 +225,9 @@ so the next documents are filed better.`,
 	c.AddCommand(newDocSimilarCommand(a))
 	c.AddCommand(newDocBackfillCommand(a))
 	c.AddCommand(newDocBulkCommand(a))
+	c.AddCommand(newDocRmCommand(a))
+	c.AddCommand(newDocVersionsCommand(a))
+	c.AddCommand(newDocVersionCommand(a))
 	return c
 }
 

@@ -20,8 +20,8 @@ func newFsckCommand(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "fsck [--repair]",
 		Short: "Find (and with --repair fix) objects without rows, rows without objects and quota drift",
-		Long: `Compare the bucket with the documents table and each quota with the owner's
-documents. Reports objects without a row, rows whose object is gone, uploads
+		Long: `Compare the bucket with the documents table (and the documents' older
+versions and derived objects) and each quota with the owner's documents. Reports objects without a row, rows whose object is gone, uploads
 that never finished (older than --grace: their rows, and multipart uploads
 left incomplete in the bucket), and quota drift. With --repair it aborts the
 incomplete multipart uploads, deletes orphan objects, removes rows without
@@ -86,6 +86,9 @@ func printFsck(a *app, rep storage.FsckReport) {
 	}
 	for _, o := range rep.MissingDerived {
 		fmt.Fprintf(a.stdout, "row without object: %s of document %s\n", strings.ReplaceAll(o.Kind, "_", " "), o.DocumentID)
+	}
+	for _, v := range rep.MissingVersions {
+		fmt.Fprintf(a.stdout, "row without object: version %d of document %s (%s)\n", v.Number, v.DocumentID, v.Filename)
 	}
 	for _, d := range rep.StaleUploads {
 		fmt.Fprintf(a.stdout, "unfinished upload: document %s (%s), since %s\n", d.ID, d.Filename, d.UpdatedAt.UTC().Format(time.RFC3339))

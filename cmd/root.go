@@ -92,6 +92,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newClassifyCommand(a),
 		newExtractCommand(a),
 		newDocCommand(a),
+		newTrashCommand(a),
 		newOverviewCommand(a),
 		newSearchCommand(a),
 		newJobsCommand(a),

@@ -135,6 +135,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: proxies,
 		DefaultQuota:   cfg.DefaultQuota,
+		TrashDays:      cfg.TrashDays,
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
 		Links:          links,

@@ -26,9 +26,10 @@ func newUploadCommand(a *app) *cobra.Command {
 		user    string
 		topicNs []string
 		asJSON  bool
+		newOf   string
 	)
 	c := &cobra.Command{
-		Use:   "upload PATH...",
+		Use:   "upload PATH... | upload --new-version-of ID FILE",
 		Short: "Store files (or directories, with --recursive) as documents",
 		Long: `Store files as documents of a user (--user, DOCUVAULT_USER, or the only user).
 The type is told from the content, never the name, and must be on the
@@ -39,10 +40,21 @@ extraction and classification (unless --no-classify).
 
 One result per file: a line, or with --json one JSON object per line.
 Exit 0 when every file is stored or a duplicate, 2 when some failed (the
-others are stored), 1 when nothing could start.`,
+others are stored), 1 when nothing could start.
+
+--new-version-of ID stores one FILE as the new current content of document
+ID: it keeps its id, topics, folder and shares, the old content stays as a
+version (` + "`docuvault doc versions ID`" + `), and it is read and classified again.
+The owner's quota counts every version.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if newOf != "" {
+				if len(args) != 1 {
+					return usageErrorf("upload --new-version-of takes one FILE, not %d", len(args))
+				}
+				return a.runNewVersion(ctx, user, newOf, args[0], asJSON)
+			}
 			o.Paths = args
 			if o.Parallel < 1 || o.Parallel > 64 {
 				return usageErrorf("--parallel must be 1 to 64, not %d", o.Parallel)
@@ -88,6 +100,7 @@ others are stored), 1 when nothing could start.`,
 	f.BoolVar(&asJSON, "json", false, "one JSON object per file per line")
 	f.BoolVar(&o.AllowDuplicates, "allow-duplicates", false, "store content the user already has")
 	f.BoolVar(&o.NoClassify, "no-classify", false, "store without queueing extraction and classification (status 'skipped')")
+	f.StringVar(&newOf, "new-version-of", "", "store FILE as the new version of this document (its id, or a unique start of it)")
 	return c
 }
 
@@ -180,6 +193,8 @@ func (p *uploadPrinter) Done(r bulkupload.Result) {
 		fmt.Fprintf(p.out, "FAILED     %s: %s\n", r.Path, r.Error)
 	case r.DuplicateOf != "":
 		fmt.Fprintf(p.out, "duplicate  %s: same content as document %s (%s)\n", r.Path, r.DuplicateOf, r.Filename)
+	case r.Status == "restored":
+		fmt.Fprintf(p.out, "restored   %s → %s (%s): it was in the trash\n", r.Path, r.ID, r.Filename)
 	default:
 		fmt.Fprintf(p.out, "stored     %s → %s (%s, %s)\n", r.Path, r.ID, r.ContentType, humanize.IBytes(uint64(r.SizeBytes)))
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
+	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/trash"
 	"github.com/docuvault/docuvault/pkg/worker"
 )
 
@@ -84,7 +86,14 @@ are listed).`,
 				defer closeStorage()
 				cl = &worker.Cloud{Deps: cloud.Deps{DB: db, Storage: svc, Keyring: k, Log: a.log}, Every: cloudEvery}
 			}
+			svc := storage.New(db, store, nil, storage.Limits{MaxSize: a.cfg.MaxUploadSize, AllowedTypes: a.cfg.AllowedTypes})
+			defer svc.Close()
+			purger := &trash.Service{DB: db, Store: svc, Days: a.cfg.TrashDays}
 			r := worker.NewRunner(p, pool, worker.Options{
+				PurgeTrash: func(ctx context.Context) (int, error) {
+					res, err := purger.PurgeExpired(ctx)
+					return res.Purged, err
+				},
 				Namespace:       a.cfg.RedisNamespace,
 				Concurrency:     concurrency,
 				MaxFails:        a.cfg.JobMaxFails,

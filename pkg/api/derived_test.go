@@ -138,6 +138,10 @@ func TestThumbnailAndSearchableCopy(t *testing.T) {
 		t.Errorf("quota used %d", used)
 	}
 	ann.do("DELETE", "/api/documents/"+doc.ID, nil).want(http.StatusNoContent)
+	if n := e.objects(); n != 3 {
+		t.Errorf("%d objects left in the trash, want 3", n)
+	}
+	ann.do("DELETE", "/api/trash", nil).want(http.StatusOK)
 	if n := e.objects(); n != 0 {
 		t.Errorf("%d objects left", n)
 	}

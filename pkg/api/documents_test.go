@@ -138,11 +138,26 @@ func TestUploadListGetDownloadDelete(t *testing.T) {
 	ann.do("POST", "/api/documents/"+doc.ID+"/reclassify", nil).wantError(409, "busy")
 	e.admin.MustExec(`UPDATE documents SET status = 'classified' WHERE id = $1`, doc.ID)
 
-	// Delete: object, row and quota together.
+	// Delete: to the trash (hidden, still in quota), then for good:
+	// object, row and quota together.
 	before := e.used("ann")
 	ann.do("DELETE", "/api/documents/"+bigDoc.ID, nil).want(204)
 	ann.do("GET", "/api/documents/"+bigDoc.ID, nil).wantError(404, "not_found")
 	ann.do("DELETE", "/api/documents/"+bigDoc.ID, nil).wantError(404, "not_found")
+	if after := e.used("ann"); after != before {
+		t.Errorf("quota %d → %d after the trash, want unchanged", before, after)
+	}
+	var trashed struct {
+		Documents []struct {
+			ID string `json:"id"`
+		} `json:"documents"`
+	}
+	ann.do("GET", "/api/trash", nil).want(200).decode(&trashed)
+	if len(trashed.Documents) != 1 || trashed.Documents[0].ID != bigDoc.ID {
+		t.Errorf("trash: %+v", trashed)
+	}
+	ann.do("DELETE", "/api/trash/"+bigDoc.ID, nil).want(204)
+	ann.do("DELETE", "/api/trash/"+bigDoc.ID, nil).wantError(404, "not_found")
 	if after := e.used("ann"); after != before-int64(len(big)) {
 		t.Errorf("quota %d → %d", before, after)
 	}
@@ -152,8 +167,8 @@ func TestUploadListGetDownloadDelete(t *testing.T) {
 		t.Errorf("quota %d, sum %d, objects %d", e.used("ann"), sumSizes, e.objects())
 	}
 
-	// Audit: upload, download, update, delete.
-	for typ, want := range map[string]int{"upload": 3, "download": 4, "document_delete": 1, "document_update": 1} {
+	// Audit: upload, download, update, trash, delete.
+	for typ, want := range map[string]int{"upload": 3, "download": 4, "document_trash": 1, "document_delete": 1, "document_update": 1} {
 		if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = $1 AND user_id = $2 AND actor_id = $2`, typ, e.users["ann"].ID); n != want {
 			t.Errorf("%d %s events, want %d", n, typ, want)
 		}

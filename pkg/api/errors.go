@@ -30,6 +30,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/shares"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/topics"
+	"github.com/docuvault/docuvault/pkg/trash"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/views"
 )
@@ -122,8 +123,13 @@ func classifyError(err error) *Error {
 		{storage.ErrOverQuota, http.StatusRequestEntityTooLarge, "over_quota", true},
 		{storage.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{storage.ErrUnknownOwner, http.StatusNotFound, "not_found", false},
+		{storage.ErrNoVersion, http.StatusNotFound, "not_found", true},
+		{storage.ErrSameContent, http.StatusConflict, "same_content", true},
 
 		{catalog.ErrNotFound, http.StatusNotFound, "not_found", false},
+
+		{trash.ErrNotFound, http.StatusNotFound, "not_found", false},
+		{trash.ErrNoDocument, http.StatusNotFound, "not_found", false},
 		{catalog.ErrBusy, http.StatusConflict, "busy", true},
 		{catalog.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 

@@ -153,8 +153,10 @@ type uploadResult struct {
 	Status      int               `json:"status"` // the HTTP status this file alone would have had
 	Document    *catalog.Document `json:"document,omitempty"`
 	DuplicateOf string            `json:"duplicate_of,omitempty"`
-	Queued      *bool             `json:"queued,omitempty"`
-	Error       *errorDetail      `json:"error,omitempty"`
+	// Restored: the content was a document in the trash, which is back.
+	Restored bool         `json:"restored,omitempty"`
+	Queued   *bool        `json:"queued,omitempty"`
+	Error    *errorDetail `json:"error,omitempty"`
 	// retryAfter is the Retry-After (seconds) of a refusal that may pass later.
 	retryAfter int
 }
@@ -387,6 +389,14 @@ func (s *Server) uploadPart(ctx context.Context, body *partBody, owner, ownerHan
 	if err != nil {
 		s.metrics.uploads.WithLabelValues("failed").Inc()
 		return s.failedResult(ctx, res, err)
+	}
+	if up.Restored {
+		s.metrics.uploads.WithLabelValues("duplicate").Inc()
+		res.Status, res.Restored = http.StatusOK, true
+		if d, err := catalog.Get(ctx, s.d.DB, up.Document.ID, permOwner); err == nil {
+			res.Document = &d
+		}
+		return res
 	}
 	if up.DuplicateOf != "" {
 		s.metrics.uploads.WithLabelValues("duplicate").Inc()
@@ -825,20 +835,6 @@ func (s *Server) updateDocument(w http.ResponseWriter, r *http.Request) error {
 
 // deleteDocument removes the object, the row and its bytes from quota; only
 // the owner may.
-func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.documentFor(r, "delete it", permOwner)
-	if err != nil {
-		return err
-	}
-	if err := s.d.Storage.Delete(r.Context(), d.OwnerID, d.ID); err != nil {
-		return err
-	}
-	s.record(r, audit.Event{UserID: d.OwnerID, Type: audit.Delete, ResourceID: d.ID,
-		Metadata: map[string]any{"resource": "document", "filename": d.Filename, "size_bytes": d.SizeBytes}})
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // reclassifyDocument puts a document back to pending and queues it; the
 // owner and edit recipients may.
 func (s *Server) reclassifyDocument(w http.ResponseWriter, r *http.Request) error {

@@ -20,24 +20,27 @@ func TestIsolation(t *testing.T) {
 		"login": "ann", "secret": "her password"}).want(201).json()["id"].(string)
 	note := ann.do("POST", "/api/documents/"+doc.ID+"/notes", map[string]any{"body": "ann's note"}).want(201).json()["id"].(string)
 	link := ann.do("POST", "/api/documents/"+doc.ID+"/links", map[string]any{}).want(201).json()["id"].(string)
+	trashed := ann.uploadOne("trashed.txt", "ann's trashed secret")
+	ann.do("DELETE", "/api/documents/"+trashed.ID, nil).want(204)
 
 	// Every route that names one thing by {id}, taken from the route table
 	// so that a new route cannot go untested: bob's answer for ann's thing
 	// is the same 404 as for a thing that does not exist at all.
 	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view, "/api/tokens/": token,
-		"/api/cloud/connections/": conn, "/api/notes/": note, "/api/links/": link}
+		"/api/cloud/connections/": conn, "/api/notes/": note, "/api/links/": link, "/api/trash/": trashed.ID}
 	bodies := map[string]any{
-		"PATCH /api/documents/{id}":         map[string]any{"filename": "mine.txt"},
-		"POST /api/documents/{id}/shares":   map[string]any{"recipient": "bob", "permission": "edit"},
-		"PATCH /api/topics/{id}":            map[string]any{"name": "Stolen"},
-		"PATCH /api/folders/{id}":           map[string]any{"name": "Stolen"},
-		"PATCH /api/views/{id}":             map[string]any{"name": "Stolen"},
-		"POST /api/documents/{id}/notes":    map[string]any{"body": "mine now"},
-		"PATCH /api/notes/{id}":             map[string]any{"body": "mine now"},
-		"POST /api/documents/{id}/links":    map[string]any{},
-		"POST /api/folders/{id}/links":      map[string]any{},
-		"GET /api/documents/{id}/content":   nil,
-		"GET /api/documents/{id}/thumbnail": nil,
+		"PATCH /api/documents/{id}":                          map[string]any{"filename": "mine.txt"},
+		"POST /api/documents/{id}/shares":                    map[string]any{"recipient": "bob", "permission": "edit"},
+		"PATCH /api/topics/{id}":                             map[string]any{"name": "Stolen"},
+		"PATCH /api/folders/{id}":                            map[string]any{"name": "Stolen"},
+		"PATCH /api/views/{id}":                              map[string]any{"name": "Stolen"},
+		"POST /api/documents/{id}/notes":                     map[string]any{"body": "mine now"},
+		"PATCH /api/notes/{id}":                              map[string]any{"body": "mine now"},
+		"POST /api/documents/{id}/links":                     map[string]any{},
+		"POST /api/folders/{id}/links":                       map[string]any{},
+		"GET /api/documents/{id}/content":                    nil,
+		"GET /api/documents/{id}/thumbnail":                  nil,
+		"POST /api/documents/{id}/versions/{number}/restore": nil,
 	}
 	const missing = "00000000-0000-4000-8000-000000000000"
 	tested := 0
@@ -56,9 +59,10 @@ func TestIsolation(t *testing.T) {
 			if query != "" && rt.pattern != "/api/documents/{id}/content" {
 				continue
 			}
-			path := strings.Replace(rt.pattern, "{id}", id, 1) + query
+			pattern := strings.Replace(rt.pattern, "{number}", "1", 1)
+			path := strings.Replace(pattern, "{id}", id, 1) + query
 			theirs := bob.do(rt.method, path, body).wantError(404, "not_found")
-			none := bob.do(rt.method, strings.Replace(rt.pattern, "{id}", missing, 1)+query, body).wantError(404, "not_found")
+			none := bob.do(rt.method, strings.Replace(pattern, "{id}", missing, 1)+query, body).wantError(404, "not_found")
 			if a, b := strings.ReplaceAll(string(theirs.body), id, "ID"), strings.ReplaceAll(string(none.body), missing, "ID"); a != b {
 				t.Errorf("%s %s: ann's thing answers %s, a missing one %s", rt.method, path, a, b)
 			}
@@ -75,9 +79,9 @@ func TestIsolation(t *testing.T) {
 	bob.upload([][2]string{{"folder_id", folder}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "invalid_field")
 	bob.upload([][2]string{{"topic", topic}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "unknown_topic")
 
-	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit", "/api/links"} {
+	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit", "/api/links", "/api/trash"} {
 		body := string(bob.do("GET", path, nil).want(200).body)
-		for _, id := range []string{doc.ID, topic, folder, share, view, token, conn, note, link, e.users["ann"].ID} {
+		for _, id := range []string{doc.ID, trashed.ID, topic, folder, share, view, token, conn, note, link, e.users["ann"].ID} {
 			if strings.Contains(body, id) {
 				t.Errorf("bob's %s shows ann's %s", path, id)
 			}

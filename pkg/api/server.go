@@ -62,6 +62,9 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// PresignTTL is the life of a ?redirect=1 download URL; 0 means 5 minutes.
 	PresignTTL time.Duration
+	// TrashDays is how long a document stays in the trash (DOCUVAULT_TRASH_DAYS);
+	// 0 means trash.DefaultDays.
+	TrashDays int
 	// DefaultQuota is the quota of users created over the API (bytes).
 	DefaultQuota int64
 	// MaxStreams bounds the uploads streamed in parts at once (files over
@@ -246,6 +249,16 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/documents/{id}/notes", user, s.createNote, false},
 		{"PATCH", "/api/notes/{id}", user, s.updateNote, false},
 		{"DELETE", "/api/notes/{id}", user, s.deleteNote, false},
+		{"GET", "/api/documents/{id}/versions", user, s.listVersions, false},
+		{"POST", "/api/documents/{id}/versions", user, s.uploadVersion, true},
+		{"GET", "/api/documents/{id}/versions/{number}/content", user, s.versionContent, true},
+		{"POST", "/api/documents/{id}/versions/{number}/restore", user, s.restoreVersion, false},
+		{"DELETE", "/api/documents/{id}/versions/{number}", user, s.deleteVersion, false},
+
+		{"GET", "/api/trash", user, s.listTrash, false},
+		{"DELETE", "/api/trash", user, s.emptyTrash, false},
+		{"POST", "/api/trash/{id}/restore", user, s.restoreTrash, false},
+		{"DELETE", "/api/trash/{id}", user, s.deleteTrashed, false},
 
 		{"GET", "/api/topics", user, s.listTopics, false},
 		{"POST", "/api/topics", user, s.createTopic, false},

@@ -26,7 +26,12 @@ const (
 	Upload         = "upload"
 	Download       = "download"
 	Update         = "document_update"
-	Delete         = "document_delete"
+	Delete         = "document_delete"  // deleted for good, at once (doc rm --purge, the trash's delete)
+	Trash          = "document_trash"   // moved to its owner's trash
+	Restore        = "document_restore" // back from the trash, or an older version made current
+	Purge          = "document_purge"   // removed for good by the trash's purge after DOCUVAULT_TRASH_DAYS
+	TrashEmpty     = "trash_empty"      // an owner emptied their trash
+	Version        = "document_version" // a new version uploaded, or an older one deleted
 	Share          = "share"
 	Unshare        = "unshare"
 	TopicChange    = "topic_change"

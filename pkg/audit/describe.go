@@ -17,7 +17,7 @@ import (
 
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
-var Types = []string{Upload, Download, Update, Delete, Share, Unshare, TopicChange, FolderChange,
+var Types = []string{Upload, Download, Update, Delete, Trash, Restore, Purge, TrashEmpty, Version, Share, Unshare, TopicChange, FolderChange,
 	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, SettingsChange, SecretsRotate}
 
 var labels = map[string]string{
@@ -29,6 +29,11 @@ var labels = map[string]string{
 	Download:       "Document downloaded",
 	Update:         "Document changed",
 	Delete:         "Document deleted",
+	Trash:          "Document moved to trash",
+	Restore:        "Document restored",
+	Purge:          "Document purged from trash",
+	TrashEmpty:     "Trash emptied",
+	Version:        "Document version changed",
 	Share:          "Document shared",
 	Unshare:        "Sharing stopped",
 	TopicChange:    "Topic changed",
@@ -265,6 +270,31 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 	case Delete:
 		if s := size("size_bytes"); s != "" {
 			add("%s freed", s)
+		}
+	case Trash:
+		add("Restorable from the trash until it is purged")
+	case Restore:
+		if v := m["version"]; v != nil {
+			add("Version %v made current again", v)
+		} else if str("reason") == "uploaded again" {
+			add("Its content was uploaded again")
+		}
+	case Purge:
+		if s := size("size_bytes"); s != "" {
+			add("%s freed", s)
+		}
+	case TrashEmpty:
+		if n := m["documents"]; n != nil {
+			add("%v documents deleted for good", n)
+		}
+		if s := size("bytes_freed"); s != "" {
+			add("%s freed", s)
+		}
+	case Version:
+		if str("action") == "delete" {
+			add("Version %v deleted", m["version"])
+		} else {
+			add("New version uploaded")
 		}
 	case Share:
 		perm := "can view"

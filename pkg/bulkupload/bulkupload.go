@@ -39,7 +39,7 @@ type Result struct {
 	SizeBytes   int64  `json:"size_bytes"`
 	ContentType string `json:"content_type"`
 	ObjectKey   string `json:"object_key"`
-	Status      string `json:"status"` // the document's status, "duplicate", or "error"
+	Status      string `json:"status"` // the document's status, "duplicate", "restored" (from the trash), or "error"
 	DuplicateOf string `json:"duplicate_of"`
 	Error       string `json:"error"`
 	// NotQueued is set when the document was stored but its job could not
@@ -229,6 +229,9 @@ func uploadOne(ctx context.Context, svc *storage.Service, o Options, f file, obs
 	r.ID, r.Filename, r.SizeBytes, r.ContentType, r.ObjectKey, r.Status = d.ID, d.Filename, d.SizeBytes, d.ContentType, d.ObjectKey, d.Status
 	if res.DuplicateOf != "" {
 		r.Status, r.DuplicateOf = "duplicate", res.DuplicateOf
+	}
+	if res.Restored {
+		r.Status = "restored"
 	}
 	r.NotQueued, r.NotAudited = res.EnqueueErr, res.AuditErr
 	return r

@@ -119,7 +119,7 @@ func Get(ctx context.Context, db *sqlx.DB, id, permission string) (Document, err
 	err := db.GetContext(ctx, &d, `SELECT `+listColumns+`, $2::text AS permission,
 		d.extractor, d.extraction_note, d.pages, d.classifier, d.classification_note, NULL::timestamptz AS shared_at
 		FROM documents d JOIN users u ON u.id = d.user_id
-		WHERE d.id = $1 AND d.status <> 'uploading'`, id, permission)
+		WHERE d.id = $1 AND d.status <> 'uploading' AND d.trashed_at IS NULL`, id, permission)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Document{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
@@ -314,7 +314,7 @@ func list(ctx context.Context, q Query, sel func(docs *[]Document, query string,
 		return fmt.Sprintf("$%d", len(args))
 	}
 	var from, perm, sharedAt string
-	where := []string{"d.status <> 'uploading'"}
+	where := []string{"d.status <> 'uploading'", "d.trashed_at IS NULL"}
 	if q.Shared {
 		from = `documents d JOIN shares s ON s.document_id = d.id AND s.recipient_id = $1 JOIN users u ON u.id = d.user_id`
 		perm, sharedAt = "s.permission", "s.created_at"
@@ -419,7 +419,7 @@ func Text(ctx context.Context, db *sqlx.DB, id string) (text string, status stri
 		Text   *string `db:"extracted_text"`
 		Status string  `db:"status"`
 	}
-	err = db.GetContext(ctx, &row, `SELECT extracted_text, status FROM documents WHERE id = $1 AND status <> 'uploading'`, id)
+	err = db.GetContext(ctx, &row, `SELECT extracted_text, status FROM documents WHERE id = $1 AND status <> 'uploading' AND trashed_at IS NULL`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", false, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}

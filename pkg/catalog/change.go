@@ -64,7 +64,7 @@ func Update(ctx context.Context, db *sqlx.DB, owner, id string, c Change) error 
 				filename = COALESCE($3, filename),
 				folder_id = CASE WHEN $4 THEN $5::uuid ELSE folder_id END,
 				updated_at = now()
-			WHERE id = $1 AND user_id = $2 AND status <> 'uploading'`, id, owner, name, move, folder)
+			WHERE id = $1 AND user_id = $2 AND status <> 'uploading' AND trashed_at IS NULL`, id, owner, name, move, folder)
 		if err != nil {
 			return fmt.Errorf("update document: %w", err)
 		}
@@ -84,7 +84,7 @@ func MarkPending(ctx context.Context, db *sqlx.DB, owner, id string) error {
 	}
 	var status string
 	err := db.QueryRowContext(ctx, `WITH old AS (
-			SELECT id, status FROM documents WHERE id = $1 AND user_id = $2 AND status <> 'uploading' FOR UPDATE)
+			SELECT id, status FROM documents WHERE id = $1 AND user_id = $2 AND status <> 'uploading' AND trashed_at IS NULL FOR UPDATE)
 		UPDATE documents d SET status = CASE WHEN old.status = 'processing' THEN d.status ELSE 'pending' END,
 			failure_reason = CASE WHEN old.status = 'processing' THEN d.failure_reason ELSE NULL END,
 			updated_at = now()

@@ -34,7 +34,7 @@ func ResolveID(ctx context.Context, db *sqlx.DB, owner, typed string) (string, e
 	}
 	var ids []string
 	if err := db.SelectContext(ctx, &ids, `SELECT id::text FROM documents
-		WHERE user_id = $1 AND status <> 'uploading' AND starts_with(id::text, $2) ORDER BY id LIMIT 2`, owner, typed); err != nil {
+		WHERE user_id = $1 AND status <> 'uploading' AND trashed_at IS NULL AND starts_with(id::text, $2) ORDER BY id LIMIT 2`, owner, typed); err != nil {
 		return "", fmt.Errorf("find document %s: %w", typed, err)
 	}
 	switch len(ids) {

@@ -45,7 +45,7 @@ func Similar(ctx context.Context, db sqlx.QueryerContext, viewer, id string) ([]
 	if len(docs) == 0 {
 		// Nothing like it, or no such document: tell them apart.
 		var n int
-		if err := sqlx.GetContext(ctx, db, &n, `SELECT count(*) FROM documents WHERE id = $1 AND status <> 'uploading'`, id); err != nil {
+		if err := sqlx.GetContext(ctx, db, &n, `SELECT count(*) FROM documents WHERE id = $1 AND status <> 'uploading' AND trashed_at IS NULL`, id); err != nil {
 			return nil, fmt.Errorf("similar documents: %w", err)
 		}
 		if n == 0 {
@@ -71,7 +71,7 @@ func Similar(ctx context.Context, db sqlx.QueryerContext, viewer, id string) ([]
 // still uploading have no words (the worker writes them), deleted ones
 // lost theirs with their row.
 const similarSQL = `WITH src AS (
-		SELECT id, user_id FROM documents WHERE id = $2 AND status <> 'uploading'
+		SELECT id, user_id FROM documents WHERE id = $2 AND status <> 'uploading' AND trashed_at IS NULL
 	), scored AS (
 		SELECT t.document_id AS id, sum(t.weight::float8 * q.weight::float8) AS score
 		FROM src JOIN document_terms q ON q.document_id = src.id
@@ -86,5 +86,5 @@ const similarSQL = `WITH src AS (
 			(SELECT s.permission FROM shares s WHERE s.document_id = d.id AND s.recipient_id = $1 AND s.owner_id = d.user_id) END AS permission,
 		NULL::timestamptz AS shared_at, ` + topicsColumn + `, round(scored.score::numeric, 4)::float8 AS score
 	FROM scored JOIN documents d ON d.id = scored.id JOIN users u ON u.id = d.user_id
-	WHERE scored.score > 0 AND d.status <> 'uploading'
+	WHERE scored.score > 0 AND d.status <> 'uploading' AND d.trashed_at IS NULL
 	ORDER BY scored.score DESC, d.id`

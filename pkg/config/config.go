@@ -68,6 +68,7 @@ type Config struct {
 	OCRLanguages   string        // DOCUVAULT_OCR_LANGUAGES: tesseract's, e.g. eng+deu
 	Thumbnails     bool          // DOCUVAULT_THUMBNAILS: the worker makes first-page thumbnails
 	JobMaxFails    uint          // DOCUVAULT_JOB_MAX_FAILS: tries before a document fails
+	TrashDays      int           // DOCUVAULT_TRASH_DAYS: days a document stays in the trash before the purge
 	JobRetryDelay  time.Duration // DOCUVAULT_JOB_RETRY_DELAY: first retry's wait, doubling
 
 	// Classification.
@@ -173,6 +174,7 @@ func Settings() []Setting {
 		{Key: "ocr_languages", Env: "DOCUVAULT_OCR_LANGUAGES", Default: "eng", Help: "tesseract languages, joined by +, e.g. eng+deu+fra (each needs its tesseract-ocr-LANG package)"},
 		{Key: "extract_timeout", Env: "DOCUVAULT_EXTRACT_TIMEOUT", Default: "2m", Help: "longest text extraction of one document"},
 		{Key: "job_max_fails", Env: "DOCUVAULT_JOB_MAX_FAILS", Default: "5", Help: "tries of a document's job before it is failed"},
+		{Key: "trash_days", Env: "DOCUVAULT_TRASH_DAYS", Default: "30", Help: "days a deleted document stays in its owner's trash before the worker's purge deletes it for good"},
 		{Key: "job_retry_delay", Env: "DOCUVAULT_JOB_RETRY_DELAY", Default: "10s", Help: "wait before a failed job's first retry (doubling after)"},
 		{Key: "ai_provider", Env: "DOCUVAULT_AI_PROVIDER", Default: "builtin", Help: "classifier for users who chose none: builtin (offline) or openai"},
 		{Key: "classify_threshold", Env: "DOCUVAULT_CLASSIFY_THRESHOLD", Default: "0.5", Help: "least score (0 to 1) that files a document under a topic"},
@@ -379,6 +381,11 @@ func Load(opts Options) (*Config, error) {
 		return nil, invalid("DOCUVAULT_JOB_MAX_FAILS", sources["job_max_fails"], v.GetString("job_max_fails"), "is not a whole number of 1 or more")
 	} else {
 		c.JobMaxFails = uint(n)
+	}
+	if n, err := strconv.ParseUint(strings.TrimSpace(v.GetString("trash_days")), 10, 16); err != nil || n == 0 {
+		return nil, invalid("DOCUVAULT_TRASH_DAYS", sources["trash_days"], v.GetString("trash_days"), "is not a whole number of days of 1 or more")
+	} else {
+		c.TrashDays = int(n)
 	}
 	if err := c.loadServe(v, sources); err != nil {
 		return nil, err
@@ -731,6 +738,8 @@ func (c *Config) raw(key string) string {
 		return strconv.FormatBool(c.Thumbnails)
 	case "job_max_fails":
 		return fmt.Sprint(c.JobMaxFails)
+	case "trash_days":
+		return fmt.Sprint(c.TrashDays)
 	case "job_retry_delay":
 		return c.JobRetryDelay.String()
 	case "ai_provider":

@@ -59,7 +59,7 @@ type Folder struct {
 // folderColumns reads a folder row named folders (an UPDATE's RETURNING
 // included); the count probes documents' folder_id index.
 const folderColumns = `folders.id, folders.parent_id, folders.name, folders.created_at,
-	(SELECT count(*) FROM documents d WHERE d.folder_id = folders.id AND d.status <> 'uploading') AS document_count`
+	(SELECT count(*) FROM documents d WHERE d.folder_id = folders.id AND d.status <> 'uploading' AND d.trashed_at IS NULL) AS document_count`
 
 // lockClass is the first key of the per-owner advisory lock that moves and
 // deletes hold ("fold" in ASCII); the second is a hash of the owner's id.

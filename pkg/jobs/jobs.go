@@ -29,6 +29,11 @@ const (
 	// those are saved: a later, lower-priority job, so that a batch's text
 	// and topics are not held up by them. Argument: ArgDocumentID.
 	FinishDocument = "finish_document"
+	// PurgeTrash deletes for good what has been in the trash longer than
+	// DOCUVAULT_TRASH_DAYS (package trash). No arguments; the worker
+	// enqueues it periodically, and `docuvault trash purge` does its work
+	// from cron.
+	PurgeTrash = "purge_trash"
 	// ArgDocumentID is the document's id (a UUID string).
 	ArgDocumentID = "document_id"
 	// CloudSyncDue is the worker's periodic job: it enqueues CloudSync for
@@ -43,7 +48,9 @@ const (
 )
 
 // Names is every job name, for registration by every worker.
-func Names() []string { return []string{ExtractAndClassify, FinishDocument, CloudSyncDue, CloudSync} }
+func Names() []string {
+	return []string{ExtractAndClassify, FinishDocument, CloudSyncDue, CloudSync, PurgeTrash}
+}
 
 // ErrRedisDown is returned, wrapped, while the enqueuer is backing off after
 // a failure to reach Redis.

@@ -46,8 +46,18 @@ func Stats(c *work.Client) (QueueStats, error) {
 	if _, st.Retrying, err = c.RetryJobs(1); err != nil {
 		return st, fmt.Errorf("read retries: %w", err)
 	}
-	if _, st.Scheduled, err = c.ScheduledJobs(1); err != nil {
+	sched, n, err := c.ScheduledJobs(1)
+	if err != nil {
 		return st, fmt.Errorf("read scheduled jobs: %w", err)
+	}
+	st.Scheduled = n
+	for _, j := range sched {
+		// The periodic purge sits in the scheduled set ahead of its time:
+		// it is no work waiting (a drain must not wait for it). When other
+		// jobs fill the first page, they are work anyway.
+		if j.Name == PurgeTrash {
+			st.Scheduled--
+		}
 	}
 	if _, st.Dead, err = c.DeadJobs(1); err != nil {
 		return st, fmt.Errorf("read dead jobs: %w", err)

@@ -64,7 +64,7 @@ func Get(ctx context.Context, db *sqlx.DB, user string) (Overview, error) {
 		N      int    `db:"n"`
 	}
 	if err := db.SelectContext(ctx, &counts,
-		`SELECT status, count(*) AS n FROM documents WHERE user_id = $1 AND status = ANY($2) GROUP BY status`,
+		`SELECT status, count(*) AS n FROM documents WHERE user_id = $1 AND status = ANY($2) AND trashed_at IS NULL GROUP BY status`,
 		u.ID, pq.Array(catalog.Statuses)); err != nil {
 		return Overview{}, fmt.Errorf("overview: count documents: %w", err)
 	}
@@ -74,9 +74,9 @@ func Get(ctx context.Context, db *sqlx.DB, user string) (Overview, error) {
 	}
 	o.Worker.Waiting, o.Worker.Processing = o.ByStatus["pending"], o.ByStatus["processing"]
 	err = db.QueryRowxContext(ctx, `SELECT
-			(SELECT count(*) FROM documents d WHERE d.user_id = $1 AND d.status = 'classified'
+			(SELECT count(*) FROM documents d WHERE d.user_id = $1 AND d.status = 'classified' AND d.trashed_at IS NULL
 				AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id)),
-			(SELECT max(updated_at) FROM documents WHERE user_id = $1 AND status IN ('classified', 'no_text', 'failed', 'skipped'))`,
+			(SELECT max(updated_at) FROM documents WHERE user_id = $1 AND status IN ('classified', 'no_text', 'failed', 'skipped') AND trashed_at IS NULL)`,
 		u.ID).Scan(&o.Unfiled, &o.Worker.LastDoneAt)
 	if err != nil {
 		return Overview{}, fmt.Errorf("overview: unfiled documents: %w", err)

@@ -57,6 +57,8 @@ var wantColumns = map[string][]string{
 		"attempts integer NO", "first_at timestamp with time zone NO", "last_at timestamp with time zone NO"},
 	"cloud_items": {"connection_id uuid NO", "path text NO", "etag text NO", "size_bytes bigint NO", "mtime timestamp with time zone YES", "document_id uuid YES", "taken_at timestamp with time zone NO"},
 	"watch_kept":  {"user_id uuid NO", "path text NO", "size_bytes bigint NO", "mtime timestamp with time zone NO", "document_id uuid YES", "taken_at timestamp with time zone NO"},
+	"document_versions": {"id uuid NO", "document_id uuid NO", "number integer NO", "object_key text NO", "size_bytes bigint NO",
+		"sha256 bytea NO", "content_type text NO", "filename text NO", "created_at timestamp with time zone NO", "created_by uuid YES"},
 }
 
 // The seed's foreign keys: "table.column -> table ON DELETE action".
@@ -65,6 +67,7 @@ var wantForeignKeys = []string{
 	"audit_log.actor_id -> users SET NULL", "audit_log.user_id -> users SET NULL",
 	"cloud_connections.user_id -> users CASCADE",
 	"document_objects.document_id -> documents CASCADE",
+	"document_versions.created_by -> users SET NULL", "document_versions.document_id -> documents CASCADE",
 	"document_terms.document_id -> documents CASCADE", "document_terms.user_id -> users CASCADE",
 	"document_topics.document_id -> documents CASCADE", "document_topics.topic_id -> topics CASCADE",
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
@@ -87,6 +90,7 @@ var wantIndexes = []string{
 	"ix_saved_views_user_position", "saved_views_user_lower_name_key",
 	"ix_ingest_errors_user_last", "ingest_errors_user_source_path_key", "cloud_connections_user_name_key",
 	"ix_notes_document_created", "ix_documents_notes_search", "share_links_token_hash_key", "ix_share_links_owner_created",
+	"ix_documents_trashed", "document_versions_document_id_number_key", "document_versions_object_key_key",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
@@ -145,9 +149,10 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	got := columns(t, db)
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
-	// ingest_errors and watch_kept (0026), cloud_items (0028), notes (0030), share_links (0031).
-	if len(got) != 20 {
-		t.Errorf("got %d tables, want 20: %v", len(got), keys(got))
+	// ingest_errors and watch_kept (0026), cloud_items (0028), document_versions (0029),
+	// notes (0030), share_links (0031).
+	if len(got) != 21 {
+		t.Errorf("got %d tables, want 21: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -215,7 +220,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 20 {
+	if got := columns(t, db); len(got) != 21 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))

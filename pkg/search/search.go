@@ -305,7 +305,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 		return fmt.Sprintf("$%d", len(args))
 	}
 	visible := []string{"(d.user_id = $1 OR d.id IN (SELECT document_id FROM shares WHERE recipient_id = $1))",
-		"d.status <> 'uploading'"}
+		"d.status <> 'uploading'", "d.trashed_at IS NULL"}
 	visible = append(visible, q.filter().Conditions(arg)...)
 	filter := strings.Join(visible, " AND ")
 

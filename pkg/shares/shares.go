@@ -106,10 +106,10 @@ const statusUploading = "uploading"
 
 // Visible is the SQL condition that the document of table alias (a
 // constant, never input: "d") exists for everyone who may reach it — not
-// still uploading. Access, notes and share links decide through it, so a
+// still uploading, not in the trash. Access, notes and share links decide through it, so a
 // new state that hides documents (trash) is added here, once.
 func Visible(alias string) string {
-	return "(" + alias + ".status <> '" + statusUploading + "')"
+	return "(" + alias + ".status <> '" + statusUploading + "' AND " + alias + ".trashed_at IS NULL)"
 }
 
 func documentNotFound() error {
@@ -151,7 +151,7 @@ func Create(ctx context.Context, db *sqlx.DB, ownerID, documentID, recipientHand
 	var owns bool
 	var recipient sql.NullString
 	err := db.QueryRowContext(ctx, `SELECT
-		EXISTS (SELECT 1 FROM documents WHERE id = $1 AND user_id = $2 AND status <> $3),
+		EXISTS (SELECT 1 FROM documents WHERE id = $1 AND user_id = $2 AND status <> $3 AND trashed_at IS NULL),
 		(SELECT id FROM users WHERE lower(handle) = lower($4) AND is_active)`,
 		docID, ownerID, statusUploading, recipientHandle).Scan(&owns, &recipient)
 	if err != nil {
@@ -173,7 +173,7 @@ func Create(ctx context.Context, db *sqlx.DB, ownerID, documentID, recipientHand
 	// The ownership test is repeated in the INSERT: a document deleted
 	// since is not shared.
 	err = db.QueryRowContext(ctx, `INSERT INTO shares (document_id, owner_id, recipient_id, permission)
-		SELECT d.id, d.user_id, $3, $4 FROM documents d WHERE d.id = $1 AND d.user_id = $2 AND d.status <> $5
+		SELECT d.id, d.user_id, $3, $4 FROM documents d WHERE d.id = $1 AND d.user_id = $2 AND d.status <> $5 AND d.trashed_at IS NULL
 		RETURNING id`, docID, ownerID, recipient.String, permission, statusUploading).Scan(&id)
 	var pqErr *pq.Error
 	errors.As(err, &pqErr)
@@ -203,7 +203,8 @@ func ListGiven(ctx context.Context, db *sqlx.DB, userID string) ([]Share, error)
 }
 
 // ListReceived returns the shares userID has received, newest first,
-// leaving out documents that are still uploading.
+// leaving out documents that are still uploading or in the trash (their
+// shares are suspended until the owner restores them).
 func ListReceived(ctx context.Context, db *sqlx.DB, userID string) ([]Share, error) {
 	return list(ctx, db, "s.recipient_id", userID)
 }
@@ -211,7 +212,7 @@ func ListReceived(ctx context.Context, db *sqlx.DB, userID string) ([]Share, err
 // list returns the shares whose column (a constant, never input) is userID.
 func list(ctx context.Context, db *sqlx.DB, column, userID string) ([]Share, error) {
 	ss := []Share{}
-	err := db.SelectContext(ctx, &ss, selectShare+` WHERE `+column+` = $1 AND d.status <> $2
+	err := db.SelectContext(ctx, &ss, selectShare+` WHERE `+column+` = $1 AND d.status <> $2 AND d.trashed_at IS NULL
 		ORDER BY s.created_at DESC, s.id DESC`, userID, statusUploading)
 	if err != nil {
 		return nil, fmt.Errorf("list shares: %w", err)

@@ -14,11 +14,12 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Get returns owner's document id. Documents still uploading are not found.
+// Get returns owner's document id. Documents still uploading, and those in
+// the trash, are not found.
 func (s *Service) Get(ctx context.Context, owner, id string) (Document, error) {
 	var d Document
 	err := s.db.GetContext(ctx, &d, `SELECT `+documentColumns+` FROM documents
-		WHERE id = $1 AND user_id = $2 AND status <> $3`, id, owner, StatusUploading)
+		WHERE id = $1 AND user_id = $2 AND status <> $3 AND trashed_at IS NULL`, id, owner, StatusUploading)
 	if errors.Is(err, sql.ErrNoRows) || isInvalidUUID(err) {
 		return Document{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
@@ -54,7 +55,7 @@ type Page struct {
 	Next      string     `json:"next,omitempty"`
 }
 
-// List returns owner's documents, newest first, limit at a time (1..1000);
+// List returns owner's documents (not those in the trash), newest first, limit at a time (1..1000);
 // pass the previous page's Next as cursor to go on.
 func (s *Service) List(ctx context.Context, owner string, limit int, cursor string) (Page, error) {
 	if limit < 1 || limit > 1000 {
@@ -72,7 +73,7 @@ func (s *Service) List(ctx context.Context, owner string, limit int, cursor stri
 	}
 	var docs []Document
 	err := s.db.SelectContext(ctx, &docs, `SELECT `+documentColumns+` FROM documents
-		WHERE user_id = $1 AND status <> $2`+where+` ORDER BY created_at DESC, id DESC LIMIT $3`, args...)
+		WHERE user_id = $1 AND status <> $2 AND trashed_at IS NULL`+where+` ORDER BY created_at DESC, id DESC LIMIT $3`, args...)
 	if err != nil {
 		return Page{}, err
 	}

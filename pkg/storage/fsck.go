@@ -37,9 +37,11 @@ type FsckReport struct {
 	// MissingDerived are derived objects' rows (thumbnails, searchable
 	// copies) whose object is gone.
 	MissingDerived []DerivedObject `json:"missing_derived_objects"`
-	StaleUploads   []Document      `json:"stale_uploads"` // 'uploading' rows older than Grace
-	QuotaDrift     []QuotaDrift    `json:"quota_drift"`
-	MissingQuotas  []string        `json:"missing_quotas"` // users without a quota row
+	// MissingVersions are older versions' rows whose object is gone.
+	MissingVersions []Version    `json:"missing_version_objects"`
+	StaleUploads    []Document   `json:"stale_uploads"` // 'uploading' rows older than Grace
+	QuotaDrift      []QuotaDrift `json:"quota_drift"`
+	MissingQuotas   []string     `json:"missing_quotas"` // users without a quota row
 	// IncompleteUploads are multipart uploads older than Grace that were
 	// never completed or aborted (a writer killed mid-upload): their parts
 	// take space in the bucket that no object shows.
@@ -55,6 +57,7 @@ func (r FsckReport) MarshalJSON() ([]byte, error) {
 	p.OrphanObjects = nonNil(p.OrphanObjects)
 	p.MissingObjects = nonNil(p.MissingObjects)
 	p.MissingDerived = nonNil(p.MissingDerived)
+	p.MissingVersions = nonNil(p.MissingVersions)
 	p.StaleUploads = nonNil(p.StaleUploads)
 	p.QuotaDrift = nonNil(p.QuotaDrift)
 	p.MissingQuotas = nonNil(p.MissingQuotas)
@@ -71,7 +74,7 @@ func nonNil[T any](s []T) []T {
 
 // Problems is the number of problems found.
 func (r FsckReport) Problems() int {
-	return len(r.OrphanObjects) + len(r.MissingObjects) + len(r.MissingDerived) + len(r.StaleUploads) + len(r.QuotaDrift) + len(r.MissingQuotas) + len(r.IncompleteUploads)
+	return len(r.OrphanObjects) + len(r.MissingObjects) + len(r.MissingDerived) + len(r.MissingVersions) + len(r.StaleUploads) + len(r.QuotaDrift) + len(r.MissingQuotas) + len(r.IncompleteUploads)
 }
 
 // ErrRepair is wrapped by Fsck's error when the check ran and its report
@@ -123,7 +126,13 @@ func (s *Service) fsckCheck(ctx context.Context, o FsckOptions) (FsckReport, err
 		return rep, err
 	}
 	var derived []DerivedObject
-	if err := s.db.SelectContext(ctx, &derived, `SELECT `+derivedColumns+` FROM document_objects o JOIN documents d ON d.id = o.document_id`); err != nil {
+	if err := s.db.SelectContext(ctx, &derived, `SELECT `+derivedColumns+` FROM document_objects o JOIN documents d ON d.id = o.document_id
+		WHERE NOT d.purging`); err != nil {
+		return rep, err
+	}
+	var versions []Version
+	if err := s.db.SelectContext(ctx, &versions, `SELECT `+versionColumns+` FROM document_versions v JOIN documents d ON d.id = v.document_id
+		WHERE NOT d.purging`); err != nil {
 		return rep, err
 	}
 	objects := map[string]objectstore.Info{}
@@ -134,7 +143,8 @@ func (s *Service) fsckCheck(ctx context.Context, o FsckOptions) (FsckReport, err
 	// before it was written, or (a small upload) is being stored right now
 	// and younger than Grace, so it is here unless deleted since or young.
 	var keys []string
-	if err := s.db.SelectContext(ctx, &keys, `SELECT object_key FROM documents UNION ALL SELECT object_key FROM document_objects`); err != nil {
+	if err := s.db.SelectContext(ctx, &keys, `SELECT object_key FROM documents UNION ALL SELECT object_key FROM document_objects
+		UNION ALL SELECT object_key FROM document_versions`); err != nil {
 		return rep, err
 	}
 	known := make(map[string]bool, len(keys))
@@ -151,12 +161,26 @@ func (s *Service) fsckCheck(ctx context.Context, o FsckOptions) (FsckReport, err
 		}
 	}
 	for _, d := range stored {
-		if _, ok := objects[d.ObjectKey]; ok {
-			continue
+		if _, ok := objects[d.ObjectKey]; ok || d.Purging {
+			continue // a purge under way deletes objects before the row
 		}
 		if _, err := s.objects.Stat(ctx, d.ObjectKey); errors.Is(err, objectstore.ErrNotFound) {
-			if _, err := s.Get(ctx, d.UserID, d.ID); err == nil {
+			var n int
+			if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM documents WHERE id = $1 AND status <> $2 AND NOT purging`,
+				d.ID, StatusUploading); err == nil && n == 1 {
 				rep.MissingObjects = append(rep.MissingObjects, d)
+			}
+		}
+	}
+	for _, v := range versions {
+		if _, ok := objects[v.ObjectKey]; ok {
+			continue
+		}
+		if _, err := s.objects.Stat(ctx, v.ObjectKey); errors.Is(err, objectstore.ErrNotFound) {
+			var n int
+			if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM document_versions v JOIN documents d ON d.id = v.document_id
+				WHERE v.id = $1 AND NOT d.purging`, v.ID); err == nil && n == 1 {
+				rep.MissingVersions = append(rep.MissingVersions, v)
 			}
 		}
 	}
@@ -166,7 +190,8 @@ func (s *Service) fsckCheck(ctx context.Context, o FsckOptions) (FsckReport, err
 		}
 		if _, err := s.objects.Stat(ctx, o.ObjectKey); errors.Is(err, objectstore.ErrNotFound) {
 			var n int
-			if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM document_objects WHERE id = $1`, o.ID); err == nil && n == 1 {
+			if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM document_objects o JOIN documents d ON d.id = o.document_id
+				WHERE o.id = $1 AND NOT d.purging`, o.ID); err == nil && n == 1 {
 				rep.MissingDerived = append(rep.MissingDerived, o)
 			}
 		}
@@ -236,7 +261,8 @@ func (s *Service) stillOrphan(ctx context.Context, key string) bool {
 	}
 	var n int
 	if err := s.db.GetContext(ctx, &n, `SELECT (SELECT count(*) FROM documents WHERE object_key = $1)
-		+ (SELECT count(*) FROM document_objects WHERE object_key = $1)`, key); err != nil {
+		+ (SELECT count(*) FROM document_objects WHERE object_key = $1)
+		+ (SELECT count(*) FROM document_versions WHERE object_key = $1)`, key); err != nil {
 		return false
 	}
 	return n == 0
@@ -264,6 +290,13 @@ func (s *Service) repair(ctx context.Context, rep *FsckReport) error {
 	}
 	for _, o := range rep.MissingDerived {
 		if err := s.removeDerived(ctx, o.UserID, o.ID, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, v := range rep.MissingVersions {
+		// The version is lost: its row goes, with its bytes from quota
+		// (set from the rows below).
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM document_versions WHERE id = $1`, v.ID); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -333,7 +366,9 @@ func (s *Service) removeRow(ctx context.Context, d Document) error {
 }
 
 // usedSQL is what quota q's used_bytes must be: the sum of its owner's
-// documents and their derived objects.
+// documents (in the trash too), their older versions and their derived objects.
 const usedSQL = `((SELECT COALESCE(sum(d.size_bytes), 0) FROM documents d WHERE d.user_id = q.user_id)
 	+ (SELECT COALESCE(sum(o.size_bytes), 0) FROM document_objects o JOIN documents d ON d.id = o.document_id
+		WHERE d.user_id = q.user_id)
+	+ (SELECT COALESCE(sum(v.size_bytes), 0) FROM document_versions v JOIN documents d ON d.id = v.document_id
 		WHERE d.user_id = q.user_id))::bigint`

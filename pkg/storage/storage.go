@@ -108,9 +108,14 @@ type Document struct {
 	Status      string    `db:"status" json:"status"`
 	CreatedAt   time.Time `db:"created_at" json:"created_at"`
 	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	// TrashedAt is when its owner moved it to the trash; nil when it is not
+	// there. A trashed document is hidden everywhere but the trash.
+	TrashedAt *time.Time `db:"trashed_at" json:"trashed_at,omitempty"`
+	// Purging says a purge began deleting its objects (see Purge).
+	Purging bool `db:"purging" json:"-"`
 }
 
-const documentColumns = `id, COALESCE(user_id::text, '') AS user_id, folder_id, filename, object_key, content_type, size_bytes, sha256, status, created_at, updated_at`
+const documentColumns = `id, COALESCE(user_id::text, '') AS user_id, folder_id, filename, object_key, content_type, size_bytes, sha256, status, created_at, updated_at, trashed_at, purging`
 
 // QuotaError is returned, wrapping ErrOverQuota, when an upload does not fit.
 type QuotaError struct {

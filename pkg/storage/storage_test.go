@@ -71,7 +71,8 @@ func ctx(t *testing.T) context.Context {
 func (f *fixture) consistent(t *testing.T) int {
 	t.Helper()
 	var keys []string
-	if err := f.db.Select(&keys, `SELECT object_key FROM documents UNION ALL SELECT object_key FROM document_objects ORDER BY object_key`); err != nil {
+	if err := f.db.Select(&keys, `SELECT object_key FROM documents UNION ALL SELECT object_key FROM document_objects
+		UNION ALL SELECT object_key FROM document_versions ORDER BY object_key`); err != nil {
 		t.Fatal(err)
 	}
 	var objects []string
@@ -84,6 +85,7 @@ func (f *fixture) consistent(t *testing.T) int {
 	var used, sum int64
 	if err := f.db.QueryRow(`SELECT q.used_bytes, COALESCE((SELECT sum(size_bytes) FROM documents d WHERE d.user_id = q.user_id), 0)
 		+ COALESCE((SELECT sum(o.size_bytes) FROM document_objects o JOIN documents d ON d.id = o.document_id WHERE d.user_id = q.user_id), 0)
+		+ COALESCE((SELECT sum(v.size_bytes) FROM document_versions v JOIN documents d ON d.id = v.document_id WHERE d.user_id = q.user_id), 0)
 		FROM quotas q WHERE q.user_id = $1`, f.user.ID).Scan(&used, &sum); err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,10 @@ type UploadResult struct {
 	// DuplicateOf is the id of the owner's document with the same content
 	// when nothing was stored; "" otherwise.
 	DuplicateOf string
+	// Restored says the content was that of a document in the owner's
+	// trash: nothing was stored, and that document (Document) is back out
+	// of the trash. DuplicateOf is then "".
+	Restored bool
 	// EnqueueErr is set when the document is stored but could not be queued
 	// (Redis down): it stays 'pending' and the worker's sweeper queues it.
 	EnqueueErr error
@@ -139,7 +143,7 @@ func (s *Service) Upload(ctx context.Context, in UploadInput) (UploadResult, err
 		if err := s.discard(ctx, in.OwnerID, docID, key, true, nil); err != nil {
 			return UploadResult{}, err
 		}
-		return res, nil
+		return s.restoreDuplicate(ctx, in, res)
 	}
 
 	// 4. Record and queue: after the commit, so the worker always finds the row.
@@ -219,7 +223,7 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, ra io.ReaderA
 		if err := s.db.GetContext(ctx, &dup, `SELECT `+documentColumns+` FROM documents WHERE id = $1`, row.dupID); err != nil {
 			return UploadResult{}, fmt.Errorf("read the duplicate %s: %w", row.dupID, err)
 		}
-		return UploadResult{Document: dup, DuplicateOf: dup.ID}, nil
+		return s.restoreDuplicate(ctx, in, UploadResult{Document: dup, DuplicateOf: dup.ID})
 	}
 	res := UploadResult{Document: Document{ID: docID, UserID: row.owner, Filename: filename, ObjectKey: key,
 		ContentType: contentType, SizeBytes: stored, SHA256: sum, Status: status, CreatedAt: row.created, UpdatedAt: row.updated}}
@@ -227,6 +231,39 @@ func (s *Service) uploadSmall(ctx context.Context, in UploadInput, ra io.ReaderA
 		res.EnqueueErr = s.jobs.EnqueueExtract(ctx, docID)
 	}
 	return res, nil
+}
+
+// restoreDuplicate takes the document res found as a duplicate out of the
+// trash, when it is there (and no purge has begun on it): uploading the
+// same content again means the owner wants it back. The 'document_restore'
+// event names the upload's actor.
+func (s *Service) restoreDuplicate(ctx context.Context, in UploadInput, res UploadResult) (UploadResult, error) {
+	if res.Document.TrashedAt == nil {
+		return res, nil
+	}
+	var d Document
+	err := s.db.GetContext(ctx, &d, `UPDATE documents SET trashed_at = NULL, updated_at = now()
+		WHERE id = $1 AND user_id = $2 AND trashed_at IS NOT NULL AND NOT purging RETURNING `+documentColumns,
+		res.Document.ID, res.Document.UserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return res, nil // restored meanwhile, or being purged: a duplicate as it stands
+	}
+	if err != nil {
+		return UploadResult{}, fmt.Errorf("restore %s from the trash: %w", res.Document.ID, err)
+	}
+	out := UploadResult{Document: d, Restored: true}
+	if in.Audit != nil {
+		e := *in.Audit
+		if e.ActorID == "" && e.ActorLabel == "" {
+			e.ActorID = d.UserID
+		}
+		e.UserID, e.Type, e.ResourceID = d.UserID, audit.Restore, d.ID
+		e.Metadata = map[string]any{"filename": d.Filename, "reason": "uploaded again"}
+		actx, cancel := cleanupContext(ctx)
+		out.AuditErr = audit.Record(actx, s.db, e)
+		cancel()
+	}
+	return out, nil
 }
 
 // smallBody returns the content of a small upload, to be read once more by

@@ -40,7 +40,7 @@ func SetDocument(ctx context.Context, db *sqlx.DB, owner, documentID string, top
 	}
 	return database.InTx(ctx, db, func(tx *sqlx.Tx) error {
 		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM documents WHERE id = $1 AND user_id = $2 AND status <> 'uploading' FOR UPDATE`,
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM documents WHERE id = $1 AND user_id = $2 AND status <> 'uploading' AND trashed_at IS NULL FOR UPDATE`,
 			documentID, owner).Scan(&one)
 		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {

@@ -48,6 +48,13 @@ type Options struct {
 	StaleAfter time.Duration
 	// Cloud, if set, syncs the cloud connections periodically (cloud.go).
 	Cloud *Cloud
+	// PurgeTrash, when set, is the work of the periodic jobs.PurgeTrash
+	// job (trash.Service.PurgeExpired): it returns how many documents it
+	// deleted for good. Unset, the job is registered but does nothing.
+	PurgeTrash func(ctx context.Context) (int, error)
+	// PurgeSchedule is when jobs.PurgeTrash is enqueued: a cron spec with
+	// seconds (gocraft/work). Default hourly, "0 17 * * * *".
+	PurgeSchedule string
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +78,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StaleAfter <= 0 {
 		o.StaleAfter = 2 * time.Minute
+	}
+	if o.PurgeSchedule == "" {
+		o.PurgeSchedule = "0 17 * * * *"
 	}
 	return o
 }
@@ -200,7 +210,7 @@ func (r *Runner) count() {
 }
 
 // newPool builds the gocraft/work pool with every job name registered.
-func (r *Runner) newPool(jobCtx context.Context) *work.WorkerPool {
+func (r *Runner) newPool(jobCtx context.Context, periodic bool) *work.WorkerPool {
 	wp := work.NewWorkerPool(struct{}{}, 2*r.opts.Concurrency, r.opts.Namespace, r.pool)
 	delay := r.opts.RetryDelay
 	backoff := func(job *work.Job) int64 {
@@ -222,7 +232,30 @@ func (r *Runner) newPool(jobCtx context.Context) *work.WorkerPool {
 	if r.opts.Cloud != nil {
 		wp.PeriodicallyEnqueue(cloudSpec, jobs.CloudSyncDue)
 	}
+	// The purge is idempotent (a stopped one is finished by the next), so
+	// a failed run is not retried: the next period runs it again.
+	wp.JobWithOptions(jobs.PurgeTrash, work.JobOptions{MaxFails: 1, Priority: priorityFinish, SkipDead: true}, r.handlePurge(jobCtx))
+	if periodic {
+		wp.PeriodicallyEnqueue(r.opts.PurgeSchedule, jobs.PurgeTrash)
+	}
 	return wp
+}
+
+// handlePurge runs Options.PurgeTrash.
+func (r *Runner) handlePurge(ctx context.Context) func(*work.Job) error {
+	return func(*work.Job) error {
+		if r.opts.PurgeTrash == nil {
+			return nil
+		}
+		n, err := r.opts.PurgeTrash(ctx)
+		if n > 0 {
+			r.log.Info("trash purged", "documents", n)
+		}
+		if err != nil {
+			r.log.Error("trash purge failed; the next run finishes it", "error", err)
+		}
+		return err
+	}
 }
 
 // Job priorities (gocraft/work's, 1 to 100000).
@@ -239,7 +272,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	tuneGC()
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	wp := r.newPool(jobCtx)
+	wp := r.newPool(jobCtx, true)
 	wp.Start()
 	r.log.Info("worker started", "concurrency", r.opts.Concurrency, "namespace", r.opts.Namespace)
 	r.sweepAndLog(ctx)
@@ -309,7 +342,7 @@ func (r *Runner) Drain(ctx context.Context) (DrainResult, error) {
 	res.Swept = swept
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	wp := r.newPool(jobCtx)
+	wp := r.newPool(jobCtx, false)
 	wp.Start()
 	client := work.NewClient(r.opts.Namespace, r.pool)
 	empty := 0

@@ -226,7 +226,7 @@ await run('e2e', async () => {
   await ann.locator('[data-test=doc-title]', { hasText: 'renamed-' + gone }).waitFor()
   await ann.click('[data-test=delete]')
   await ann.waitForURL(BASE + '/')
-  await ann.locator('.alert.info', { hasText: 'Deleted “renamed-' + gone }).waitFor()
+  await ann.locator('.alert.info', { hasText: 'Moved “renamed-' + gone }).waitFor()
   await row(ann, names[1]).waitFor()
   await row(ann, 'renamed-' + gone).waitFor({ state: 'detached' })
 

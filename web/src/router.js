@@ -8,6 +8,7 @@ import Document from './views/Document.vue'
 import Search from './views/Search.vue'
 import Topics from './views/Topics.vue'
 import Shares from './views/Shares.vue'
+import Trash from './views/Trash.vue'
 import Audit from './views/Audit.vue'
 import Settings from './views/Settings.vue'
 import Admin from './views/Admin.vue'
@@ -25,6 +26,7 @@ export const router = createRouter({
     { path: '/search', component: Search, meta: { title: 'title.search' } },
     { path: '/topics', component: Topics, meta: { title: 'nav.topics' } },
     { path: '/shares', component: Shares, meta: { title: 'nav.shares' } },
+    { path: '/trash', component: Trash, meta: { title: 'nav.trash' } },
     { path: '/audit', component: Audit, meta: { title: 'nav.activity' } },
     { path: '/settings', component: Settings, meta: { title: 'nav.settings' } },
     { path: '/admin', component: Admin, meta: { title: 'nav.users', admin: true } },
