@@ -186,14 +186,6 @@ func runDocBulk(cmd *cobra.Command, a *app, o docBulkOptions) error {
 			}
 		}
 		svc := &bulk.Service{DB: db, Log: a.log}
-		if req.Action == bulk.Trash && !req.DryRun {
-			st, closeFn, err := a.openStorage(ctx, db)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			svc.Storage = st
-		}
 		if req.Action == bulk.Reclassify && !req.DryRun {
 			pool, err := redisconn.NewPool(a.cfg.RedisURL, 4)
 			if err == nil {

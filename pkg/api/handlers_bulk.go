@@ -20,7 +20,7 @@ func (s *Server) bulkDocuments(w http.ResponseWriter, r *http.Request) error {
 	if st.token != nil {
 		who.ActorLabel = st.token.Label()
 	}
-	svc := bulk.Service{DB: s.d.DB, Storage: s.d.Storage, Log: s.d.Log}
+	svc := bulk.Service{DB: s.d.DB, Log: s.d.Log}
 	if s.d.Jobs != nil {
 		svc.Jobs = s.d.Jobs
 	}

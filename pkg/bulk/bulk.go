@@ -25,7 +25,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/folders"
 	"github.com/docuvault/docuvault/pkg/search"
 	"github.com/docuvault/docuvault/pkg/shares"
-	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/trash"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
@@ -128,8 +128,6 @@ type Enqueuer interface {
 // Service applies bulk edits.
 type Service struct {
 	DB *sqlx.DB
-	// Storage deletes documents for trash; nil refuses trash.
-	Storage *storage.Service
 	// Jobs queues reclassified documents; nil leaves them to the worker's
 	// sweeper, which queues pending documents.
 	Jobs Enqueuer
@@ -139,8 +137,7 @@ type Service struct {
 // Apply applies req to owner's documents. who carries the audit events'
 // actor (ActorID, ActorLabel, IP); Apply sets the rest. Errors for the
 // caller's mistakes are *Error (ErrInvalid, ErrTooMany, ErrNotFound);
-// nothing is changed when Apply returns an error — except for trash, see
-// trashDocuments.
+// nothing is changed when Apply returns an error.
 func (s *Service) Apply(ctx context.Context, owner string, req Request, who audit.Event) (Result, error) {
 	if !slices.Contains(Actions, req.Action) {
 		if req.Action == "" {
@@ -156,9 +153,6 @@ func (s *Service) Apply(ctx context.Context, owner string, req Request, who audi
 		return Result{}, err
 	}
 	res := Result{Action: req.Action, Matched: len(ids), DryRun: req.DryRun}
-	if req.Action == Trash {
-		return s.trash(ctx, owner, ids, req.DryRun, who, res)
-	}
 	var changed []string
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
@@ -207,6 +201,17 @@ func (s *Service) Apply(ctx context.Context, owner string, req Request, who audi
 			WHERE shares.permission <> EXCLUDED.permission
 			RETURNING document_id`, pq.Array(ids), owner, recipient, perm); err != nil {
 			return Result{}, fmt.Errorf("bulk share: %w", err)
+		}
+	case Trash:
+		// As DELETE /api/documents/{id}: to the owner's trash (trash.Move),
+		// in this transaction like the other actions.
+		typ = audit.Trash
+		items, err := trash.Move(ctx, tx, owner, ids)
+		if err != nil {
+			return Result{}, fmt.Errorf("bulk trash: %w", err)
+		}
+		for _, it := range items {
+			changed = append(changed, it.ID)
 		}
 	case Reclassify:
 		// As POST /api/documents/{id}/reclassify (catalog.MarkPending) for
@@ -319,7 +324,7 @@ func notYours(i, n int, id string) error {
 func lockOwned(ctx context.Context, tx *sqlx.Tx, owner string, ids []string) error {
 	var found []string
 	if err := tx.SelectContext(ctx, &found, `SELECT id FROM documents
-		WHERE id = ANY($1::uuid[]) AND user_id = $2 AND status <> 'uploading'
+		WHERE id = ANY($1::uuid[]) AND user_id = $2 AND status <> 'uploading' AND trashed_at IS NULL
 		ORDER BY id FOR UPDATE`, pq.Array(ids), owner); err != nil {
 		return fmt.Errorf("bulk: find documents: %w", err)
 	}

@@ -385,8 +385,9 @@ func TestFilterTooMany(t *testing.T) {
 	}
 }
 
-// trash removes each document (objects, rows, quota) as the single delete
-// does, after checking them all: one that is not the user's removes none.
+// trash moves the documents to their owner's trash in one transaction
+// (still in quota, hidden), after checking them all: one that is not the
+// user's moves none; a trashed one cannot be named again.
 func TestTrash(t *testing.T) {
 	d := testenv.Deploy(t)
 	db := d.AppDB(t)
@@ -394,7 +395,7 @@ func TestTrash(t *testing.T) {
 	t.Cleanup(cancel)
 	store := storage.New(db, d.AppStore(t), nil, storage.Limits{})
 	t.Cleanup(func() { _ = store.Close() })
-	svc := &bulk.Service{DB: db, Storage: store}
+	svc := &bulk.Service{DB: db}
 	ann, bob := mkUser(t, ctx, db, "ann"), mkUser(t, ctx, db, "bob")
 	upload := func(owner, name string) string {
 		t.Helper()
@@ -415,15 +416,16 @@ func TestTrash(t *testing.T) {
 		}
 		return n
 	}
+	trashed := func() int { return count(`SELECT count(*) FROM documents WHERE trashed_at IS NOT NULL`) }
 	_, err := svc.Apply(ctx, ann, bulk.Request{IDs: []string{a1, b1}, Action: bulk.Trash}, audit.Event{ActorID: ann})
 	if !errors.Is(err, bulk.ErrNotFound) {
 		t.Fatalf("with bob's: %v, want ErrNotFound", err)
 	}
-	if n := count(`SELECT count(*) FROM documents`); n != 4 {
-		t.Fatalf("with bob's: %d documents left, want 4", n)
+	if n := trashed(); n != 0 {
+		t.Fatalf("with bob's: %d documents trashed, want 0", n)
 	}
 	res, err := svc.Apply(ctx, ann, bulk.Request{IDs: []string{a1, a2}, Action: bulk.Trash, DryRun: true}, audit.Event{ActorID: ann})
-	if err != nil || res.Changed != 2 || count(`SELECT count(*) FROM documents`) != 4 {
+	if err != nil || res.Changed != 2 || trashed() != 0 {
 		t.Fatalf("dry run: %+v, %v", res, err)
 	}
 	res, err = svc.Apply(ctx, ann, bulk.Request{IDs: []string{a1, a2}, Action: bulk.Trash}, audit.Event{ActorID: ann})
@@ -431,13 +433,21 @@ func TestTrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(t, "trash", res, 2, 2)
-	if n := count(`SELECT count(*) FROM documents WHERE user_id = $1`, ann); n != 1 {
-		t.Errorf("%d of ann's documents left, want 1 (%s)", n, a3)
+	if n := count(`SELECT count(*) FROM documents WHERE user_id = $1 AND trashed_at IS NULL`, ann); n != 1 {
+		t.Errorf("%d of ann's documents outside the trash, want 1 (%s)", n, a3)
 	}
-	if n := count(`SELECT used_bytes FROM quotas WHERE user_id = $1`, ann); n != len("content of a3.txt") {
-		t.Errorf("quota used %d, want the one left's", n)
+	if n := count(`SELECT count(*) FROM documents WHERE user_id = $1 AND trashed_at IS NOT NULL`, ann); n != 2 {
+		t.Errorf("%d of ann's documents in the trash, want 2", n)
 	}
-	if n := count(`SELECT count(*) FROM audit_log WHERE event_type = $1 AND metadata->>'bulk' = 'true'`, audit.Delete); n != 2 {
-		t.Errorf("%d delete audit rows, want 2", n)
+	if n := count(`SELECT used_bytes FROM quotas WHERE user_id = $1`, ann); n != 3*len("content of a1.txt") {
+		t.Errorf("quota used %d, want all three's (the trash still counts)", n)
+	}
+	if n := count(`SELECT count(*) FROM audit_log WHERE event_type = $1 AND metadata->>'bulk' = 'true'`, audit.Trash); n != 2 {
+		t.Errorf("%d trash audit rows, want 2", n)
+	}
+	// A trashed document is not the user's to bulk-edit: the whole request is refused.
+	_, err = svc.Apply(ctx, ann, bulk.Request{IDs: []string{a3, a1}, Action: bulk.AddTopics, Topics: []string{"x"}}, audit.Event{ActorID: ann})
+	if !errors.Is(err, bulk.ErrNotFound) {
+		t.Fatalf("naming a trashed document: %v, want ErrNotFound", err)
 	}
 }
