@@ -76,7 +76,10 @@ func TestDocBulk(t *testing.T) {
 	d.run(t, nil, bulk("--status", "lost", "--reclassify")...).check(t, 64, "", "status")
 
 	d.run(t, nil, bulk("--ids", ann[0]+","+ann[1], "--trash")...).check(t, 0, "trash: matched 2, changed 2\n", "")
-	if n := count(`SELECT count(*) FROM documents`); n != 3 {
-		t.Errorf("%d documents left, want 3", n)
+	if n := count(`SELECT count(*) FROM documents WHERE trashed_at IS NULL`); n != 3 {
+		t.Errorf("%d documents outside the trash, want 3", n)
+	}
+	if n := count(`SELECT count(*) FROM documents WHERE trashed_at IS NOT NULL`); n != 2 {
+		t.Errorf("%d documents in the trash, want 2", n)
 	}
 }
