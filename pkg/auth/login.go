@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-	"github.com/jmoiron/sqlx"
 
-	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
@@ -28,6 +26,7 @@ type LoginAttempt struct {
 	Identifier string // handle or email
 	Password   string
 	ClientIP   string // for the per-IP limit; "" skips it
+	UserAgent  string // kept with the session, for the sessions list
 }
 
 // Login checks a handle (in any letter case) or email and password and
@@ -110,11 +109,7 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 	}
 	s.forget(ctx, acctKey)
 
-	err = database.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		var err error
-		t, _, err = s.issue(ctx, tx, acct.ID)
-		return err
-	})
+	t, err = s.StartSession(ctx, acct.ID, SessionInfo{UserAgent: a.UserAgent, ClientIP: a.ClientIP})
 	if err != nil {
 		return acct.ID, Tokens{}, err
 	}

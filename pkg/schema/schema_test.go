@@ -68,7 +68,9 @@ var wantForeignKeys = []string{
 	"document_topics.document_id -> documents CASCADE", "document_topics.topic_id -> topics CASCADE",
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
 	"folders.parent_id -> folders CASCADE", "folders.user_id -> users CASCADE",
-	"quotas.user_id -> users CASCADE", "refresh_tokens.user_id -> users CASCADE",
+	"password_resets.created_by -> users SET NULL", "password_resets.user_id -> users CASCADE",
+	"quotas.user_id -> users CASCADE", "refresh_tokens.session_id -> sessions CASCADE", "refresh_tokens.user_id -> users CASCADE",
+	"sessions.user_id -> users CASCADE",
 	"saved_views.user_id -> users CASCADE",
 	"ingest_errors.user_id -> users CASCADE",
 	"watch_kept.document_id -> documents SET NULL", "watch_kept.user_id -> users CASCADE",
@@ -140,9 +142,9 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	got := columns(t, db)
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
-	// ingest_errors and watch_kept (0026).
-	if len(got) != 17 {
-		t.Errorf("got %d tables, want 17: %v", len(got), keys(got))
+	// ingest_errors and watch_kept (0026), sessions and password_resets (0032).
+	if len(got) != 19 {
+		t.Errorf("got %d tables, want 19: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -210,7 +212,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 17 {
+	if got := columns(t, db); len(got) != 19 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))
