@@ -104,8 +104,8 @@ func (p Policy) Check(password string, acct Account) error {
 	core := strings.TrimRightFunc(lower, func(r rune) bool { return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || r == ' ' })
 	core = strings.TrimLeftFunc(core, func(r rune) bool { return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || r == ' ' })
 	for _, name := range personal(acct) {
-		if len(name) >= 3 && (core == name || lower == name || strings.Contains(lower, name) && utf8.RuneCountInString(name)*2 >= n) {
-			return fmt.Errorf("%w: do not use your handle or e-mail address in it", ErrPersonal)
+		if len(name) >= 3 && strings.Contains(lower, name) && letters(strings.ReplaceAll(lower, name, "")) < 4 {
+			return fmt.Errorf("%w: do not build it on your handle or e-mail address", ErrPersonal)
 		}
 	}
 	if Common(lower) || (core != "" && Common(core)) {
@@ -132,6 +132,17 @@ func personal(a Account) []string {
 	return out
 }
 
+// letters counts the letters of s.
+func letters(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // runs are keyboard and alphabet sequences whose repetition is no secret.
 var runs = []string{"0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop"}
 
@@ -154,13 +165,28 @@ func simple(p string) bool {
 			return true
 		}
 	}
-	for _, r := range runs {
-		rev := reverse(r)
-		if strings.Contains(r+r, p) || strings.Contains(rev+rev, p) {
-			return true
+	// Pieces of keyboard or alphabet runs, one after another
+	// (qwertyuiopasdfgh, 1234567890qwerty), each at least 3 long.
+	for i := 0; i < len(rs); {
+		best := 0
+		for _, r := range runs {
+			for _, seq := range []string{r + r, reverse(r + r)} {
+				sr := []rune(seq)
+				for j := range sr {
+					k := 0
+					for i+k < len(rs) && j+k < len(sr) && rs[i+k] == sr[j+k] {
+						k++
+					}
+					best = max(best, k)
+				}
+			}
 		}
+		if best < 3 {
+			return false
+		}
+		i += best
 	}
-	return false
+	return true
 }
 
 func reverse(s string) string {
