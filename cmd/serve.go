@@ -17,6 +17,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/web"
@@ -122,6 +123,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: proxies,
 		DefaultQuota:   cfg.DefaultQuota,
+		Passwords:      passwords.Policy{MinLen: cfg.PasswordMinLen},
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
 		MetricsToken:   cfg.MetricsToken,

@@ -67,7 +67,7 @@ func Delete(ctx context.Context, db *sqlx.DB, store *storage.Service, s Sessions
 	})
 	forget(s, userID)
 	if err != nil {
-		return out, fmt.Errorf("disable %s: %w", u.Handle, err)
+		return out, fmt.Errorf("delete %s: %w", u.Handle, err)
 	}
 
 	for round := 0; ; round++ {

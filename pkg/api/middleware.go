@@ -26,6 +26,10 @@ type reqState struct {
 	route    string
 	clientIP string
 	user     *users.User
+	// session is the id of the session whose access token the request
+	// came with ("" for an API token, or an access token from before
+	// sessions were kept).
+	session string
 	// token is the personal API token the request came with, nil for a
 	// session's access token (or none).
 	token *apitokens.Token
@@ -298,11 +302,12 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 	if strings.HasPrefix(token, apitokens.Prefix) {
 		return s.authorizeAPIToken(r, rt, token)
 	}
-	u, err := s.d.Auth.Authenticate(r.Context(), token)
+	u, sid, err := s.d.Auth.AuthenticateSession(r.Context(), token)
 	if err != nil {
 		return err
 	}
 	state(r.Context()).user = &u
+	state(r.Context()).session = sid
 	if rt.access == admin && u.Role != "admin" {
 		return errorf(http.StatusForbidden, "forbidden", "only administrators may do this")
 	}
