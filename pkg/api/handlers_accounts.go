@@ -8,6 +8,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/accounts"
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
+	"github.com/docuvault/docuvault/pkg/users"
 )
 
 // sessionInfo is what a session keeps of the request that starts or
@@ -57,12 +58,16 @@ func (s *Server) adminResetLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	u, err := users.Get(r.Context(), s.d.DB, id)
+	if err != nil {
+		return err
+	}
 	reset, err := accounts.CreateReset(r.Context(), s.d.DB, id, currentUser(r).ID)
 	if err != nil {
 		return err
 	}
 	s.record(r, audit.Event{UserID: id, Type: audit.UserAdmin, ResourceID: id,
-		Metadata: map[string]any{"resource": "user", "action": "reset_link", "expires_at": reset.ExpiresAt}})
+		Metadata: map[string]any{"resource": "user", "action": "reset_link", "handle": u.Handle, "expires_at": reset.ExpiresAt}})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, resetLinkAnswer{Token: reset.Token, Path: "/reset/" + reset.Token, ExpiresAt: reset.ExpiresAt})
 	return nil
