@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/docuvault/docuvault/pkg/auth"
 )
 
 // Two tabs of one browser send the same refresh token at the same moment
@@ -216,5 +219,27 @@ func TestExportOverHTTP(t *testing.T) {
 	}
 	if bytes.Contains(res.body, []byte("argon2")) || bytes.Contains(res.body, []byte("password_hash")) || !bytes.Contains(res.body, []byte("tax.txt")) {
 		t.Fatalf("export: %s", res.body)
+	}
+}
+
+// Guessing the current password through a change is limited as logins are.
+func TestChangePasswordRateLimited(t *testing.T) {
+	e := newEnv(t, envOptions{accountLimit: auth.Limit{N: 2, Window: time.Minute}})
+	ann := e.login("ann")
+	for range 2 {
+		ann.do("PUT", "/api/me/password", map[string]string{"current_password": "guess", "new_password": "a much longer phrase"}).wantError(403, "wrong_password")
+	}
+	res := ann.do("PUT", "/api/me/password", map[string]string{"current_password": "password-ann", "new_password": "a much longer phrase"}).wantError(429, "rate_limited")
+	if res.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+}
+
+func TestResetTokenNotInAccessLog(t *testing.T) {
+	if got := logPath("/reset/abcDEF123"); got != "/reset/…" {
+		t.Fatalf("logPath = %q", got)
+	}
+	if got := logPath("/api/documents"); got != "/api/documents" {
+		t.Fatalf("logPath = %q", got)
 	}
 }

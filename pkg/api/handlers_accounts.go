@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -113,7 +114,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "current_password and new_password are required")
 	}
 	u := currentUser(r)
-	n, err := accounts.ChangePassword(r.Context(), s.d.DB, s.d.Auth, s.d.Passwords, u.ID, state(r.Context()).session, req.CurrentPassword, req.NewPassword)
+	var n int
+	err := s.d.Auth.LimitPasswordCheck(r.Context(), u.ID, func() (err error) {
+		n, err = accounts.ChangePassword(r.Context(), s.d.DB, s.d.Auth, s.d.Passwords, u.ID, state(r.Context()).session, req.CurrentPassword, req.NewPassword)
+		return err
+	}, func(err error) bool { return errors.Is(err, accounts.ErrWrongPassword) })
 	if err != nil {
 		return err
 	}

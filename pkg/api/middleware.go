@@ -116,7 +116,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.metrics.observe(r.Method, st.route, status, elapsed)
 			attrs := []slog.Attr{
 				slog.String("request_id", st.id), slog.String("method", r.Method), slog.String("route", st.route),
-				slog.String("path", r.URL.Path), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
+				slog.String("path", logPath(r.URL.Path)), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("client_ip", st.clientIP),
 			}
 			if st.user != nil {
@@ -323,3 +323,13 @@ const unreadGrace = time.Second
 
 // endUnread bounds what is read of a body after its answer (see closeIfUnread).
 func endUnread(rc *http.ResponseController) { _ = rc.SetReadDeadline(time.Now().Add(unreadGrace)) }
+
+// logPath is a request's path as the access log keeps it: the web app's
+// password reset page (/reset/TOKEN) without its one-time token, which
+// would let anyone who reads the log set the person's password.
+func logPath(p string) string {
+	if strings.HasPrefix(p, "/reset/") {
+		return "/reset/…"
+	}
+	return p
+}

@@ -205,3 +205,34 @@ func (s *Service) returnHashMemory() {
 		debug.FreeOSMemory()
 	}
 }
+
+// LimitPasswordCheck runs check, a comparison of userID's password outside
+// Login (a person changing their password gives the current one), under
+// Login's per-account limit of failures: when the account has had
+// Options.AccountLimit failures in the window it is refused with a
+// *RateLimitError (ErrRateLimited) without running check, and an error of
+// check for which failed is true counts as one more failure. So a stolen
+// session cannot guess the password faster than the login page can.
+func (s *Service) LimitPasswordCheck(ctx context.Context, userID string, check func() error, failed func(error) bool) error {
+	key := s.key2("account", userID)
+	fails, ttl, err := s.peek(ctx, key)
+	if err != nil {
+		return err
+	}
+	if fails >= s.opts.AccountLimit.N {
+		return &RateLimitError{Scope: "account", RetryAfter: ttl}
+	}
+	release, err := s.acquireHashSlot(ctx)
+	if err != nil {
+		return err
+	}
+	err = check()
+	release()
+	s.returnHashMemory()
+	if err != nil && failed(err) {
+		if _, _, herr := s.hit(ctx, key, s.opts.AccountLimit.Window); herr != nil {
+			return errors.Join(err, herr)
+		}
+	}
+	return err
+}
