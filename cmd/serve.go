@@ -17,6 +17,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
@@ -136,6 +137,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		TrustedProxies: proxies,
 		DefaultQuota:   cfg.DefaultQuota,
 		TrashDays:      cfg.TrashDays,
+		Passwords:      passwords.Policy{MinLen: cfg.PasswordMinLen},
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
 		Links:          links,

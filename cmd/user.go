@@ -16,12 +16,14 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/config"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/users"
 )
 
 func newUserCommand(a *app) *cobra.Command {
 	c := &cobra.Command{Use: "user", Short: "Manage users (owners of documents)", Args: usageArgs(cobra.NoArgs)}
-	c.AddCommand(newUserAddCommand(a, os.Stdin), newUserListCommand(a), newUserQuotaCommand(a))
+	c.AddCommand(newUserAddCommand(a, os.Stdin), newUserListCommand(a), newUserQuotaCommand(a),
+		newUserPasswdCommand(a, os.Stdin), newUserResetLinkCommand(a), newUserRmCommand(a, os.Stdin), newUserExportCommand(a))
 	return c
 }
 
@@ -36,8 +38,10 @@ func newUserAddCommand(a *app, stdin io.Reader) *cobra.Command {
 		Use:   "add HANDLE --email E",
 		Short: "Create a user and its quota row",
 		Long: `Create a user. Without --password-stdin the account has no password and
-cannot log in over HTTP (it can still own documents uploaded from the CLI).
---password-stdin reads the password from the first line of standard input.`,
+cannot sign in (it can still own documents uploaded from the CLI) until one
+is set with ` + "`docuvault user passwd HANDLE`" + `. --password-stdin reads the
+password from the first line of standard input; it must pass the password
+policy (see ` + "`docuvault user passwd --help`" + `).`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if email == "" {
@@ -61,6 +65,11 @@ cannot log in over HTTP (it can still own documents uploaded from the CLI).
 					return usageErrorf("--password-stdin: standard input held no password")
 				}
 			}
+			if password != "" {
+				if err := a.policy().Check(password, passwords.Account{Handle: args[0], Email: email}); err != nil {
+					return policyError(err)
+				}
+			}
 			ctx := cmd.Context()
 			var u users.User
 			err := a.withDB(ctx, func(db *sqlx.DB) (err error) {
@@ -76,6 +85,9 @@ cannot log in over HTTP (it can still own documents uploaded from the CLI).
 				return err
 			}
 			fmt.Fprintf(a.stdout, "created user %s (%s, %s, quota %s)\n", u.Handle, u.ID, u.Role, humanize.IBytes(uint64(u.LimitBytes)))
+			if !u.CanLogin {
+				fmt.Fprintf(a.stderr, "%s has no password and cannot sign in until one is set: docuvault user passwd %s\n", u.Handle, u.Handle)
+			}
 			return nil
 		},
 	}

@@ -40,7 +40,7 @@ func TestHealthIsTheCLIJSON(t *testing.T) {
 }
 
 func TestAuthFlow(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{reuseGrace: -1}) // every reuse is a real one
 	anon := e.anon()
 
 	// Login by handle and by email; the token answer's shape.
@@ -90,10 +90,13 @@ func TestAuthFlow(t *testing.T) {
 		t.Errorf("%d refresh tokens live after reuse", n)
 	}
 
-	// Logout revokes that session's refresh token.
+	// Logout ends that session: its refresh token and (migration 0032)
+	// its access token.
 	ann = e.login("ann")
 	ann.do("POST", "/api/auth/logout", map[string]string{"refresh_token": ann.refresh}).want(204)
 	anon.do("POST", "/api/auth/refresh", map[string]string{"refresh_token": ann.refresh}).wantError(401, "invalid_token")
+	ann.do("GET", "/api/me", nil).wantError(401, "invalid_token")
+	ann = e.login("ann")
 	ann.do("POST", "/api/auth/logout", map[string]any{}).wantError(422, "invalid_field")
 	ann.do("POST", "/api/auth/logout", map[string]any{"all": true}).want(204)
 
@@ -330,7 +333,7 @@ func TestHealthDetailsOnlyForLoopbackOrAdmins(t *testing.T) {
 // tokens issued before get 401 on the next request, not 15 minutes later
 // (issue 20, D15).
 func TestSignedOutAccessTokensAre401(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{reuseGrace: -1})
 	root := e.login("root")
 
 	a, b := e.login("ann"), e.login("ann")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/docuvault/docuvault/pkg/accounts"
 	"github.com/docuvault/docuvault/pkg/apitokens"
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
@@ -24,6 +25,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/folders"
 	"github.com/docuvault/docuvault/pkg/notes"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/search"
 	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
@@ -170,6 +172,17 @@ func classifyError(err error) *Error {
 		{audit.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 
 		{search.ErrInvalid, http.StatusBadRequest, "invalid_query", true},
+
+		{auth.ErrNoSession, http.StatusNotFound, "not_found", true},
+		{accounts.ErrWrongPassword, http.StatusForbidden, "wrong_password", true},
+		{accounts.ErrResetInvalid, http.StatusNotFound, "reset_invalid", true},
+		{accounts.ErrResetUsed, http.StatusGone, "reset_used", true},
+		{accounts.ErrResetExpired, http.StatusGone, "reset_expired", true},
+		{accounts.ErrLastAdmin, http.StatusConflict, "last_admin", true},
+		{passwords.ErrTooShort, http.StatusUnprocessableEntity, "weak_password", true},
+		{passwords.ErrTooLong, http.StatusUnprocessableEntity, "weak_password", true},
+		{passwords.ErrCommon, http.StatusUnprocessableEntity, "weak_password", true},
+		{passwords.ErrPersonal, http.StatusUnprocessableEntity, "weak_password", true},
 
 		{users.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{users.ErrExists, http.StatusConflict, "conflict", true},

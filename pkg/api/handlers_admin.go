@@ -6,6 +6,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/users"
 )
 
@@ -60,8 +61,10 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		quota = *req.QuotaBytes
 	}
-	if req.Password != "" && len([]rune(req.Password)) < users.MinPasswordLen {
-		return errorf(http.StatusUnprocessableEntity, "invalid_field", "password too short: use at least %d characters", users.MinPasswordLen)
+	if req.Password != "" {
+		if err := s.d.Passwords.Check(req.Password, passwords.Account{Handle: req.Handle, Email: req.Email}); err != nil {
+			return err
+		}
 	}
 	u, err := users.Create(r.Context(), s.d.DB, users.NewUser{
 		Handle: req.Handle, Email: req.Email, Password: req.Password, Admin: req.Role == auth.RoleAdmin, QuotaBytes: quota,

@@ -61,7 +61,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "%s", err)
 	}
 	st := state(r.Context())
-	userID, tokens, err := s.d.Auth.Login(r.Context(), auth.LoginAttempt{Identifier: req.Handle, Password: req.Password, ClientIP: st.clientIP})
+	userID, tokens, err := s.d.Auth.Login(r.Context(), auth.LoginAttempt{Identifier: req.Handle, Password: req.Password, ClientIP: st.clientIP, UserAgent: r.Header.Get("User-Agent")})
 	if err != nil {
 		reason := "invalid_credentials"
 		switch {
@@ -107,7 +107,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	if req.RefreshToken == "" {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "refresh_token is required")
 	}
-	u, tokens, err := s.d.Auth.Refresh(r.Context(), req.RefreshToken)
+	u, tokens, err := s.d.Auth.RefreshSession(r.Context(), req.RefreshToken, sessionInfo(r))
 	if errors.Is(err, auth.ErrTokenReused) {
 		s.record(r, audit.Event{UserID: u.ID, ActorID: u.ID, Type: audit.TokenReuse, Metadata: map[string]any{"sessions_revoked": true}})
 	}

@@ -54,6 +54,7 @@ type envOptions struct {
 	ipLimit      auth.Limit
 	cors         []string
 	proxies      []netip.Prefix
+	reuseGrace   time.Duration // auth.Options.ReuseGrace
 	// deps, when set, changes the Deps before New builds the API.
 	deps func(*Deps)
 }
@@ -77,7 +78,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		o.ipLimit = auth.Limit{N: 1000, Window: time.Minute}
 	}
 	a, err := auth.New(e.db, e.pool, auth.Options{Secret: "0123456789abcdef0123456789abcdef-api-test", Namespace: d.Namespace,
-		AccountLimit: o.accountLimit, IPLimit: o.ipLimit})
+		AccountLimit: o.accountLimit, IPLimit: o.ipLimit, ReuseGrace: o.reuseGrace})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,12 +22,19 @@ func TestIsolation(t *testing.T) {
 	link := ann.do("POST", "/api/documents/"+doc.ID+"/links", map[string]any{}).want(201).json()["id"].(string)
 	trashed := ann.uploadOne("trashed.txt", "ann's trashed secret")
 	ann.do("DELETE", "/api/documents/"+trashed.ID, nil).want(204)
+	var sessions struct {
+		Sessions []struct {
+			ID string `json:"id"`
+		} `json:"sessions"`
+	}
+	ann.do("GET", "/api/sessions", nil).want(200).decode(&sessions)
+	session := sessions.Sessions[0].ID
 
 	// Every route that names one thing by {id}, taken from the route table
 	// so that a new route cannot go untested: bob's answer for ann's thing
 	// is the same 404 as for a thing that does not exist at all.
 	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view, "/api/tokens/": token,
-		"/api/cloud/connections/": conn, "/api/notes/": note, "/api/links/": link, "/api/trash/": trashed.ID}
+		"/api/cloud/connections/": conn, "/api/notes/": note, "/api/links/": link, "/api/trash/": trashed.ID, "/api/sessions/": session}
 	bodies := map[string]any{
 		"PATCH /api/documents/{id}":                          map[string]any{"filename": "mine.txt"},
 		"POST /api/documents/{id}/shares":                    map[string]any{"recipient": "bob", "permission": "edit"},
@@ -79,9 +86,9 @@ func TestIsolation(t *testing.T) {
 	bob.upload([][2]string{{"folder_id", folder}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "invalid_field")
 	bob.upload([][2]string{{"topic", topic}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "unknown_topic")
 
-	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit", "/api/links", "/api/trash"} {
+	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit", "/api/links", "/api/trash", "/api/sessions"} {
 		body := string(bob.do("GET", path, nil).want(200).body)
-		for _, id := range []string{doc.ID, trashed.ID, topic, folder, share, view, token, conn, note, link, e.users["ann"].ID} {
+		for _, id := range []string{doc.ID, trashed.ID, topic, folder, share, view, token, conn, note, link, session, e.users["ann"].ID} {
 			if strings.Contains(body, id) {
 				t.Errorf("bob's %s shows ann's %s", path, id)
 			}

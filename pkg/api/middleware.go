@@ -26,6 +26,10 @@ type reqState struct {
 	route    string
 	clientIP string
 	user     *users.User
+	// session is the id of the session whose access token the request
+	// came with ("" for an API token, or an access token from before
+	// sessions were kept).
+	session string
 	// token is the personal API token the request came with, nil for a
 	// session's access token (or none).
 	token *apitokens.Token
@@ -112,7 +116,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.metrics.observe(r.Method, st.route, status, elapsed)
 			attrs := []slog.Attr{
 				slog.String("request_id", st.id), slog.String("method", r.Method), slog.String("route", st.route),
-				slog.String("path", r.URL.Path), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
+				slog.String("path", logPath(r.URL.Path)), slog.Int("status", status), slog.Int64("bytes", sw.bytes),
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("client_ip", st.clientIP),
 			}
 			if st.user != nil {
@@ -298,11 +302,12 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 	if strings.HasPrefix(token, apitokens.Prefix) {
 		return s.authorizeAPIToken(r, rt, token)
 	}
-	u, err := s.d.Auth.Authenticate(r.Context(), token)
+	u, sid, err := s.d.Auth.AuthenticateSession(r.Context(), token)
 	if err != nil {
 		return err
 	}
 	state(r.Context()).user = &u
+	state(r.Context()).session = sid
 	if rt.access == admin && u.Role != "admin" {
 		return errorf(http.StatusForbidden, "forbidden", "only administrators may do this")
 	}
@@ -318,3 +323,13 @@ const unreadGrace = time.Second
 
 // endUnread bounds what is read of a body after its answer (see closeIfUnread).
 func endUnread(rc *http.ResponseController) { _ = rc.SetReadDeadline(time.Now().Add(unreadGrace)) }
+
+// logPath is a request's path as the access log keeps it: the web app's
+// password reset page (/reset/TOKEN) without its one-time token, which
+// would let anyone who reads the log set the person's password.
+func logPath(p string) string {
+	if strings.HasPrefix(p, "/reset/") {
+		return "/reset/…"
+	}
+	return p
+}

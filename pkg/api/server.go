@@ -29,6 +29,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/health"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
@@ -67,6 +68,8 @@ type Deps struct {
 	TrashDays int
 	// DefaultQuota is the quota of users created over the API (bytes).
 	DefaultQuota int64
+	// Passwords is the password policy of passwords set over the API.
+	Passwords passwords.Policy
 	// MaxStreams bounds the uploads streamed in parts at once (files over
 	// 256 KiB): each holds the object store client's part buffers (32 MiB).
 	// Others wait their turn. 0 means 4.
@@ -223,7 +226,13 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/auth/login", public, s.login, false},
 		{"POST", "/api/auth/refresh", public, s.refresh, false},
 		{"POST", "/api/auth/logout", user, s.logout, false},
+		{"POST", "/api/auth/reset", public, s.useResetLink, false},
 		{"GET", "/api/me", user, s.me, false},
+		{"PUT", "/api/me/password", user, s.changePassword, false},
+		{"GET", "/api/me/export", user, s.exportAccount, false},
+		{"GET", "/api/sessions", user, s.listSessions, false},
+		{"DELETE", "/api/sessions", user, s.endOtherSessions, false},
+		{"DELETE", "/api/sessions/{id}", user, s.endSession, false},
 		{"GET", "/api/overview", user, s.overview, false},
 		{"GET", "/api/ingest/errors", user, s.ingestErrors, false},
 
@@ -231,6 +240,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/admin/users", admin, s.adminCreateUser, false},
 		{"GET", "/api/admin/users/{id}", admin, s.adminGetUser, false},
 		{"PATCH", "/api/admin/users/{id}", admin, s.adminUpdateUser, false},
+		{"DELETE", "/api/admin/users/{id}", admin, s.adminDeleteUser, false},
+		{"PUT", "/api/admin/users/{id}/password", admin, s.adminSetPassword, false},
+		{"POST", "/api/admin/users/{id}/reset-link", admin, s.adminResetLink, false},
 
 		{"POST", "/api/documents", user, s.uploadDocuments, true},
 		{"GET", "/api/documents", user, s.listDocuments, false},

@@ -212,9 +212,19 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 			add("no account has that handle")
 		}
 	case Logout:
-		if all, _ := b("all"); all {
+		others, _ := b("others")
+		switch all, _ := b("all"); {
+		case all:
 			add("Signed out everywhere")
-		} else {
+		case others:
+			add("Signed out every other session")
+		case str("session") != "":
+			if cur, _ := b("current"); cur {
+				add("Signed out of this session")
+			} else {
+				add("Signed out another session")
+			}
+		default:
 			add("Signed out of this session")
 		}
 	case TokenReuse:
@@ -380,6 +390,20 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 		}
 	case UserAdmin:
 		h := str("handle")
+		switch str("action") {
+		case "set_password":
+			add("Set the password of %s", h)
+		case "change_password":
+			add("Changed their password")
+		case "reset_link":
+			add("Made a password reset link for %s", h)
+		case "reset_password":
+			add("Set a new password with a reset link")
+		case "delete":
+			add("Deleted account %s", h)
+		case "export":
+			add("Downloaded the account's data")
+		}
 		if str("action") == "create" {
 			role := "a user"
 			if str("role") == "admin" {

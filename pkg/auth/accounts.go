@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -10,23 +11,30 @@ import (
 
 // accountQuery is Authenticate's one query: prepared once per connection,
 // so PostgreSQL does not plan it every time.
-const accountQuery = `SELECT id, handle, email, role, is_active, created_at, token_generation FROM users WHERE id = $1`
+// With a session id ($2, "" for an access token from before sessions) it
+// also tells whether that session is still going.
+const accountQuery = `SELECT u.id, u.handle, u.email, u.role, u.is_active, u.created_at, u.token_generation,
+	($2 = '' OR EXISTS (SELECT 1 FROM sessions s WHERE s.id = NULLIF($2, '')::uuid AND s.user_id = u.id AND s.ended_at IS NULL)) AS session_live
+	FROM users u WHERE u.id = $1`
 
 // account is a user as Authenticate reads it: with the token generation
 // its access tokens must carry (or exceed).
 type account struct {
 	users.User
-	Generation int64 `db:"token_generation"`
+	Generation  int64 `db:"token_generation"`
+	SessionLive bool  `db:"session_live"`
 }
 
 // maxCachedAccounts bounds the accountCache; past it, expired entries are
 // dropped, and if none has expired the cache starts again empty.
 const maxCachedAccounts = 10000
 
-// account returns the account id, from the cache while it is fresh, else
-// through the prepared accountQuery. sql.ErrNoRows means there is none.
-func (s *Service) account(ctx context.Context, id string) (account, error) {
-	a, ok, gen := s.accounts.get(id)
+// account returns the account id, with whether its session sid is still
+// going, from the cache while it is fresh, else through the prepared
+// accountQuery. sql.ErrNoRows means there is none.
+func (s *Service) account(ctx context.Context, id, sid string) (account, error) {
+	key := id + "|" + sid
+	a, ok, gen := s.accounts.get(key)
 	if ok {
 		return a, nil
 	}
@@ -34,10 +42,10 @@ func (s *Service) account(ctx context.Context, id string) (account, error) {
 	if err != nil {
 		return account{}, err
 	}
-	if err := st.GetContext(ctx, &a, id); err != nil {
+	if err := st.GetContext(ctx, &a, id, sid); err != nil {
 		return account{}, err
 	}
-	s.accounts.put(a, gen)
+	s.accounts.put(key, a, gen)
 	return a, nil
 }
 
@@ -85,7 +93,7 @@ func (c *accountCache) get(id string) (account, bool, uint64) {
 
 // put keeps a for the TTL, unless an account was forgotten since the get
 // that returned gen (a may have been read before that change).
-func (c *accountCache) put(a account, gen uint64) {
+func (c *accountCache) put(key string, a account, gen uint64) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -105,13 +113,18 @@ func (c *accountCache) put(a account, gen uint64) {
 			clear(c.m)
 		}
 	}
-	c.m[a.ID] = cachedAccount{a: a, until: now.Add(c.ttl)}
+	c.m[key] = cachedAccount{a: a, until: now.Add(c.ttl)}
 }
 
-// forget drops id's account, so the next request reads it again.
+// forget drops id's account (with every session of it), so the next
+// request reads it again.
 func (c *accountCache) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.m, id)
+	for k := range c.m {
+		if strings.HasPrefix(k, id+"|") {
+			delete(c.m, k)
+		}
+	}
 	c.gen++
 }

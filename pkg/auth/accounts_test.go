@@ -67,36 +67,36 @@ func TestAuthenticateCachesAccounts(t *testing.T) {
 func TestAccountCacheBoundAndExpiry(t *testing.T) {
 	c := newAccountCache(time.Hour, 2)
 	for _, id := range []string{"a", "b", "c"} {
-		_, _, gen := c.get(id)
-		c.put(account{User: users.User{ID: id}}, gen)
+		_, _, gen := c.get(id + "|")
+		c.put(id+"|", account{User: users.User{ID: id}}, gen)
 	}
 	if len(c.m) > 2 {
 		t.Fatalf("%d entries kept, bound is 2", len(c.m))
 	}
-	if u, ok, _ := c.get("c"); !ok || u.ID != "c" {
+	if u, ok, _ := c.get("c|"); !ok || u.ID != "c" {
 		t.Fatalf("the newest entry is gone: %+v, %v", u, ok)
 	}
 	c.forget("c")
-	if _, ok, _ := c.get("c"); ok {
+	if _, ok, _ := c.get("c|"); ok {
 		t.Fatal("forget kept the entry")
 	}
 	// A read that began before a forget is not kept.
-	_, _, gen := c.get("d")
+	_, _, gen := c.get("d|")
 	c.forget("d")
-	c.put(account{User: users.User{ID: "d"}}, gen)
-	if _, ok, _ := c.get("d"); ok {
+	c.put("d|", account{User: users.User{ID: "d"}}, gen)
+	if _, ok, _ := c.get("d|"); ok {
 		t.Fatal("an account read before a forget was kept")
 	}
 
 	short := newAccountCache(time.Nanosecond, 2)
-	short.put(account{User: users.User{ID: "a"}}, 0)
+	short.put("a|", account{User: users.User{ID: "a"}}, 0)
 	time.Sleep(time.Millisecond)
-	if _, ok, _ := short.get("a"); ok {
+	if _, ok, _ := short.get("a|"); ok {
 		t.Fatal("an expired entry was returned")
 	}
-	short.put(account{User: users.User{ID: "b"}}, 0)
-	short.put(account{User: users.User{ID: "c"}}, 0)
-	if _, ok := short.m["a"]; ok {
+	short.put("b|", account{User: users.User{ID: "b"}}, 0)
+	short.put("c|", account{User: users.User{ID: "c"}}, 0)
+	if _, ok := short.m["a|"]; ok {
 		t.Fatal("a full cache kept an expired entry")
 	}
 }

@@ -64,6 +64,9 @@ func (e *RateLimitError) Error() string {
 // Unwrap makes errors.Is(err, ErrRateLimited) true.
 func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
 
+// DefaultReuseGrace is Options.ReuseGrace's default.
+const DefaultReuseGrace = 30 * time.Second
+
 // MinSecretLen is the shortest SECRET_KEY accepted, in bytes.
 const MinSecretLen = 32
 
@@ -106,6 +109,11 @@ type Options struct {
 	// AccountTTL is how long Authenticate trusts an account it has read:
 	// 0 means one second, a negative value reads it on every request.
 	AccountTTL time.Duration
+	// ReuseGrace is how long after a refresh the refresh token just used
+	// still gets a new pair (in the same session) instead of counting as
+	// reused: two tabs refreshing at once. 0 means 30 seconds; a negative
+	// value, none.
+	ReuseGrace time.Duration
 }
 
 // Service logs people in and checks their tokens.
@@ -139,6 +147,9 @@ func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
 	}
 	if o.Namespace == "" {
 		o.Namespace = "docuvault"
+	}
+	if o.ReuseGrace == 0 {
+		o.ReuseGrace = DefaultReuseGrace
 	}
 	if o.AccountTTL == 0 {
 		o.AccountTTL = time.Second

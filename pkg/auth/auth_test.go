@@ -45,7 +45,7 @@ func TestAccessTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := "6f1c1f4e-5b7a-4d1e-9d35-0c7f0e7f2a11"
-	tok, err := s.issueAccess(id, 0, time.Now())
+	tok, err := s.issueAccess(id, "", 0, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestAccessTokens(t *testing.T) {
 	if _, err := other.ParseAccess(tok); !errors.Is(err, ErrInvalidToken) {
 		t.Errorf("another key accepted the token: %v", err)
 	}
-	expired, _ := s.issueAccess(id, 0, time.Now().Add(-2*time.Minute))
+	expired, _ := s.issueAccess(id, "", 0, time.Now().Add(-2*time.Minute))
 	if _, err := s.ParseAccess(expired); !errors.Is(err, ErrInvalidToken) {
 		t.Errorf("expired token: %v", err)
 	}
@@ -115,7 +115,7 @@ func (f *fixture) liveTokens(t *testing.T) int {
 }
 
 func TestLoginRefreshLogout(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{ReuseGrace: -1}) // every reuse is a real one
 	ctx := context.Background()
 
 	for _, ident := range []string{"ann", "ann@example.org", "Ann", "ANN"} { // handles ignore case (issue 20 D15)
@@ -213,7 +213,7 @@ func TestLoginRefreshLogout(t *testing.T) {
 }
 
 func TestConcurrentRefreshOfOneTokenRotatesOnce(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{ReuseGrace: -1}) // without a grace window
 	ctx := context.Background()
 	_, tok, err := f.s.Login(ctx, LoginAttempt{Identifier: "ann", Password: "correct horse"})
 	if err != nil {
@@ -296,7 +296,7 @@ func TestLoginWithoutRedisIsRefused(t *testing.T) {
 // Ending one session (Logout with its refresh token) leaves its access
 // token to expire, as the README says.
 func TestEndingEverySessionRevokesAccessTokens(t *testing.T) {
-	f := newFixture(t, Options{AccountTTL: time.Hour})
+	f := newFixture(t, Options{AccountTTL: time.Hour, ReuseGrace: -1})
 	ctx := context.Background()
 	login := func() Tokens {
 		t.Helper()
@@ -354,15 +354,14 @@ func TestEndingEverySessionRevokesAccessTokens(t *testing.T) {
 		t.Errorf("the refresh token after disable and enable: %v", err)
 	}
 
-	// Ending one session revokes its refresh token only.
+	// Ending one session (migration 0032) refuses its tokens only.
 	g, h := login(), login()
 	if err := f.s.Logout(ctx, f.ann.ID, g.RefreshToken); err != nil {
 		t.Fatal(err)
 	}
-	for _, tok := range []Tokens{g, h} {
-		if _, err := f.s.Authenticate(ctx, tok.AccessToken); err != nil {
-			t.Errorf("after one session's logout: %v", err)
-		}
+	refused("its session logged out", g.AccessToken)
+	if _, err := f.s.Authenticate(ctx, h.AccessToken); err != nil {
+		t.Errorf("after another session's logout: %v", err)
 	}
 
 	var gen int64

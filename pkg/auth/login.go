@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/gomodule/redigo/redis"
-	"github.com/jmoiron/sqlx"
 
-	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
@@ -28,6 +26,7 @@ type LoginAttempt struct {
 	Identifier string // handle or email
 	Password   string
 	ClientIP   string // for the per-IP limit; "" skips it
+	UserAgent  string // kept with the session, for the sessions list
 }
 
 // Login checks a handle (in any letter case) or email and password and
@@ -110,11 +109,7 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 	}
 	s.forget(ctx, acctKey)
 
-	err = database.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		var err error
-		t, _, err = s.issue(ctx, tx, acct.ID)
-		return err
-	})
+	t, err = s.StartSession(ctx, acct.ID, SessionInfo{UserAgent: a.UserAgent, ClientIP: a.ClientIP})
 	if err != nil {
 		return acct.ID, Tokens{}, err
 	}
@@ -209,4 +204,35 @@ func (s *Service) returnHashMemory() {
 	if len(s.hashSlots) == 0 {
 		debug.FreeOSMemory()
 	}
+}
+
+// LimitPasswordCheck runs check, a comparison of userID's password outside
+// Login (a person changing their password gives the current one), under
+// Login's per-account limit of failures: when the account has had
+// Options.AccountLimit failures in the window it is refused with a
+// *RateLimitError (ErrRateLimited) without running check, and an error of
+// check for which failed is true counts as one more failure. So a stolen
+// session cannot guess the password faster than the login page can.
+func (s *Service) LimitPasswordCheck(ctx context.Context, userID string, check func() error, failed func(error) bool) error {
+	key := s.key2("account", userID)
+	fails, ttl, err := s.peek(ctx, key)
+	if err != nil {
+		return err
+	}
+	if fails >= s.opts.AccountLimit.N {
+		return &RateLimitError{Scope: "account", RetryAfter: ttl}
+	}
+	release, err := s.acquireHashSlot(ctx)
+	if err != nil {
+		return err
+	}
+	err = check()
+	release()
+	s.returnHashMemory()
+	if err != nil && failed(err) {
+		if _, _, herr := s.hit(ctx, key, s.opts.AccountLimit.Window); herr != nil {
+			return errors.Join(err, herr)
+		}
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -20,17 +21,20 @@ const (
 	audience = "docuvault-api"
 )
 
-// accessClaims are an access token's claims: the registered ones and the
+// accessClaims are an access token's claims: the registered ones, the
 // account's token generation when it was issued (users.token_generation,
-// migration 0016). A token without "gen" (issued before that migration)
-// counts as generation 0.
+// migration 0016) and its session (sessions.id, migration 0032). A token
+// without "gen" (issued before that migration) counts as generation 0; one
+// without "sid" belongs to no session (issued before 0032).
 type accessClaims struct {
 	jwt.RegisteredClaims
-	Generation int64 `json:"gen"`
+	Generation int64  `json:"gen"`
+	Session    string `json:"sid,omitempty"`
 }
 
-// issueAccess signs an access token for userID in its token generation gen.
-func (s *Service) issueAccess(userID string, gen int64, now time.Time) (string, error) {
+// issueAccess signs an access token for userID in its token generation gen
+// and session sid.
+func (s *Service) issueAccess(userID, sid string, gen int64, now time.Time) (string, error) {
 	claims := accessClaims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    issuer,
 		Subject:   userID,
@@ -39,7 +43,7 @@ func (s *Service) issueAccess(userID string, gen int64, now time.Time) (string, 
 		NotBefore: jwt.NewNumericDate(now.Add(-5 * time.Second)),
 		ExpiresAt: jwt.NewNumericDate(now.Add(s.opts.AccessTTL)),
 		ID:        uuid.NewString(),
-	}, Generation: gen}
+	}, Generation: gen, Session: sid}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
 }
 
@@ -64,6 +68,11 @@ func (s *Service) parseAccess(token string) (accessClaims, error) {
 	if _, err := uuid.Parse(claims.Subject); err != nil {
 		return accessClaims{}, fmt.Errorf("%w: bad subject", ErrInvalidToken)
 	}
+	if claims.Session != "" {
+		if _, err := uuid.Parse(claims.Session); err != nil {
+			return accessClaims{}, fmt.Errorf("%w: bad session", ErrInvalidToken)
+		}
+	}
 	return claims, nil
 }
 
@@ -71,63 +80,135 @@ func (s *Service) parseAccess(token string) (accessClaims, error) {
 // exist and be active, and must not have ended every session since the
 // token was issued: a disabled account, a logout everywhere or a reused
 // refresh token (each raises the account's token generation) loses access
-// at once, not when the token expires. The account is read at most once
-// per Options.AccountTTL (see accountCache); this Service forgets it at
-// once when it changes it, another instance within that TTL.
+// at once, not when the token expires; so does a token whose own session
+// was ended (logout, or "end this session" in Settings). The account is
+// read at most once per Options.AccountTTL (see accountCache); this
+// Service forgets it at once when it changes it, another instance within
+// that TTL.
 // The user has ID, Handle, Email, Role, IsActive and CreatedAt set (not the
 // quota: users.Get has it).
 func (s *Service) Authenticate(ctx context.Context, token string) (users.User, error) {
-	c, err := s.parseAccess(token)
-	if err != nil {
-		return users.User{}, err
-	}
-	a, err := s.account(ctx, c.Subject)
-	if errors.Is(err, sql.ErrNoRows) {
-		return users.User{}, fmt.Errorf("%w: no such account", ErrInvalidToken)
-	}
-	if err != nil {
-		return users.User{}, fmt.Errorf("load account: %w", err)
-	}
-	if !a.IsActive {
-		return users.User{}, ErrInactive
-	}
-	if c.Generation < a.Generation {
-		return users.User{}, fmt.Errorf("%w: signed out", ErrInvalidToken)
-	}
-	return a.User, nil
+	u, _, err := s.AuthenticateSession(ctx, token)
+	return u, err
 }
 
+// AuthenticateSession is Authenticate, and also returns the token's
+// session id ("" for a token issued before sessions were kept).
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (users.User, string, error) {
+	c, err := s.parseAccess(token)
+	if err != nil {
+		return users.User{}, "", err
+	}
+	a, err := s.account(ctx, c.Subject, c.Session)
+	if errors.Is(err, sql.ErrNoRows) {
+		return users.User{}, "", fmt.Errorf("%w: no such account", ErrInvalidToken)
+	}
+	if err != nil {
+		return users.User{}, "", fmt.Errorf("load account: %w", err)
+	}
+	if !a.IsActive {
+		return users.User{}, "", ErrInactive
+	}
+	if c.Generation < a.Generation || !a.SessionLive {
+		return users.User{}, "", fmt.Errorf("%w: signed out", ErrInvalidToken)
+	}
+	return a.User, c.Session, nil
+}
+
+// SessionInfo is what a session records about the client that signed in
+// (or last refreshed): both are only shown to the account's owner.
+type SessionInfo struct {
+	UserAgent string
+	ClientIP  string
+}
+
+func (i SessionInfo) clean() SessionInfo {
+	ua := strings.ToValidUTF8(i.UserAgent, "")
+	ua = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, ua)
+	if len([]rune(ua)) > maxUserAgent {
+		ua = string([]rune(ua)[:maxUserAgent])
+	}
+	ip := i.ClientIP
+	if len(ip) > 64 {
+		ip = ip[:64]
+	}
+	return SessionInfo{UserAgent: ua, ClientIP: ip}
+}
+
+// maxUserAgent is the most of a User-Agent a session keeps (migration 0032).
+const maxUserAgent = 300
+
 // issue creates a refresh token row for userID in tx and returns both
-// tokens, and the new row's id. The access token carries the account's
-// token generation as tx sees it.
-func (s *Service) issue(ctx context.Context, tx sqlx.ExtContext, userID string) (Tokens, string, error) {
+// tokens, and the new row's id. With sessionID "" it starts a new session
+// (sessions row) with info; else the token continues that session, whose
+// last use (and user agent and address, when info has them) it updates.
+// The access token carries the account's token generation as tx sees it.
+func (s *Service) issue(ctx context.Context, tx sqlx.ExtContext, userID, sessionID string, info SessionInfo) (Tokens, string, error) {
 	now := time.Now()
+	info = info.clean()
 	var gen int64
 	if err := sqlx.GetContext(ctx, tx, &gen, `SELECT token_generation FROM users WHERE id = $1`, userID); err != nil {
 		return Tokens{}, "", fmt.Errorf("read token generation: %w", err)
+	}
+	expires := now.Add(s.opts.RefreshTTL)
+	if sessionID == "" {
+		if err := sqlx.GetContext(ctx, tx, &sessionID, `INSERT INTO sessions (user_id, user_agent, client_ip, expires_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, userID, info.UserAgent, info.ClientIP, expires); err != nil {
+			return Tokens{}, "", fmt.Errorf("start session: %w", err)
+		}
+	} else if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = now(), expires_at = $2,
+		user_agent = COALESCE(NULLIF($3, ''), user_agent), client_ip = COALESCE(NULLIF($4, ''), client_ip) WHERE id = $1`,
+		sessionID, expires, info.UserAgent, info.ClientIP); err != nil {
+		return Tokens{}, "", fmt.Errorf("update session: %w", err)
 	}
 	refresh, hash, err := newRefreshToken()
 	if err != nil {
 		return Tokens{}, "", err
 	}
 	var id string
-	if err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO refresh_tokens (user_id, token_hash, expires_at)
-		VALUES ($1, $2, $3) RETURNING id`, userID, hash, now.Add(s.opts.RefreshTTL)); err != nil {
+	if err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO refresh_tokens (user_id, token_hash, expires_at, session_id)
+		VALUES ($1, $2, $3, $4) RETURNING id`, userID, hash, expires, sessionID); err != nil {
 		return Tokens{}, "", fmt.Errorf("store refresh token: %w", err)
 	}
-	access, err := s.issueAccess(userID, gen, now)
+	access, err := s.issueAccess(userID, sessionID, gen, now)
 	if err != nil {
 		return Tokens{}, "", err
 	}
 	return Tokens{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int64(s.opts.AccessTTL / time.Second)}, id, nil
 }
 
-// Refresh exchanges a refresh token for new tokens; the old one is used up.
-// An unknown, expired or signed-out token is ErrInvalidToken. A token that
-// was already exchanged is ErrTokenReused, and every refresh token of its
-// user is revoked. A disabled account gets ErrInactive. The user is
-// returned whenever the token named one (for the audit trail).
+// StartSession starts a session for userID, whose credentials the caller
+// has checked, and returns its tokens. Login calls it after the password;
+// a later step (a second factor) would call it instead of Login doing so.
+func (s *Service) StartSession(ctx context.Context, userID string, info SessionInfo) (Tokens, error) {
+	var t Tokens
+	err := database.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var err error
+		t, _, err = s.issue(ctx, tx, userID, "", info)
+		return err
+	})
+	return t, err
+}
+
+// Refresh is RefreshSession without client details.
 func (s *Service) Refresh(ctx context.Context, token string) (users.User, Tokens, error) {
+	return s.RefreshSession(ctx, token, SessionInfo{})
+}
+
+// RefreshSession exchanges a refresh token for new tokens; the old one is
+// used up. An unknown, expired or signed-out token is ErrInvalidToken. A
+// token that was already exchanged is ErrTokenReused, and every session of
+// its user ends — unless it was exchanged less than Options.ReuseGrace ago
+// (two tabs of one browser refreshing at the same moment): then it gets
+// another new pair in the same session. A disabled account gets
+// ErrInactive. The user is returned whenever the token named one (for the
+// audit trail).
+func (s *Service) RefreshSession(ctx context.Context, token string, info SessionInfo) (users.User, Tokens, error) {
 	if token == "" {
 		return users.User{}, Tokens{}, ErrInvalidToken
 	}
@@ -138,16 +219,19 @@ func (s *Service) Refresh(ctx context.Context, token string) (users.User, Tokens
 	)
 	err := database.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var row struct {
-			ID         string     `db:"id"`
-			UserID     string     `db:"user_id"`
-			ExpiresAt  time.Time  `db:"expires_at"`
-			Revoked    bool       `db:"revoked"`
-			ReplacedBy *string    `db:"replaced_by"`
-			RevokedAt  *time.Time `db:"revoked_at"`
-			IsActive   bool       `db:"is_active"`
+			ID           string     `db:"id"`
+			UserID       string     `db:"user_id"`
+			SessionID    *string    `db:"session_id"`
+			SessionEnded bool       `db:"session_ended"`
+			ExpiresAt    time.Time  `db:"expires_at"`
+			Revoked      bool       `db:"revoked"`
+			ReplacedBy   *string    `db:"replaced_by"`
+			RevokedAt    *time.Time `db:"revoked_at"`
+			IsActive     bool       `db:"is_active"`
 		}
-		err := tx.GetContext(ctx, &row, `SELECT t.id, t.user_id, t.expires_at, t.revoked, t.replaced_by, t.revoked_at, u.is_active
-			FROM refresh_tokens t JOIN users u ON u.id = t.user_id
+		err := tx.GetContext(ctx, &row, `SELECT t.id, t.user_id, t.session_id, COALESCE(se.ended_at IS NOT NULL, false) AS session_ended,
+			t.expires_at, t.revoked, t.replaced_by, t.revoked_at, u.is_active
+			FROM refresh_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN sessions se ON se.id = t.session_id
 			WHERE t.token_hash = $1 FOR UPDATE OF t`, hashToken(token))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrInvalidToken
@@ -156,7 +240,17 @@ func (s *Service) Refresh(ctx context.Context, token string) (users.User, Tokens
 			return fmt.Errorf("find refresh token: %w", err)
 		}
 		userID = row.UserID
+		sid := ""
+		if row.SessionID != nil {
+			sid = *row.SessionID
+		}
 		switch {
+		case row.Revoked && row.ReplacedBy != nil && !row.SessionEnded && row.RevokedAt != nil &&
+			s.opts.ReuseGrace > 0 && time.Since(*row.RevokedAt) < s.opts.ReuseGrace && row.IsActive:
+			// Exchanged a moment ago, most likely by another tab of the same
+			// browser: the session goes on, with one more token.
+			out, _, err = s.issue(ctx, tx, row.UserID, sid, info)
+			return err
 		case row.Revoked && row.ReplacedBy != nil:
 			// Exchanged before: whoever holds it now, the account is not
 			// safe. Revoke the whole family (every token of the user) and
@@ -166,7 +260,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (users.User, Tokens
 			}
 			reused = true
 			return nil
-		case row.Revoked:
+		case row.Revoked || row.SessionEnded:
 			return ErrInvalidToken
 		case !row.ExpiresAt.After(time.Now()):
 			return fmt.Errorf("%w: expired", ErrInvalidToken)
@@ -174,7 +268,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (users.User, Tokens
 			return ErrInactive
 		}
 		var newID string
-		out, newID, err = s.issue(ctx, tx, row.UserID)
+		out, newID, err = s.issue(ctx, tx, row.UserID, sid, info)
 		if err != nil {
 			return err
 		}
@@ -204,15 +298,23 @@ func (s *Service) Logout(ctx context.Context, userID, token string) error {
 	if token == "" {
 		return s.RevokeAll(ctx, userID)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = true, revoked_at = now()
-		WHERE token_hash = $1 AND user_id = $2 AND NOT revoked`, hashToken(token), userID)
-	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrInvalidToken
-	}
-	return nil
+	err := database.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var sid *string
+		err := tx.GetContext(ctx, &sid, `UPDATE refresh_tokens SET revoked = true, revoked_at = now()
+			WHERE token_hash = $1 AND user_id = $2 AND NOT revoked RETURNING session_id`, hashToken(token), userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrInvalidToken
+		}
+		if err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		if sid == nil {
+			return nil
+		}
+		return endSessions(ctx, tx, userID, []string{*sid}, "")
+	})
+	s.accounts.forget(userID)
+	return err
 }
 
 // RevokeAll ends every session of userID (logout everywhere): it revokes
@@ -232,6 +334,9 @@ func revokeAll(ctx context.Context, tx *sqlx.Tx, userID string) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET revoked = true, revoked_at = now()
 		WHERE user_id = $1 AND NOT revoked`, userID); err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL`, userID); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET token_generation = token_generation + 1 WHERE id = $1`, userID); err != nil {
 		return fmt.Errorf("end sessions: %w", err)

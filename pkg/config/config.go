@@ -61,6 +61,7 @@ type Config struct {
 	MaxUploadSize  int64    // DOCUVAULT_MAX_UPLOAD_SIZE: bytes
 	AllowedTypes   []string // DOCUVAULT_ALLOWED_TYPES: content types uploads may have
 	DefaultQuota   int64    // DOCUVAULT_DEFAULT_QUOTA: bytes, for new users
+	PasswordMinLen int      // DOCUVAULT_PASSWORD_MIN_LENGTH: characters a new password needs at least
 
 	PDFExtractor   string        // DOCUVAULT_PDF_EXTRACTOR: auto, go or pdftotext
 	ExtractTimeout time.Duration // DOCUVAULT_EXTRACT_TIMEOUT: per document
@@ -166,6 +167,7 @@ func Settings() []Setting {
 		{Key: "max_upload_size", Env: "DOCUVAULT_MAX_UPLOAD_SIZE", Default: "512MiB", Help: "largest document accepted, e.g. 512MiB"},
 		{Key: "allowed_types", Env: "DOCUVAULT_ALLOWED_TYPES", Default: "default", Help: "comma-separated content types uploads may have; 'default' is the built-in list"},
 		{Key: "default_quota", Env: "DOCUVAULT_DEFAULT_QUOTA", Default: "100MiB", Help: "quota of new users, e.g. 100MiB"},
+		{Key: "password_min_length", Env: "DOCUVAULT_PASSWORD_MIN_LENGTH", Default: "10", Help: "characters a new password needs at least (8 or more)"},
 		{Key: "pdf_extractor", Env: "DOCUVAULT_PDF_EXTRACTOR", Default: "auto", Help: "PDF text extractor: auto (the pure-Go reader, pdftotext when its text looks wrong), go or pdftotext"},
 		{Key: "ocr", Env: "DOCUVAULT_OCR", Default: "auto", Help: "which PDF pages are read by OCR (tesseract): auto (scanned pages without a text layer), always or never"},
 		{Key: "watch_settle", Env: "DOCUVAULT_WATCH_SETTLE", Default: "1s", Help: "docuvault watch takes a file once its size and time stayed the same this long, e.g. 5s for slow network shares"},
@@ -340,6 +342,11 @@ func Load(opts Options) (*Config, error) {
 	}
 	if c.DefaultQuota, err = ParseSize(v.GetString("default_quota")); err != nil {
 		return nil, &InvalidError{Env: "DOCUVAULT_DEFAULT_QUOTA", Source: sources["default_quota"], Err: err}
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v.GetString("password_min_length"))); err != nil || n < 8 || n > 1024 {
+		return nil, invalid("DOCUVAULT_PASSWORD_MIN_LENGTH", sources["password_min_length"], v.GetString("password_min_length"), "is not a whole number from 8 to 1024")
+	} else {
+		c.PasswordMinLen = n
 	}
 	if at := strings.TrimSpace(v.GetString("allowed_types")); at != "" && at != "default" {
 		for _, t := range strings.Split(at, ",") {
@@ -726,6 +733,8 @@ func (c *Config) raw(key string) string {
 		return strings.Join(c.AllowedTypes, ",")
 	case "default_quota":
 		return humanize.IBytes(uint64(c.DefaultQuota))
+	case "password_min_length":
+		return strconv.Itoa(c.PasswordMinLen)
 	case "pdf_extractor":
 		return c.PDFExtractor
 	case "extract_timeout":

@@ -72,7 +72,9 @@ var wantForeignKeys = []string{
 	"document_topics.document_id -> documents CASCADE", "document_topics.topic_id -> topics CASCADE",
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
 	"folders.parent_id -> folders CASCADE", "folders.user_id -> users CASCADE",
-	"quotas.user_id -> users CASCADE", "refresh_tokens.user_id -> users CASCADE",
+	"password_resets.created_by -> users SET NULL", "password_resets.user_id -> users CASCADE",
+	"quotas.user_id -> users CASCADE", "refresh_tokens.session_id -> sessions CASCADE", "refresh_tokens.user_id -> users CASCADE",
+	"sessions.user_id -> users CASCADE",
 	"saved_views.user_id -> users CASCADE",
 	"ingest_errors.user_id -> users CASCADE",
 	"notes.author_id -> users SET NULL", "notes.document_id -> documents CASCADE",
@@ -150,9 +152,9 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
 	// ingest_errors and watch_kept (0026), cloud_items (0028), document_versions (0029),
-	// notes (0030), share_links (0031).
-	if len(got) != 21 {
-		t.Errorf("got %d tables, want 21: %v", len(got), keys(got))
+	// notes (0030), share_links (0031), sessions and password_resets (0032).
+	if len(got) != 23 {
+		t.Errorf("got %d tables, want 23: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -220,7 +222,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 21 {
+	if got := columns(t, db); len(got) != 23 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))

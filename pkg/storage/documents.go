@@ -178,3 +178,20 @@ func (s *Service) deleteOriginal(ctx context.Context, owner, id string) error {
 func isInvalidUUID(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "invalid input syntax for type uuid")
 }
+
+// DropUpload removes owner's upload id that is still 'uploading' (in
+// flight, or stale): its object first, then its row and reservation, as a
+// failed upload undoes itself. The upload, if it is still sending, then
+// finds its row gone and removes what it stored (see commitSimple and
+// discard). A row that is not an upload of owner's is ErrNotFound.
+func (s *Service) DropUpload(ctx context.Context, owner, id string) error {
+	var key string
+	err := s.db.GetContext(ctx, &key, `SELECT object_key FROM documents WHERE id = $1 AND user_id = $2 AND status = $3`, id, owner, StatusUploading)
+	if errors.Is(err, sql.ErrNoRows) || isInvalidUUID(err) {
+		return fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return err
+	}
+	return s.discard(ctx, owner, id, key, true, nil)
+}

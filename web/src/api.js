@@ -70,6 +70,10 @@ let refreshing = null
 export function refresh() {
   if (!refreshing) {
     refreshing = (async () => {
+      // Another tab of this browser may have refreshed since: its newer
+      // token is the one to send (the one this tab holds is spent).
+      const stored = localStorage.getItem(REFRESH_KEY)
+      if (stored) session.refresh = stored
       if (!session.refresh) throw new ApiError(401, 'unauthenticated', t('api.signInToContinue'))
       let res
       try {

@@ -14,11 +14,13 @@ import Settings from './views/Settings.vue'
 import Admin from './views/Admin.vue'
 import NotFound from './views/NotFound.vue'
 import PublicLink from './views/PublicLink.vue'
+import Reset from './views/Reset.vue'
 
 export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/login', component: Login, meta: { public: true, title: 'title.signIn' } },
+    { path: '/reset/:token', component: Reset, meta: { public: true, title: 'reset.title' } },
     { path: '/', component: Documents, meta: { title: 'nav.documents' } },
     { path: '/overview', component: Overview, meta: { title: 'nav.overview' } },
     { path: '/shared', component: Documents, props: { shared: true }, meta: { title: 'nav.shared' } },

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/docuvault/docuvault/pkg/accounts"
+	"github.com/docuvault/docuvault/pkg/audit"
+	"github.com/docuvault/docuvault/pkg/auth"
+	"github.com/docuvault/docuvault/pkg/users"
+)
+
+// sessionInfo is what a session keeps of the request that starts or
+// refreshes it.
+func sessionInfo(r *http.Request) auth.SessionInfo {
+	return auth.SessionInfo{UserAgent: r.Header.Get("User-Agent"), ClientIP: state(r.Context()).clientIP}
+}
+
+type passwordRequest struct {
+	Password string `json:"password"`
+}
+
+// adminSetPassword sets another person's password; every session of
+// theirs ends.
+func (s *Server) adminSetPassword(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req passwordRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Password == "" {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "password is required")
+	}
+	u, err := accounts.SetPassword(r.Context(), s.d.DB, s.d.Auth, s.d.Passwords, id, req.Password)
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{UserID: u.ID, Type: audit.UserAdmin, ResourceID: u.ID,
+		Metadata: map[string]any{"resource": "user", "action": "set_password", "handle": u.Handle}})
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+// resetLinkAnswer is a reset link, shown once.
+type resetLinkAnswer struct {
+	Token     string    `json:"token"`
+	Path      string    `json:"path"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// adminResetLink makes a one-time password reset link for an account.
+func (s *Server) adminResetLink(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	u, err := users.Get(r.Context(), s.d.DB, id)
+	if err != nil {
+		return err
+	}
+	reset, err := accounts.CreateReset(r.Context(), s.d.DB, id, currentUser(r).ID)
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{UserID: id, Type: audit.UserAdmin, ResourceID: id,
+		Metadata: map[string]any{"resource": "user", "action": "reset_link", "handle": u.Handle, "expires_at": reset.ExpiresAt}})
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, resetLinkAnswer{Token: reset.Token, Path: "/reset/" + reset.Token, ExpiresAt: reset.ExpiresAt})
+	return nil
+}
+
+type resetRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+// useResetLink sets a password through a reset link (no sign-in needed).
+func (s *Server) useResetLink(w http.ResponseWriter, r *http.Request) error {
+	var req resetRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Token == "" || req.Password == "" {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "token and password are required")
+	}
+	u, err := accounts.UseReset(r.Context(), s.d.DB, s.d.Auth, s.d.Passwords, req.Token, req.Password)
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{UserID: u.ID, ActorID: u.ID, Type: audit.UserAdmin, ResourceID: u.ID,
+		Metadata: map[string]any{"resource": "user", "action": "reset_password", "handle": u.Handle}})
+	writeJSON(w, http.StatusOK, map[string]string{"handle": u.Handle})
+	return nil
+}
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword is a person changing their own password; their other
+// sessions end.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var req changePasswordRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.CurrentPassword == "" || req.NewPassword == "" {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "current_password and new_password are required")
+	}
+	u := currentUser(r)
+	var n int
+	err := s.d.Auth.LimitPasswordCheck(r.Context(), u.ID, func() (err error) {
+		n, err = accounts.ChangePassword(r.Context(), s.d.DB, s.d.Auth, s.d.Passwords, u.ID, state(r.Context()).session, req.CurrentPassword, req.NewPassword)
+		return err
+	}, func(err error) bool { return errors.Is(err, accounts.ErrWrongPassword) })
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{Type: audit.UserAdmin, ResourceID: u.ID,
+		Metadata: map[string]any{"resource": "user", "action": "change_password", "sessions_ended": n}})
+	writeJSON(w, http.StatusOK, map[string]int{"sessions_ended": n})
+	return nil
+}
+
+// adminDeleteUser deletes an account with everything it owns.
+func (s *Server) adminDeleteUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if id == currentUser(r).ID {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "you cannot delete your own account here: ask another administrator, or use docuvault user rm")
+	}
+	del, err := accounts.Delete(r.Context(), s.d.DB, s.d.Storage, s.d.Auth, id)
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{Type: audit.UserAdmin, ResourceID: id,
+		Metadata: map[string]any{"resource": "user", "action": "delete", "handle": del.User.Handle, "documents": del.Documents}})
+	writeJSON(w, http.StatusOK, del)
+	return nil
+}
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	ss, err := s.d.Auth.Sessions(r.Context(), currentUser(r).ID, state(r.Context()).session)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": ss})
+	return nil
+}
+
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := s.d.Auth.EndSession(r.Context(), currentUser(r).ID, id); err != nil {
+		return err
+	}
+	s.record(r, audit.Event{Type: audit.Logout, Metadata: map[string]any{"session": id, "current": id == state(r.Context()).session}})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// endOtherSessions ends every session but the caller's.
+func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request) error {
+	keep := state(r.Context()).session
+	if keep == "" {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "this request belongs to no session (an API token): end sessions with a session's access token")
+	}
+	n, err := s.d.Auth.EndOtherSessions(r.Context(), currentUser(r).ID, keep)
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{Type: audit.Logout, Metadata: map[string]any{"others": true, "sessions_ended": n}})
+	writeJSON(w, http.StatusOK, map[string]int{"sessions_ended": n})
+	return nil
+}
+
+// exportAccount answers everything about the caller's account as one JSON
+// download.
+func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	data, err := accounts.Export(r.Context(), s.d.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{Type: audit.UserAdmin, ResourceID: u.ID, Metadata: map[string]any{"resource": "user", "action": "export"}})
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="docuvault-%s.json"`, u.Handle))
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, data)
+	return nil
+}

@@ -1,0 +1,123 @@
+// End-to-end test of accounts (issue 24, items 1, 5 and 6), run by
+// accounts_test.go in headless Chromium against a real `docuvault serve`:
+// the sessions list in Settings, one session ended from another browser
+// context (signed out on its next request), a password changed (the other
+// session signed out), the account's data downloaded, an administrator's
+// one-time reset link used in a fresh context (and refused the second
+// time), and a user deleted from the Admin page; desktop and phone. Waits
+// are on conditions, never on time.
+import { readFileSync } from 'node:fs'
+import { step, expect, newPage, shot, signIn, submitLogin, run, accessibility, BASE, ANN, env } from './harness.mjs'
+
+const ROOT = { handle: 'root', password: env('ROOT_PASSWORD') }
+const sessionRow = (page, current) => page.locator(`[data-test=session-row][data-current=${current ? 'yes' : 'no'}]`)
+
+await run('accounts e2e', async () => {
+  const desk = await newPage('ann-desktop')
+  await signIn(desk)
+  const phone = await newPage('ann-phone', { width: 390, height: 844 })
+  await signIn(phone)
+
+  step('Settings lists both sessions, this one marked')
+  await desk.goto(BASE + '/settings')
+  await sessionRow(desk, true).locator('[data-test=this-session]').waitFor()
+  await sessionRow(desk, false).waitFor()
+  expect(await desk.locator('[data-test=session-row]').count() === 2, 'two sessions listed')
+  expect(/Chrome/.test(await sessionRow(desk, false).textContent()), 'the other session names its browser')
+  await shot(desk, 'a1-sessions')
+  const axe = await accessibility(desk)
+  expect(!axe.length, 'axe, settings:\n' + axe.join('\n'))
+
+  step('the phone session ended from the desktop: signed out on its next request')
+  await sessionRow(desk, false).locator('[data-test=end-session]').click()
+  await desk.locator('text=That session is signed out.').waitFor()
+  await sessionRow(desk, false).waitFor({ state: 'detached' })
+  await phone.reload()
+  await phone.waitForURL(/\/login/)
+  await phone.locator('text=Your session has ended').waitFor()
+
+  step('signed in again on the phone; the desktop changes the password')
+  await signIn(phone)
+  await phone.goto(BASE + '/settings')
+  await sessionRow(phone, true).waitFor()
+  await shot(phone, 'a2-phone-sessions')
+  const axePhone = await accessibility(phone)
+  expect(!axePhone.length, 'axe, settings on a phone:\n' + axePhone.join('\n'))
+  await desk.reload()
+  await sessionRow(desk, false).waitFor()
+  const form = desk.locator('[data-test=change-password]')
+  await desk.fill('#pw-current', 'not my password')
+  await desk.fill('#pw-new', 'a brand new pass phrase')
+  await desk.fill('#pw-again', 'a brand new pass phrase')
+  await form.locator('button[type=submit]').click()
+  await form.locator('text=current password is wrong').waitFor()
+  await desk.fill('#pw-current', ANN.password)
+  await desk.fill('#pw-new', 'password1234')
+  await desk.fill('#pw-again', 'password1234')
+  await form.locator('button[type=submit]').click()
+  await form.locator('text=most used passwords').waitFor()
+  await desk.fill('#pw-new', 'a brand new pass phrase')
+  await desk.fill('#pw-again', 'a brand new pass phrase')
+  await form.locator('button[type=submit]').click()
+  await form.locator('text=Sessions ended elsewhere: 1').waitFor()
+  await sessionRow(desk, false).waitFor({ state: 'detached' })
+  await shot(desk, 'a3-password-changed')
+  await phone.reload()
+  await phone.waitForURL(/\/login/)
+
+  step('the account data downloaded as JSON')
+  const [download] = await Promise.all([desk.waitForEvent('download'), desk.click('[data-test=export-button]')])
+  const data = JSON.parse(readFileSync(await download.path(), 'utf8'))
+  expect(data.profile.handle === 'ann' && Array.isArray(data.sessions) && Array.isArray(data.audit_events), 'export content')
+  expect(!JSON.stringify(data).includes('argon2'), 'the export holds a password hash')
+
+  step('an administrator makes a reset link; a fresh browser uses it once')
+  const root = await newPage('root')
+  await signIn(root, ROOT)
+  await root.goto(BASE + '/admin')
+  const annRow = root.locator('[data-test=user-row][data-handle=ann]')
+  await annRow.locator('[data-test=reset-link]').click()
+  const url = await root.inputValue('[data-test=reset-link-url]')
+  expect(url.startsWith(BASE + '/reset/'), 'reset link ' + url)
+  await shot(root, 'a4-reset-link')
+  const axeAdmin = await accessibility(root)
+  expect(!axeAdmin.length, 'axe, admin:\n' + axeAdmin.join('\n'))
+
+  const fresh = await newPage('fresh', { width: 390, height: 844 })
+  await fresh.goto(url)
+  await fresh.fill('#reset-new', 'ann')
+  await fresh.fill('#reset-again', 'ann')
+  await fresh.click('button[type=submit]')
+  await fresh.locator('[data-test=reset-error]', { hasText: 'at least 10 characters' }).waitFor()
+  await fresh.fill('#reset-new', 'chosen via the reset link')
+  await fresh.fill('#reset-again', 'chosen via the reset link')
+  await fresh.click('button[type=submit]')
+  await fresh.locator('[data-test=reset-done]').waitFor()
+  await shot(fresh, 'a5-reset-done-phone')
+  const axeReset = await accessibility(fresh)
+  expect(!axeReset.length, 'axe, reset page:\n' + axeReset.join('\n'))
+  await fresh.click('[data-test=reset-sign-in]')
+  await fresh.waitForURL(/\/login/)
+  await fresh.fill('#handle', 'ann')
+  await fresh.fill('#password', 'chosen via the reset link')
+  await fresh.click('button[type=submit]')
+  await fresh.locator('h1', { hasText: 'Documents' }).waitFor()
+  // Every session ended with the reset: the desktop is signed out.
+  await desk.reload()
+  await desk.waitForURL(/\/login/)
+
+  const again = await newPage('again')
+  await again.goto(url)
+  await again.fill('#reset-new', 'yet another pass phrase')
+  await again.fill('#reset-again', 'yet another pass phrase')
+  await again.click('button[type=submit]')
+  await again.locator('[data-test=reset-error]', { hasText: 'used already' }).waitFor()
+  await submitLogin(again, ANN, 'yet another pass phrase')
+  await again.locator('[data-test=login-error]').waitFor()
+
+  step('an administrator deletes a user')
+  await root.locator('[data-test=user-row][data-handle=bob] [data-test=delete-user]').click()
+  await root.locator('text=bob is deleted').waitFor()
+  await root.locator('[data-test=user-row][data-handle=bob]').waitFor({ state: 'detached' })
+  await shot(root, 'a6-user-deleted')
+})
