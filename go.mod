@@ -4,6 +4,8 @@ go 1.26.8
 
 require (
 	github.com/dustin/go-humanize v1.0.1
+	github.com/emersion/go-imap v1.2.1
+	github.com/emersion/go-message v0.18.2
 	github.com/gabriel-vasile/mimetype v1.4.16
 	github.com/gocraft/work v0.5.1
 	github.com/gomodule/redigo v1.9.3
@@ -23,6 +25,8 @@ require (
 	golang.org/x/term v0.48.0
 	golang.org/x/text v0.42.0
 )
+
+require github.com/emersion/go-sasl v0.0.0-20200509203442-7bfe0ed36a21 // indirect
 
 require (
 	github.com/abadojack/whatlanggo v1.0.1

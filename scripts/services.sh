@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Real PostgreSQL, Redis and MinIO for development and tests, on loopback
+# Real PostgreSQL, Redis, MinIO and Dovecot (IMAP, for e-mail ingestion's
+# tests) for development and tests, on loopback
 # ports of this checkout, with their data under .dev/ (git-ignored).
 #
 #   scripts/services.sh up      install what is missing, start, provision; writes .dev/env
 #   scripts/services.sh status  say what runs where
-#   scripts/services.sh down    stop all three (data is kept; rm -rf .dev to forget it)
+#   scripts/services.sh down    stop them all (data is kept; rm -rf .dev to forget it)
 #   scripts/services.sh tools   install what only the tests need: Chromium for the web
 #                               app's tests, and the tools tests/ship checks the release
 #                               with (Debian's docker-compose, ShellCheck, systemd; GoReleaser)
@@ -75,6 +76,8 @@ load_state() {
   PG_PORT=$(pick_port $((25000 + off)))
   REDIS_PORT=$(pick_port $((26000 + off)))
   MINIO_PORT=$(pick_port $((27000 + off)))
+  IMAP_PORT=$(pick_port $((28000 + off)))
+  IMAPS_PORT=$(pick_port $((IMAP_PORT + 400)))
   PG_SUPER_PASSWORD=$(rand)
   PG_MIGRATE_PASSWORD=$(rand)
   PG_APP_PASSWORD=$(rand)
@@ -82,11 +85,15 @@ load_state() {
   MINIO_ROOT_PASSWORD=$(rand)
   MINIO_SECRET_KEY=$(rand)
   SECRET_KEY=$(rand)$(rand)
+  IMAP_PASSWORD=$(rand)
+  IMAP_PASSWORD2=$(rand)
   umask 077
   cat >"$DEV/state" <<STATE
 PG_PORT=$PG_PORT
 REDIS_PORT=$REDIS_PORT
 MINIO_PORT=$MINIO_PORT
+IMAP_PORT=$IMAP_PORT
+IMAPS_PORT=$IMAPS_PORT
 PG_SUPER_PASSWORD=$PG_SUPER_PASSWORD
 PG_MIGRATE_PASSWORD=$PG_MIGRATE_PASSWORD
 PG_APP_PASSWORD=$PG_APP_PASSWORD
@@ -94,8 +101,27 @@ REDIS_PASSWORD=$REDIS_PASSWORD
 MINIO_ROOT_PASSWORD=$MINIO_ROOT_PASSWORD
 MINIO_SECRET_KEY=$MINIO_SECRET_KEY
 SECRET_KEY=$SECRET_KEY
+IMAP_PASSWORD=$IMAP_PASSWORD
+IMAP_PASSWORD2=$IMAP_PASSWORD2
 STATE
   umask 022
+}
+
+# A .dev/state from before Dovecot came has no IMAP ports: pick them now.
+imap_state() {
+  [ -n "${IMAP_PORT:-}" ] && [ -n "${IMAPS_PORT:-}" ] && return 0
+  local off=$(( $(printf %s "$ROOT" | cksum | cut -d' ' -f1) % 400 ))
+  IMAP_PORT=$(pick_port $((28000 + off)))
+  IMAPS_PORT=$(pick_port $((IMAP_PORT + 400)))
+  printf 'IMAP_PORT=%s\nIMAPS_PORT=%s\n' "$IMAP_PORT" "$IMAPS_PORT" >>"$DEV/state"
+}
+imap_users() {
+  IMAP_USER=mailtest
+  IMAP_USER2=mailtest2
+  if [ -z "${IMAP_PASSWORD:-}" ]; then
+    IMAP_PASSWORD=$(rand); IMAP_PASSWORD2=$(rand)
+    printf 'IMAP_PASSWORD=%s\nIMAP_PASSWORD2=%s\n' "$IMAP_PASSWORD" "$IMAP_PASSWORD2" >>"$DEV/state"
+  fi
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -238,6 +264,122 @@ minio_down() {
   fi
 }
 
+# ---------------------------------------------------------------- Dovecot
+# Debian's dovecot-imapd, for pkg/mail's and tests/cli's e-mail tests: an
+# IMAP server on 127.0.0.1:$IMAP_PORT (plain, and STARTTLS) and
+# 127.0.0.1:$IMAPS_PORT (implicit TLS), with its own dovecot.conf, runtime
+# directory, log and maildirs under .dev/dovecot, a self-signed certificate
+# (for 127.0.0.1 and localhost; the tests trust it) and two test users in a
+# passwd-file (DOCUVAULT_TEST_IMAP_USER/_PASSWORD and _USER2/_PASSWORD2 in
+# .dev/env). Dovecot's master process needs root here (it binds, then
+# drops privileges): its login processes run as Debian's dovenull, the
+# mail processes as Debian's dovecot user, which owns the maildirs. When
+# that user cannot reach this checkout the maildirs live in /var/tmp, as
+# PostgreSQL's data does. The tests put messages in through IMAP APPEND.
+dovecot_dir() { echo "$DEV/dovecot"; }
+dovecot_mail_dir() {
+  if runuser -u dovecot -- test -x "$DEV" 2>/dev/null; then
+    echo "$DEV/dovecot/mail"
+  else
+    echo "/var/tmp/docuvault-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)/dovecot-mail"
+  fi
+}
+dovecot_running() { running "$(dovecot_dir)/run/master.pid"; }
+
+dovecot_up() {
+  local dir mail uid gid
+  [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || apt_install dovecot-imapd
+  [ -x /usr/sbin/dovecot ] || die "dovecot-imapd is installed but /usr/sbin/dovecot is missing"
+  id dovecot >/dev/null 2>&1 || die "Dovecot is installed but there is no dovecot user"
+  id dovenull >/dev/null 2>&1 || die "Dovecot is installed but there is no dovenull user"
+  [ "$(id -u)" -eq 0 ] || die "Dovecot's master process must start as root (run services.sh as root, or with sudo)"
+  dir=$(dovecot_dir); mail=$(dovecot_mail_dir)
+  uid=$(id -u dovecot); gid=$(id -g dovecot)
+  mkdir -p "$dir/run" "$dir/ssl" "$mail"
+  chown dovecot: "$mail"
+  if [ ! -s "$dir/ssl/cert.pem" ] || [ ! -s "$dir/ssl/key.pem" ]; then
+    command -v openssl >/dev/null || apt_install openssl
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
+      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+      -keyout "$dir/ssl/key.pem" -out "$dir/ssl/cert.pem" >/dev/null 2>&1 \
+      || die "openssl could not make Dovecot's test certificate"
+    chmod 600 "$dir/ssl/key.pem"
+  fi
+  umask 077
+  printf '%s:{PLAIN}%s:%s:%s::%s/%s\n' \
+    "$IMAP_USER" "$IMAP_PASSWORD" "$uid" "$gid" "$mail" "$IMAP_USER" \
+    "$IMAP_USER2" "$IMAP_PASSWORD2" "$uid" "$gid" "$mail" "$IMAP_USER2" >"$dir/users"
+  chown root:dovecot "$dir/users"; chmod 640 "$dir/users"
+  cat >"$dir/dovecot.conf" <<CONF
+# Written by scripts/services.sh: this checkout's test IMAP server.
+base_dir = $dir/run
+instance_name = docuvault-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = $uid
+last_valid_uid = $uid
+ssl = yes
+ssl_cert = <$dir/ssl/cert.pem
+ssl_key = <$dir/ssl/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_location = maildir:~/Maildir
+mail_max_userip_connections = 100
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $dir/users
+}
+userdb {
+  driver = passwd-file
+  args = $dir/users
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+  chroot =
+}
+service anvil {
+  chroot =
+}
+CONF
+  umask 022
+  mkdir -p "$dir/state"
+  if ! dovecot_running; then
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" || die "Dovecot did not start: see $dir/dovecot.log"
+    for _ in $(seq 100); do ! port_free "$IMAP_PORT" && ! port_free "$IMAPS_PORT" && break; sleep 0.1; done
+    port_free "$IMAP_PORT" && die "Dovecot does not listen on 127.0.0.1:$IMAP_PORT: see $dir/dovecot.log"
+  else
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" reload >/dev/null 2>&1 || true
+  fi
+  say "dovecot   127.0.0.1:$IMAP_PORT (STARTTLS), 127.0.0.1:$IMAPS_PORT (TLS) (mail $mail)"
+}
+
+dovecot_down() {
+  local dir; dir=$(dovecot_dir)
+  [ -f "$dir/dovecot.conf" ] || return 0
+  if dovecot_running; then
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" stop >/dev/null 2>&1 || kill "$(pid_of "$dir/run/master.pid")" 2>/dev/null || true
+    for _ in $(seq 50); do dovecot_running || break; sleep 0.1; done
+    say "dovecot stopped"
+  fi
+}
+
 # ---------------------------------------------------------------- extraction tools
 # pdftotext, pdftoppm and pdfimages (poppler-utils), tesseract with its
 # orientation model (osd) and the language packs of DOCUVAULT_OCR_LANGUAGES
@@ -318,6 +460,16 @@ export SECRET_KEY='$SECRET_KEY'
 # For tests only: a superuser, to create a scratch database per test package.
 export DOCUVAULT_TEST_PG_ADMIN_URL='postgres://postgres:$PG_SUPER_PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable'
 export DOCUVAULT_TEST_MINIO_BIN='$(minio_bin)'
+# For tests only: this checkout's Dovecot (STARTTLS or plain on IMAP_ADDR,
+# implicit TLS on IMAPS_ADDR, its self-signed certificate in IMAP_CA) and
+# its two test users.
+export DOCUVAULT_TEST_IMAP_ADDR='127.0.0.1:$IMAP_PORT'
+export DOCUVAULT_TEST_IMAPS_ADDR='127.0.0.1:$IMAPS_PORT'
+export DOCUVAULT_TEST_IMAP_CA='$(dovecot_dir)/ssl/cert.pem'
+export DOCUVAULT_TEST_IMAP_USER='$IMAP_USER'
+export DOCUVAULT_TEST_IMAP_PASSWORD='$IMAP_PASSWORD'
+export DOCUVAULT_TEST_IMAP_USER2='$IMAP_USER2'
+export DOCUVAULT_TEST_IMAP_PASSWORD2='$IMAP_PASSWORD2'
 case ":\$PATH:" in *":$DEV/bin:"*) ;; *) export PATH="$DEV/bin:\$PATH" ;; esac
 ENV
   umask 022
@@ -345,6 +497,8 @@ case "${1:-}" in
     pg_up
     redis_up
     minio_up
+    imap_state; imap_users
+    dovecot_up
     tools_up
     write_env
     build_docuvault
@@ -359,7 +513,7 @@ case "${1:-}" in
   down)
     # shellcheck disable=SC1091
     [ -f "$DEV/state" ] && . "$DEV/state"
-    minio_down; redis_down; pg_down
+    dovecot_down; minio_down; redis_down; pg_down
     ;;
   status)
     [ -f "$DEV/state" ] || { say "not set up (run: scripts/services.sh up)"; exit 1; }
@@ -370,6 +524,7 @@ case "${1:-}" in
     if pg_running; then say "postgres  running on 127.0.0.1:$PG_PORT"; else say "postgres  stopped"; rc=1; fi
     if redis_running; then say "redis     running on 127.0.0.1:$REDIS_PORT"; else say "redis     stopped"; rc=1; fi
     if minio_running; then say "minio     running on 127.0.0.1:$MINIO_PORT"; else say "minio     stopped"; rc=1; fi
+    if dovecot_running; then say "dovecot   running on 127.0.0.1:${IMAP_PORT:-?} and ${IMAPS_PORT:-?} (TLS)"; else say "dovecot   stopped"; rc=1; fi
     exit $rc
     ;;
   *)

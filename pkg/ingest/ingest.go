@@ -16,6 +16,7 @@ import (
 // Sources of ingestion.
 const (
 	SourceWatch = "watch"
+	SourceMail  = "imap" // e-mail (pkg/mail): location the account's name, path an IMAP URL of the message
 )
 
 // Error is one path a source could not take in.

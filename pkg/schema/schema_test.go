@@ -56,6 +56,12 @@ var wantColumns = map[string][]string{
 	"ingest_errors": {"id uuid NO", "user_id uuid NO", "source text NO", "location text NO", "path text NO", "reason text NO",
 		"attempts integer NO", "first_at timestamp with time zone NO", "last_at timestamp with time zone NO"},
 	"watch_kept": {"user_id uuid NO", "path text NO", "size_bytes bigint NO", "mtime timestamp with time zone NO", "document_id uuid YES", "taken_at timestamp with time zone NO"},
+	"mail_accounts": {"id uuid NO", "user_id uuid NO", "name text NO", "host text NO", "port integer NO", "security text NO", "login text NO",
+		"password_enc text NO", "status text NO", "last_error text NO", "failures integer NO", "last_poll_at timestamp with time zone YES",
+		"next_poll_at timestamp with time zone NO", "created_at timestamp with time zone NO"},
+	"mail_rules": {"id uuid NO", "account_id uuid NO", "position integer NO", "folder text NO", "from_filter text NO", "subject_filter text NO",
+		"body_filter text NO", "mode text NO", "types ARRAY NO", "topic_ids ARRAY NO", "after text NO", "move_folder text NO", "created_at timestamp with time zone NO"},
+	"mail_messages": {"account_id uuid NO", "folder text NO", "uid_validity bigint NO", "uid bigint NO", "outcome text NO", "document_id uuid YES", "at timestamp with time zone NO"},
 }
 
 // The seed's foreign keys: "table.column -> table ON DELETE action".
@@ -72,6 +78,8 @@ var wantForeignKeys = []string{
 	"saved_views.user_id -> users CASCADE",
 	"ingest_errors.user_id -> users CASCADE",
 	"watch_kept.document_id -> documents SET NULL", "watch_kept.user_id -> users CASCADE",
+	"mail_accounts.user_id -> users CASCADE", "mail_rules.account_id -> mail_accounts CASCADE",
+	"mail_messages.account_id -> mail_accounts CASCADE", "mail_messages.document_id -> documents SET NULL",
 	"shares.document_id -> documents CASCADE", "shares.owner_id -> users CASCADE", "shares.recipient_id -> users CASCADE",
 	"topics.user_id -> users CASCADE",
 }
@@ -82,6 +90,7 @@ var wantIndexes = []string{
 	"ix_documents_user_document_date", "ix_document_terms_user_term",
 	"ix_saved_views_user_position", "saved_views_user_lower_name_key",
 	"ix_ingest_errors_user_last", "ingest_errors_user_source_path_key",
+	"mail_accounts_user_lower_name_key", "ix_mail_accounts_next_poll", "ix_mail_rules_account",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
@@ -140,9 +149,10 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	got := columns(t, db)
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
-	// ingest_errors and watch_kept (0026).
-	if len(got) != 17 {
-		t.Errorf("got %d tables, want 17: %v", len(got), keys(got))
+	// ingest_errors and watch_kept (0026), mail_accounts, mail_rules and
+	// mail_messages (0027).
+	if len(got) != 20 {
+		t.Errorf("got %d tables, want 20: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
