@@ -83,6 +83,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newSecretsCommand(a),
 		newUploadCommand(a),
 		newWatchCommand(a),
+		newMailCommand(a),
 		newFsckCommand(a),
 		newWorkerCommand(a),
 		newServeCommand(a),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/worker"
@@ -68,13 +69,28 @@ are listed).`,
 				Classifiers:  a.classifiers(db),
 				NoThumbnails: !a.cfg.Thumbnails,
 			}
-			r := worker.NewRunner(p, pool, worker.Options{
+			opts := worker.Options{
 				Namespace:       a.cfg.RedisNamespace,
 				Concurrency:     concurrency,
 				MaxFails:        a.cfg.JobMaxFails,
 				RetryDelay:      a.cfg.JobRetryDelay,
 				ShutdownTimeout: shutdown,
-			}, a.log)
+			}
+			if !drain {
+				// E-mail: the accounts due are polled every minute.
+				mp, closeMail, err := a.mailPoller(ctx, db)
+				if err != nil {
+					a.log.Warn("e-mail accounts are not polled: " + err.Error())
+				} else {
+					defer closeMail()
+					mp.AuditActor = "worker:mail"
+					opts.Periodic = append(opts.Periodic, worker.Periodic{Name: jobs.MailPoll, Spec: "0 * * * * *", Run: func(ctx context.Context) error {
+						_, err := mp.PollDue(ctx)
+						return err
+					}})
+				}
+			}
+			r := worker.NewRunner(p, pool, opts, a.log)
 			if !drain {
 				return r.Run(ctx)
 			}

@@ -29,6 +29,11 @@ const (
 	// those are saved: a later, lower-priority job, so that a batch's text
 	// and topics are not held up by them. Argument: ArgDocumentID.
 	FinishDocument = "finish_document"
+	// MailPoll polls the IMAP accounts whose next poll is due (pkg/mail):
+	// a periodic job, queued once a minute by every worker (gocraft/work
+	// queues each minute's once), each account under a lock so that one
+	// poll of it runs at a time. No arguments.
+	MailPoll = "mail_poll"
 	// ArgDocumentID is the document's id (a UUID string).
 	ArgDocumentID = "document_id"
 )
