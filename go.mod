@@ -26,12 +26,11 @@ require (
 	golang.org/x/text v0.42.0
 )
 
-require github.com/emersion/go-sasl v0.0.0-20200509203442-7bfe0ed36a21 // indirect
-
 require (
 	github.com/abadojack/whatlanggo v1.0.1
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/emersion/go-sasl v0.0.0-20200509203442-7bfe0ed36a21 // indirect
 	github.com/fsnotify/fsnotify v1.9.0
 	github.com/go-gorp/gorp/v3 v3.1.0 // indirect
 	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect
