@@ -16,6 +16,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/api"
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/jobs"
+	"github.com/docuvault/docuvault/pkg/mail"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/storage"
@@ -114,8 +115,14 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer authSvc.Close()
+	var mailPoller *mail.Poller
+	if k, err := a.keyring(); err != nil {
+		a.log.Warn("e-mail accounts are not available: " + err.Error())
+	} else {
+		mailPoller = &mail.Poller{DB: db, Storage: svc, Keyring: k, Log: a.log, AuditActor: "api:mail"}
+	}
 	handler := api.New(api.Deps{
-		DB: db, Storage: svc, Auth: authSvc, Jobs: enq,
+		DB: db, Storage: svc, Auth: authSvc, Jobs: enq, Mail: mailPoller,
 		JobsClient:     work.NewClient(cfg.RedisNamespace, pool),
 		Health:         api.PooledChecks(db, store, pool),
 		Log:            a.log,
