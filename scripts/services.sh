@@ -361,11 +361,14 @@ CONF
   umask 022
   mkdir -p "$dir/state"
   if ! dovecot_running; then
-    /usr/sbin/dovecot -c "$dir/dovecot.conf" || die "Dovecot did not start: see $dir/dovecot.log"
+    # Its own output to a file: the daemon keeps what it was given open,
+    # and a pipe (services.sh up | tail, CI's log) would never end.
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" </dev/null >"$dir/start.log" 2>&1 \
+      || die "Dovecot did not start: $(tr '\n' ' ' <"$dir/start.log")(see $dir/dovecot.log)"
     for _ in $(seq 100); do ! port_free "$IMAP_PORT" && ! port_free "$IMAPS_PORT" && break; sleep 0.1; done
     port_free "$IMAP_PORT" && die "Dovecot does not listen on 127.0.0.1:$IMAP_PORT: see $dir/dovecot.log"
   else
-    /usr/sbin/dovecot -c "$dir/dovecot.conf" reload >/dev/null 2>&1 || true
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" reload </dev/null >/dev/null 2>&1 || true
   fi
   say "dovecot   127.0.0.1:$IMAP_PORT (STARTTLS), 127.0.0.1:$IMAPS_PORT (TLS) (mail $mail)"
 }
@@ -374,7 +377,7 @@ dovecot_down() {
   local dir; dir=$(dovecot_dir)
   [ -f "$dir/dovecot.conf" ] || return 0
   if dovecot_running; then
-    /usr/sbin/dovecot -c "$dir/dovecot.conf" stop >/dev/null 2>&1 || kill "$(pid_of "$dir/run/master.pid")" 2>/dev/null || true
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" stop </dev/null >/dev/null 2>&1 || kill "$(pid_of "$dir/run/master.pid")" 2>/dev/null || true
     for _ in $(seq 50); do dovecot_running || break; sleep 0.1; done
     say "dovecot stopped"
   fi
