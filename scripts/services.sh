@@ -288,7 +288,7 @@ dovecot_running() { running "$(dovecot_dir)/run/master.pid"; }
 
 dovecot_up() {
   local dir mail uid gid
-  [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || apt_install dovecot-imapd
+  if [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/lib/dovecot/imap ]; then apt_install dovecot-imapd; fi
   [ -x /usr/sbin/dovecot ] || die "dovecot-imapd is installed but /usr/sbin/dovecot is missing"
   id dovecot >/dev/null 2>&1 || die "Dovecot is installed but there is no dovecot user"
   id dovenull >/dev/null 2>&1 || die "Dovecot is installed but there is no dovenull user"
