@@ -86,6 +86,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newUploadCommand(a),
 		newWatchCommand(a),
 		newCloudCommand(a),
+		newMailCommand(a),
 		newFsckCommand(a),
 		newWorkerCommand(a),
 		newServeCommand(a),

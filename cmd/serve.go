@@ -16,6 +16,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/api"
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/jobs"
+	"github.com/docuvault/docuvault/pkg/mail"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/redisconn"
@@ -116,20 +117,24 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer authSvc.Close()
-	// Cloud connections' credentials are sealed with SECRET_KEY (auth has
-	// checked it is usable); without a keyring POST /api/cloud/connections
-	// answers 503.
+	// Cloud connections' credentials and e-mail passwords are sealed with
+	// SECRET_KEY (auth has checked it is usable); without a keyring POST
+	// /api/cloud/connections answers 503 and e-mail accounts are off.
 	keyring, err := a.keyring()
 	if err != nil {
-		a.log.Warn("cloud connections cannot be added over the API", "reason", err.Error())
+		a.log.Warn("cloud connections and e-mail accounts cannot be added over the API", "reason", err.Error())
 		keyring = nil
+	}
+	var mailPoller *mail.Poller
+	if keyring != nil {
+		mailPoller = &mail.Poller{DB: db, Storage: svc, Keyring: keyring, Log: a.log, AuditActor: "api:mail"}
 	}
 	links, err := sharelinks.New(db, pool, sharelinks.Options{Secret: cfg.SecretKey, Namespace: cfg.RedisNamespace})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	handler := api.New(api.Deps{
-		DB: db, Storage: svc, Auth: authSvc, Jobs: enq,
+		DB: db, Storage: svc, Auth: authSvc, Jobs: enq, Mail: mailPoller,
 		JobsClient:     work.NewClient(cfg.RedisNamespace, pool),
 		Health:         api.PooledChecks(db, store, pool),
 		Log:            a.log,

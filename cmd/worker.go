@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/docuvault/docuvault/pkg/cloud"
+	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/storage"
@@ -89,7 +90,7 @@ are listed).`,
 			svc := storage.New(db, store, nil, storage.Limits{MaxSize: a.cfg.MaxUploadSize, AllowedTypes: a.cfg.AllowedTypes})
 			defer svc.Close()
 			purger := &trash.Service{DB: db, Store: svc, Days: a.cfg.TrashDays}
-			r := worker.NewRunner(p, pool, worker.Options{
+			opts := worker.Options{
 				PurgeTrash: func(ctx context.Context) (int, error) {
 					res, err := purger.PurgeExpired(ctx)
 					return res.Purged, err
@@ -100,7 +101,22 @@ are listed).`,
 				RetryDelay:      a.cfg.JobRetryDelay,
 				ShutdownTimeout: shutdown,
 				Cloud:           cl,
-			}, a.log)
+			}
+			if !drain {
+				// E-mail: the accounts due are polled every minute.
+				mp, closeMail, err := a.mailPoller(ctx, db)
+				if err != nil {
+					a.log.Warn("e-mail accounts are not polled: " + err.Error())
+				} else {
+					defer closeMail()
+					mp.AuditActor = "worker:mail"
+					opts.Periodic = append(opts.Periodic, worker.Periodic{Name: jobs.MailPoll, Spec: "0 * * * * *", Run: func(ctx context.Context) error {
+						_, err := mp.PollDue(ctx)
+						return err
+					}})
+				}
+			}
+			r := worker.NewRunner(p, pool, opts, a.log)
 			if !drain {
 				return r.Run(ctx)
 			}

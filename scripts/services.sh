@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Real PostgreSQL, Redis and MinIO for development and tests, on loopback
-# ports of this checkout, with their data under .dev/ (git-ignored), and a
-# WebDAV server (rclone serve webdav) that the cloud connections' tests
-# import from.
+# ports of this checkout, with their data under .dev/ (git-ignored); and,
+# for the tests, a WebDAV server (rclone serve webdav) that the cloud
+# connections import from and Dovecot (IMAP) for e-mail ingestion.
 #
 #   scripts/services.sh up      install what is missing, start, provision; writes .dev/env
 #   scripts/services.sh status  say what runs where
@@ -87,6 +87,8 @@ load_state() {
   MINIO_PORT=$(pick_port $((27000 + off)))
   WEBDAV_PORT=$(pick_port $((29000 + off)))
   WEBDAV_PASSWORD=$(rand)
+  IMAP_PORT=$(pick_port $((28000 + off)))
+  IMAPS_PORT=$(pick_port $((IMAP_PORT + 400)))
   PG_SUPER_PASSWORD=$(rand)
   PG_MIGRATE_PASSWORD=$(rand)
   PG_APP_PASSWORD=$(rand)
@@ -94,11 +96,15 @@ load_state() {
   MINIO_ROOT_PASSWORD=$(rand)
   MINIO_SECRET_KEY=$(rand)
   SECRET_KEY=$(rand)$(rand)
+  IMAP_PASSWORD=$(rand)
+  IMAP_PASSWORD2=$(rand)
   umask 077
   cat >"$DEV/state" <<STATE
 PG_PORT=$PG_PORT
 REDIS_PORT=$REDIS_PORT
 MINIO_PORT=$MINIO_PORT
+IMAP_PORT=$IMAP_PORT
+IMAPS_PORT=$IMAPS_PORT
 PG_SUPER_PASSWORD=$PG_SUPER_PASSWORD
 PG_MIGRATE_PASSWORD=$PG_MIGRATE_PASSWORD
 PG_APP_PASSWORD=$PG_APP_PASSWORD
@@ -108,8 +114,27 @@ MINIO_SECRET_KEY=$MINIO_SECRET_KEY
 SECRET_KEY=$SECRET_KEY
 WEBDAV_PORT=$WEBDAV_PORT
 WEBDAV_PASSWORD=$WEBDAV_PASSWORD
+IMAP_PASSWORD=$IMAP_PASSWORD
+IMAP_PASSWORD2=$IMAP_PASSWORD2
 STATE
   umask 022
+}
+
+# A .dev/state from before Dovecot came has no IMAP ports: pick them now.
+imap_state() {
+  [ -n "${IMAP_PORT:-}" ] && [ -n "${IMAPS_PORT:-}" ] && return 0
+  local off=$(( $(printf %s "$ROOT" | cksum | cut -d' ' -f1) % 400 ))
+  IMAP_PORT=$(pick_port $((28000 + off)))
+  IMAPS_PORT=$(pick_port $((IMAP_PORT + 400)))
+  printf 'IMAP_PORT=%s\nIMAPS_PORT=%s\n' "$IMAP_PORT" "$IMAPS_PORT" >>"$DEV/state"
+}
+imap_users() {
+  IMAP_USER=mailtest
+  IMAP_USER2=mailtest2
+  if [ -z "${IMAP_PASSWORD:-}" ]; then
+    IMAP_PASSWORD=$(rand); IMAP_PASSWORD2=$(rand)
+    printf 'IMAP_PASSWORD=%s\nIMAP_PASSWORD2=%s\n' "$IMAP_PASSWORD" "$IMAP_PASSWORD2" >>"$DEV/state"
+  fi
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -288,6 +313,125 @@ webdav_down() {
   fi
 }
 
+# ---------------------------------------------------------------- Dovecot
+# Debian's dovecot-imapd, for pkg/mail's and tests/cli's e-mail tests: an
+# IMAP server on 127.0.0.1:$IMAP_PORT (plain, and STARTTLS) and
+# 127.0.0.1:$IMAPS_PORT (implicit TLS), with its own dovecot.conf, runtime
+# directory, log and maildirs under .dev/dovecot, a self-signed certificate
+# (for 127.0.0.1 and localhost; the tests trust it) and two test users in a
+# passwd-file (DOCUVAULT_TEST_IMAP_USER/_PASSWORD and _USER2/_PASSWORD2 in
+# .dev/env). Dovecot's master process needs root here (it binds, then
+# drops privileges): its login processes run as Debian's dovenull, the
+# mail processes as Debian's dovecot user, which owns the maildirs. When
+# that user cannot reach this checkout the maildirs live in /var/tmp, as
+# PostgreSQL's data does. The tests put messages in through IMAP APPEND.
+dovecot_dir() { echo "$DEV/dovecot"; }
+dovecot_mail_dir() {
+  if runuser -u dovecot -- test -x "$DEV" 2>/dev/null; then
+    echo "$DEV/dovecot/mail"
+  else
+    echo "/var/tmp/docuvault-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)/dovecot-mail"
+  fi
+}
+dovecot_running() { running "$(dovecot_dir)/run/master.pid"; }
+
+dovecot_up() {
+  local dir mail uid gid
+  if [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/lib/dovecot/imap ]; then apt_install dovecot-imapd; fi
+  [ -x /usr/sbin/dovecot ] || die "dovecot-imapd is installed but /usr/sbin/dovecot is missing"
+  id dovecot >/dev/null 2>&1 || die "Dovecot is installed but there is no dovecot user"
+  id dovenull >/dev/null 2>&1 || die "Dovecot is installed but there is no dovenull user"
+  [ "$(id -u)" -eq 0 ] || die "Dovecot's master process must start as root (run services.sh as root, or with sudo)"
+  dir=$(dovecot_dir); mail=$(dovecot_mail_dir)
+  uid=$(id -u dovecot); gid=$(id -g dovecot)
+  mkdir -p "$dir/run" "$dir/ssl" "$mail"
+  chown dovecot: "$mail"
+  if [ ! -s "$dir/ssl/cert.pem" ] || [ ! -s "$dir/ssl/key.pem" ]; then
+    command -v openssl >/dev/null || apt_install openssl
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
+      -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+      -keyout "$dir/ssl/key.pem" -out "$dir/ssl/cert.pem" >/dev/null 2>&1 \
+      || die "openssl could not make Dovecot's test certificate"
+    chmod 600 "$dir/ssl/key.pem"
+  fi
+  umask 077
+  printf '%s:{PLAIN}%s:%s:%s::%s/%s\n' \
+    "$IMAP_USER" "$IMAP_PASSWORD" "$uid" "$gid" "$mail" "$IMAP_USER" \
+    "$IMAP_USER2" "$IMAP_PASSWORD2" "$uid" "$gid" "$mail" "$IMAP_USER2" >"$dir/users"
+  chown root:dovecot "$dir/users"; chmod 640 "$dir/users"
+  cat >"$dir/dovecot.conf" <<CONF
+# Written by scripts/services.sh: this checkout's test IMAP server.
+base_dir = $dir/run
+instance_name = docuvault-$(printf %s "$ROOT" | cksum | cut -d' ' -f1)
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = $uid
+last_valid_uid = $uid
+ssl = yes
+ssl_cert = <$dir/ssl/cert.pem
+ssl_key = <$dir/ssl/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_location = maildir:~/Maildir
+mail_max_userip_connections = 100
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $dir/users
+}
+userdb {
+  driver = passwd-file
+  args = $dir/users
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+  chroot =
+}
+service anvil {
+  chroot =
+}
+CONF
+  umask 022
+  mkdir -p "$dir/state"
+  if ! dovecot_running; then
+    # Its own output to a file: the daemon keeps what it was given open,
+    # and a pipe (services.sh up | tail, CI's log) would never end.
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" </dev/null >"$dir/start.log" 2>&1 \
+      || die "Dovecot did not start: $(tr '\n' ' ' <"$dir/start.log")(see $dir/dovecot.log)"
+    for _ in $(seq 100); do ! port_free "$IMAP_PORT" && ! port_free "$IMAPS_PORT" && break; sleep 0.1; done
+    port_free "$IMAP_PORT" && die "Dovecot does not listen on 127.0.0.1:$IMAP_PORT: see $dir/dovecot.log"
+  else
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" reload </dev/null >/dev/null 2>&1 || true
+  fi
+  say "dovecot   127.0.0.1:$IMAP_PORT (STARTTLS), 127.0.0.1:$IMAPS_PORT (TLS) (mail $mail)"
+}
+
+dovecot_down() {
+  local dir; dir=$(dovecot_dir)
+  [ -f "$dir/dovecot.conf" ] || return 0
+  if dovecot_running; then
+    /usr/sbin/dovecot -c "$dir/dovecot.conf" stop </dev/null >/dev/null 2>&1 || kill "$(pid_of "$dir/run/master.pid")" 2>/dev/null || true
+    for _ in $(seq 50); do dovecot_running || break; sleep 0.1; done
+    say "dovecot stopped"
+  fi
+}
+
 # ---------------------------------------------------------------- extraction tools
 # pdftotext, pdftoppm and pdfimages (poppler-utils), tesseract with its
 # orientation model (osd) and the language packs of DOCUVAULT_OCR_LANGUAGES
@@ -372,6 +516,16 @@ export DOCUVAULT_TEST_MINIO_BIN='$(minio_bin)'
 export DOCUVAULT_TEST_WEBDAV_URL='http://127.0.0.1:$WEBDAV_PORT/'
 export DOCUVAULT_TEST_WEBDAV_USER=docuvault-dav
 export DOCUVAULT_TEST_WEBDAV_PASSWORD='$WEBDAV_PASSWORD'
+# For tests only: this checkout's Dovecot (STARTTLS or plain on IMAP_ADDR,
+# implicit TLS on IMAPS_ADDR, its self-signed certificate in IMAP_CA) and
+# its two test users.
+export DOCUVAULT_TEST_IMAP_ADDR='127.0.0.1:$IMAP_PORT'
+export DOCUVAULT_TEST_IMAPS_ADDR='127.0.0.1:$IMAPS_PORT'
+export DOCUVAULT_TEST_IMAP_CA='$(dovecot_dir)/ssl/cert.pem'
+export DOCUVAULT_TEST_IMAP_USER='$IMAP_USER'
+export DOCUVAULT_TEST_IMAP_PASSWORD='$IMAP_PASSWORD'
+export DOCUVAULT_TEST_IMAP_USER2='$IMAP_USER2'
+export DOCUVAULT_TEST_IMAP_PASSWORD2='$IMAP_PASSWORD2'
 case ":\$PATH:" in *":$DEV/bin:"*) ;; *) export PATH="$DEV/bin:\$PATH" ;; esac
 ENV
   umask 022
@@ -400,6 +554,8 @@ case "${1:-}" in
     redis_up
     minio_up
     webdav_up
+    imap_state; imap_users
+    dovecot_up
     tools_up
     write_env
     build_docuvault
@@ -414,7 +570,7 @@ case "${1:-}" in
   down)
     # shellcheck disable=SC1091
     [ -f "$DEV/state" ] && . "$DEV/state"
-    webdav_down; minio_down; redis_down; pg_down
+    dovecot_down; webdav_down; minio_down; redis_down; pg_down
     ;;
   status)
     [ -f "$DEV/state" ] || { say "not set up (run: scripts/services.sh up)"; exit 1; }
@@ -426,6 +582,7 @@ case "${1:-}" in
     if redis_running; then say "redis     running on 127.0.0.1:$REDIS_PORT"; else say "redis     stopped"; rc=1; fi
     if minio_running; then say "minio     running on 127.0.0.1:$MINIO_PORT"; else say "minio     stopped"; rc=1; fi
     if webdav_running; then say "webdav    running on 127.0.0.1:${WEBDAV_PORT:-?}"; else say "webdav    stopped"; rc=1; fi
+    if dovecot_running; then say "dovecot   running on 127.0.0.1:${IMAP_PORT:-?} and ${IMAPS_PORT:-?} (TLS)"; else say "dovecot   stopped"; rc=1; fi
     exit $rc
     ;;
   *)

@@ -23,6 +23,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/folders"
+	"github.com/docuvault/docuvault/pkg/mail"
 	"github.com/docuvault/docuvault/pkg/notes"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/passwords"
@@ -149,6 +150,11 @@ func classifyError(err error) *Error {
 		{views.ErrNotFound, http.StatusNotFound, "not_found", true},
 		{views.ErrConflict, http.StatusConflict, "conflict", true},
 		{views.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{mail.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{mail.ErrConflict, http.StatusConflict, "conflict", true},
+		{mail.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+		{mail.ErrBusy, http.StatusConflict, "busy", true},
 
 		{shares.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{shares.ErrConflict, http.StatusConflict, "conflict", true},

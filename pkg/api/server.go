@@ -29,6 +29,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/health"
+	"github.com/docuvault/docuvault/pkg/mail"
 	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
@@ -50,7 +51,10 @@ type Deps struct {
 	DB      *sqlx.DB
 	Storage *storage.Service
 	Auth    *auth.Service
-	Jobs    Enqueuer // for reclassify; may be nil (the sweeper queues pending documents)
+	// Mail polls IMAP accounts and holds the keyring their passwords are
+	// sealed with; nil: the mail routes answer 503.
+	Mail *mail.Poller
+	Jobs Enqueuer // for reclassify; may be nil (the sweeper queues pending documents)
 	// JobsClient reads queue depth for /metrics; may be nil.
 	JobsClient *work.Client
 	// Health returns the checks /health runs (the same as `docuvault health`).
@@ -320,6 +324,13 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/cloud/connections", user, s.createCloudConnection, false},
 		{"DELETE", "/api/cloud/connections/{id}", user, s.deleteCloudConnection, false},
 		{"POST", "/api/cloud/connections/{id}/sync", user, s.syncCloudConnection, false},
+		{"GET", "/api/mail/accounts", user, s.listMailAccounts, false},
+		{"POST", "/api/mail/accounts", user, s.createMailAccount, false},
+		{"DELETE", "/api/mail/accounts/{id}", user, s.deleteMailAccount, false},
+		{"GET", "/api/mail/accounts/{id}/rules", user, s.listMailRules, false},
+		{"POST", "/api/mail/accounts/{id}/rules", user, s.createMailRule, false},
+		{"DELETE", "/api/mail/accounts/{id}/rules/{rule}", user, s.deleteMailRule, false},
+		{"POST", "/api/mail/accounts/{id}/poll", user, s.pollMailAccount, false},
 	}
 }
 

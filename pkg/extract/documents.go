@@ -15,5 +15,6 @@ func documentFuncs() map[string]Func {
 		ctODT:           extractODF,
 		ctODS:           extractODF,
 		ctODP:           extractODF,
+		ctEML:           extractEML,
 	}
 }

@@ -54,7 +54,7 @@ type Input struct {
 type Output struct {
 	Text string
 	// Method names the extractor that ran: text, html, rtf, ooxml, odf,
-	// pdftotext, go-pdf, tesseract, or filename (an image with no OCR).
+	// pdftotext, go-pdf, tesseract, eml, or filename (an image with no OCR).
 	Method string
 	// Truncated is set when the text was cut at Limits.MaxTextBytes.
 	Truncated bool

@@ -17,6 +17,7 @@ import (
 const (
 	SourceWatch = "watch"
 	SourceCloud = "cloud" // a cloud connection (pkg/cloud); location is its name
+	SourceMail  = "imap"  // e-mail (pkg/mail): location the account's name, path an IMAP URL of the message
 )
 
 // Error is one path a source could not take in.

@@ -34,6 +34,11 @@ const (
 	// enqueues it periodically, and `docuvault trash purge` does its work
 	// from cron.
 	PurgeTrash = "purge_trash"
+	// MailPoll polls the IMAP accounts whose next poll is due (pkg/mail):
+	// a periodic job, queued once a minute by every worker (gocraft/work
+	// queues each minute's once), each account under a lock so that one
+	// poll of it runs at a time. No arguments.
+	MailPoll = "mail_poll"
 	// ArgDocumentID is the document's id (a UUID string).
 	ArgDocumentID = "document_id"
 	// CloudSyncDue is the worker's periodic job: it enqueues CloudSync for

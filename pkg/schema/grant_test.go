@@ -42,6 +42,9 @@ func TestGrantGivesDMLOnlyAndIsIdempotent(t *testing.T) {
 		`INSERT INTO ingest_errors (user_id, source, location, path, reason) VALUES ('00000000-0000-0000-0000-000000000001', 'watch', '/srv/in', '/srv/in/a.pdf', 'permission denied')`,
 		`INSERT INTO watch_kept (user_id, path, size_bytes, mtime, document_id) VALUES ('00000000-0000-0000-0000-000000000001', '/srv/in/b.pdf', 10, now(), '00000000-0000-0000-0000-0000000000d1')`,
 		`INSERT INTO document_versions (document_id, number, object_key, size_bytes, sha256, content_type, filename) VALUES ('00000000-0000-0000-0000-0000000000d1', 1, 'k1', 1, '\x00', 'application/pdf', 'a.pdf')`,
+		`INSERT INTO mail_accounts (id, user_id, name, host, port, security, login, password_enc) VALUES ('00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-000000000001', 'Home', 'imap.example.org', 993, 'tls', 'ann', 'enc')`,
+		`INSERT INTO mail_rules (account_id, position, folder, mode) VALUES ('00000000-0000-0000-0000-0000000000e1', 1, 'INBOX', 'attachments')`,
+		`INSERT INTO mail_messages (account_id, folder, uid_validity, uid, outcome, document_id) VALUES ('00000000-0000-0000-0000-0000000000e1', 'INBOX', 1, 1, 'taken', '00000000-0000-0000-0000-0000000000d1')`,
 	}
 	for _, s := range writes {
 		if _, err := app.Exec(s); err != nil {
@@ -57,7 +60,7 @@ func TestGrantGivesDMLOnlyAndIsIdempotent(t *testing.T) {
 			t.Errorf("app role: UPDATE %s: %v", tbl, err)
 		}
 	}
-	for _, tbl := range []string{"document_topics", "shares", "cloud_items", "documents", "groups", "audit_log", "saved_views", "ingest_errors", "watch_kept", "document_versions"} {
+	for _, tbl := range []string{"document_topics", "shares", "cloud_items", "documents", "groups", "audit_log", "saved_views", "ingest_errors", "watch_kept", "document_versions", "mail_messages", "mail_rules", "mail_accounts"} {
 		if _, err := app.Exec("DELETE FROM " + tbl); err != nil {
 			t.Errorf("app role: DELETE FROM %s: %v", tbl, err)
 		}

@@ -59,6 +59,12 @@ var wantColumns = map[string][]string{
 	"watch_kept":  {"user_id uuid NO", "path text NO", "size_bytes bigint NO", "mtime timestamp with time zone NO", "document_id uuid YES", "taken_at timestamp with time zone NO"},
 	"document_versions": {"id uuid NO", "document_id uuid NO", "number integer NO", "object_key text NO", "size_bytes bigint NO",
 		"sha256 bytea NO", "content_type text NO", "filename text NO", "created_at timestamp with time zone NO", "created_by uuid YES"},
+	"mail_accounts": {"id uuid NO", "user_id uuid NO", "name text NO", "host text NO", "port integer NO", "security text NO", "login text NO",
+		"password_enc text NO", "status text NO", "last_error text NO", "failures integer NO", "last_poll_at timestamp with time zone YES",
+		"next_poll_at timestamp with time zone NO", "created_at timestamp with time zone NO"},
+	"mail_rules": {"id uuid NO", "account_id uuid NO", "position integer NO", "folder text NO", "from_filter text NO", "subject_filter text NO",
+		"body_filter text NO", "mode text NO", "types ARRAY NO", "topic_ids ARRAY NO", "after text NO", "move_folder text NO", "created_at timestamp with time zone NO"},
+	"mail_messages": {"account_id uuid NO", "folder text NO", "uid_validity bigint NO", "uid bigint NO", "outcome text NO", "document_id uuid YES", "at timestamp with time zone NO"},
 }
 
 // The seed's foreign keys: "table.column -> table ON DELETE action".
@@ -81,6 +87,8 @@ var wantForeignKeys = []string{
 	"share_links.document_id -> documents CASCADE", "share_links.folder_id -> folders CASCADE", "share_links.owner_id -> users CASCADE",
 	"watch_kept.document_id -> documents SET NULL", "watch_kept.user_id -> users CASCADE",
 	"cloud_items.connection_id -> cloud_connections CASCADE", "cloud_items.document_id -> documents SET NULL",
+	"mail_accounts.user_id -> users CASCADE", "mail_rules.account_id -> mail_accounts CASCADE",
+	"mail_messages.account_id -> mail_accounts CASCADE", "mail_messages.document_id -> documents SET NULL",
 	"shares.document_id -> documents CASCADE", "shares.owner_id -> users CASCADE", "shares.recipient_id -> users CASCADE",
 	"topics.user_id -> users CASCADE",
 }
@@ -93,6 +101,7 @@ var wantIndexes = []string{
 	"ix_ingest_errors_user_last", "ingest_errors_user_source_path_key", "cloud_connections_user_name_key",
 	"ix_notes_document_created", "ix_documents_notes_search", "share_links_token_hash_key", "ix_share_links_owner_created",
 	"ix_documents_trashed", "document_versions_document_id_number_key", "document_versions_object_key_key",
+	"mail_accounts_user_lower_name_key", "ix_mail_accounts_next_poll", "ix_mail_rules_account",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
@@ -151,10 +160,11 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	got := columns(t, db)
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
-	// ingest_errors and watch_kept (0026), cloud_items (0028), document_versions (0029),
-	// notes (0030), share_links (0031), sessions and password_resets (0032).
-	if len(got) != 23 {
-		t.Errorf("got %d tables, want 23: %v", len(got), keys(got))
+	// ingest_errors and watch_kept (0026), mail_accounts, mail_rules and mail_messages (0027),
+	// cloud_items (0028), document_versions (0029), notes (0030), share_links (0031),
+	// sessions and password_resets (0032).
+	if len(got) != 26 {
+		t.Errorf("got %d tables, want 26: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -222,7 +232,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 23 {
+	if got := columns(t, db); len(got) != 26 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))

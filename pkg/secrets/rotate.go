@@ -26,6 +26,7 @@ func (c Column) String() string { return c.Table + "." + c.Column }
 func Columns() []Column {
 	return []Column{
 		{Table: "cloud_connections", ID: "id", Column: "credentials_enc", Purpose: PurposeCloudCredentials},
+		{Table: "mail_accounts", ID: "id", Column: "password_enc", Purpose: PurposeIMAPPassword},
 	}
 }
 

@@ -23,6 +23,7 @@ var defaultAllowedTypes = []string{
 	"application/vnd.oasis.opendocument.spreadsheet",
 	"application/vnd.oasis.opendocument.presentation",
 	"image/png", "image/jpeg", "image/tiff", "image/webp",
+	"message/rfc822",
 }
 
 // DefaultAllowedTypes returns the default allow-list of content types.
@@ -39,6 +40,7 @@ var extensions = map[string]string{
 	"application/vnd.oasis.opendocument.spreadsheet":                            ".ods",
 	"application/vnd.oasis.opendocument.presentation":                           ".odp",
 	"image/png": ".png", "image/jpeg": ".jpg", "image/tiff": ".tiff", "image/webp": ".webp",
+	"message/rfc822": ".eml",
 }
 
 // Sniff tells the content type of a document from its first bytes (never
@@ -75,6 +77,12 @@ func Sniff(head []byte, filename string) (contentType, ext string) {
 	}
 	if ct == "text/plain" && markdownName {
 		ct = "text/markdown"
+	}
+	// An e-mail whose first header mimetype does not know (X-…,
+	// Authentication-Results, ARC-…) is still one when it is named .eml
+	// and opens with a header block.
+	if ct == "text/plain" && strings.EqualFold(filepath.Ext(filename), ".eml") && looksLikeHeaders(head) {
+		ct = "message/rfc822"
 	}
 	if e, ok := extensions[ct]; ok {
 		return ct, e
@@ -302,4 +310,34 @@ type TypeNotAllowedError struct {
 
 func (e *TypeNotAllowedError) Error() string {
 	return fmt.Sprintf("type not allowed: the content is %s, which is not on the allow-list (DOCUVAULT_ALLOWED_TYPES)", e.ContentType)
+}
+
+// looksLikeHeaders reports text that opens with RFC 5322 header fields
+// (name: value, continuation lines) and has a From or Subject field among
+// them.
+func looksLikeHeaders(head []byte) bool {
+	fields := 0
+	known := false
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		line = bytes.TrimRight(line, "\r")
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if fields == 0 {
+				return false
+			}
+			continue
+		}
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if !ok || len(name) == 0 || bytes.ContainsAny(name, " \t") {
+			return false
+		}
+		fields++
+		switch strings.ToLower(string(name)) {
+		case "from", "subject", "date", "message-id":
+			known = true
+		}
+	}
+	return fields >= 2 && known
 }

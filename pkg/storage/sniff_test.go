@@ -130,3 +130,29 @@ func TestSniffAllowedByDefault(t *testing.T) {
 		t.Errorf("the allow-list names an XHTML type; XHTML is sniffed as text/html")
 	}
 }
+
+// TestSniffEML: an e-mail is message/rfc822 (.eml), on the default
+// allow-list, whether its first header is one mimetype knows or, for a
+// file named .eml, another (X-…, ARC-…); text that only looks a little
+// like headers stays text.
+func TestSniffEML(t *testing.T) {
+	allowed := map[string]bool{}
+	for _, ct := range DefaultAllowedTypes() {
+		allowed[ct] = true
+	}
+	for _, tc := range []struct{ name, head, filename, want string }{
+		{"delivered message", "Return-Path: <a@example.org>\r\nDelivered-To: b@example.org\r\nFrom: a@example.org\r\nSubject: Hi\r\n\r\nbody\r\n", "x", "message/rfc822"},
+		{"plain message", "From: a@example.org\nTo: b@example.org\nSubject: Hi\n\nbody\n", "m", "message/rfc822"},
+		{"X- header first, named .eml", "X-Mailer: Thing 1.0\r\nARC-Seal: i=1; a=rsa-sha256;\r\n  cv=none\r\nFrom: a@example.org\r\nSubject: Hi\r\n\r\nbody\r\n", "Hi.eml", "message/rfc822"},
+		{"X- header first, not named .eml", "X-Mailer: Thing 1.0\r\nARC-Seal: i=1\r\nFrom: a@example.org\r\nSubject: Hi\r\n\r\nbody\r\n", "notes.txt", "text/plain"},
+		{"prose named .eml", "Dear Bob: here is the note.\nThanks: Alice\n", "note.eml", "text/plain"},
+	} {
+		ct, ext := Sniff([]byte(tc.head), tc.filename)
+		if ct != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, ct, tc.want)
+		}
+		if ct == "message/rfc822" && (ext != ".eml" || !allowed[ct]) {
+			t.Errorf("%s: extension %s, allowed %v", tc.name, ext, allowed[ct])
+		}
+	}
+}

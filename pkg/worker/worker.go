@@ -55,6 +55,18 @@ type Options struct {
 	// PurgeSchedule is when jobs.PurgeTrash is enqueued: a cron spec with
 	// seconds (gocraft/work). Default hourly, "0 17 * * * *".
 	PurgeSchedule string
+	// Periodic are jobs queued on a schedule while the worker runs (not
+	// by Drain): e-mail polling (jobs.MailPoll).
+	Periodic []Periodic
+}
+
+// Periodic is a job the worker queues on a cron schedule (gocraft/work's,
+// with seconds: "0 * * * * *" is every minute) and runs with Run. A run
+// that fails is not retried: the next one comes on schedule.
+type Periodic struct {
+	Name string
+	Spec string
+	Run  func(ctx context.Context) error
 }
 
 func (o Options) withDefaults() Options {
@@ -258,11 +270,25 @@ func (r *Runner) handlePurge(ctx context.Context) func(*work.Job) error {
 	}
 }
 
+// addPeriodic registers and schedules the periodic jobs.
+func (r *Runner) addPeriodic(wp *work.WorkerPool, jobCtx context.Context) {
+	for _, p := range r.opts.Periodic {
+		wp.JobWithOptions(p.Name, work.JobOptions{MaxFails: 1, Priority: priorityPeriodic, SkipDead: true}, func(job *work.Job) error {
+			if err := p.Run(jobCtx); err != nil {
+				r.log.Warn("periodic job failed; it runs again on schedule", "job", p.Name, "error", err)
+			}
+			return nil
+		})
+		wp.PeriodicallyEnqueue(p.Spec, p.Name)
+	}
+}
+
 // Job priorities (gocraft/work's, 1 to 100000).
 const (
-	priorityExtract = 100000
-	priorityFinish  = 1
-	priorityCloud   = 1000
+	priorityExtract  = 100000
+	priorityFinish   = 1
+	priorityCloud    = 1000
+	priorityPeriodic = 1000
 )
 
 // Run processes jobs until ctx is cancelled, sweeping every SweepEvery.
@@ -273,6 +299,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
 	wp := r.newPool(jobCtx, true)
+	r.addPeriodic(wp, jobCtx)
 	wp.Start()
 	r.log.Info("worker started", "concurrency", r.opts.Concurrency, "namespace", r.opts.Namespace)
 	r.sweepAndLog(ctx)
