@@ -46,23 +46,40 @@ func Stats(c *work.Client) (QueueStats, error) {
 	if _, st.Retrying, err = c.RetryJobs(1); err != nil {
 		return st, fmt.Errorf("read retries: %w", err)
 	}
-	sched, n, err := c.ScheduledJobs(1)
-	if err != nil {
-		return st, fmt.Errorf("read scheduled jobs: %w", err)
-	}
-	st.Scheduled = n
-	for _, j := range sched {
-		// The periodic purge sits in the scheduled set ahead of its time:
-		// it is no work waiting (a drain must not wait for it). When other
-		// jobs fill the first page, they are work anyway.
-		if j.Name == PurgeTrash {
-			st.Scheduled--
+	// The periodic jobs (the purge, the cloud and mail polls) sit in the
+	// scheduled set ahead of their time: they are no work waiting, and a
+	// drain must not wait for them. A page that holds other jobs ends the
+	// count (work is waiting whatever follows); a page of periodic jobs
+	// only is followed by the next.
+	for page := uint(1); page <= 10; page++ {
+		sched, n, err := c.ScheduledJobs(page)
+		if err != nil {
+			return st, fmt.Errorf("read scheduled jobs: %w", err)
+		}
+		if page == 1 {
+			st.Scheduled = n
+		}
+		others := 0
+		for _, j := range sched {
+			if periodic(j.Name) {
+				st.Scheduled--
+			} else {
+				others++
+			}
+		}
+		if len(sched) == 0 || others > 0 {
+			break
 		}
 	}
 	if _, st.Dead, err = c.DeadJobs(1); err != nil {
 		return st, fmt.Errorf("read dead jobs: %w", err)
 	}
 	return st, nil
+}
+
+// periodic reports whether name is a job the workers queue on a schedule.
+func periodic(name string) bool {
+	return name == PurgeTrash || name == CloudSyncDue || name == MailPoll
 }
 
 // ours reports whether name is one of DocuVault's job names.

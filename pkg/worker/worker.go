@@ -241,7 +241,7 @@ func (r *Runner) newPool(jobCtx context.Context, periodic bool) *work.WorkerPool
 	// those that have r.opts.Cloud (the others fail them, to be retried).
 	wp.JobWithOptions(jobs.CloudSyncDue, work.JobOptions{MaxFails: 1, Priority: priorityCloud, SkipDead: true}, r.handleCloudDue(jobCtx))
 	wp.JobWithOptions(jobs.CloudSync, work.JobOptions{MaxFails: 3, Priority: priorityCloud, SkipDead: true, Backoff: backoff}, r.handleCloudSync(jobCtx))
-	if r.opts.Cloud != nil {
+	if periodic && r.opts.Cloud != nil {
 		wp.PeriodicallyEnqueue(cloudSpec, jobs.CloudSyncDue)
 	}
 	// The purge is idempotent (a stopped one is finished by the next), so
