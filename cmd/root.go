@@ -87,6 +87,8 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newWatchCommand(a),
 		newCloudCommand(a),
 		newFsckCommand(a),
+		newExportCommand(a),
+		newImportCommand(a),
 		newWorkerCommand(a),
 		newServeCommand(a),
 		newClassifyCommand(a),
