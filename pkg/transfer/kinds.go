@@ -79,12 +79,12 @@ func kinds(withSecrets bool) []kind {
 	}
 	return []kind{
 		{Name: "users", Table: "users", Conflict: "id",
-			Select:   `SELECT to_jsonb(t)` + userSecrets + ` FROM users t WHERE ` + userFilter("t.id") + ` ORDER BY t.id`,
+			Select: `SELECT to_jsonb(t)` + userSecrets + ` FROM users t WHERE ` + userFilter("t.id") + ` ORDER BY t.id`,
 			// Without secrets an account comes back locked (users' "no
 			// password" hash): an admin gives it a new password.
 			Override: map[string]string{"totp_enabled": "(r.totp_enabled AND r.totp_secret IS NOT NULL)",
 				"password_hash": "COALESCE(r.password_hash, '" + lockedHash + "')"},
-			Where:    `($2::uuid[] IS NULL OR r.id = ANY($2))`},
+			Where: `($2::uuid[] IS NULL OR r.id = ANY($2))`},
 		{Name: "quotas", Table: "quotas", Conflict: "user_id",
 			Select:   `SELECT jsonb_build_object('user_id', t.user_id, 'limit_bytes', t.limit_bytes) FROM quotas t WHERE ` + userFilter("t.user_id") + ` ORDER BY t.user_id`,
 			Override: map[string]string{"used_bytes": "0"},
