@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -78,7 +80,8 @@ func Import(ctx context.Context, db *sqlx.DB, store objectstore.Store, src strin
 	for _, k := range kinds(true) {
 		byName[k.Name] = k
 	}
-	err = source.walk(ctx, m, func(path string, expect FileSum, r io.Reader) error {
+	puts := newPutter(ctx, store, o.Progress)
+	err = source.walk(puts.ctx, m, func(path string, expect FileSum, r io.Reader) error {
 		switch {
 		case strings.HasPrefix(path, dataDir):
 			name := strings.TrimSuffix(strings.TrimPrefix(path, dataDir), ".jsonl")
@@ -86,28 +89,32 @@ func Import(ctx context.Context, db *sqlx.DB, store objectstore.Store, src strin
 			if !ok {
 				return &FileError{Path: path, Err: ErrNotExport, What: "not a kind of row this DocuVault knows"}
 			}
-			n, err := insertRows(ctx, tx, k, r, idArg)
+			n, err := insertRows(puts.ctx, tx, k, r, idArg)
 			if err != nil {
 				return fmt.Errorf("import %s: %w", path, err)
 			}
 			rep.Inserted[name] += n
 		case strings.HasPrefix(path, objectsDir):
-			stored, err := importObject(ctx, tx, store, path, expect, r)
+			used, err := referenced(puts.ctx, tx, strings.TrimPrefix(path, objectsDir))
 			if err != nil {
 				return err
 			}
-			if stored {
-				rep.ObjectsStored++
-			} else {
-				rep.ObjectsKept++
-			}
-			if o.Progress != nil {
-				o.Progress(path)
+			if used {
+				if err := puts.put(path, expect, r); err != nil {
+					return err
+				}
 			}
 		}
-		return ctx.Err()
+		return puts.ctx.Err()
 	})
+	if werr := puts.wait(); err == nil || errors.Is(err, context.Canceled) && werr != nil && !errors.Is(werr, context.Canceled) {
+		err = werr
+	}
+	rep.ObjectsStored, rep.ObjectsKept = puts.stored.Load(), puts.kept.Load()
 	if err != nil {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
 		return rep, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE quotas q SET used_bytes = `+usedSQL+` WHERE q.user_id = ANY($1)`, pq.Array(ids)); err != nil {
@@ -223,20 +230,111 @@ func insertRows(ctx context.Context, tx *sqlx.Tx, k kind, r io.Reader, ids any) 
 	}
 }
 
-// importObject puts the object at path into the bucket, unless no row of
-// the transaction refers to it (a user left out) or it is there already
-// with the same bytes. It reports whether it stored it.
-func importObject(ctx context.Context, tx *sqlx.Tx, store objectstore.Store, path string, expect FileSum, r io.Reader) (bool, error) {
-	key := strings.TrimPrefix(path, objectsDir)
+// referenced tells whether a row of the transaction names the object key.
+func referenced(ctx context.Context, tx *sqlx.Tx, key string) (bool, error) {
 	var used bool
 	if err := tx.GetContext(ctx, &used, `SELECT EXISTS (SELECT 1 FROM documents WHERE object_key = $1)
 		OR EXISTS (SELECT 1 FROM document_versions WHERE object_key = $1)
 		OR EXISTS (SELECT 1 FROM document_objects WHERE object_key = $1)`, key); err != nil {
 		return false, fmt.Errorf("import: %w", err)
 	}
-	if !used {
-		return false, nil
+	return used, nil
+}
+
+// putter stores objects, the small ones (read into memory, at most
+// putWorkers+1 of putSmall bytes at once) several at a time.
+type putter struct {
+	ctx          context.Context
+	cancel       context.CancelFunc
+	store        objectstore.Store
+	progress     func(string)
+	jobs         chan putJob
+	wg           sync.WaitGroup
+	mu           sync.Mutex
+	err          error
+	stored, kept atomic.Int64
+}
+
+type putJob struct {
+	path   string
+	expect FileSum
+	buf    []byte
+}
+
+const (
+	putWorkers = 8
+	putSmall   = 1 << 20
+)
+
+func newPutter(ctx context.Context, store objectstore.Store, progress func(string)) *putter {
+	p := &putter{store: store, progress: progress, jobs: make(chan putJob)}
+	p.ctx, p.cancel = context.WithCancel(ctx)
+	for i := 0; i < putWorkers; i++ {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			for j := range p.jobs {
+				stored, err := storeObject(p.ctx, p.store, j.path, j.expect, bytes.NewReader(j.buf))
+				p.done(j.path, stored, err)
+			}
+		}()
 	}
+	return p
+}
+
+func (p *putter) done(path string, stored bool, err error) {
+	if err != nil {
+		p.mu.Lock()
+		if p.err == nil {
+			p.err = err
+		}
+		p.mu.Unlock()
+		p.cancel()
+		return
+	}
+	if stored {
+		p.stored.Add(1)
+	} else {
+		p.kept.Add(1)
+	}
+	if p.progress != nil {
+		p.progress(path)
+	}
+}
+
+// put stores the object: a small one by a worker, a large one at once.
+func (p *putter) put(path string, expect FileSum, r io.Reader) error {
+	if expect.Size > putSmall {
+		stored, err := storeObject(p.ctx, p.store, path, expect, r)
+		p.done(path, stored, err)
+		return err
+	}
+	buf := make([]byte, expect.Size)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return &FileError{Path: path, Err: ErrIncomplete, What: "shorter than objects.jsonl says"}
+	}
+	select {
+	case p.jobs <- putJob{path: path, expect: expect, buf: buf}:
+		return nil
+	case <-p.ctx.Done():
+		return p.ctx.Err()
+	}
+}
+
+// wait lets the workers finish and returns the first error.
+func (p *putter) wait() error {
+	close(p.jobs)
+	p.wg.Wait()
+	p.cancel()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
+// storeObject puts the object at path into the bucket, unless it is there
+// already with the same bytes. It reports whether it stored it.
+func storeObject(ctx context.Context, store objectstore.Store, path string, expect FileSum, r io.Reader) (bool, error) {
+	key := strings.TrimPrefix(path, objectsDir)
 	info, err := store.Stat(ctx, key)
 	switch {
 	case err == nil:
@@ -254,7 +352,17 @@ func importObject(ctx context.Context, tx *sqlx.Tx, store objectstore.Store, pat
 		return false, fmt.Errorf("import: %w", err)
 	}
 	h := sha256.New()
-	if _, err := store.Put(ctx, key, io.TeeReader(r, h), expect.Size, "application/octet-stream"); err != nil {
+	want, _ := hex.DecodeString(expect.SHA256)
+	if expect.Size <= objectstore.PartSize && len(want) == sha256.Size {
+		// One request, the store checking the bytes against the manifest's sum.
+		_, err = store.PutChecked(ctx, key, io.TeeReader(r, h), expect.Size, want, "application/octet-stream")
+	} else {
+		_, err = store.Put(ctx, key, io.TeeReader(r, h), expect.Size, "application/octet-stream")
+	}
+	if err != nil {
+		if got := hex.EncodeToString(h.Sum(nil)); ctx.Err() == nil && got != expect.SHA256 {
+			return false, &FileError{Path: path, Err: ErrTampered, What: "its SHA-256 differs from the manifest's"}
+		}
 		return false, fmt.Errorf("import %s: %w", path, err)
 	}
 	if hex.EncodeToString(h.Sum(nil)) != expect.SHA256 {
