@@ -176,6 +176,14 @@ func TestExportImportRoundTrip(t *testing.T) {
 			t.Errorf("%s differs after the round trip", p)
 		}
 	}
+	// Both versions download (after the second export: downloads are audited).
+	var a string
+	if err := dst.dep.AdminDB(t).Get(&a, `SELECT id FROM documents WHERE filename = 'a2.txt'`); err != nil {
+		t.Fatal(err)
+	}
+	dst.run(t, map[string]string{"DOCUVAULT_USER": "ann"}, "doc", "get", a, "-o", "-").check(t, 0, "invoice alpha, corrected", "")
+	dst.run(t, map[string]string{"DOCUVAULT_USER": "ann"}, "doc", "version", "get", a, "1", "-o", "-").check(t, 0, "invoice alpha, first", "")
+
 	// Without --with-secrets: no password hashes, no share links.
 	plain := filepath.Join(tmp, "plain")
 	src.run(t, nil, "export", plain, "--user", "ann").check(t, 0, "exported 1 user(s)", "")
