@@ -417,6 +417,12 @@ func checkManifest(m Manifest) error {
 	if m.FormatVersion > FormatVersion {
 		return fmt.Errorf("import: the export has format version %d, this DocuVault reads up to %d; import it with a newer DocuVault: %w", m.FormatVersion, FormatVersion, ErrNewerSchema)
 	}
+	for _, f := range m.Files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f.Path, dataDir), ".jsonl")
+		if f.Path != IndexPath && (f.Path != dataDir+name+".jsonl" || strings.ContainsAny(name, "/\\.")) {
+			return &FileError{Path: ManifestPath, Err: ErrNotExport, What: fmt.Sprintf("lists %q, which is no file of an export", f.Path)}
+		}
+	}
 	for _, id := range KnownSchemas() {
 		if id == m.SchemaVersion {
 			return nil
