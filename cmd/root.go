@@ -88,6 +88,8 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newCloudCommand(a),
 		newMailCommand(a),
 		newFsckCommand(a),
+		newExportCommand(a),
+		newImportCommand(a),
 		newWorkerCommand(a),
 		newServeCommand(a),
 		newClassifyCommand(a),

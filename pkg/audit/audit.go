@@ -39,6 +39,7 @@ const (
 	ViewChange     = "view_change"             // a saved view created, changed or deleted
 	TokenChange    = "api_token_change"        // a personal API token created or revoked
 	SecretsRotate  = "secrets_rotate"          // secrets at rest re-sealed under a new SECRET_KEY
+	Transfer       = "vault_transfer"          // the vault (or some users) exported or imported (docuvault export/import)
 	CloudChange    = "cloud_connection_change" // a cloud connection added or removed
 	UserAdmin      = "user_admin"
 	SettingsChange = "settings_change"

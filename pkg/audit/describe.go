@@ -18,7 +18,7 @@ import (
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
 var Types = []string{Upload, Download, Update, Delete, Trash, Restore, Purge, TrashEmpty, Version, Share, Unshare, TopicChange, FolderChange,
-	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, SettingsChange, SecretsRotate}
+	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, SettingsChange, SecretsRotate, Transfer}
 
 var labels = map[string]string{
 	Login:          "Signed in",
@@ -41,6 +41,7 @@ var labels = map[string]string{
 	ViewChange:     "Saved view changed",
 	TokenChange:    "API token changed",
 	SecretsRotate:  "Secrets re-sealed",
+	Transfer:       "Vault exported or imported",
 	CloudChange:    "Cloud connection changed",
 	UserAdmin:      "Account changed",
 	SettingsChange: "Settings changed",
