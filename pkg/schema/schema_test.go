@@ -59,6 +59,9 @@ var wantColumns = map[string][]string{
 	"watch_kept":  {"user_id uuid NO", "path text NO", "size_bytes bigint NO", "mtime timestamp with time zone NO", "document_id uuid YES", "taken_at timestamp with time zone NO"},
 	"document_versions": {"id uuid NO", "document_id uuid NO", "number integer NO", "object_key text NO", "size_bytes bigint NO",
 		"sha256 bytea NO", "content_type text NO", "filename text NO", "created_at timestamp with time zone NO", "created_by uuid YES"},
+	"group_members": {"group_id uuid NO", "user_id uuid NO", "created_at timestamp with time zone NO"},
+	"group_shares": {"id uuid NO", "document_id uuid NO", "owner_id uuid NO", "group_id uuid NO", "permission character varying NO",
+		"created_at timestamp with time zone NO"},
 }
 
 // The seed's foreign keys: "table.column -> table ON DELETE action".
@@ -71,7 +74,9 @@ var wantForeignKeys = []string{
 	"document_terms.document_id -> documents CASCADE", "document_terms.user_id -> users CASCADE",
 	"document_topics.document_id -> documents CASCADE", "document_topics.topic_id -> topics CASCADE",
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
-	"folders.parent_id -> folders CASCADE", "folders.user_id -> users CASCADE",
+	"folders.parent_id -> folders CASCADE",
+	"group_members.group_id -> groups CASCADE", "group_members.user_id -> users CASCADE",
+	"group_shares.document_id -> documents CASCADE", "group_shares.group_id -> groups CASCADE", "group_shares.owner_id -> users CASCADE", "folders.user_id -> users CASCADE",
 	"quotas.user_id -> users CASCADE", "refresh_tokens.user_id -> users CASCADE",
 	"saved_views.user_id -> users CASCADE",
 	"ingest_errors.user_id -> users CASCADE",
@@ -92,6 +97,7 @@ var wantIndexes = []string{
 	"ix_notes_document_created", "ix_documents_notes_search", "share_links_token_hash_key", "ix_share_links_owner_created",
 	"ix_documents_trashed", "document_versions_document_id_number_key", "document_versions_object_key_key",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
+	"groups_lower_name_key", "ix_group_members_user", "group_shares_document_id_group_id_key", "ix_group_shares_group", "ix_group_shares_owner_created",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
 
@@ -150,9 +156,9 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
 	// ingest_errors and watch_kept (0026), cloud_items (0028), document_versions (0029),
-	// notes (0030), share_links (0031).
-	if len(got) != 21 {
-		t.Errorf("got %d tables, want 21: %v", len(got), keys(got))
+	// notes (0030), share_links (0031), group_members and group_shares (0033).
+	if len(got) != 23 {
+		t.Errorf("got %d tables, want 23: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -220,7 +226,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 21 {
+	if got := columns(t, db); len(got) != 23 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))
