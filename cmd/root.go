@@ -80,6 +80,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newFolderCommand(a),
 		newViewCommand(a),
 		newTokenCommand(a),
+		newGroupCommand(a),
 		newNoteCommand(a),
 		newLinkCommand(a),
 		newSecretsCommand(a),

@@ -23,6 +23,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/folders"
+	"github.com/docuvault/docuvault/pkg/groups"
 	"github.com/docuvault/docuvault/pkg/mail"
 	"github.com/docuvault/docuvault/pkg/notes"
 	"github.com/docuvault/docuvault/pkg/objectstore"
@@ -159,6 +160,11 @@ func classifyError(err error) *Error {
 		{shares.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{shares.ErrConflict, http.StatusConflict, "conflict", true},
 		{shares.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+
+		{groups.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{groups.ErrConflict, http.StatusConflict, "conflict", true},
+		{groups.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+		{groups.ErrNotMember, http.StatusForbidden, "not_member", true},
 
 		{bulk.ErrNotFound, http.StatusNotFound, "not_found", true},
 		{bulk.ErrTooMany, http.StatusBadRequest, "too_many", true},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/pkg/audit"
+	"github.com/docuvault/docuvault/pkg/groups"
 	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/shares"
 	"github.com/docuvault/docuvault/pkg/users"
@@ -16,6 +17,7 @@ import (
 
 type shareRequest struct {
 	Recipient  string `json:"recipient"`
+	Group      string `json:"group"` // a group's name or id, instead of a recipient
 	Permission string `json:"permission"`
 }
 
@@ -32,6 +34,9 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) error {
 	}
 	if req.Permission == "" {
 		req.Permission = shares.PermView
+	}
+	if req.Group != "" {
+		return s.createGroupShare(w, r, d, req)
 	}
 	sh, err := shares.Create(r.Context(), s.d.DB, d.OwnerID, d.ID, req.Recipient, req.Permission)
 	if err != nil {
@@ -59,7 +64,16 @@ func (s *Server) listShares(w http.ResponseWriter, r *http.Request) error {
 	if received == nil {
 		received = []shares.Share{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"given": given, "received": received})
+	groupGiven, err := groups.ListGiven(r.Context(), s.d.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	groupReceived, err := groups.ListReceived(r.Context(), s.d.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"given": given, "received": received,
+		"group_given": groupGiven, "group_received": groupReceived})
 	return nil
 }
 
@@ -86,7 +100,10 @@ func (s *Server) deleteShare(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	if err := shares.Delete(r.Context(), s.d.DB, u.ID, id); err != nil {
+	if err := shares.Delete(r.Context(), s.d.DB, u.ID, id); errors.Is(err, shares.ErrNotFound) {
+		// Not a direct share of the user's: perhaps a group share they gave.
+		return s.deleteGroupShare(w, r, id)
+	} else if err != nil {
 		return err
 	}
 	e := audit.Event{Type: audit.Unshare, Metadata: map[string]any{"share_id": id}}

@@ -79,6 +79,45 @@ func TestIsolation(t *testing.T) {
 	if tested < 20 {
 		t.Errorf("only %d routes with {id} were tried", tested)
 	}
+	// The admin routes with {id} (groups): a user who is not an admin
+	// gets 403 for every one, whether the thing exists or not; an admin
+	// gets 404 for a thing that does not exist.
+	root := e.login("root")
+	group := root.do("POST", "/api/admin/groups", map[string]any{"name": "Admins only"}).want(201).json()["id"].(string)
+	adminBodies := map[string]any{
+		"PATCH /api/admin/users/{id}":           map[string]any{"is_active": true},
+		"PATCH /api/admin/groups/{id}":          map[string]any{"name": "Taken"},
+		"PUT /api/admin/groups/{id}/members":    map[string]any{"members": []string{"bob"}},
+		"POST /api/admin/groups/{id}/members":   map[string]any{"members": []string{"bob"}},
+		"DELETE /api/admin/groups/{id}/members": map[string]any{"members": []string{"bob"}},
+	}
+	adminIDs := map[string]string{"/api/admin/users/": e.users["ann"].ID, "/api/admin/groups/": group}
+	for _, rt := range e.api.routes {
+		if rt.access != admin || !strings.Contains(rt.pattern, "{id}") {
+			continue
+		}
+		prefix := rt.pattern[:strings.Index(rt.pattern, "{id}")]
+		id, ok := adminIDs[prefix]
+		if !ok {
+			t.Errorf("%s %s: the isolation test has no thing for %s{id}", rt.method, rt.pattern, prefix)
+			continue
+		}
+		body := adminBodies[rt.method+" "+rt.pattern]
+		bob.do(rt.method, strings.Replace(rt.pattern, "{id}", id, 1), body).wantError(403, "forbidden")
+		bob.do(rt.method, strings.Replace(rt.pattern, "{id}", missing, 1), body).wantError(403, "forbidden")
+		root.do(rt.method, strings.Replace(rt.pattern, "{id}", missing, 1), body).wantError(404, "not_found")
+	}
+	if n := e.count(`SELECT count(*) FROM group_members`); n != 0 {
+		t.Errorf("bob changed a group's members: %d", n)
+	}
+	// bob cannot share ann's document with a group, even one he belongs to.
+	root.do("PUT", "/api/admin/groups/"+group+"/members", map[string]any{"members": []string{"bob"}}).want(200)
+	theirs := bob.do("POST", "/api/documents/"+doc.ID+"/shares", map[string]any{"group": "Admins only"}).wantError(404, "not_found")
+	none := bob.do("POST", "/api/documents/"+missing+"/shares", map[string]any{"group": "Admins only"}).wantError(404, "not_found")
+	if a, b := strings.ReplaceAll(string(theirs.body), doc.ID, "ID"), strings.ReplaceAll(string(none.body), missing, "ID"); a != b {
+		t.Errorf("group share of ann's document: %s, of a missing one: %s", a, b)
+	}
+
 	// Nor can bob use ann's topic or folder on his own documents.
 	mine := bob.uploadOne("bob.txt", "bob's own")
 	bob.do("PATCH", "/api/documents/"+mine.ID, map[string]any{"topic_ids": []string{topic}}).wantError(422, "unknown_topic")

@@ -46,6 +46,7 @@ const (
 	NoteChange     = "note_change"       // a note on a document added, edited or deleted (never its text)
 	LinkChange     = "share_link_change" // a public share link created or revoked
 	LinkOpen       = "share_link_open"   // a public share link opened (actor "link:<id>")
+	GroupChange    = "group_change"      // an admin created, renamed or deleted a group, or changed its members
 )
 
 // ErrInvalid is what Record and List return (inside an *Error) for an

@@ -18,7 +18,7 @@ import (
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
 var Types = []string{Upload, Download, Update, Delete, Trash, Restore, Purge, TrashEmpty, Version, Share, Unshare, TopicChange, FolderChange,
-	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, SettingsChange, SecretsRotate, Transfer}
+	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, GroupChange, SettingsChange, SecretsRotate, Transfer}
 
 var labels = map[string]string{
 	Login:          "Signed in",
@@ -48,6 +48,7 @@ var labels = map[string]string{
 	NoteChange:     "Note changed",
 	LinkChange:     "Share link changed",
 	LinkOpen:       "Share link opened",
+	GroupChange:    "Group changed",
 }
 
 // Label is event type t in words ("Document uploaded"); a type it does not
@@ -315,9 +316,26 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 		if r := str("recipient"); r != "" {
 			add("With %s (%s)", r, perm)
 		}
+		if g := str("group"); g != "" {
+			add("With group %s (%s)", quote(g), perm)
+		}
 	case Unshare:
 		if r := str("recipient"); r != "" {
 			add("No longer shared with %s", r)
+		}
+		if g := str("group"); g != "" {
+			add("No longer shared with group %s", quote(g))
+		}
+	case GroupChange:
+		switch str("action") {
+		case "create":
+			add("Group %s created", quote(str("group")))
+		case "rename":
+			add("Group %s renamed to %s", quote(str("old_name")), quote(str("group")))
+		case "delete":
+			add("Group %s deleted", quote(str("group")))
+		default:
+			add("Members of group %s changed", quote(str("group")))
 		}
 	case NoteChange:
 		switch str("action") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/docuvault/docuvault/pkg/shares"
 	"strconv"
 	"strings"
 	"time"
@@ -142,7 +143,7 @@ func List(ctx context.Context, db *sqlx.DB, f Filter) (Page, error) {
 	q := `SELECT a.id, a.user_id, a.actor_id, a.actor_label, a.event_type, a.resource_id, host(a.ip_address), a.metadata, a.created_at,
 		su.handle, au.handle, d.filename,
 		d.id IS NOT NULL AND $1::uuid IS NOT NULL AND (d.user_id = $1::uuid
-			OR EXISTS (SELECT 1 FROM shares sh WHERE sh.document_id = d.id AND sh.recipient_id = $1::uuid))
+			OR ` + shares.Reachable("d", "$1::uuid") + `)
 		FROM audit_log a
 		LEFT JOIN users su ON su.id = a.user_id
 		LEFT JOIN users au ON au.id = a.actor_id

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docuvault/docuvault/pkg/shares"
 	"strings"
 	"time"
 
@@ -316,7 +317,12 @@ func list(ctx context.Context, q Query, sel func(docs *[]Document, query string,
 	var from, perm, sharedAt string
 	where := []string{"d.status <> 'uploading'", "d.trashed_at IS NULL"}
 	if q.Shared {
-		from = `documents d JOIN shares s ON s.document_id = d.id AND s.recipient_id = $1 JOIN users u ON u.id = d.user_id`
+		// Direct and group shares (shares.Grants), one row per document:
+		// the best permission, the first time it was shared.
+		from = `documents d JOIN (SELECT g.document_id, g.owner_id, min(g.permission) AS permission, min(g.created_at) AS created_at
+			FROM ` + shares.Grants + ` g WHERE g.user_id = $1 GROUP BY g.document_id, g.owner_id) s
+			ON s.document_id = d.id AND s.owner_id = d.user_id JOIN users u ON u.id = d.user_id`
+		where = append(where, "d.user_id <> $1")
 		perm, sharedAt = "s.permission", "s.created_at"
 	} else {
 		from = `documents d JOIN users u ON u.id = d.user_id`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/docuvault/docuvault/pkg/shares"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -70,20 +71,20 @@ func Similar(ctx context.Context, db sqlx.QueryerContext, viewer, id string) ([]
 // products summed per document, and the best $3 read whole. Documents
 // still uploading have no words (the worker writes them), deleted ones
 // lost theirs with their row.
-const similarSQL = `WITH src AS (
+var similarSQL = `WITH src AS (
 		SELECT id, user_id FROM documents WHERE id = $2 AND status <> 'uploading' AND trashed_at IS NULL
 	), scored AS (
 		SELECT t.document_id AS id, sum(t.weight::float8 * q.weight::float8) AS score
 		FROM src JOIN document_terms q ON q.document_id = src.id
 		JOIN document_terms t ON t.user_id = src.user_id AND t.term = q.term
 		WHERE t.document_id <> src.id
-			AND (src.user_id = $1 OR EXISTS (SELECT 1 FROM shares s WHERE s.document_id = t.document_id AND s.recipient_id = $1 AND s.owner_id = src.user_id))
+			AND (src.user_id = $1 OR EXISTS (SELECT 1 FROM ` + shares.Grants + ` g WHERE g.document_id = t.document_id AND g.user_id = $1 AND g.owner_id = src.user_id))
 		GROUP BY t.document_id
 		ORDER BY score DESC, t.document_id
 		LIMIT $3
 	)
 	SELECT ` + listColumns + `, CASE WHEN d.user_id = $1 THEN 'owner' ELSE
-			(SELECT s.permission FROM shares s WHERE s.document_id = d.id AND s.recipient_id = $1 AND s.owner_id = d.user_id) END AS permission,
+			` + shares.Permission("d", "$1") + ` END AS permission,
 		NULL::timestamptz AS shared_at, ` + topicsColumn + `, round(scored.score::numeric, 4)::float8 AS score
 	FROM scored JOIN documents d ON d.id = scored.id JOIN users u ON u.id = d.user_id
 	WHERE scored.score > 0 AND d.status <> 'uploading' AND d.trashed_at IS NULL

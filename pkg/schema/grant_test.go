@@ -37,7 +37,9 @@ func TestGrantGivesDMLOnlyAndIsIdempotent(t *testing.T) {
 		`INSERT INTO audit_log (user_id, event_type, ip_address, metadata) VALUES ('00000000-0000-0000-0000-000000000001', 'upload', '127.0.0.1', '{"a":1}')`,
 		`INSERT INTO cloud_connections (id, user_id, provider, display_name, credentials_enc) VALUES ('00000000-0000-0000-0000-0000000000c1', '00000000-0000-0000-0000-000000000001', 'webdav', 'NAS', 'enc')`,
 		`INSERT INTO cloud_items (connection_id, path, etag, size_bytes, document_id) VALUES ('00000000-0000-0000-0000-0000000000c1', 'a.pdf', 'e', 10, '00000000-0000-0000-0000-0000000000d1')`,
-		`INSERT INTO groups (name) VALUES ('family')`,
+		`INSERT INTO groups (id, name) VALUES ('00000000-0000-0000-0000-0000000000b1', 'family')`,
+		`INSERT INTO group_members (group_id, user_id) VALUES ('00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-000000000002')`,
+		`INSERT INTO group_shares (document_id, owner_id, group_id) VALUES ('00000000-0000-0000-0000-0000000000d1', '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-0000000000b1')`,
 		`INSERT INTO saved_views (user_id, name, filter) VALUES ('00000000-0000-0000-0000-000000000001', 'Failed', '{"status":"failed"}')`,
 		`INSERT INTO ingest_errors (user_id, source, location, path, reason) VALUES ('00000000-0000-0000-0000-000000000001', 'watch', '/srv/in', '/srv/in/a.pdf', 'permission denied')`,
 		`INSERT INTO watch_kept (user_id, path, size_bytes, mtime, document_id) VALUES ('00000000-0000-0000-0000-000000000001', '/srv/in/b.pdf', 10, now(), '00000000-0000-0000-0000-0000000000d1')`,
@@ -60,7 +62,7 @@ func TestGrantGivesDMLOnlyAndIsIdempotent(t *testing.T) {
 			t.Errorf("app role: UPDATE %s: %v", tbl, err)
 		}
 	}
-	for _, tbl := range []string{"document_topics", "shares", "cloud_items", "documents", "groups", "audit_log", "saved_views", "ingest_errors", "watch_kept", "document_versions", "mail_messages", "mail_rules", "mail_accounts"} {
+	for _, tbl := range []string{"document_topics", "shares", "group_shares", "group_members", "cloud_items", "documents", "groups", "audit_log", "saved_views", "ingest_errors", "watch_kept", "document_versions", "mail_messages", "mail_rules", "mail_accounts"} {
 		if _, err := app.Exec("DELETE FROM " + tbl); err != nil {
 			t.Errorf("app role: DELETE FROM %s: %v", tbl, err)
 		}

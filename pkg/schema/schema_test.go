@@ -65,6 +65,9 @@ var wantColumns = map[string][]string{
 	"mail_rules": {"id uuid NO", "account_id uuid NO", "position integer NO", "folder text NO", "from_filter text NO", "subject_filter text NO",
 		"body_filter text NO", "mode text NO", "types ARRAY NO", "topic_ids ARRAY NO", "after text NO", "move_folder text NO", "created_at timestamp with time zone NO"},
 	"mail_messages": {"account_id uuid NO", "folder text NO", "uid_validity bigint NO", "uid bigint NO", "outcome text NO", "document_id uuid YES", "at timestamp with time zone NO"},
+	"group_members": {"group_id uuid NO", "user_id uuid NO", "created_at timestamp with time zone NO"},
+	"group_shares": {"id uuid NO", "document_id uuid NO", "owner_id uuid NO", "group_id uuid NO", "permission character varying NO",
+		"created_at timestamp with time zone NO"},
 }
 
 // The seed's foreign keys: "table.column -> table ON DELETE action".
@@ -78,6 +81,8 @@ var wantForeignKeys = []string{
 	"document_topics.document_id -> documents CASCADE", "document_topics.topic_id -> topics CASCADE",
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
 	"folders.parent_id -> folders CASCADE", "folders.user_id -> users CASCADE",
+	"group_members.group_id -> groups CASCADE", "group_members.user_id -> users CASCADE",
+	"group_shares.document_id -> documents CASCADE", "group_shares.group_id -> groups CASCADE", "group_shares.owner_id -> users CASCADE",
 	"password_resets.created_by -> users SET NULL", "password_resets.user_id -> users CASCADE",
 	"quotas.user_id -> users CASCADE", "refresh_tokens.session_id -> sessions CASCADE", "refresh_tokens.user_id -> users CASCADE",
 	"sessions.user_id -> users CASCADE",
@@ -103,6 +108,7 @@ var wantIndexes = []string{
 	"ix_documents_trashed", "document_versions_document_id_number_key", "document_versions_object_key_key",
 	"mail_accounts_user_lower_name_key", "ix_mail_accounts_next_poll", "ix_mail_rules_account",
 	"folders_user_id_parent_id_name_key", "groups_name_key", "refresh_tokens_token_hash_key",
+	"groups_lower_name_key", "ix_group_members_user", "group_shares_document_id_group_id_key", "ix_group_shares_group", "ix_group_shares_owner_created",
 	"shares_document_id_recipient_id_key", "topics_user_id_name_key", "users_email_key", "users_handle_key",
 }
 
@@ -162,9 +168,9 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
 	// ingest_errors and watch_kept (0026), mail_accounts, mail_rules and mail_messages (0027),
 	// cloud_items (0028), document_versions (0029), notes (0030), share_links (0031),
-	// sessions and password_resets (0032).
-	if len(got) != 26 {
-		t.Errorf("got %d tables, want 26: %v", len(got), keys(got))
+	// sessions and password_resets (0032), group_members and group_shares (0033).
+	if len(got) != 28 {
+		t.Errorf("got %d tables, want 28: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -232,7 +238,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 26 {
+	if got := columns(t, db); len(got) != 28 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))

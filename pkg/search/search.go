@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/docuvault/docuvault/pkg/shares"
 	"html"
 	"slices"
 	"strings"
@@ -304,7 +305,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	visible := []string{"(d.user_id = $1 OR d.id IN (SELECT document_id FROM shares WHERE recipient_id = $1))",
+	visible := []string{"(d.user_id = $1 OR " + shares.Reachable("d", "$1") + ")",
 		"d.status <> 'uploading'", "d.trashed_at IS NULL"}
 	visible = append(visible, q.filter().Conditions(arg)...)
 	filter := strings.Join(visible, " AND ")
@@ -368,7 +369,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 				GROUP BY t.id, t.name, t.color) f) AS facets,
 		(SELECT COALESCE(json_agg(json_build_object(
 				'id', d.id, 'owner_id', d.user_id, 'owner', u.handle,
-				'permission', CASE WHEN d.user_id = $1 THEN 'owner' ELSE s.permission END,
+				'permission', CASE WHEN d.user_id = $1 THEN 'owner' ELSE ` + shares.Permission("d", "$1") + ` END,
 				'folder_id', d.folder_id, 'filename', d.filename, 'content_type', d.content_type,
 				'size_bytes', d.size_bytes, 'status', d.status, 'created_at', d.created_at,
 				'document_date', to_char(d.document_date, 'YYYY-MM-DD'),
@@ -377,8 +378,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 						'source', dt.source, 'score', dt.score) ORDER BY t.name), '[]')
 					FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id)
 			) ORDER BY p.rank DESC, p.created_at DESC, p.id DESC), '[]')
-			FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.user_id
-			LEFT JOIN shares s ON s.document_id = d.id AND s.recipient_id = $1 AND s.owner_id = d.user_id) AS hits`
+			FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.user_id) AS hits`
 	return statement{q: q, query: query, args: args, parsed: p}, nil
 }
 

@@ -112,6 +112,36 @@ func Visible(alias string) string {
 	return "(" + alias + ".status <> '" + statusUploading + "' AND " + alias + ".trashed_at IS NULL)"
 }
 
+// Grants is a subquery (alias it: "(...) g") of every grant of access to a
+// document, one row per (document, user) and way of reaching it: direct
+// shares, and group shares once for each member of the group, with columns
+// document_id, owner_id (the sharer), user_id (who may reach it),
+// permission ("view" or "edit") and created_at. Membership is read at query
+// time, so leaving a group ends its access at once. Every check of "shared
+// with" reads it; a caller also requires owner_id = the document's user_id,
+// as Access does, and leaves out the viewer's own documents (an owner may
+// belong to the group they shared with).
+const Grants = `(SELECT sh.document_id, sh.owner_id, sh.recipient_id AS user_id, sh.permission, sh.created_at FROM shares sh
+	UNION ALL
+	SELECT gs.document_id, gs.owner_id, gm.user_id, gs.permission, gs.created_at
+		FROM group_shares gs JOIN group_members gm ON gm.group_id = gs.group_id)`
+
+// Permission is the SQL expression for the best permission ("edit" over
+// "view", NULL for none) that user (a parameter such as "$1", never input)
+// has through Grants on the document of alias (a constant, such as "d").
+// min works because 'edit' < 'view' and no other permission exists.
+func Permission(alias, user string) string {
+	return `(SELECT min(g.permission) FROM ` + Grants + ` g WHERE g.document_id = ` + alias + `.id AND g.user_id = ` + user +
+		` AND g.owner_id = ` + alias + `.user_id)`
+}
+
+// Reachable is the SQL condition that user (a parameter) reaches the
+// document of alias through a share: directly or through a group.
+func Reachable(alias, user string) string {
+	return `EXISTS (SELECT 1 FROM ` + Grants + ` g WHERE g.document_id = ` + alias + `.id AND g.user_id = ` + user +
+		` AND g.owner_id = ` + alias + `.user_id)`
+}
+
 func documentNotFound() error {
 	return &Error{Err: ErrNotFound, Field: "document_id", Msg: "document not found: you can share only your own documents"}
 }
@@ -242,7 +272,8 @@ func Delete(ctx context.Context, db *sqlx.DB, userID, shareID string) error {
 }
 
 // Access returns what userID may do with documentID: Owner for its owner,
-// View or Edit for a recipient of a share, None otherwise — also for a
+// View or Edit for a recipient of a share or a member of a group it is
+// shared with (the better of them), None otherwise — also for a
 // document that does not exist, is still uploading, or an id that is not a
 // UUID. The error is only ever a database failure.
 //
@@ -258,9 +289,8 @@ func Access(ctx context.Context, db sqlx.QueryerContext, userID, documentID stri
 	}
 	var owner bool
 	var perm sql.NullString
-	err := db.QueryRowxContext(ctx, `SELECT COALESCE(d.user_id = $2, false), s.permission
+	err := db.QueryRowxContext(ctx, `SELECT COALESCE(d.user_id = $2, false), `+Permission("d", "$2::uuid")+`
 		FROM documents d
-		LEFT JOIN shares s ON s.document_id = d.id AND s.recipient_id = $2 AND s.owner_id = d.user_id
 		WHERE d.id = $1 AND `+Visible("d"), docID, userID).Scan(&owner, &perm)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
