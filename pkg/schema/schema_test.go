@@ -83,6 +83,7 @@ var wantForeignKeys = []string{
 	"cloud_items.connection_id -> cloud_connections CASCADE", "cloud_items.document_id -> documents SET NULL",
 	"shares.document_id -> documents CASCADE", "shares.owner_id -> users CASCADE", "shares.recipient_id -> users CASCADE",
 	"topics.user_id -> users CASCADE",
+	"totp_factors.user_id -> users CASCADE", "totp_recovery_codes.user_id -> users CASCADE", "totp_challenges.user_id -> users CASCADE",
 }
 
 var wantIndexes = []string{
@@ -152,9 +153,10 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	// The seed's eleven, document_objects (migration 0012),
 	// document_terms (0015), saved_views (0023), api_tokens (0024),
 	// ingest_errors and watch_kept (0026), cloud_items (0028), document_versions (0029),
-	// notes (0030), share_links (0031), sessions and password_resets (0032).
-	if len(got) != 23 {
-		t.Errorf("got %d tables, want 23: %v", len(got), keys(got))
+	// notes (0030), share_links (0031), sessions and password_resets (0032),
+	// totp_factors, totp_recovery_codes, totp_challenges and totp_policy (0035).
+	if len(got) != 27 {
+		t.Errorf("got %d tables, want 27: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -222,7 +224,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 23 {
+	if got := columns(t, db); len(got) != 27 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))

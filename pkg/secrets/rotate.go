@@ -26,6 +26,7 @@ func (c Column) String() string { return c.Table + "." + c.Column }
 func Columns() []Column {
 	return []Column{
 		{Table: "cloud_connections", ID: "id", Column: "credentials_enc", Purpose: PurposeCloudCredentials},
+		{Table: "totp_factors", ID: "user_id", Column: "seed_enc", Purpose: PurposeTOTPSeed},
 	}
 }
 
