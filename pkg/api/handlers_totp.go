@@ -96,6 +96,21 @@ func (s *Server) loginTOTP(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// signedInCodeError answers a wrong code on a signed-in route with 403,
+// not sign-in's 401: the caller's session is fine, and clients take a 401
+// for a session that ended.
+func signedInCodeError(err error) error {
+	for _, c := range []struct {
+		target error
+		code   string
+	}{{totp.ErrInvalidCode, "invalid_code"}, {totp.ErrReplayed, "code_replayed"}, {totp.ErrInvalidRecovery, "invalid_recovery_code"}} {
+		if errors.Is(err, c.target) {
+			return errorf(http.StatusForbidden, c.code, "%s", c.target)
+		}
+	}
+	return err
+}
+
 // wrongSecondFactor: the errors that count as a failed attempt.
 func wrongSecondFactor(err error) bool {
 	return errors.Is(err, totp.ErrInvalidCode) || errors.Is(err, totp.ErrReplayed) || errors.Is(err, totp.ErrInvalidRecovery) ||
@@ -153,7 +168,7 @@ func (s *Server) confirmTOTP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}, wrongSecondFactor)
 	if err != nil {
-		return err
+		return signedInCodeError(err)
 	}
 	s.record(r, audit.Event{Type: audit.UserAdmin, ResourceID: u.ID, Metadata: map[string]any{"resource": "user", "action": "totp_enable"}})
 	w.Header().Set("Cache-Control", "no-store")
@@ -197,7 +212,7 @@ func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 		return s.d.TOTP.Verify(ctx, u.ID, req.Code)
 	}, wrongSecondFactor)
 	if err != nil {
-		return err
+		return signedInCodeError(err)
 	}
 	if err := s.d.TOTP.Disable(ctx, u.ID); err != nil {
 		return err

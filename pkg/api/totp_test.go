@@ -61,7 +61,7 @@ func enrol(t *testing.T, c *client, clock *testClock) (string, []string) {
 		Enabled bool     `json:"enabled"`
 		Codes   []string `json:"recovery_codes"`
 	}
-	c.do("POST", "/api/me/totp/confirm", map[string]string{"code": "000000"}).wantError(401, "invalid_code")
+	c.do("POST", "/api/me/totp/confirm", map[string]string{"code": "000000"}).wantError(403, "invalid_code")
 	c.do("POST", "/api/me/totp/confirm", map[string]string{"code": code(t, start.Secret, clock.now())}).want(200).decode(&conf)
 	if !conf.Enabled || len(conf.Codes) != totp.RecoveryCodes {
 		t.Fatalf("confirm: %+v", conf)
@@ -159,7 +159,7 @@ func TestTOTPDisableAndAdminReset(t *testing.T) {
 	clock.add(30 * time.Second)
 	ann.do("DELETE", "/api/me/totp", map[string]string{"password": "password-ann"}).wantError(422, "invalid_field")
 	ann.do("DELETE", "/api/me/totp", map[string]string{"password": "wrong", "code": code(t, secret, clock.now())}).wantError(403, "wrong_password")
-	ann.do("DELETE", "/api/me/totp", map[string]string{"password": "password-ann", "code": "000000"}).wantError(401, "invalid_code")
+	ann.do("DELETE", "/api/me/totp", map[string]string{"password": "password-ann", "code": "000000"}).wantError(403, "invalid_code")
 	ann.do("DELETE", "/api/me/totp", map[string]string{"password": "password-ann", "code": code(t, secret, clock.now())}).want(204)
 	if n := e.count(`SELECT count(*) FROM totp_factors WHERE user_id = $1`, e.users["ann"].ID) + e.count(`SELECT count(*) FROM totp_recovery_codes WHERE user_id = $1`, e.users["ann"].ID); n != 0 {
 		t.Fatalf("rows left after disabling: %d", n)
