@@ -8,7 +8,10 @@
 // step, with Node's crypto) from the base32 key the page shows. Waits are
 // on conditions, never on time.
 import { createHmac } from 'node:crypto'
-import { step, expect, newPage, shot, signIn, submitLogin, run, accessibility, BASE, ANN } from './harness.mjs'
+import { step, expect, newPage, shot, signIn, submitLogin, run, accessibility, BASE, ANN, env } from './harness.mjs'
+
+const ROOT = { handle: 'root', password: env('ROOT_PASSWORD') }
+const BOB = { handle: 'bob', password: env('BOB_PASSWORD') }
 
 // base32 decodes RFC 4648 base32 (no padding needed).
 function base32(s) {
@@ -59,6 +62,14 @@ async function freshCode(key, page) {
 }
 
 const card = (page) => page.locator('[data-test=two-factor]')
+
+// post is a JSON POST to the API, as a script would send it.
+async function post(path, body, token) {
+  const headers = { 'Content-Type': 'application/json' }
+  if (token) headers.Authorization = 'Bearer ' + token
+  const res = await fetch(BASE + path, { method: 'POST', headers, body: JSON.stringify(body) })
+  return [res.status, await res.json()]
+}
 
 await run('totp e2e', async () => {
   const ann = await newPage('ann')
@@ -117,6 +128,30 @@ await run('totp e2e', async () => {
   const { challenge } = await again.json()
   const reused = await fetch(BASE + '/api/auth/login/totp', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ challenge, recovery_code: recovery }) })
   expect(reused.status === 401, 'a used recovery code answered ' + reused.status)
+
+  step('an administrator resets bob\'s second factor and sets the policy')
+  let [status, body] = await post('/api/auth/login', BOB)
+  expect(status === 200 && body.access_token, 'bob signs in: ' + status)
+  const bobToken = body.access_token
+  ;[status, body] = await post('/api/me/totp', {}, bobToken)
+  expect(status === 201, 'bob starts enrolling: ' + status)
+  ;[status] = await post('/api/me/totp/confirm', { code: hotp(base32(body.secret), step30()) }, bobToken)
+  expect(status === 200, 'bob confirms: ' + status)
+  ;[status, body] = await post('/api/auth/login', BOB)
+  expect(body.second_factor === 'totp', 'bob is not asked for a code')
+  const root = await newPage('root')
+  await signIn(root, ROOT)
+  await root.goto(BASE + '/admin')
+  await root.locator('[data-test=user-row][data-handle=bob] [data-test=reset-totp]').click()
+  await root.locator('[data-test=notice]', { hasText: 'The second factor of bob is removed.' }).waitFor()
+  ;[status, body] = await post('/api/auth/login', BOB)
+  expect(status === 200 && body.access_token, 'bob still asked for a code after the reset')
+  await root.selectOption('[data-test=totp-policy-select]', 'everyone')
+  await root.click('[data-test=totp-policy-save]')
+  await root.locator('[data-test=notice]', { hasText: 'Two-factor policy saved.' }).waitFor()
+  await shot(root, 'z6-admin')
+  const axeAdmin = await accessibility(root)
+  expect(!axeAdmin.length, 'axe, admin:\n' + axeAdmin.join('\n'))
 
   step('turned off with the password and a code')
   await ann.goto(BASE + '/settings')
