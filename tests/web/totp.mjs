@@ -152,6 +152,11 @@ await run('totp e2e', async () => {
   await shot(root, 'z6-admin')
   const axeAdmin = await accessibility(root)
   expect(!axeAdmin.length, 'axe, admin:\n' + axeAdmin.join('\n'))
+  // root has no second factor: now the app sends them to Settings to set one up.
+  await root.goto(BASE + '/')
+  await root.waitForURL(/\/settings$/)
+  await card(root).locator('[data-test=totp-required]').waitFor()
+  await card(root).locator('[data-test=totp-start]').waitFor()
 
   step('turned off with the password and a code')
   await ann.goto(BASE + '/settings')

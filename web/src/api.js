@@ -121,7 +121,13 @@ export async function raw(path, opts = {}) {
   if (res.status === 401) {
     clearSession(t('api.sessionEnded'))
   }
-  if (!res.ok) throw await errorFrom(res)
+  if (!res.ok) {
+    const err = await errorFrom(res)
+    // The two-factor policy covers this account and it has no second
+    // factor yet: Settings is where it is set up (and says why).
+    if (err.code === 'totp_required' && location.pathname !== '/settings') location.assign('/settings')
+    throw err
+  }
   return res
 }
 
