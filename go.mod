@@ -26,7 +26,13 @@ require (
 	golang.org/x/text v0.42.0
 )
 
-require github.com/studio-b12/gowebdav v0.12.0
+require (
+	github.com/pquerna/otp v1.5.0
+	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
+	github.com/studio-b12/gowebdav v0.12.0
+)
+
+require github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
 
 require (
 	github.com/abadojack/whatlanggo v1.0.1

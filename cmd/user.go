@@ -23,7 +23,8 @@ import (
 func newUserCommand(a *app) *cobra.Command {
 	c := &cobra.Command{Use: "user", Short: "Manage users (owners of documents)", Args: usageArgs(cobra.NoArgs)}
 	c.AddCommand(newUserAddCommand(a, os.Stdin), newUserListCommand(a), newUserQuotaCommand(a),
-		newUserPasswdCommand(a, os.Stdin), newUserResetLinkCommand(a), newUserRmCommand(a, os.Stdin), newUserExportCommand(a))
+		newUserPasswdCommand(a, os.Stdin), newUserResetLinkCommand(a), newUserRmCommand(a, os.Stdin), newUserExportCommand(a),
+		newUserTOTPResetCommand(a), newUserTOTPPolicyCommand(a))
 	return c
 }
 

@@ -34,6 +34,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/shares"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/topics"
+	"github.com/docuvault/docuvault/pkg/totp"
 	"github.com/docuvault/docuvault/pkg/trash"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/views"
@@ -195,6 +196,15 @@ func classifyError(err error) *Error {
 		{passwords.ErrTooLong, http.StatusUnprocessableEntity, "weak_password", true},
 		{passwords.ErrCommon, http.StatusUnprocessableEntity, "weak_password", true},
 		{passwords.ErrPersonal, http.StatusUnprocessableEntity, "weak_password", true},
+
+		{totp.ErrInvalidCode, http.StatusUnauthorized, "invalid_code", true},
+		{totp.ErrReplayed, http.StatusUnauthorized, "code_replayed", true},
+		{totp.ErrInvalidRecovery, http.StatusUnauthorized, "invalid_recovery_code", true},
+		{totp.ErrNoChallenge, http.StatusUnauthorized, "challenge_invalid", true},
+		{totp.ErrNotEnrolled, http.StatusConflict, "totp_not_enrolled", true},
+		{totp.ErrAlreadyEnabled, http.StatusConflict, "totp_enabled", true},
+		{totp.ErrNoKeyring, http.StatusServiceUnavailable, "unavailable", true},
+		{totp.ErrInvalidPolicy, http.StatusUnprocessableEntity, "invalid_field", true},
 
 		{users.ErrNotFound, http.StatusNotFound, "not_found", false},
 		{users.ErrExists, http.StatusConflict, "conflict", true},

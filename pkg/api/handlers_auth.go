@@ -61,7 +61,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "%s", err)
 	}
 	st := state(r.Context())
-	userID, tokens, err := s.d.Auth.Login(r.Context(), auth.LoginAttempt{Identifier: req.Handle, Password: req.Password, ClientIP: st.clientIP, UserAgent: r.Header.Get("User-Agent")})
+	userID, tokens, err := s.d.Auth.Login(r.Context(), auth.LoginAttempt{Identifier: req.Handle, Password: req.Password, ClientIP: st.clientIP, UserAgent: r.Header.Get("User-Agent"),
+		SecondFactor: s.needsSecondFactor})
+	if errors.Is(err, auth.ErrSecondFactor) {
+		return s.answerSecondFactor(w, r, userID)
+	}
 	if err != nil {
 		reason := "invalid_credentials"
 		switch {

@@ -311,7 +311,7 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 	if rt.access == admin && u.Role != "admin" {
 		return errorf(http.StatusForbidden, "forbidden", "only administrators may do this")
 	}
-	return nil
+	return s.enforceTOTP(r, rt, u.ID, u.Role)
 }
 
 // unreadGrace is how long net/http may go on reading an unwanted body after

@@ -34,6 +34,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/totp"
 )
 
 // Enqueuer queues a document for extraction and classification.
@@ -110,6 +111,9 @@ type Deps struct {
 	// Links keeps public share links; nil makes one that cannot check
 	// passwords (unlocking answers 503).
 	Links *sharelinks.Service
+	// TOTP keeps second factors (two-factor sign-in); nil makes one on DB
+	// and Keyring.
+	TOTP *totp.Service
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
 	Web http.Handler
@@ -168,6 +172,9 @@ func New(d Deps) *Server {
 		// Without SECRET_KEY and Redis (tests, tools): links are made,
 		// listed and opened, but a password cannot be checked (503).
 		d.Links, _ = sharelinks.New(d.DB, nil, sharelinks.Options{})
+	}
+	if d.TOTP == nil {
+		d.TOTP = totp.New(d.DB, d.Keyring, "")
 	}
 	s := &Server{d: d, streams: make(chan struct{}, d.MaxStreams), userStreams: map[string]int{},
 		lister: catalog.NewLister(d.DB), prepared: database.NewStatements(d.DB)}
@@ -228,12 +235,17 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/openapi.json", public, s.openAPI, false},
 
 		{"POST", "/api/auth/login", public, s.login, false},
+		{"POST", "/api/auth/login/totp", public, s.loginTOTP, false},
 		{"POST", "/api/auth/refresh", public, s.refresh, false},
 		{"POST", "/api/auth/logout", user, s.logout, false},
 		{"POST", "/api/auth/reset", public, s.useResetLink, false},
 		{"GET", "/api/me", user, s.me, false},
 		{"PUT", "/api/me/password", user, s.changePassword, false},
 		{"GET", "/api/me/export", user, s.exportAccount, false},
+		{"GET", "/api/me/totp", user, s.totpStatus, false},
+		{"POST", "/api/me/totp", user, s.startTOTP, false},
+		{"POST", "/api/me/totp/confirm", user, s.confirmTOTP, false},
+		{"DELETE", "/api/me/totp", user, s.disableTOTP, false},
 		{"GET", "/api/sessions", user, s.listSessions, false},
 		{"DELETE", "/api/sessions", user, s.endOtherSessions, false},
 		{"DELETE", "/api/sessions/{id}", user, s.endSession, false},
@@ -255,6 +267,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/admin/groups/{id}/members", admin, s.adminGroupMembers, false},
 		{"DELETE", "/api/admin/groups/{id}/members", admin, s.adminGroupMembers, false},
 		{"GET", "/api/groups", user, s.myGroups, false},
+		{"DELETE", "/api/admin/users/{id}/totp", admin, s.adminResetTOTP, false},
+		{"GET", "/api/admin/totp-policy", admin, s.getTOTPPolicy, false},
+		{"PUT", "/api/admin/totp-policy", admin, s.putTOTPPolicy, false},
 
 		{"POST", "/api/documents", user, s.uploadDocuments, true},
 		{"GET", "/api/documents", user, s.listDocuments, false},

@@ -27,7 +27,16 @@ type LoginAttempt struct {
 	Password   string
 	ClientIP   string // for the per-IP limit; "" skips it
 	UserAgent  string // kept with the session, for the sessions list
+	// SecondFactor, when set, is asked after a correct password whether
+	// the account needs a second step (pkg/totp); when it says so, Login
+	// starts no session and returns ErrSecondFactor.
+	SecondFactor func(ctx context.Context, userID string) (bool, error)
 }
+
+// ErrSecondFactor: the password was right, and the account signs in with
+// a second factor: no session was started (the caller asks for the code,
+// then calls StartSession).
+var ErrSecondFactor = errors.New("a second factor is required")
 
 // Login checks a handle (in any letter case) or email and password and
 // starts a session.
@@ -36,7 +45,8 @@ type LoginAttempt struct {
 // many attempts or the account had too many failures in the window;
 // ErrInvalidCredentials for an unknown account or a wrong password;
 // ErrInactive for a disabled account whose password was right;
-// ErrUnavailable when Redis cannot be asked. The account's id is returned
+// ErrUnavailable when Redis cannot be asked; ErrSecondFactor when the
+// password was right and LoginAttempt.SecondFactor asks for a second step. The account's id is returned
 // whenever the identifier named one, even on failure (for the audit trail).
 func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t Tokens, err error) {
 	ident := strings.TrimSpace(a.Identifier)
@@ -108,6 +118,15 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 		return acct.ID, Tokens{}, ErrInactive
 	}
 	s.forget(ctx, acctKey)
+	if a.SecondFactor != nil {
+		need, err := a.SecondFactor(ctx, acct.ID)
+		if err != nil {
+			return acct.ID, Tokens{}, err
+		}
+		if need {
+			return acct.ID, Tokens{}, ErrSecondFactor
+		}
+	}
 
 	t, err = s.StartSession(ctx, acct.ID, SessionInfo{UserAgent: a.UserAgent, ClientIP: a.ClientIP})
 	if err != nil {

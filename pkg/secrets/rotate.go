@@ -27,6 +27,7 @@ func Columns() []Column {
 	return []Column{
 		{Table: "cloud_connections", ID: "id", Column: "credentials_enc", Purpose: PurposeCloudCredentials},
 		{Table: "mail_accounts", ID: "id", Column: "password_enc", Purpose: PurposeIMAPPassword},
+		{Table: "totp_factors", ID: "user_id", Column: "seed_enc", Purpose: PurposeTOTPSeed},
 	}
 }
 

@@ -121,7 +121,13 @@ export async function raw(path, opts = {}) {
   if (res.status === 401) {
     clearSession(t('api.sessionEnded'))
   }
-  if (!res.ok) throw await errorFrom(res)
+  if (!res.ok) {
+    const err = await errorFrom(res)
+    // The two-factor policy covers this account and it has no second
+    // factor yet: Settings is where it is set up (and says why).
+    if (err.code === 'totp_required' && location.pathname !== '/settings') location.assign('/settings')
+    throw err
+  }
   return res
 }
 
@@ -153,10 +159,41 @@ export async function login(handle, password) {
     if (err.code === 'invalid_credentials') err.message = t('api.wrongPassword')
     throw err
   }
-  setTokens(await res.json())
+  const body = await res.json()
+  // Two-factor sign-in: no tokens yet, a challenge for loginTOTP.
+  if (body.second_factor) return { secondFactor: body.second_factor, challenge: body.challenge }
+  return signedIn(body)
+}
+
+async function signedIn(tokens) {
+  setTokens(tokens)
   session.ended = ''
   session.user = await api('GET', '/api/me')
   return session.user
+}
+
+// loginTOTP is sign-in's second step: the challenge login returned and a
+// code from the authenticator app, or a recovery code.
+export async function loginTOTP(challenge, code, recoveryCode) {
+  let res
+  try {
+    res = await fetch('/api/auth/login/totp', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(recoveryCode ? { challenge, recovery_code: recoveryCode } : { challenge, code }),
+    })
+  } catch {
+    throw unreachable()
+  }
+  if (!res.ok) {
+    const err = await errorFrom(res)
+    if (err.code === 'invalid_code') err.message = t('totp.wrongCode')
+    else if (err.code === 'code_replayed') err.message = t('totp.replayed')
+    else if (err.code === 'invalid_recovery_code') err.message = t('totp.wrongRecovery')
+    else if (err.code === 'challenge_invalid') err.message = t('totp.challengeExpired')
+    throw err
+  }
+  return signedIn(await res.json())
 }
 
 export async function logout() {
