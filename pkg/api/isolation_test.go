@@ -3,12 +3,22 @@ package api
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/docuvault/docuvault/pkg/mail"
+	"github.com/docuvault/docuvault/pkg/secrets"
 )
 
 // TestIsolation: bob gets 404 — never 403 — for every route that names
 // one of ann's things, and his lists never show them.
 func TestIsolation(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{deps: func(d *Deps) {
+		ring, err := secrets.NewKeyring(strings.Repeat("i", 40))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Mail = &mail.Poller{DB: d.DB, Storage: d.Storage, Keyring: ring, Timeout: 5 * time.Second}
+	}})
 	ann, bob := e.login("ann"), e.login("bob")
 	doc := ann.uploadOne("secret.txt", "ann's secret")
 	topic := ann.do("POST", "/api/topics", map[string]any{"name": "Private"}).want(201).json()["id"].(string)
@@ -20,6 +30,8 @@ func TestIsolation(t *testing.T) {
 		"login": "ann", "secret": "her password"}).want(201).json()["id"].(string)
 	note := ann.do("POST", "/api/documents/"+doc.ID+"/notes", map[string]any{"body": "ann's note"}).want(201).json()["id"].(string)
 	link := ann.do("POST", "/api/documents/"+doc.ID+"/links", map[string]any{}).want(201).json()["id"].(string)
+	mailbox := ann.do("POST", "/api/mail/accounts", map[string]any{"name": "Her mail", "host": "imap.example.org", "port": 993, "security": "tls",
+		"login": "ann", "password": "her password"}).want(201).json()["id"].(string)
 	trashed := ann.uploadOne("trashed.txt", "ann's trashed secret")
 	ann.do("DELETE", "/api/documents/"+trashed.ID, nil).want(204)
 	var sessions struct {
@@ -34,7 +46,8 @@ func TestIsolation(t *testing.T) {
 	// so that a new route cannot go untested: bob's answer for ann's thing
 	// is the same 404 as for a thing that does not exist at all.
 	ids := map[string]string{"/api/documents/": doc.ID, "/api/topics/": topic, "/api/folders/": folder, "/api/shares/": share, "/api/views/": view, "/api/tokens/": token,
-		"/api/cloud/connections/": conn, "/api/notes/": note, "/api/links/": link, "/api/trash/": trashed.ID, "/api/sessions/": session}
+		"/api/cloud/connections/": conn, "/api/notes/": note, "/api/links/": link, "/api/trash/": trashed.ID, "/api/sessions/": session,
+		"/api/mail/accounts/": mailbox}
 	bodies := map[string]any{
 		"PATCH /api/documents/{id}":                          map[string]any{"filename": "mine.txt"},
 		"POST /api/documents/{id}/shares":                    map[string]any{"recipient": "bob", "permission": "edit"},
@@ -48,6 +61,7 @@ func TestIsolation(t *testing.T) {
 		"GET /api/documents/{id}/content":                    nil,
 		"GET /api/documents/{id}/thumbnail":                  nil,
 		"POST /api/documents/{id}/versions/{number}/restore": nil,
+		"POST /api/mail/accounts/{id}/rules":                 map[string]any{"folder": "INBOX"},
 	}
 	const missing = "00000000-0000-4000-8000-000000000000"
 	tested := 0
@@ -66,7 +80,7 @@ func TestIsolation(t *testing.T) {
 			if query != "" && rt.pattern != "/api/documents/{id}/content" {
 				continue
 			}
-			pattern := strings.Replace(rt.pattern, "{number}", "1", 1)
+			pattern := strings.NewReplacer("{number}", "1", "{rule}", "1").Replace(rt.pattern)
 			path := strings.Replace(pattern, "{id}", id, 1) + query
 			theirs := bob.do(rt.method, path, body).wantError(404, "not_found")
 			none := bob.do(rt.method, strings.Replace(pattern, "{id}", missing, 1)+query, body).wantError(404, "not_found")
@@ -86,6 +100,7 @@ func TestIsolation(t *testing.T) {
 	group := root.do("POST", "/api/admin/groups", map[string]any{"name": "Admins only"}).want(201).json()["id"].(string)
 	adminBodies := map[string]any{
 		"PATCH /api/admin/users/{id}":           map[string]any{"is_active": true},
+		"PUT /api/admin/users/{id}/password":    map[string]any{"password": "Correct horse 7 battery staple"},
 		"PATCH /api/admin/groups/{id}":          map[string]any{"name": "Taken"},
 		"PUT /api/admin/groups/{id}/members":    map[string]any{"members": []string{"bob"}},
 		"POST /api/admin/groups/{id}/members":   map[string]any{"members": []string{"bob"}},
@@ -125,9 +140,9 @@ func TestIsolation(t *testing.T) {
 	bob.upload([][2]string{{"folder_id", folder}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "invalid_field")
 	bob.upload([][2]string{{"topic", topic}}, filePart{name: "x.txt", content: []byte("x")}).wantError(422, "unknown_topic")
 
-	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit", "/api/links", "/api/trash", "/api/sessions"} {
+	for _, path := range []string{"/api/documents", "/api/documents?shared=1", "/api/topics", "/api/folders", "/api/views", "/api/shares", "/api/tokens", "/api/cloud/connections", "/api/audit", "/api/links", "/api/trash", "/api/sessions", "/api/mail/accounts"} {
 		body := string(bob.do("GET", path, nil).want(200).body)
-		for _, id := range []string{doc.ID, trashed.ID, topic, folder, share, view, token, conn, note, link, session, e.users["ann"].ID} {
+		for _, id := range []string{doc.ID, trashed.ID, topic, folder, share, view, token, conn, note, link, session, mailbox, e.users["ann"].ID} {
 			if strings.Contains(body, id) {
 				t.Errorf("bob's %s shows ann's %s", path, id)
 			}

@@ -25,7 +25,7 @@ func TestSecretsRotate(t *testing.T) {
 	ids := make([]string, 3)
 	for i := range ids {
 		if err := db.Get(&ids[i], `INSERT INTO cloud_connections (user_id, provider, display_name, credentials_enc)
-			SELECT id, 'webdav', 'nextcloud', '' FROM users WHERE handle = 'ann' RETURNING id`); err != nil {
+			SELECT id, 'webdav', 'nextcloud-' || $1, '' FROM users WHERE handle = 'ann' RETURNING id`, i); err != nil {
 			t.Fatal(err)
 		}
 		s, err := old.Seal(secrets.PurposeCloudCredentials, []byte("app-password-"+ids[i]), []byte(ids[i]))
