@@ -85,6 +85,19 @@ func kinds(withSecrets bool) []kind {
 			Override: map[string]string{"totp_enabled": "(r.totp_enabled AND r.totp_secret IS NOT NULL)",
 				"password_hash": "COALESCE(r.password_hash, '" + lockedHash + "')"},
 			Where: `($2::uuid[] IS NULL OR r.id = ANY($2))`},
+		// Groups of the chosen users (all groups for a whole vault). A
+		// group whose name another group of the deployment has already is
+		// not imported, nor its members and shares.
+		{Name: "groups", Table: "groups", Conflict: "id",
+			Select: `SELECT to_jsonb(t) FROM groups t WHERE $1::uuid[] IS NULL
+				OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = t.id AND m.user_id = ANY($1)) ORDER BY t.id`,
+			// Every group of the export is taken, chosen users or not ($2 is
+			// only named: the export already chose the groups).
+			Where: `($2::uuid[] IS NULL OR true) AND NOT EXISTS (SELECT 1 FROM groups g WHERE lower(g.name) = lower(r.name) AND g.id <> r.id)`},
+		{Name: "group_members", Table: "group_members", Conflict: "group_id, user_id",
+			Select: `SELECT to_jsonb(t) FROM group_members t WHERE ` + userFilter("t.user_id") + ` ORDER BY t.group_id, t.user_id`,
+			Where: `($2::uuid[] IS NULL OR r.user_id = ANY($2)) AND EXISTS (SELECT 1 FROM groups g WHERE g.id = r.group_id)
+				AND EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)`},
 		{Name: "quotas", Table: "quotas", Conflict: "user_id",
 			Select:   `SELECT jsonb_build_object('user_id', t.user_id, 'limit_bytes', t.limit_bytes) FROM quotas t WHERE ` + userFilter("t.user_id") + ` ORDER BY t.user_id`,
 			Override: map[string]string{"used_bytes": "0"},
@@ -120,6 +133,9 @@ func kinds(withSecrets bool) []kind {
 			// A recipient who is neither in the export nor in the deployment
 			// cannot be given the share.
 			Where: importedDoc + ` AND EXISTS (SELECT 1 FROM users u WHERE u.id = r.recipient_id)`},
+		{Name: "group_shares", Table: "group_shares", Conflict: "id",
+			Select: `SELECT to_jsonb(t) FROM group_shares t JOIN documents d ON d.id = t.document_id WHERE ` + docFilter + ` ORDER BY t.id`,
+			Where:  importedDoc + ` AND EXISTS (SELECT 1 FROM groups g WHERE g.id = r.group_id)`},
 		{Name: "notes", Table: "notes", Conflict: "id",
 			Select:   `SELECT to_jsonb(t) FROM notes t JOIN documents d ON d.id = t.document_id WHERE ` + docFilter + ` ORDER BY t.id`,
 			Override: map[string]string{"author_id": existingUser("author_id")},

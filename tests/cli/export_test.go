@@ -20,7 +20,8 @@ import (
 // exportSource is a deployment with two users and, for ann: a topic with
 // a rule and a description, a document with a second version, a note and
 // the topic, a second document shared with bob and then trashed, a share
-// link (so --with-secrets has one).
+// link (so --with-secrets has one), and a group of both that the first
+// document is shared with.
 func exportSource(t *testing.T) *deployment {
 	t.Helper()
 	d := deployed(t)
@@ -46,6 +47,9 @@ func exportSource(t *testing.T) *deployment {
 	d.run(t, env, "doc", "topics", a, "--set", "Invoices").check(t, 0, "", "")
 	d.run(t, env, "doc", "bulk", "--ids", b, "--share", "bob:view").check(t, 0, "", "")
 	d.run(t, env, "link", "add", a, "--expires", "7d").check(t, 0, "", "")
+	d.run(t, nil, "group", "add", "Household").check(t, 0, "", "")
+	d.run(t, nil, "group", "members", "Household", "--add", "ann,bob").check(t, 0, "", "")
+	d.run(t, env, "group", "share", "Household", a, "--permission", "edit").check(t, 0, "", "")
 	d.run(t, env, "doc", "rm", b).check(t, 0, "trashed", "")
 	return d
 }
@@ -138,7 +142,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	first, second := tarFiles(t, tarPath), dirFiles(t, again)
 	m1 := readManifest(t, strings.NewReader(string(first[transfer.ManifestPath])))
 	m2 := readManifest(t, strings.NewReader(string(second[transfer.ManifestPath])))
-	for _, k := range []string{"documents", "document_versions", "notes", "shares", "topics", "share_links", "document_topics"} {
+	for _, k := range []string{"documents", "document_versions", "notes", "shares", "topics", "share_links", "document_topics", "groups", "group_members", "group_shares"} {
 		if m1.Counts[k] == 0 {
 			t.Errorf("the export has no %s: %v", k, m1.Counts)
 		}
