@@ -2,17 +2,14 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/gomodule/redigo/redis"
-
+	"github.com/docuvault/docuvault/pkg/ratelimit"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
@@ -135,84 +132,38 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 	return acct.ID, t, nil
 }
 
-// key2 is a rate limit's Redis key. The value is hashed: it may be
-// anything a client typed.
+// key2 is a sign-in rate limit's Redis key (pkg/ratelimit).
 func (s *Service) key2(scope, value string) string {
-	sum := sha256.Sum256([]byte(value))
-	return s.opts.Namespace + ":ratelimit:login:" + scope + ":" + hex.EncodeToString(sum[:16])
+	return s.limits().Key("login", scope, value)
 }
 
-// hitScript counts one event in a fixed window: the first event of a
-// window starts its expiry. It returns the count and the window's
-// remaining milliseconds.
-var hitScript = redis.NewScript(1, `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}`)
+func (s *Service) limits() ratelimit.Counter {
+	return ratelimit.Counter{Pool: s.redis, Namespace: s.opts.Namespace}
+}
 
 // hit counts one event under key and returns the window's count so far
 // and the time left in it.
 func (s *Service) hit(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
-	c, err := s.redis.GetContext(ctx)
+	n, ttl, err := s.limits().Hit(ctx, key, window)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	defer c.Close()
-	vals, err := redis.Int64s(hitScript.DoContext(ctx, c, key, window.Milliseconds()))
-	if err != nil || len(vals) != 2 {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return vals[0], retryAfter(vals[1]), nil
+	return n, ttl, nil
 }
 
 // peek returns the count under key and the time left in its window.
 func (s *Service) peek(ctx context.Context, key string) (int64, time.Duration, error) {
-	c, err := s.redis.GetContext(ctx)
+	n, ttl, err := s.limits().Peek(ctx, key)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	defer c.Close()
-	if err := c.Send("GET", key); err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	if err := c.Send("PTTL", key); err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	if err := c.Flush(); err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	n, err := redis.Int64(redis.ReceiveContext(c, ctx))
-	if errors.Is(err, redis.ErrNil) {
-		n, err = 0, nil
-	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	ms, err := redis.Int64(redis.ReceiveContext(c, ctx))
-	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return n, retryAfter(ms), nil
+	return n, ttl, nil
 }
 
 // forget clears key (a successful login clears its account's failures).
 // A failure here only leaves the count to expire.
 func (s *Service) forget(ctx context.Context, key string) {
-	c, err := s.redis.GetContext(ctx)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	_, _ = redis.DoContext(c, ctx, "DEL", key)
-}
-
-func retryAfter(ms int64) time.Duration {
-	if ms < 1000 {
-		return time.Second
-	}
-	return time.Duration(ms) * time.Millisecond
+	s.limits().Forget(ctx, key)
 }
 
 // returnHashMemory gives argon2id's 64 MiB back to the operating system

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -20,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/docuvault/docuvault/pkg/ratelimit"
 	"github.com/docuvault/docuvault/pkg/shares"
 	"github.com/docuvault/docuvault/pkg/users"
 )
@@ -519,54 +519,29 @@ func (s *Service) Unclaim(ctx context.Context, l Link) {
 	_, _ = s.db.ExecContext(ctx, `UPDATE share_links SET downloads = downloads - 1 WHERE id = $1 AND downloads > 0`, l.ID)
 }
 
-// limitKey is a rate limit's Redis key; the value (an address, a token) is
-// hashed.
+// limitKey is a share link rate limit's Redis key (pkg/ratelimit).
 func (s *Service) limitKey(scope, value string) string {
-	sum := sha256.Sum256([]byte(value))
-	return s.opts.Namespace + ":ratelimit:link:" + scope + ":" + hex.EncodeToString(sum[:16])
+	return s.limits().Key("link", scope, value)
 }
 
-// hitScript counts one event in a fixed window (as pkg/auth's login limit).
-var hitScript = redis.NewScript(1, `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}`)
+func (s *Service) limits() ratelimit.Counter {
+	return ratelimit.Counter{Pool: s.redis, Namespace: s.opts.Namespace}
+}
 
 func (s *Service) hit(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
-	c, err := s.redis.GetContext(ctx)
+	n, ttl, err := s.limits().Hit(ctx, key, window)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	defer c.Close()
-	vals, err := redis.Int64s(hitScript.DoContext(ctx, c, key, window.Milliseconds()))
-	if err != nil || len(vals) != 2 {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return vals[0], retryAfter(vals[1]), nil
+	return n, ttl, nil
 }
 
 func (s *Service) peek(ctx context.Context, key string) (int64, time.Duration, error) {
-	c, err := s.redis.GetContext(ctx)
+	n, ttl, err := s.limits().Peek(ctx, key)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	defer c.Close()
-	vals, err := redis.Values(redis.DoContext(c, ctx, "EVAL", `return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}`, 1, key))
-	if err != nil || len(vals) != 2 {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	n, _ := redis.Int64(vals[0], nil)
-	ms, _ := redis.Int64(vals[1], nil)
-	return n, retryAfter(ms), nil
-}
-
-func retryAfter(ms int64) time.Duration {
-	if ms < 1000 {
-		return time.Second
-	}
-	return time.Duration(ms) * time.Millisecond
+	return n, ttl, nil
 }
 
 // parseID returns id in canonical form, or false when it is not a UUID.
