@@ -75,8 +75,8 @@ read -r MIR_S MIR_RSS < <(timed mirror rclone copy -q "app:$MINIO_BUCKET/$UID_/"
 
 say "fresh database $DB and bucket $BUCKET"
 psql -q "$DOCUVAULT_TEST_PG_ADMIN_URL" -c "CREATE DATABASE $DB OWNER docuvault_migrate" >/dev/null
-NEW_APP=${DATABASE_URL%/*}/$DB?sslmode=disable
-NEW_MIG=${DATABASE_MIGRATE_URL%/*}/$DB?sslmode=disable
+NEW_APP="${DATABASE_URL%/*}/$DB?sslmode=disable"
+NEW_MIG="${DATABASE_MIGRATE_URL%/*}/$DB?sslmode=disable"
 DATABASE_URL=$NEW_APP DATABASE_MIGRATE_URL=$NEW_MIG "$BIN" migrate up >/dev/null
 DATABASE_URL=$NEW_APP DATABASE_MIGRATE_URL=$NEW_MIG "$BIN" grant >/dev/null
 MINIO_BUCKET=$BUCKET "$BIN" bucket init >/dev/null
