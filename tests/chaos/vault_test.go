@@ -52,7 +52,7 @@ type vault struct {
 func newVault(t *testing.T) *vault {
 	t.Helper()
 	needTools(t)
-	v := &vault{t: t, bucket: "docuvault", appKey: "chaos-app", appSecret: randomHex(16), secretKey: randomHex(32), handle: "ann", password: "password-" + randomHex(4)}
+	v := &vault{t: t, bucket: "docuvault", appKey: "chaos-app", appSecret: randomHex(16), secretKey: randomHex(32), handle: "ann", password: "chaos-vault-" + randomHex(4) + "-ledger"}
 	// MinIO starts (and initialises itself) while PostgreSQL is created.
 	v.minio = newMinIO(t)
 	v.pg = newPostgres(t)
