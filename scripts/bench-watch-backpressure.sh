@@ -58,6 +58,8 @@ trap 'say "interrupted"; exit 130' INT TERM
 say "building docuvault"
 go build -o "$BIN" .
 "$BIN" migrate up >/dev/null
+"$BIN" grant >/dev/null   # a fresh machine: the app role gets DML on the new tables
+"$BIN" bucket init >/dev/null
 "$BIN" user add "$HANDLE" --email "$HANDLE@example.org" --quota 20GiB --password-stdin <<<"$PASS" >/dev/null
 PURGE=1
 

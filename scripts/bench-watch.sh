@@ -71,6 +71,8 @@ trap 'say "interrupted"; exit 130' INT TERM
 say "building docuvault"
 go build -o "$BIN" .
 "$BIN" migrate up >/dev/null
+"$BIN" grant >/dev/null   # a fresh machine: the app role gets DML on the new tables
+"$BIN" bucket init >/dev/null
 
 say "making $NFILES files of 20-200 KiB"
 SRC="$WORK/src"
