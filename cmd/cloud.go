@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -214,33 +213,16 @@ func runCloudList(ctx context.Context, a *app, user string, asJSON bool) error {
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			enc := json.NewEncoder(a.stdout)
-			for _, c := range cs {
-				if err := enc.Encode(c); err != nil {
-					return err
+		return printList(a.stdout, asJSON, cs,
+			fmt.Sprintf("%s has no cloud connections (add one: docuvault cloud add NAME --provider webdav --url … --login … --password-stdin)", u.Handle),
+			[]string{"NAME", "PROVIDER", "WHERE", "STATUS", "LAST SYNC", "LAST ERROR"},
+			func(c cloud.Connection) []string {
+				lastErr := ""
+				if c.LastError != nil {
+					lastErr = *c.LastError
 				}
-			}
-			return nil
-		}
-		if len(cs) == 0 {
-			fmt.Fprintf(a.stdout, "%s has no cloud connections (add one: docuvault cloud add NAME --provider webdav --url … --login … --password-stdin)\n", u.Handle)
-			return nil
-		}
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tPROVIDER\tWHERE\tSTATUS\tLAST SYNC\tLAST ERROR")
-		for _, c := range cs {
-			last := "never"
-			if c.LastSyncAt != nil {
-				last = c.LastSyncAt.Local().Format("2006-01-02 15:04")
-			}
-			lastErr := ""
-			if c.LastError != nil {
-				lastErr = *c.LastError
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Provider, where(c), c.Status, last, lastErr)
-		}
-		return tw.Flush()
+				return []string{c.Name, c.Provider, where(c), c.Status, listTime(c.LastSyncAt, "never"), lastErr}
+			})
 	})
 }
 

@@ -9,7 +9,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -217,41 +216,24 @@ func (a *app) runLinkList(ctx context.Context, user string, asJSON bool) error {
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			enc := json.NewEncoder(a.stdout)
-			for _, l := range ls {
-				if err := enc.Encode(l); err != nil {
-					return err
+		return printList(a.stdout, asJSON, ls,
+			fmt.Sprintf("%s has no share links (make one: docuvault link add DOC_ID --expires 7d)", u.Handle),
+			[]string{"ID", "KIND", "NAME", "STATE", "DOWNLOADS", "EXPIRES", "PASSWORD"},
+			func(l sharelinks.Link) []string {
+				kind := "document"
+				if l.FolderID != nil {
+					kind = "folder"
 				}
-			}
-			return nil
-		}
-		if len(ls) == 0 {
-			fmt.Fprintf(a.stdout, "%s has no share links (make one: docuvault link add DOC_ID --expires 7d)\n", u.Handle)
-			return nil
-		}
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tKIND\tNAME\tSTATE\tDOWNLOADS\tEXPIRES\tPASSWORD")
-		for _, l := range ls {
-			kind := "document"
-			if l.FolderID != nil {
-				kind = "folder"
-			}
-			dl := strconv.Itoa(l.Downloads)
-			if l.MaxDownloads != nil {
-				dl += "/" + strconv.Itoa(*l.MaxDownloads)
-			}
-			exp := "never"
-			if l.ExpiresAt != nil {
-				exp = l.ExpiresAt.Local().Format("2006-01-02 15:04")
-			}
-			pw := "no"
-			if l.HasPassword {
-				pw = "yes"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, kind, l.Name, l.State, dl, exp, pw)
-		}
-		return tw.Flush()
+				dl := strconv.Itoa(l.Downloads)
+				if l.MaxDownloads != nil {
+					dl += "/" + strconv.Itoa(*l.MaxDownloads)
+				}
+				pw := "no"
+				if l.HasPassword {
+					pw = "yes"
+				}
+				return []string{l.ID, kind, l.Name, l.State, dl, listTime(l.ExpiresAt, "never"), pw}
+			})
 	})
 }
 

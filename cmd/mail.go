@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -205,29 +204,12 @@ func runMailList(ctx context.Context, a *app, user string, asJSON bool) error {
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			enc := json.NewEncoder(a.stdout)
-			for _, acc := range accs {
-				if err := enc.Encode(acc); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		if len(accs) == 0 {
-			fmt.Fprintf(a.stdout, "%s has no mail accounts (add one: docuvault mail add NAME --host HOST --login LOGIN --password-stdin)\n", u.Handle)
-			return nil
-		}
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSERVER\tLOGIN\tSTATUS\tLAST POLL\tLAST ERROR")
-		for _, acc := range accs {
-			last := "never"
-			if acc.LastPollAt != nil {
-				last = acc.LastPollAt.Local().Format("2006-01-02 15:04")
-			}
-			fmt.Fprintf(tw, "%s\t%s:%d (%s)\t%s\t%s\t%s\t%s\n", acc.Name, acc.Host, acc.Port, acc.Security, acc.Login, acc.Status, last, acc.LastError)
-		}
-		return tw.Flush()
+		return printList(a.stdout, asJSON, accs,
+			fmt.Sprintf("%s has no mail accounts (add one: docuvault mail add NAME --host HOST --login LOGIN --password-stdin)", u.Handle),
+			[]string{"NAME", "SERVER", "LOGIN", "STATUS", "LAST POLL", "LAST ERROR"},
+			func(acc mail.Account) []string {
+				return []string{acc.Name, fmt.Sprintf("%s:%d (%s)", acc.Host, acc.Port, acc.Security), acc.Login, acc.Status, listTime(acc.LastPollAt, "never"), acc.LastError}
+			})
 	})
 }
 

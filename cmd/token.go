@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -144,32 +143,12 @@ func runTokenList(ctx context.Context, a *app, user string, asJSON bool) error {
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			enc := json.NewEncoder(a.stdout)
-			for _, t := range ts {
-				if err := enc.Encode(t); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		if len(ts) == 0 {
-			fmt.Fprintf(a.stdout, "%s has no API tokens (make one: docuvault token add phone --scope upload)\n", u.Handle)
-			return nil
-		}
-		when := func(t *time.Time, none string) string {
-			if t == nil {
-				return none
-			}
-			return t.Local().Format("2006-01-02 15:04")
-		}
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSCOPES\tCREATED\tLAST USED\tEXPIRES\tID")
-		for _, t := range ts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, strings.Join(t.Scopes, ","), when(&t.CreatedAt, ""),
-				when(t.LastUsedAt, "never"), when(t.ExpiresAt, "never"), t.ID)
-		}
-		return tw.Flush()
+		return printList(a.stdout, asJSON, ts,
+			fmt.Sprintf("%s has no API tokens (make one: docuvault token add phone --scope upload)", u.Handle),
+			[]string{"NAME", "SCOPES", "CREATED", "LAST USED", "EXPIRES", "ID"},
+			func(t apitokens.Token) []string {
+				return []string{t.Name, strings.Join(t.Scopes, ","), listTime(&t.CreatedAt, ""), listTime(t.LastUsedAt, "never"), listTime(t.ExpiresAt, "never"), t.ID}
+			})
 	})
 }
 
