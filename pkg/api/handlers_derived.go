@@ -27,7 +27,17 @@ func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	rc, o, err := s.d.Storage.OpenDerived(r.Context(), d.OwnerID, d.ID, storage.KindThumbnail)
+	return s.serveThumbnail(w, r, d.OwnerID, d.ID, func(h http.Header, o storage.DerivedObject) {
+		h.Set("Cache-Control", "private, max-age=86400")
+		h.Set("ETag", fmt.Sprintf(`"%x"`, o.SHA256))
+	})
+}
+
+// serveThumbnail sends the thumbnail of owner's document id (404 when it
+// has none) with the headers every thumbnail answer has; headers adds the
+// caller's caching headers.
+func (s *Server) serveThumbnail(w http.ResponseWriter, r *http.Request, owner, id string, headers func(http.Header, storage.DerivedObject)) error {
+	rc, o, err := s.d.Storage.OpenDerived(r.Context(), owner, id, storage.KindThumbnail)
 	if errors.Is(err, storage.ErrNoDerived) {
 		return errorf(http.StatusNotFound, "not_found", "this document has no thumbnail")
 	}
@@ -40,13 +50,12 @@ func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request) error
 		return fmt.Errorf("read the thumbnail: %w", err)
 	}
 	if len(data) > maxThumbnail {
-		return fmt.Errorf("the thumbnail of %s is over %d bytes", d.ID, maxThumbnail)
+		return fmt.Errorf("the thumbnail of %s is over %d bytes", id, maxThumbnail)
 	}
 	h := w.Header()
 	h.Set("Content-Type", o.ContentType)
-	h.Set("Cache-Control", "private, max-age=86400")
-	h.Set("ETag", fmt.Sprintf(`"%x"`, o.SHA256))
 	h.Set("X-Content-Type-Options", "nosniff")
+	headers(h, o)
 	http.ServeContent(w, r, "", o.CreatedAt, bytes.NewReader(data))
 	return nil
 }

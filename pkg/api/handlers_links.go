@@ -1,10 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -286,26 +284,8 @@ func (s *Server) linkThumbnail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rc, o, err := s.d.Storage.OpenDerived(r.Context(), d.OwnerID, d.ID, storage.KindThumbnail)
-	if errors.Is(err, storage.ErrNoDerived) {
-		return errorf(http.StatusNotFound, "not_found", "this document has no thumbnail")
-	}
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxThumbnail+1))
-	if err != nil {
-		return fmt.Errorf("read the thumbnail: %w", err)
-	}
-	if len(data) > maxThumbnail {
-		return fmt.Errorf("the thumbnail of %s is over %d bytes", d.ID, maxThumbnail)
-	}
-	h := w.Header()
-	h.Set("Content-Type", o.ContentType)
-	h.Set("Cache-Control", "private, no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	http.ServeContent(w, r, "", o.CreatedAt, bytes.NewReader(data))
-	return nil
+	return s.serveThumbnail(w, r, d.OwnerID, d.ID, func(h http.Header, _ storage.DerivedObject) {
+		h.Set("Cache-Control", "private, no-cache")
+		h.Set("Referrer-Policy", "no-referrer")
+	})
 }
