@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -55,8 +56,11 @@ func check(t *testing.T, im thumbnail.Image, w, h int) image.Image {
 }
 
 func TestPDFFirstPage(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/pdftoppm"); err != nil {
-		t.Skip("pdftoppm not installed")
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		if os.Getenv("DOCUVAULT_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("pdftoppm is required (DOCUVAULT_TEST_REQUIRE_SERVICES=1; scripts/services.sh installs poppler-utils): %v", err)
+		}
+		t.Skip("pdftoppm is not installed")
 	}
 	var m thumbnail.Maker
 	im, err := m.Make(ctx(t), "testdata/groff-ms.pdf", "application/pdf")

@@ -19,6 +19,9 @@ import (
 // downloads with its bytes.
 func TestBackupDumpAndMirrorRestore(t *testing.T) {
 	if _, err := exec.LookPath("pg_dump"); err != nil {
+		if os.Getenv("DOCUVAULT_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatalf("pg_dump is required (DOCUVAULT_TEST_REQUIRE_SERVICES=1; scripts/services.sh installs PostgreSQL's client): %v", err)
+		}
 		t.Skip("pg_dump is not installed")
 	}
 	src := exportSource(t)
