@@ -18,6 +18,7 @@ import (
 // grant, bucket init); fsck is clean and every document and version
 // downloads with its bytes.
 func TestBackupDumpAndMirrorRestore(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("pg_dump"); err != nil {
 		t.Skip("pg_dump is not installed")
 	}
