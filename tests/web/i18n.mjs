@@ -179,7 +179,7 @@ await run('i18n e2e', async () => {
   expect(await text(ann.locator('label[for=language]')) === 'Sprache der Oberfläche', 'language label')
   // The page shows the account as signed in, then as /api/me has it (it
   // asks after the settings): wait for the upload's bytes to arrive.
-  await ann.locator('.meta-list', { hasText: 'Speicher 1,5 KiB von 1,0 MiB' }).waitFor().catch(() => {})
+  await ann.locator('.meta-list dd', { hasText: '1,5 KiB von 1,0 MiB' }).waitFor().catch(() => {})
   const acct = await text(ann.locator('.meta-list'))
   expect(acct.includes('Benutzername ann') && acct.includes('Speicher 1,5 KiB von 1,0 MiB'), 'account: ' + acct)
   await german(ann, 'settings')
