@@ -2,6 +2,13 @@
 // once, then run as a person or a deploy script would run it, against the
 // real services of scripts/services.sh; each test checks the output, the
 // exit code and what landed in PostgreSQL and MinIO.
+//
+// Each test has a scratch deployment of its own (database, bucket and,
+// once deployed, Redis namespace), so the tests run in parallel
+// (t.Parallel; go test's -parallel, GOMAXPROCS by default, bounds how many
+// at once): they spend most of their time waiting on the binary and the
+// services, not on the CPU. A new test starts with t.Parallel() too, unless it changes the test
+// process's environment (t.Setenv) or shares something with other tests.
 package cli
 
 import (
@@ -139,6 +146,7 @@ func (r result) check(t *testing.T, wantCode int, stdoutHas, stderrHas string) {
 }
 
 func TestDeploySequence(t *testing.T) {
+	t.Parallel()
 	d := newDeployment(t)
 
 	// Before anything: health fails, names postgres, exit 1.
@@ -222,6 +230,7 @@ func TestDeploySequence(t *testing.T) {
 }
 
 func TestBadInputGivesOneClearLine(t *testing.T) {
+	t.Parallel()
 	d := newDeployment(t)
 	cases := []struct {
 		name   string
@@ -262,6 +271,7 @@ func TestBadInputGivesOneClearLine(t *testing.T) {
 }
 
 func TestConfigShow(t *testing.T) {
+	t.Parallel()
 	d := newDeployment(t)
 	r := d.run(t, map[string]string{"DOCUVAULT_LOG_LEVEL": "debug"}, "config", "show", "--log-format", "json")
 	r.check(t, 0, "MINIO_BUCKET", "")
@@ -278,6 +288,7 @@ func TestConfigShow(t *testing.T) {
 }
 
 func TestEnvFileAndConfigFile(t *testing.T) {
+	t.Parallel()
 	d := newDeployment(t)
 	dir := t.TempDir()
 	// A config file given with --config; its value loses to the environment.
@@ -294,6 +305,7 @@ func TestEnvFileAndConfigFile(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	d := &deployment{env: map[string]string{}}
 	d.run(t, nil, "version").check(t, 0, "docuvault dev", "")
 }

@@ -122,6 +122,7 @@ func lines(b []byte) []string {
 // version, the note, the share and the topic with its rule are back.
 // A second import changes nothing.
 func TestExportImportRoundTrip(t *testing.T) {
+	t.Parallel()
 	src := exportSource(t)
 	tmp := t.TempDir()
 	tarPath := filepath.Join(tmp, "vault.tar")
@@ -202,6 +203,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 // refused with nothing imported; an import cancelled half-way leaves no
 // rows, and the next run finishes it without duplicates.
 func TestImportFaults(t *testing.T) {
+	t.Parallel()
 	src := exportSource(t)
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "vault")

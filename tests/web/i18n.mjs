@@ -177,6 +177,9 @@ await run('i18n e2e', async () => {
   await ann.locator('h2', { hasText: 'Einordnung' }).waitFor()
   await ann.locator('[data-test=language-card] h2', { hasText: 'Sprache' }).waitFor()
   expect(await text(ann.locator('label[for=language]')) === 'Sprache der Oberfläche', 'language label')
+  // The page shows the account as signed in, then as /api/me has it (it
+  // asks after the settings): wait for the upload's bytes to arrive.
+  await ann.locator('.meta-list dd', { hasText: '1,5 KiB von 1,0 MiB' }).waitFor().catch(() => {})
   const acct = await text(ann.locator('.meta-list'))
   expect(acct.includes('Benutzername ann') && acct.includes('Speicher 1,5 KiB von 1,0 MiB'), 'account: ' + acct)
   await german(ann, 'settings')

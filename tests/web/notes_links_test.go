@@ -15,6 +15,7 @@ import (
 // password, right password, download), desktop and phone; then checks
 // through the database what the browser did.
 func TestWebNotesAndShareLinks(t *testing.T) {
+	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

@@ -6,6 +6,12 @@
 //
 // Screenshots of the main pages land in .dev/web-screenshots (or
 // DOCUVAULT_WEB_SCREENSHOTS).
+//
+// Each test has a deployment, serve, worker, users and Chromium of its own,
+// so the tests run in parallel (t.Parallel; go test's -parallel, GOMAXPROCS
+// by default, bounds how many at once): a new test starts with t.Parallel()
+// too, and keeps to its own screenshot folder. The binary is built once for
+// the package (build).
 package web
 
 import (
@@ -21,6 +27,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,16 +40,49 @@ type env struct {
 	vars      map[string]string
 }
 
-// build builds docuvault into a temporary directory.
+// built is the docuvault binary every test of the package runs: built once
+// by build, removed by TestMain.
+var built struct {
+	once sync.Once
+	root string // the module root it was built from
+	dir  string // the temporary directory holding it
+	bin  string
+	err  error
+	out  []byte
+}
+
+// build returns the docuvault binary of the module at root, built (without
+// -race, as a release is) into a temporary directory the first time a test
+// asks and shared by every test of the package after that: each test runs
+// it with a deployment of its own, so they need not link one each.
 func build(t *testing.T, root string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "docuvault")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		built.root = root
+		if built.dir, built.err = os.MkdirTemp("", "docuvault-web-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "docuvault")
+		cmd := exec.Command("go", "build", "-o", built.bin, ".")
+		cmd.Dir = root
+		built.out, built.err = cmd.CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("go build: %v\n%s", built.err, built.out)
 	}
-	return bin
+	if root != built.root {
+		t.Fatalf("build(%s): the package's binary is built from %s", root, built.root)
+	}
+	return built.bin
+}
+
+// TestMain runs the tests and removes the binary build made.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 func (e env) command(ctx context.Context, t *testing.T, args ...string) *exec.Cmd {
@@ -123,6 +163,9 @@ func (e env) serve(t *testing.T, logs *testenv.SyncBuffer) string {
 	return ""
 }
 
+// npmCI lets one test at a time check web/node_modules and install it.
+var npmCI sync.Mutex
+
 // browserTools finds Node, Chromium, playwright-core and axe-core
 // (installing the web app's locked node modules when they are missing).
 func browserTools(t *testing.T, root string) (node, chromium string) {
@@ -139,6 +182,9 @@ func browserTools(t *testing.T, root string) (node, chromium string) {
 		testenv.Unavailable(t, "%s: %v (scripts/services.sh up installs Debian's chromium)", chromium, err)
 	}
 	webDir := filepath.Join(root, "web")
+	// Tests run in parallel: one installs, the others wait for it.
+	npmCI.Lock()
+	defer npmCI.Unlock()
 	_, errPlaywright := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core", "package.json"))
 	_, errAxe := os.Stat(filepath.Join(webDir, "node_modules", "axe-core", "axe.min.js"))
 	if errPlaywright != nil || errAxe != nil {
@@ -245,6 +291,7 @@ func runScript(t *testing.T, root, node, chromium, base, name, sub string, vars 
 }
 
 func TestWebApp(t *testing.T) {
+	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)
