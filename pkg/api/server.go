@@ -246,6 +246,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/me/totp", user, s.startTOTP, false},
 		{"POST", "/api/me/totp/confirm", user, s.confirmTOTP, false},
 		{"DELETE", "/api/me/totp", user, s.disableTOTP, false},
+		{"POST", "/api/me/totp/recovery-codes", user, s.regenerateRecovery, false},
 		{"GET", "/api/sessions", user, s.listSessions, false},
 		{"DELETE", "/api/sessions", user, s.endOtherSessions, false},
 		{"DELETE", "/api/sessions/{id}", user, s.endSession, false},

@@ -418,6 +418,8 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 			add("Made a password reset link for %s", h)
 		case "reset_password":
 			add("Set a new password with a reset link")
+		case "totp_recovery_regenerate":
+			add("Made new two-factor recovery codes")
 		case "delete":
 			add("Deleted account %s", h)
 		case "export":
