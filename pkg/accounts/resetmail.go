@@ -25,7 +25,7 @@ type Sender interface {
 var _ Sender = (*mailer.Mailer)(nil)
 
 // ErrNoAddress: the account has no e-mail address to send a link to.
-var ErrNoAddress = errors.New("this account has no e-mail address: show the link instead (without --send)")
+var ErrNoAddress = errors.New("this account has no e-mail address to mail a link to: make a link to hand over instead")
 
 // Limit is a number of events allowed per window.
 type Limit struct {
