@@ -49,7 +49,7 @@ type ResetMailer struct {
 	// Limits counts "forgot password" requests; a zero Pool allows all
 	// (the CLI, which never answers anonymous requests).
 	Limits     ratelimit.Counter
-	PerAddress Limit // e-mails per address per window (more are silently not sent)
+	PerAddress Limit // requests per address per window (more are silently not mailed)
 	PerIP      Limit // requests per client IP per window (more get ForgotLimitError)
 	Log        *slog.Logger
 	// Timeout bounds a send that Forgot runs after answering; 0 means 1 minute.
@@ -123,14 +123,15 @@ func (m *ResetMailer) drop(ctx context.Context, db *sqlx.DB, r Reset) {
 const (
 	ForgotSent     = "sent"      // a link is being mailed
 	ForgotUnknown  = "unknown"   // no active account has this address
-	ForgotThrottle = "throttled" // the address had its e-mails for the window
+	ForgotThrottle = "throttled" // the address was asked for too often in the window
 )
 
 // Forgot is an anonymous "forgot password" request for email from
 // clientIP. Its answer says nothing about the account: the same nil for
 // every address (or *ForgotLimitError when clientIP asked too often).
-// When an active account has the address, and the address had fewer than
-// PerAddress e-mails in the window, a link is made and mailed after Forgot
+// When the address was asked for at most PerAddress times in the window
+// (whether or not an account has it) and an active account has it, a
+// link is made and mailed after Forgot
 // returns (so that the answer takes as long either way); a failed send is
 // logged at WARN, with the account's id and not the token. It returns the
 // account's id ("" when none) and the outcome, for the audit log.
@@ -145,6 +146,17 @@ func (m *ResetMailer) Forgot(ctx context.Context, db *sqlx.DB, email, clientIP s
 			return "", "", &ForgotLimitError{RetryAfter: ttl}
 		}
 	}
+	// The address is counted whether or not an account has it: the same
+	// work, and the same limit, either way.
+	if m.Limits.Pool != nil {
+		n, _, err := m.Limits.Hit(ctx, m.Limits.Key("reset", "address", strings.ToLower(email)), m.PerAddress.Window)
+		if err != nil {
+			return "", "", err
+		}
+		if n > m.PerAddress.N {
+			return "", ForgotThrottle, nil
+		}
+	}
 	var id string
 	err := db.GetContext(ctx, &id, `SELECT id FROM users WHERE lower(email) = lower($1) AND is_active`, email)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && email == "") {
@@ -156,15 +168,6 @@ func (m *ResetMailer) Forgot(ctx context.Context, db *sqlx.DB, email, clientIP s
 	u, err := users.Get(ctx, db, id)
 	if err != nil {
 		return "", "", err
-	}
-	if m.Limits.Pool != nil {
-		n, _, err := m.Limits.Hit(ctx, m.Limits.Key("reset", "address", strings.ToLower(email)), m.PerAddress.Window)
-		if err != nil {
-			return "", "", err
-		}
-		if n > m.PerAddress.N {
-			return u.ID, ForgotThrottle, nil
-		}
 	}
 	timeout := m.Timeout
 	if timeout <= 0 {
