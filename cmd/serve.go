@@ -133,6 +133,13 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	resetMail, err := a.resetMailer(pool)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if resetMail != nil {
+		a.log.Info("password reset links are sent by e-mail", "smtp", a.cfg.SMTP.Host, "public_url", a.cfg.PublicURL)
+	}
 	handler := api.New(api.Deps{
 		DB: db, Storage: svc, Auth: authSvc, Jobs: enq, Mail: mailPoller,
 		JobsClient:     work.NewClient(cfg.RedisNamespace, pool),
@@ -149,6 +156,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		MetricsToken:   cfg.MetricsToken,
 		Keyring:        keyring,
 		CloudJobs:      enq,
+		ResetMail:      resetMail,
 
 		MaxStreams:        cfg.UploadStreams,
 		MaxUserStreams:    cfg.UploadUserStreams,

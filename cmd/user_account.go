@@ -114,13 +114,19 @@ user's handle or e-mail address. Every session of the user ends.`,
 }
 
 func newUserResetLinkCommand(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "reset-link HANDLE",
-		Short: "Make a one-time password reset link (24 hours)",
+	var send bool
+	c := &cobra.Command{
+		Use:   "reset-link HANDLE [--send]",
+		Short: "Make a one-time password reset link (24 hours), shown or sent by e-mail",
 		Long: `Make a one-time password reset link for a user, printed once: open
 /reset/TOKEN on the server's address (the web app) to set a new password.
 It works once, for 24 hours; a new link replaces the user's earlier ones.
-No e-mail is sent: hand it over yourself.`,
+Without --send no e-mail is sent: hand it over yourself.
+
+With --send the link is mailed to the user's address through the SMTP
+server of DOCUVAULT_SMTP_HOST, built on DOCUVAULT_PUBLIC_URL, and not
+printed. If the mail cannot be sent, the link is removed again and the
+error says why.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -128,6 +134,34 @@ No e-mail is sent: hand it over yourself.`,
 				u users.User
 				r accounts.Reset
 			)
+			if send {
+				rm, err := a.resetMailer(nil)
+				if err != nil {
+					return err
+				}
+				if rm == nil {
+					return usageErrorf("--send: no SMTP server is configured (DOCUVAULT_SMTP_HOST, DOCUVAULT_SMTP_FROM, DOCUVAULT_PUBLIC_URL): run without --send to print the link")
+				}
+				err = a.withDB(ctx, func(db *sqlx.DB) (err error) {
+					if u, err = users.ByHandle(ctx, db, args[0]); err != nil {
+						return err
+					}
+					if r, err = rm.SendReset(ctx, db, u, ""); err != nil {
+						if errors.Is(err, accounts.ErrNoAddress) {
+							return exitcode.With(exitcode.Usage, err)
+						}
+						return err
+					}
+					a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.UserAdmin, ResourceID: u.ID,
+						Metadata: map[string]any{"resource": "user", "action": "reset_link", "handle": u.Handle, "sent": true}})
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "reset link for %s mailed to %s; it works once, until %s\n", u.Handle, u.Email, r.ExpiresAt.Local().Format("2006-01-02 15:04"))
+				return nil
+			}
 			err := a.withDB(ctx, func(db *sqlx.DB) (err error) {
 				if u, err = users.ByHandle(ctx, db, args[0]); err != nil {
 					return err
@@ -147,6 +181,8 @@ No e-mail is sent: hand it over yourself.`,
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&send, "send", false, "mail the link to the user's address (needs DOCUVAULT_SMTP_HOST) instead of printing it")
+	return c
 }
 
 func newUserRmCommand(a *app, stdin io.Reader) *cobra.Command {

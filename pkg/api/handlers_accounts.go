@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	netmail "net/mail"
+	"strings"
 	"time"
 
 	"github.com/docuvault/docuvault/pkg/accounts"
@@ -53,15 +55,50 @@ type resetLinkAnswer struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// adminResetLink makes a one-time password reset link for an account.
+type resetLinkRequest struct {
+	Send bool `json:"send"`
+}
+
+// resetLinkSent is the answer when the link went out by e-mail: the
+// administrator does not see it.
+type resetLinkSent struct {
+	SentTo    string    `json:"sent_to"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// adminResetLink makes a one-time password reset link for an account:
+// shown once, or with {"send": true} mailed to the account's address.
 func (s *Server) adminResetLink(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
+	var req resetLinkRequest
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &req); err != nil {
+			return err
+		}
+	}
+	if req.Send && s.d.ResetMail == nil {
+		return errorf(http.StatusConflict, "smtp_not_configured", "no SMTP server is configured (DOCUVAULT_SMTP_HOST): make a link to show instead")
+	}
 	u, err := users.Get(r.Context(), s.d.DB, id)
 	if err != nil {
 		return err
+	}
+	if req.Send {
+		reset, err := s.d.ResetMail.SendReset(r.Context(), s.d.DB, u, currentUser(r).ID)
+		if errors.Is(err, accounts.ErrNoAddress) {
+			return errorf(http.StatusUnprocessableEntity, "no_email", "%s", err)
+		}
+		if err != nil {
+			s.d.Log.Warn("password reset link not mailed", "user_id", u.ID, "error", err.Error())
+			return errorf(http.StatusBadGateway, "mail_failed", "%s", err)
+		}
+		s.record(r, audit.Event{UserID: id, Type: audit.UserAdmin, ResourceID: id,
+			Metadata: map[string]any{"resource": "user", "action": "reset_link", "handle": u.Handle, "sent": true, "expires_at": reset.ExpiresAt}})
+		writeJSON(w, http.StatusCreated, resetLinkSent{SentTo: u.Email, ExpiresAt: reset.ExpiresAt})
+		return nil
 	}
 	reset, err := accounts.CreateReset(r.Context(), s.d.DB, id, currentUser(r).ID)
 	if err != nil {
@@ -71,6 +108,50 @@ func (s *Server) adminResetLink(w http.ResponseWriter, r *http.Request) error {
 		Metadata: map[string]any{"resource": "user", "action": "reset_link", "handle": u.Handle, "expires_at": reset.ExpiresAt}})
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, resetLinkAnswer{Token: reset.Token, Path: "/reset/" + reset.Token, ExpiresAt: reset.ExpiresAt})
+	return nil
+}
+
+// forgotState is GET /api/auth/forgot: whether the login page offers
+// "Forgot password?" (only when SMTP is configured).
+func (s *Server) forgotState(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]bool{"enabled": s.d.ResetMail != nil})
+	return nil
+}
+
+type forgotRequest struct {
+	Email string `json:"email"`
+}
+
+// forgotMessage is the one answer every "forgot password" request gets.
+const forgotMessage = "If an account has this address, a link to set a new password is on its way. It works once, for 24 hours."
+
+// forgotPassword is an anonymous request for a reset link by e-mail. The
+// answer is the same whether or not an account has the address; the
+// client IP is rate-limited (429), the address silently.
+func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
+	if s.d.ResetMail == nil {
+		return errorf(http.StatusConflict, "smtp_not_configured", "password reset by e-mail is off on this server: ask an administrator for a reset link")
+	}
+	var req forgotRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	email := strings.TrimSpace(req.Email)
+	if _, err := netmail.ParseAddress(email); err != nil || len(email) > 320 {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "email must be an e-mail address like ann@example.org")
+	}
+	userID, outcome, err := s.d.ResetMail.Forgot(r.Context(), s.d.DB, email, state(r.Context()).clientIP)
+	var limited *accounts.ForgotLimitError
+	if errors.As(err, &limited) {
+		s.record(r, audit.Event{Type: audit.UserAdmin, Metadata: map[string]any{"resource": "user", "action": "forgot_password", "outcome": "rate_limited"}})
+		return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: limited.Error(), RetryAfter: max(int(limited.RetryAfter.Seconds()+0.999), 1)}
+	}
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{UserID: userID, Type: audit.UserAdmin, ResourceID: userID, Metadata: map[string]any{"resource": "user", "action": "forgot_password", "outcome": outcome}})
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusAccepted, map[string]string{"message": forgotMessage})
 	return nil
 }
 

@@ -195,16 +195,8 @@ func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 	u := currentUser(r)
 	ctx := r.Context()
 	err := s.d.Auth.LimitPasswordCheck(ctx, u.ID, func() error {
-		var hash string
-		if err := s.d.DB.GetContext(ctx, &hash, `SELECT password_hash FROM users WHERE id = $1`, u.ID); err != nil {
+		if err := s.checkPassword(ctx, u.ID, req.Password); err != nil {
 			return err
-		}
-		ok, err := users.VerifyPassword(hash, req.Password)
-		if err != nil && !errors.Is(err, users.ErrBadHash) {
-			return err
-		}
-		if !ok {
-			return accounts.ErrWrongPassword
 		}
 		if req.RecoveryCode != "" {
 			return s.d.TOTP.UseRecovery(ctx, u.ID, req.RecoveryCode)
@@ -219,6 +211,61 @@ func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.record(r, audit.Event{Type: audit.UserAdmin, ResourceID: u.ID, Metadata: map[string]any{"resource": "user", "action": "totp_disable"}})
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type regenerateRecoveryRequest struct {
+	Password string `json:"password"`
+	Code     string `json:"code"`
+}
+
+// regenerateRecovery replaces the caller's recovery codes with a new set,
+// answered once: their password and a current code from the app are
+// required (a recovery code is not: it would be spent on replacing
+// itself). The old set stops working in the same transaction.
+func (s *Server) regenerateRecovery(w http.ResponseWriter, r *http.Request) error {
+	var req regenerateRecoveryRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Password == "" || req.Code == "" {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "password and code are required")
+	}
+	u := currentUser(r)
+	ctx := r.Context()
+	err := s.d.Auth.LimitPasswordCheck(ctx, u.ID, func() error {
+		if err := s.checkPassword(ctx, u.ID, req.Password); err != nil {
+			return err
+		}
+		return s.d.TOTP.Verify(ctx, u.ID, req.Code)
+	}, wrongSecondFactor)
+	if err != nil {
+		return signedInCodeError(err)
+	}
+	codes, err := s.d.TOTP.RegenerateRecovery(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	s.record(r, audit.Event{Type: audit.UserAdmin, ResourceID: u.ID, Metadata: map[string]any{"resource": "user", "action": "totp_recovery_regenerate"}})
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
+	return nil
+}
+
+// checkPassword answers accounts.ErrWrongPassword unless password is
+// userID's.
+func (s *Server) checkPassword(ctx context.Context, userID, password string) error {
+	var hash string
+	if err := s.d.DB.GetContext(ctx, &hash, `SELECT password_hash FROM users WHERE id = $1`, userID); err != nil {
+		return err
+	}
+	ok, err := users.VerifyPassword(hash, password)
+	if err != nil && !errors.Is(err, users.ErrBadHash) {
+		return err
+	}
+	if !ok {
+		return accounts.ErrWrongPassword
+	}
 	return nil
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/gocraft/work"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/docuvault/docuvault/pkg/accounts"
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/database"
@@ -114,6 +115,9 @@ type Deps struct {
 	// TOTP keeps second factors (two-factor sign-in); nil makes one on DB
 	// and Keyring.
 	TOTP *totp.Service
+	// ResetMail mails password reset links; nil when no SMTP server is
+	// configured (links are shown once; no "forgot password").
+	ResetMail *accounts.ResetMailer
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
 	Web http.Handler
@@ -239,6 +243,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/auth/refresh", public, s.refresh, false},
 		{"POST", "/api/auth/logout", user, s.logout, false},
 		{"POST", "/api/auth/reset", public, s.useResetLink, false},
+		{"GET", "/api/auth/forgot", public, s.forgotState, false},
+		{"POST", "/api/auth/forgot", public, s.forgotPassword, false},
 		{"GET", "/api/me", user, s.me, false},
 		{"PUT", "/api/me/password", user, s.changePassword, false},
 		{"GET", "/api/me/export", user, s.exportAccount, false},
@@ -246,6 +252,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/me/totp", user, s.startTOTP, false},
 		{"POST", "/api/me/totp/confirm", user, s.confirmTOTP, false},
 		{"DELETE", "/api/me/totp", user, s.disableTOTP, false},
+		{"POST", "/api/me/totp/recovery-codes", user, s.regenerateRecovery, false},
 		{"GET", "/api/sessions", user, s.listSessions, false},
 		{"DELETE", "/api/sessions", user, s.endOtherSessions, false},
 		{"DELETE", "/api/sessions/{id}", user, s.endSession, false},

@@ -205,3 +205,50 @@ func TestTOTPPolicy(t *testing.T) {
 	root.do("PUT", "/api/admin/totp-policy", map[string]string{"required": "off"}).want(200)
 	ann.do("GET", "/api/documents", nil).want(200)
 }
+
+func TestTOTPRegenerateRecoveryCodes(t *testing.T) {
+	e, clock := totpEnv(t, envOptions{})
+	ann := e.login("ann")
+	// Without a second factor there is nothing to regenerate.
+	ann.do("POST", "/api/me/totp/recovery-codes", map[string]string{"password": "password-ann", "code": "123456"}).wantError(409, "totp_not_enrolled")
+	secret, old := enrol(t, ann, clock)
+	clock.add(30 * time.Second)
+	ann.do("POST", "/api/me/totp/recovery-codes", map[string]string{"password": "password-ann"}).wantError(422, "invalid_field")
+	ann.do("POST", "/api/me/totp/recovery-codes", map[string]string{"password": "wrong", "code": code(t, secret, clock.now())}).wantError(403, "wrong_password")
+	ann.do("POST", "/api/me/totp/recovery-codes", map[string]string{"password": "password-ann", "code": "000000"}).wantError(403, "invalid_code")
+	// A recovery code is no way to make new ones.
+	ann.do("POST", "/api/me/totp/recovery-codes", map[string]string{"password": "password-ann", "recovery_code": old[1]}).wantError(400, "malformed")
+	var got struct {
+		Codes []string `json:"recovery_codes"`
+	}
+	res := ann.do("POST", "/api/me/totp/recovery-codes", map[string]string{"password": "password-ann", "code": code(t, secret, clock.now())}).want(200)
+	res.decode(&got)
+	if len(got.Codes) != totp.RecoveryCodes || res.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("new codes %v, Cache-Control %q", got.Codes, res.header.Get("Cache-Control"))
+	}
+	for _, c := range got.Codes {
+		for _, o := range old {
+			if c == o {
+				t.Fatalf("an old code came back: %s", c)
+			}
+		}
+	}
+	// The same code again is a replay.
+	ann.do("POST", "/api/me/totp/recovery-codes", map[string]string{"password": "password-ann", "code": code(t, secret, clock.now())}).wantError(403, "code_replayed")
+
+	// The old set is refused at once; a new code works once.
+	anon := e.anon()
+	ch := e.challenge("ann")
+	anon.do("POST", "/api/auth/login/totp", map[string]string{"challenge": ch, "recovery_code": old[0]}).wantError(401, "invalid_recovery_code")
+	anon.do("POST", "/api/auth/login/totp", map[string]string{"challenge": ch, "recovery_code": got.Codes[0]}).want(200)
+	ch = e.challenge("ann")
+	anon.do("POST", "/api/auth/login/totp", map[string]string{"challenge": ch, "recovery_code": got.Codes[0]}).wantError(401, "invalid_recovery_code")
+	anon.do("POST", "/api/auth/login/totp", map[string]string{"challenge": ch, "recovery_code": got.Codes[1]}).want(200)
+
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'user_admin' AND actor_id = $1 AND metadata->>'action' = 'totp_recovery_regenerate'`, e.users["ann"].ID); n != 1 {
+		t.Errorf("regenerations audited: %d, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM totp_recovery_codes WHERE user_id = $1`, e.users["ann"].ID); n != totp.RecoveryCodes {
+		t.Errorf("recovery code rows: %d, want %d (the old set gone)", n, totp.RecoveryCodes)
+	}
+}

@@ -18,6 +18,9 @@ func TestAccountEventsInWords(t *testing.T) {
 		{audit.Event{UserID: ann, ActorID: ann, Type: audit.UserAdmin, ResourceID: ann, Metadata: map[string]any{"resource": "user", "action": "change_password", "sessions_ended": 2}}, "Changed their password"},
 		{audit.Event{UserID: ann, ActorID: ann, Type: audit.UserAdmin, ResourceID: ann, Metadata: map[string]any{"resource": "user", "action": "set_password", "handle": "ann"}}, "Set the password of ann"},
 		{audit.Event{UserID: ann, ActorID: ann, Type: audit.UserAdmin, ResourceID: ann, Metadata: map[string]any{"resource": "user", "action": "reset_link", "handle": "ann"}}, "Made a password reset link for ann"},
+		{audit.Event{UserID: ann, ActorID: ann, Type: audit.UserAdmin, ResourceID: ann, Metadata: map[string]any{"resource": "user", "action": "totp_recovery_regenerate"}}, "Made new two-factor recovery codes"},
+		{audit.Event{UserID: ann, ActorID: ann, Type: audit.UserAdmin, ResourceID: ann, Metadata: map[string]any{"resource": "user", "action": "reset_link", "handle": "ann", "sent": true}}, "Sent a password reset link to ann by e-mail"},
+		{audit.Event{UserID: ann, Type: audit.UserAdmin, ResourceID: ann, Metadata: map[string]any{"resource": "user", "action": "forgot_password", "outcome": "sent"}}, "Asked for a password reset link by e-mail (sent)"},
 		{audit.Event{UserID: ann, ActorID: ann, Type: audit.Logout, Metadata: map[string]any{"others": true, "sessions_ended": 1}}, "Signed out every other session"},
 		{audit.Event{UserID: ann, ActorID: ann, Type: audit.Logout, Metadata: map[string]any{"session": ann, "current": false}}, "Signed out another session"},
 	}

@@ -415,9 +415,17 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 		case "change_password":
 			add("Changed their password")
 		case "reset_link":
-			add("Made a password reset link for %s", h)
+			if sent, _ := b("sent"); sent {
+				add("Sent a password reset link to %s by e-mail", h)
+			} else {
+				add("Made a password reset link for %s", h)
+			}
+		case "forgot_password":
+			add("Asked for a password reset link by e-mail (%s)", str("outcome"))
 		case "reset_password":
 			add("Set a new password with a reset link")
+		case "totp_recovery_regenerate":
+			add("Made new two-factor recovery codes")
 		case "delete":
 			add("Deleted account %s", h)
 		case "export":

@@ -92,6 +92,10 @@ type Config struct {
 	LoginIPLimit    Rate          // DOCUVAULT_LOGIN_IP_LIMIT: login attempts per client IP
 	MetricsToken    string        // DOCUVAULT_METRICS_TOKEN: bearer token /metrics requires; "" for none
 
+	// Outgoing mail (password reset links); see smtp.go.
+	PublicURL string // DOCUVAULT_PUBLIC_URL: the address people open DocuVault at, links are built on
+	SMTP      SMTP
+
 	// Upload streams (docuvault serve): files over 256 KiB are streamed in parts.
 	UploadStreams     int           // DOCUVAULT_UPLOAD_STREAMS: streamed at once per serve
 	UploadUserStreams int           // DOCUVAULT_UPLOAD_USER_STREAMS: of those, per user (then 429)
@@ -194,6 +198,16 @@ func Settings() []Setting {
 		{Key: "login_limit", Env: "DOCUVAULT_LOGIN_LIMIT", Default: "10/15m", Help: "failed logins allowed per account per window, e.g. 10/15m"},
 		{Key: "login_ip_limit", Env: "DOCUVAULT_LOGIN_IP_LIMIT", Default: "50/15m", Help: "login attempts allowed per client IP per window, e.g. 50/15m"},
 		{Key: "metrics_token", Env: "DOCUVAULT_METRICS_TOKEN", Secret: true, Help: "when set, GET /metrics requires Authorization: Bearer with it (16 or more visible ASCII characters, e.g. openssl rand -hex 32); unset, /metrics is open"},
+		{Key: "public_url", Env: "DOCUVAULT_PUBLIC_URL", URL: true, Help: "the address people open DocuVault at, e.g. https://docs.example.org; links sent by e-mail are built on it"},
+		{Key: "smtp_host", Env: "DOCUVAULT_SMTP_HOST", Help: "SMTP server for password reset links by e-mail, e.g. smtp.example.org; unset, no e-mail is sent (links are shown once instead)"},
+		{Key: "smtp_port", Env: "DOCUVAULT_SMTP_PORT", Default: "587", Help: "SMTP server port: 587 for starttls, 465 for tls"},
+		{Key: "smtp_tls", Env: "DOCUVAULT_SMTP_TLS", Default: "starttls", Help: "starttls, tls (from the first byte) or none (allowed only to a server on loopback)"},
+		{Key: "smtp_ca_file", Env: "DOCUVAULT_SMTP_CA_FILE", Help: "PEM file of the CA that signed the SMTP server's certificate, when the system does not trust it"},
+		{Key: "smtp_user", Env: "DOCUVAULT_SMTP_USER", Help: "SMTP user name (AUTH PLAIN, only over TLS); unset, no sign-in"},
+		{Key: "smtp_password", Env: "DOCUVAULT_SMTP_PASSWORD", Secret: true, Help: "SMTP password"},
+		{Key: "smtp_from", Env: "DOCUVAULT_SMTP_FROM", Help: "sender address of DocuVault's e-mail, e.g. DocuVault <docuvault@example.org>"},
+		{Key: "password_reset_limit", Env: "DOCUVAULT_PASSWORD_RESET_LIMIT", Default: "3/1h", Help: "\"forgot password\" e-mails per address per window; more are not sent (the answer stays the same)"},
+		{Key: "password_reset_ip_limit", Env: "DOCUVAULT_PASSWORD_RESET_IP_LIMIT", Default: "10/1h", Help: "\"forgot password\" requests per client IP per window; more get 429"},
 		{Key: "upload_streams", Env: "DOCUVAULT_UPLOAD_STREAMS", Default: "4", Help: "uploads over 256 KiB one serve streams at once (each holds 32 MiB of buffers); more wait their turn"},
 		{Key: "upload_user_streams", Env: "DOCUVAULT_UPLOAD_USER_STREAMS", Default: "auto", Help: "of those, how many one user may stream at once (one more gets 429); auto is half of DOCUVAULT_UPLOAD_STREAMS, at least 1"},
 		{Key: "upload_idle_timeout", Env: "DOCUVAULT_UPLOAD_IDLE_TIMEOUT", Default: "1m", Help: "an upload body that sends nothing this long is cut off with 408 (at least 1s)"},
@@ -453,6 +467,9 @@ func (c *Config) loadServe(v *viper.Viper, sources map[string]string) error {
 	if err := checkToken(c.MetricsToken); err != nil {
 		// The message never quotes the value: it is a secret.
 		return &InvalidError{Env: "DOCUVAULT_METRICS_TOKEN", Source: sources["metrics_token"], Err: err}
+	}
+	if err := c.loadSMTP(v, sources); err != nil {
+		return err
 	}
 	return c.loadUploads(v, sources)
 }
@@ -798,7 +815,7 @@ func (c *Config) raw(key string) string {
 	case "log_format":
 		return c.LogFormat
 	}
-	return ""
+	return c.rawSMTP(key)
 }
 
 // Redacted is what RedactURL puts in place of a credential.

@@ -3,8 +3,9 @@
 // ann sets it up in Settings (QR code, the key, a first code), sees her
 // ten recovery codes once, signs out, and signing in now asks for a code
 // after the password: a wrong one is refused, the right one signs her in;
-// a recovery code works once; she turns it off with her password and a
-// code. The codes are computed here (RFC 6238: HMAC-SHA1 over the 30 s
+// a recovery code works once; she makes a new set of recovery codes
+// (password and a code: the old set is refused at once, a new code works
+// once); she turns it off with her password and a code. The codes are computed here (RFC 6238: HMAC-SHA1 over the 30 s
 // step, with Node's crypto) from the base32 key the page shows. Waits are
 // on conditions, never on time.
 import { createHmac } from 'node:crypto'
@@ -96,6 +97,7 @@ await run('totp e2e', async () => {
   await codes.first().waitFor()
   expect(await codes.count() === 10, 'not ten recovery codes')
   const recovery = (await codes.first().textContent()).trim()
+  const oldSpare = (await codes.nth(1).textContent()).trim()
   await card(ann).locator('[data-test=totp-state]', { hasText: 'Recovery codes left: 10' }).waitFor()
   await shot(ann, 'z2-recovery-codes')
 
@@ -157,6 +159,28 @@ await run('totp e2e', async () => {
   await root.waitForURL(/\/settings$/)
   await card(root).locator('[data-test=totp-required]').waitFor()
   await card(root).locator('[data-test=totp-start]').waitFor()
+
+  step('a new set of recovery codes: the old ones stop working, a new one works once')
+  await ann.goto(BASE + '/settings')
+  await card(ann).locator('[data-test=totp-regenerate]').waitFor()
+  expect(await ann.locator('[data-test=recovery-codes]').count() === 0, 'the first recovery codes are shown again')
+  await ann.fill('#totp-regen-password', ANN.password)
+  await ann.fill('[data-test=totp-regen-code]', await freshCode(key, ann))
+  await ann.click('[data-test=totp-regen]')
+  await card(ann).locator('[data-test=totp-state]', { hasText: 'Recovery codes left: 10' }).waitFor()
+  const fresh = ann.locator('[data-test=recovery-codes] code')
+  expect(await fresh.count() === 10, 'not ten new recovery codes')
+  const newCode = (await fresh.first().textContent()).trim()
+  expect(newCode !== recovery && newCode !== oldSpare, 'an old recovery code came back')
+  await shot(ann, 'z7-new-recovery-codes')
+  const signInWith = async (code) => {
+    const [, ch] = await post('/api/auth/login', ANN)
+    const [st] = await post('/api/auth/login/totp', { challenge: ch.challenge, recovery_code: code })
+    return st
+  }
+  expect(await signInWith(oldSpare) === 401, 'an old, unused recovery code still signs in')
+  expect(await signInWith(newCode) === 200, 'a new recovery code does not sign in')
+  expect(await signInWith(newCode) === 401, 'a new recovery code signs in twice')
 
   step('turned off with the password and a code')
   await ann.goto(BASE + '/settings')

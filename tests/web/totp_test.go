@@ -8,7 +8,8 @@ import (
 )
 
 // TestWebTOTP drives totp.mjs: two-factor sign-in set up in Settings,
-// asked for at sign-in, a recovery code used once, turned off; desktop
+// asked for at sign-in, a recovery code used once, a new set of recovery
+// codes made (the old set refused), turned off; desktop
 // and phone; an administrator resets bob's and sets the policy. Then
 // checks the database: no factor left, the sign-ins and
 // the refused code audited. Screenshots land in the totp/ folder.
@@ -31,8 +32,11 @@ func TestWebTOTP(t *testing.T) {
 	if err := db.Get(&n, `SELECT count(*) FROM totp_factors`); err != nil || n != 0 {
 		t.Errorf("factors left after turning it off: %d (%v)", n, err)
 	}
-	if err := db.Get(&n, `SELECT count(*) FROM audit_log WHERE event_type = 'login' AND metadata->>'second_factor' = 'totp'`); err != nil || n != 2 {
-		t.Errorf("sign-ins with a second factor: %d, want 2 (%v)", n, err)
+	if err := db.Get(&n, `SELECT count(*) FROM audit_log WHERE event_type = 'login' AND metadata->>'second_factor' = 'totp'`); err != nil || n != 3 {
+		t.Errorf("sign-ins with a second factor: %d, want 3 (%v)", n, err)
+	}
+	if err := db.Get(&n, `SELECT count(*) FROM audit_log WHERE event_type = 'user_admin' AND metadata->>'action' = 'totp_recovery_regenerate'`); err != nil || n != 1 {
+		t.Errorf("recovery codes regenerated, audited: %d, want 1 (%v)", n, err)
 	}
 	if err := db.Get(&n, `SELECT count(*) FROM audit_log WHERE event_type = 'login_failed' AND metadata->>'reason' = 'totp'`); err != nil || n < 2 {
 		t.Errorf("refused codes audited: %d, want 2 or more (%v)", n, err)
@@ -45,7 +49,7 @@ func TestWebTOTP(t *testing.T) {
 		t.Errorf("totp_reset of bob audited: %d (%v)", n, err)
 	}
 	pngs, _ := filepath.Glob(filepath.Join(shots, "z[0-9]-*.png"))
-	if len(pngs) != 6 {
-		t.Errorf("%d screenshots in %s, want 6", len(pngs), shots)
+	if len(pngs) != 7 {
+		t.Errorf("%d screenshots in %s, want 7", len(pngs), shots)
 	}
 }

@@ -165,6 +165,35 @@ export async function login(handle, password) {
   return signedIn(body)
 }
 
+// forgotEnabled says whether the server mails password reset links (an
+// SMTP server is configured): then the login page offers "Forgot password?".
+export async function forgotEnabled() {
+  try {
+    const res = await fetch('/api/auth/forgot')
+    if (!res.ok) return false
+    return (await res.json()).enabled === true
+  } catch {
+    return false
+  }
+}
+
+// forgotPassword asks for a reset link by e-mail; the answer's message is
+// the same whether or not an account has the address.
+export async function forgotPassword(email) {
+  let res
+  try {
+    res = await fetch('/api/auth/forgot', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email }),
+    })
+  } catch {
+    throw unreachable()
+  }
+  if (!res.ok) throw await errorFrom(res)
+  return res.json()
+}
+
 async function signedIn(tokens) {
   setTokens(tokens)
   session.ended = ''
