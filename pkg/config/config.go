@@ -109,6 +109,12 @@ type Config struct {
 	// `docuvault watch` runs when given no directory.
 	Watch []WatchFolder
 
+	// PublicURL is DOCUVAULT_PUBLIC_URL: the address people open DocuVault
+	// at (single sign-on's redirect URI is made from it); "" when unset.
+	PublicURL string
+	// OIDC is the config file's single sign-on providers (the "oidc:" list).
+	OIDC []OIDCProvider
+
 	// Sources says, for each setting's key, where its value came from.
 	Sources map[string]string
 	// ConfigFile is the config file that was read, or "".
@@ -191,6 +197,7 @@ func Settings() []Setting {
 		{Key: "refresh_token_ttl", Env: "DOCUVAULT_REFRESH_TOKEN_TTL", Default: "720h", Help: "life of an API refresh token (30 days)"},
 		{Key: "cors_origins", Env: "DOCUVAULT_CORS_ORIGINS", URL: true, List: true, Help: "comma-separated origins of the web app allowed to call the API cross-origin, e.g. https://docs.example.org"},
 		{Key: "trusted_proxies", Env: "DOCUVAULT_TRUSTED_PROXIES", Help: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8"},
+		{Key: "public_url", Env: "DOCUVAULT_PUBLIC_URL", URL: true, Help: "the address people open DocuVault at, e.g. https://docs.example.org; single sign-on (the config file's oidc: list) needs it for its redirect URI"},
 		{Key: "login_limit", Env: "DOCUVAULT_LOGIN_LIMIT", Default: "10/15m", Help: "failed logins allowed per account per window, e.g. 10/15m"},
 		{Key: "login_ip_limit", Env: "DOCUVAULT_LOGIN_IP_LIMIT", Default: "50/15m", Help: "login attempts allowed per client IP per window, e.g. 50/15m"},
 		{Key: "metrics_token", Env: "DOCUVAULT_METRICS_TOKEN", Secret: true, Help: "when set, GET /metrics requires Authorization: Bearer with it (16 or more visible ASCII characters, e.g. openssl rand -hex 32); unset, /metrics is open"},
@@ -305,7 +312,7 @@ func Load(opts Options) (*Config, error) {
 		sources[s.Key] = src
 	}
 	for _, k := range file.AllKeys() {
-		if _, known := sources[k]; !known && k != "watch" && !strings.HasPrefix(k, "watch.") {
+		if _, known := sources[k]; !known && k != "watch" && !strings.HasPrefix(k, "watch.") && k != "oidc" && !strings.HasPrefix(k, "oidc.") {
 			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("%w %q (known: %s)", ErrUnknownSetting, k, strings.Join(keys(), ", "))}
 		}
 	}
@@ -412,6 +419,21 @@ func Load(opts Options) (*Config, error) {
 				return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("watch[%d]: each watch folder needs dir and user", i)}
 			}
 		}
+	}
+	c.PublicURL = strings.TrimRight(strings.TrimSpace(v.GetString("public_url")), "/")
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			return nil, &InvalidError{Env: "DOCUVAULT_PUBLIC_URL", Source: sources["public_url"], Err: fmt.Errorf("%q %w", RedactURL(c.PublicURL), err)}
+		}
+	}
+	var providers []OIDCProvider
+	if file.IsSet("oidc") {
+		if err := file.UnmarshalKey("oidc", &providers); err != nil {
+			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("oidc: %w", err)}
+		}
+	}
+	if err := c.loadOIDC(providers); err != nil {
+		return nil, &FileError{Path: cfgPath, Kind: "config file", Err: err}
 	}
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -777,6 +799,8 @@ func (c *Config) raw(key string) string {
 		return strings.Join(c.CORSOrigins, ",")
 	case "trusted_proxies":
 		return strings.Join(c.TrustedProxies, ",")
+	case "public_url":
+		return c.PublicURL
 	case "login_limit":
 		return c.LoginLimit.String()
 	case "login_ip_limit":
