@@ -23,16 +23,16 @@ import (
 //	    group_map:                   # a provider group's members join a DocuVault group
 //	      - {claim: family, group: Household}
 type OIDCProvider struct {
-	Name         string            `mapstructure:"name"`
-	DisplayName  string            `mapstructure:"display_name"`
-	Issuer       string            `mapstructure:"issuer"`
-	ClientID     string            `mapstructure:"client_id"`
-	ClientSecret string            `mapstructure:"client_secret"`
-	Scopes       []string          `mapstructure:"scopes"`
-	AllowSignup  bool              `mapstructure:"allow_signup"`
-	GroupsClaim  string            `mapstructure:"groups_claim"`
-	AdminGroups  []string          `mapstructure:"admin_groups"`
-	GroupMap     []OIDCGroupMap    `mapstructure:"group_map"`
+	Name         string         `mapstructure:"name"`
+	DisplayName  string         `mapstructure:"display_name"`
+	Issuer       string         `mapstructure:"issuer"`
+	ClientID     string         `mapstructure:"client_id"`
+	ClientSecret string         `mapstructure:"client_secret"`
+	Scopes       []string       `mapstructure:"scopes"`
+	AllowSignup  bool           `mapstructure:"allow_signup"`
+	GroupsClaim  string         `mapstructure:"groups_claim"`
+	AdminGroups  []string       `mapstructure:"admin_groups"`
+	GroupMap     []OIDCGroupMap `mapstructure:"group_map"`
 }
 
 // OIDCGroupMap maps a value of a provider's groups claim to a DocuVault
