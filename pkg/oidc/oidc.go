@@ -197,22 +197,29 @@ func (s *Service) clientCtx(ctx context.Context) context.Context {
 }
 
 // discover returns p's endpoints, fetching its discovery document the
-// first time (and after a failure). ErrProviderDown when it cannot.
-func (s *Service) discover(ctx context.Context, p *provider) (*gooidc.Provider, error) {
+// first time (and after a failure), or every time with fresh: Start asks
+// afresh, so that a provider that went down is told at once rather than
+// the browser being sent to it. ErrProviderDown when it cannot.
+func (s *Service) discover(ctx context.Context, p *provider, fresh bool) (*gooidc.Provider, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.op != nil {
+	if p.op != nil && !fresh {
 		return p.op, nil
 	}
 	// Discovery outlives the request that asked for it: its keys are
 	// fetched later with the context it was made with.
-	op, err := gooidc.NewProvider(s.clientCtx(context.WithoutCancel(ctx)), p.cfg.Issuer)
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	op, err := gooidc.NewProvider(s.clientCtx(dctx), p.cfg.Issuer)
 	if err != nil {
 		s.opts.Log.Warn("single sign-on provider unreachable", "provider", p.cfg.Name, "issuer", p.cfg.Issuer, "error", err.Error())
 		return nil, fmt.Errorf("%w (%s: %v)", ErrProviderDown, p.cfg.Name, err)
 	}
-	p.op = op
-	return op, nil
+	if p.op == nil {
+		// Kept: its key set caches the provider's signing keys.
+		p.op = op
+	}
+	return p.op, nil
 }
 
 func (s *Service) oauth(p *provider, op *gooidc.Provider) *oauth2.Config {
@@ -241,7 +248,7 @@ func (s *Service) Start(ctx context.Context, name string) (Started, error) {
 	if err != nil {
 		return Started{}, err
 	}
-	op, err := s.discover(ctx, p)
+	op, err := s.discover(ctx, p, true)
 	if err != nil {
 		return Started{}, err
 	}
@@ -298,7 +305,7 @@ func (s *Service) Finish(ctx context.Context, name string, cb Callback) (Result,
 	if cb.Code == "" {
 		return Result{}, fmt.Errorf("%w: no code", ErrRefused)
 	}
-	op, err := s.discover(ctx, p)
+	op, err := s.discover(ctx, p, false)
 	if err != nil {
 		return Result{}, err
 	}

@@ -288,7 +288,7 @@ func TestSignInWithDex(t *testing.T) {
 	// Forged ID tokens: signed with a key that is not Dex's, or not at all.
 	t.Run("forged", func(t *testing.T) {
 		p := closed.providers["dex"]
-		op, err := closed.discover(ctx, p)
+		op, err := closed.discover(ctx, p, false)
 		if err != nil {
 			t.Fatal(err)
 		}
