@@ -154,6 +154,9 @@ func TestSSOOverAPI(t *testing.T) {
 	if body := string(kil.do("GET", "/api/me/sso", nil).want(200).body); !strings.Contains(body, `"provider":"dex"`) {
 		t.Fatalf("kilgore's identities: %s", body)
 	}
+	if body := string(kil.do("GET", "/api/me/export", nil).want(200).body); !strings.Contains(body, `"sso_identities":[{"email":"`+testenv.DexMockEmail) {
+		t.Errorf("kilgore's export lacks the identity: %.300s", body)
+	}
 	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'sso' AND metadata->>'action' = 'signup' AND actor_id = user_id`); n != 1 {
 		t.Errorf("sign-up audited %d times", n)
 	}
