@@ -4,7 +4,8 @@
 // in with Company login", picks Dex's "Example" login (Dex's mockCallback
 // connector, whose groups claim holds "authors", mapped to the DocuVault
 // group Household), lands signed in, sees under Shares the document ann
-// shared with Household and opens it, then signs out. The sign-in page's
+// shared with Household and opens it, sees the identity in Settings,
+// then signs out. The sign-in page's
 // message for a provider that is down is checked first. Waits are on
 // conditions, never on time.
 import { step, expect, newPage, shot, run, accessibility, BASE, env } from './harness.mjs'
@@ -45,6 +46,11 @@ await run('sso e2e', async () => {
   await received.locator('a', { hasText: DOC }).click()
   await page.locator('h1', { hasText: DOC }).waitFor()
   await shot(page, 's3-shared-document')
+
+  step('Settings shows the linked identity, and that there is no password')
+  await page.goto(BASE + '/settings')
+  await page.locator('[data-test=sso-identity]', { hasText: 'Company login: kilgore@kilgore.trout' }).waitFor()
+  await page.locator('text=This account has no password').waitFor()
 
   step('signing out ends the session')
   await page.click('nav >> text=Sign out')
