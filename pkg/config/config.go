@@ -432,7 +432,14 @@ func Load(opts Options) (*Config, error) {
 			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("oidc: %w", err)}
 		}
 	}
-	if err := c.loadOIDC(providers); err != nil {
+	envOrFile := func(name string) (string, bool) {
+		if v, ok := lookup(name); ok {
+			return v, true
+		}
+		v, ok := fromEnvFile[name]
+		return v, ok
+	}
+	if err := c.loadOIDC(providers, envOrFile); err != nil {
 		return nil, &FileError{Path: cfgPath, Kind: "config file", Err: err}
 	}
 	if err := c.validate(); err != nil {

@@ -16,23 +16,27 @@ import (
 //	    display_name: Example Corp   # on the sign-in page's button
 //	    issuer: https://id.example.org/dex
 //	    client_id: docuvault
-//	    client_secret: …             # never printed (config show redacts it)
+//	    client_secret: …             # never printed (config show redacts it); or
+//	    client_secret_env: CORP_OIDC_SECRET  # from the environment or the env file
 //	    allow_signup: true           # create accounts on first sign-in
 //	    groups_claim: groups
 //	    admin_groups: [docuvault-admins]
 //	    group_map:                   # a provider group's members join a DocuVault group
 //	      - {claim: family, group: Household}
 type OIDCProvider struct {
-	Name         string         `mapstructure:"name"`
-	DisplayName  string         `mapstructure:"display_name"`
-	Issuer       string         `mapstructure:"issuer"`
-	ClientID     string         `mapstructure:"client_id"`
-	ClientSecret string         `mapstructure:"client_secret"`
-	Scopes       []string       `mapstructure:"scopes"`
-	AllowSignup  bool           `mapstructure:"allow_signup"`
-	GroupsClaim  string         `mapstructure:"groups_claim"`
-	AdminGroups  []string       `mapstructure:"admin_groups"`
-	GroupMap     []OIDCGroupMap `mapstructure:"group_map"`
+	Name         string `mapstructure:"name"`
+	DisplayName  string `mapstructure:"display_name"`
+	Issuer       string `mapstructure:"issuer"`
+	ClientID     string `mapstructure:"client_id"`
+	ClientSecret string `mapstructure:"client_secret"`
+	// ClientSecretEnv names an environment variable (or a name of the env
+	// file, /etc/docuvault/env) holding the secret instead.
+	ClientSecretEnv string         `mapstructure:"client_secret_env"`
+	Scopes          []string       `mapstructure:"scopes"`
+	AllowSignup     bool           `mapstructure:"allow_signup"`
+	GroupsClaim     string         `mapstructure:"groups_claim"`
+	AdminGroups     []string       `mapstructure:"admin_groups"`
+	GroupMap        []OIDCGroupMap `mapstructure:"group_map"`
 }
 
 // OIDCGroupMap maps a value of a provider's groups claim to a DocuVault
@@ -58,7 +62,8 @@ func checkPublicURL(s string) error {
 
 // loadOIDC reads and checks the "oidc:" list; each error names the key at
 // fault, like oidc[0].issuer.
-func (c *Config) loadOIDC(list []OIDCProvider) error {
+// env reads a name from the environment, then the env files (client_secret_env).
+func (c *Config) loadOIDC(list []OIDCProvider, env func(string) (string, bool)) error {
 	seen := map[string]bool{}
 	for i := range list {
 		p := &list[i]
@@ -81,6 +86,16 @@ func (c *Config) loadOIDC(list []OIDCProvider) error {
 		}
 		if strings.TrimSpace(p.ClientID) == "" {
 			return fmt.Errorf("%s is missing: the client id registered at the provider", key("client_id"))
+		}
+		if p.ClientSecretEnv != "" {
+			if p.ClientSecret != "" {
+				return fmt.Errorf("%s: give client_secret or client_secret_env, not both", key("client_secret_env"))
+			}
+			v, ok := env(p.ClientSecretEnv)
+			if !ok || v == "" {
+				return fmt.Errorf("%s: %s is not set (in the environment or the env file)", key("client_secret_env"), p.ClientSecretEnv)
+			}
+			p.ClientSecret = v
 		}
 		if len(p.Scopes) == 0 {
 			p.Scopes = []string{"openid", "email", "profile"}

@@ -33,7 +33,8 @@ func TestOIDCProviders(t *testing.T) {
   - name: local
     issuer: http://127.0.0.1:5556/dex
     client_id: dv
-`, public)
+    client_secret_env: DEX_SECRET
+`, map[string]string{"DOCUVAULT_PUBLIC_URL": "https://docs.example.org/", "DEX_SECRET": "SECRET-FROM-ENV"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestOIDCProviders(t *testing.T) {
 		strings.Join(p.AdminGroups, ",") != "DocuVault-Admins" || len(p.GroupMap) != 1 || p.GroupMap[0].Claim != "Family" || p.GroupMap[0].Group != "Household" {
 		t.Errorf("first: %+v", p)
 	}
-	if q.DisplayName != "local" || q.AllowSignup || strings.Join(q.Scopes, " ") != "openid email profile" {
+	if q.DisplayName != "local" || q.ClientSecret != "SECRET-FROM-ENV" || q.AllowSignup || strings.Join(q.Scopes, " ") != "openid email profile" {
 		t.Errorf("second: %+v", q)
 	}
 	for _, s := range config.Settings() {
@@ -61,6 +62,7 @@ func TestOIDCProviders(t *testing.T) {
 		{"oidc:\n  - {name: a, issuer: http://id.example.org, client_id: a}\n", "oidc[0].issuer"},
 		{"oidc:\n  - {name: a, issuer: https://x.org}\n", "oidc[0].client_id"},
 		{"oidc:\n  - {name: a, issuer: https://x.org, client_id: a, scopes: [email]}\n", "oidc[0].scopes"},
+		{"oidc:\n  - {name: a, issuer: https://x.org, client_id: a, client_secret_env: NOT_SET_ANYWHERE}\n", "oidc[0].client_secret_env"},
 		{"oidc:\n  - {name: a, issuer: https://x.org, client_id: a, admin_groups: [x]}\n", "oidc[0].groups_claim"},
 		{"oidc:\n  - name: a\n    issuer: https://x.org\n    client_id: a\n    groups_claim: groups\n    group_map: [{claim: x}]\n", "oidc[0].group_map[0]"},
 	} {

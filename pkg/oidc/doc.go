@@ -28,9 +28,11 @@
 // and hands the web app a one-time code (NewHandoff/TakeHandoff, 60
 // seconds, once), so that no token ever appears in a URL.
 //
-// Providers are discovered lazily, on the first sign-in (and again after a
-// failure), so a provider that is down never stops DocuVault from starting,
-// and password sign-in is never affected by one: ErrProviderDown says so.
+// A provider's discovery document is fetched when a sign-in starts (5
+// seconds at most), never at startup: a provider that is down never stops
+// DocuVault from starting nor affects password sign-in, and a person is
+// told at once (ErrProviderDown) rather than sent to a dead page. The first
+// answer is kept, with the signing keys its key set caches.
 // Nothing here is per process beyond that discovery cache: state and
 // handoffs live in Redis, identities in PostgreSQL (oidc_identities).
 package oidc
