@@ -97,6 +97,7 @@ var wantForeignKeys = []string{
 	"shares.document_id -> documents CASCADE", "shares.owner_id -> users CASCADE", "shares.recipient_id -> users CASCADE",
 	"topics.user_id -> users CASCADE",
 	"totp_factors.user_id -> users CASCADE", "totp_recovery_codes.user_id -> users CASCADE", "totp_challenges.user_id -> users CASCADE",
+	"oidc_identities.user_id -> users CASCADE",
 }
 
 var wantIndexes = []string{
