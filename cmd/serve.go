@@ -137,7 +137,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	var sso *oidc.Service
 	if len(cfg.OIDC) > 0 {
 		sso = oidc.New(db, pool, ssoProviders(cfg.OIDC), oidc.Options{PublicURL: cfg.PublicURL, Namespace: cfg.RedisNamespace,
-			DefaultQuota: cfg.DefaultQuota, Log: a.log})
+			DefaultQuota: cfg.DefaultQuota, Log: a.log, StartLimit: cfg.LoginIPLimit.N, StartLimitEvery: cfg.LoginIPLimit.Window})
 	}
 	handler := api.New(api.Deps{
 		DB: db, Storage: svc, Auth: authSvc, Jobs: enq, Mail: mailPoller,

@@ -33,7 +33,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "single sign-on is not configured")
 	}
 	name := r.PathValue("provider")
-	st, err := s.d.SSO.Start(r.Context(), name)
+	st, err := s.d.SSO.Start(r.Context(), name, state(r.Context()).clientIP)
 	if errors.Is(err, oidc.ErrUnknownProvider) {
 		return errorf(http.StatusNotFound, "not_found", "no single sign-on provider %q", truncate(name, 40))
 	}

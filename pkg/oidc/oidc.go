@@ -20,6 +20,8 @@ import (
 	"github.com/gomodule/redigo/redis"
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/oauth2"
+
+	"github.com/docuvault/docuvault/pkg/ratelimit"
 )
 
 // Sentinel errors; test with errors.Is. Code turns each into the short
@@ -55,6 +57,8 @@ var (
 	ErrHandoff = errors.New("the sign-in code is not valid (expired or used already): sign in again")
 	// ErrNotLinked: the account has no identity of that provider.
 	ErrNotLinked = errors.New("no identity of that provider is linked to this account")
+	// ErrRateLimited: this client address started too many sign-ins.
+	ErrRateLimited = errors.New("too many sign-ins started from this address: try again later")
 	// ErrUnavailable: Redis, which keeps the flow's state, cannot be reached.
 	ErrUnavailable = errors.New("single sign-on is unavailable for a moment")
 )
@@ -62,7 +66,7 @@ var (
 // Code is err's short code, as the sign-in page receives it
 // (/login?sso_error=CODE): state, provider_down, refused, token,
 // email_unverified, signup_disabled, account_disabled, conflict,
-// unknown_provider, unavailable, or failed for anything else.
+// unknown_provider, unavailable, rate_limited, or failed for anything else.
 func Code(err error) string {
 	for _, c := range []struct {
 		err  error
@@ -70,7 +74,7 @@ func Code(err error) string {
 	}{
 		{ErrState, "state"}, {ErrProviderDown, "provider_down"}, {ErrRefused, "refused"}, {ErrInvalidToken, "token"},
 		{ErrEmailUnverified, "email_unverified"}, {ErrSignupDisabled, "signup_disabled"}, {ErrDisabled, "account_disabled"},
-		{ErrConflict, "conflict"}, {ErrUnknownProvider, "unknown_provider"}, {ErrUnavailable, "unavailable"},
+		{ErrConflict, "conflict"}, {ErrUnknownProvider, "unknown_provider"}, {ErrUnavailable, "unavailable"}, {ErrRateLimited, "rate_limited"},
 	} {
 		if errors.Is(err, c.err) {
 			return c.code
@@ -112,6 +116,11 @@ type Options struct {
 	// HTTPClient talks to the providers; nil means one with a 10 s timeout.
 	HTTPClient *http.Client
 	Log        *slog.Logger
+	// StartLimit bounds the sign-ins one client address may start per
+	// window (each keeps a state in Redis for StateTTL); zero means 50 per
+	// 15 minutes (serve passes DOCUVAULT_LOGIN_IP_LIMIT).
+	StartLimit      int64
+	StartLimitEvery time.Duration
 }
 
 // StateTTL is how long a started sign-in may take at the provider.
@@ -149,6 +158,9 @@ func New(db *sqlx.DB, pool *redis.Pool, providers []Provider, o Options) *Servic
 		o.Namespace = "docuvault"
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	if o.StartLimit <= 0 || o.StartLimitEvery <= 0 {
+		o.StartLimit, o.StartLimitEvery = 50, 15*time.Minute
+	}
 	s := &Service{db: db, redis: pool, opts: o, providers: map[string]*provider{}}
 	for _, p := range providers {
 		s.order = append(s.order, p.Name)
@@ -241,12 +253,23 @@ type Started struct {
 	State string
 }
 
-// Start begins a sign-in with provider name. ErrUnknownProvider,
-// ErrProviderDown, ErrUnavailable.
-func (s *Service) Start(ctx context.Context, name string) (Started, error) {
+// Start begins a sign-in with provider name for a browser at clientIP
+// ("" skips the limit). ErrUnknownProvider, ErrProviderDown,
+// ErrRateLimited, ErrUnavailable.
+func (s *Service) Start(ctx context.Context, name, clientIP string) (Started, error) {
 	p, err := s.provider(name)
 	if err != nil {
 		return Started{}, err
+	}
+	if clientIP != "" {
+		c := ratelimit.Counter{Pool: s.redis, Namespace: s.opts.Namespace}
+		n, _, err := c.Hit(ctx, c.Key("sso-start", "ip", clientIP), s.opts.StartLimitEvery)
+		if err != nil {
+			return Started{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		if n > s.opts.StartLimit {
+			return Started{}, ErrRateLimited
+		}
 	}
 	op, err := s.discover(ctx, p, true)
 	if err != nil {

@@ -65,7 +65,7 @@ func (f *fixture) service(p Provider) *Service {
 // in Dex's login form. It returns what Dex sent to the redirect URI.
 func (f *fixture) signInAtDex(s *Service, connector, email, password string) Callback {
 	f.t.Helper()
-	st, err := s.Start(context.Background(), "dex")
+	st, err := s.Start(context.Background(), "dex", "")
 	if err != nil {
 		f.t.Fatalf("Start: %v", err)
 	}
@@ -246,7 +246,7 @@ func TestSignInWithDex(t *testing.T) {
 
 	// A nonce that is not the one sent: the state's record is changed
 	// behind Dex's back, so the real ID token's nonce no longer matches.
-	st, err := closed.Start(ctx, "dex")
+	st, err := closed.Start(ctx, "dex", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestSignInWithDex(t *testing.T) {
 	}
 
 	// The provider's error parameter (the person cancelled).
-	st, err = closed.Start(ctx, "dex")
+	st, err = closed.Start(ctx, "dex", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,18 +325,34 @@ func TestSignInWithDex(t *testing.T) {
 		}
 	})
 
+	// Starting sign-ins is limited per client address.
+	t.Run("limit", func(t *testing.T) {
+		limited := New(f.db, f.pool, []Provider{closed.providers["dex"].cfg}, Options{PublicURL: publicURL, Namespace: f.ns, StartLimit: 2, StartLimitEvery: time.Minute})
+		for i := 0; i < 2; i++ {
+			if _, err := limited.Start(ctx, "dex", "192.0.2.7"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := limited.Start(ctx, "dex", "192.0.2.7"); !errors.Is(err, ErrRateLimited) || Code(err) != "rate_limited" {
+			t.Fatalf("third start: %v", err)
+		}
+		if _, err := limited.Start(ctx, "dex", "192.0.2.8"); err != nil {
+			t.Fatalf("another address: %v", err)
+		}
+	})
+
 	// The provider is down: a clear error, at once for a fresh instance.
 	t.Run("down", func(t *testing.T) {
 		f.dex.Stop(t)
 		fresh := f.service(Provider{})
-		if _, err := fresh.Start(ctx, "dex"); !errors.Is(err, ErrProviderDown) || Code(err) != "provider_down" {
+		if _, err := fresh.Start(ctx, "dex", ""); !errors.Is(err, ErrProviderDown) || Code(err) != "provider_down" {
 			t.Fatalf("provider down: %v", err)
 		}
 		sts, err := fresh.Check(ctx)
 		if err != nil || len(sts) != 1 || sts[0].Reachable || sts[0].Error == "" {
 			t.Fatalf("check: %+v %v", sts, err)
 		}
-		if _, err := fresh.Start(ctx, "nope"); !errors.Is(err, ErrUnknownProvider) {
+		if _, err := fresh.Start(ctx, "nope", ""); !errors.Is(err, ErrUnknownProvider) {
 			t.Fatalf("unknown provider: %v", err)
 		}
 	})
