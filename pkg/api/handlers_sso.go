@@ -39,7 +39,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		s.d.Log.Warn("single sign-on could not start", "provider", name, "error", err.Error())
-		s.record(r, audit.Event{Type: audit.LoginFailed, Metadata: map[string]any{"reason": "sso", "provider": name, "detail": oidc.Code(err)}})
+		s.record(r, audit.Event{Type: audit.LoginFailed, Metadata: map[string]any{"reason": "sso", "provider": truncate(name, 40), "detail": oidc.Code(err)}})
 		s.ssoFailed(w, r, err)
 		return nil
 	}
@@ -58,6 +58,9 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "single sign-on is not configured")
 	}
 	name := r.PathValue("provider")
+	if !s.d.SSO.Has(name) {
+		return errorf(http.StatusNotFound, "not_found", "no single sign-on provider %q", truncate(name, 40))
+	}
 	q := r.URL.Query()
 	cb := oidc.Callback{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error")}
 	// The state must be the one this browser started with.
@@ -70,7 +73,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.d.SSO.Finish(r.Context(), name, cb)
 	if err != nil {
 		s.d.Log.Info("single sign-on refused", "provider", name, "reason", oidc.Code(err), "error", err.Error())
-		s.record(r, audit.Event{Type: audit.LoginFailed, Metadata: map[string]any{"reason": "sso", "provider": name, "detail": oidc.Code(err)}})
+		s.record(r, audit.Event{Type: audit.LoginFailed, Metadata: map[string]any{"reason": "sso", "provider": truncate(name, 40), "detail": oidc.Code(err)}})
 		s.ssoFailed(w, r, err)
 		return nil
 	}

@@ -123,6 +123,7 @@ func TestSSOOverAPI(t *testing.T) {
 		t.Fatalf("providers: %s", body)
 	}
 	anon.do("GET", "/api/auth/oidc/nope/start", nil).wantError(404, "not_found")
+	anon.do("GET", "/api/auth/oidc/nope/callback?state=x&code=y", nil).wantError(404, "not_found")
 
 	// root shares a document with the group Household.
 	root := e.login("root")

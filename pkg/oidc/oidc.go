@@ -185,6 +185,9 @@ func (s *Service) Providers() []Info {
 	return out
 }
 
+// Has reports whether a provider called name is configured.
+func (s *Service) Has(name string) bool { _, ok := s.providers[name]; return ok }
+
 // Configured reports whether any provider is configured.
 func (s *Service) Configured() bool { return s != nil && len(s.order) > 0 }
 
