@@ -28,12 +28,17 @@ require (
 
 require (
 	github.com/emersion/go-smtp v0.26.0
+	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/pquerna/otp v1.5.0
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
 	github.com/studio-b12/gowebdav v0.12.0
+	golang.org/x/oauth2 v0.38.0
 )
 
-require github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
+require (
+	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
+	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
+)
 
 require (
 	github.com/abadojack/whatlanggo v1.0.1

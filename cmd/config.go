@@ -26,6 +26,16 @@ func newConfigCommand(a *app) *cobra.Command {
 			for _, s := range config.Settings() {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Env, a.cfg.Display(s), a.cfg.Sources[s.Key])
 			}
+			// The single sign-on providers (config file only); the client
+			// secret is never printed.
+			for i, p := range a.cfg.OIDC {
+				secret := "<unset>"
+				if p.ClientSecret != "" {
+					secret = "<redacted>"
+				}
+				fmt.Fprintf(tw, "oidc[%d]\tname=%s issuer=%s client_id=%s client_secret=%s allow_signup=%t\tconfig file %s\n",
+					i, p.Name, config.RedactURL(p.Issuer), p.ClientID, secret, p.AllowSignup, a.cfg.ConfigFile)
+			}
 			return tw.Flush()
 		},
 	})

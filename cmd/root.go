@@ -81,6 +81,7 @@ defaults. "docuvault config show" prints what is in effect and where it came fro
 		newViewCommand(a),
 		newTokenCommand(a),
 		newGroupCommand(a),
+		newSSOCommand(a),
 		newNoteCommand(a),
 		newLinkCommand(a),
 		newSecretsCommand(a),

@@ -18,6 +18,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/mail"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/oidc"
 	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
@@ -140,6 +141,11 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	if resetMail != nil {
 		a.log.Info("password reset links are sent by e-mail", "smtp", a.cfg.SMTP.Host, "public_url", a.cfg.PublicURL)
 	}
+	var sso *oidc.Service
+	if len(cfg.OIDC) > 0 {
+		sso = oidc.New(db, pool, ssoProviders(cfg.OIDC), oidc.Options{PublicURL: cfg.PublicURL, Namespace: cfg.RedisNamespace,
+			DefaultQuota: cfg.DefaultQuota, Log: a.log, StartLimit: cfg.LoginIPLimit.N, StartLimitEvery: cfg.LoginIPLimit.Window})
+	}
 	handler := api.New(api.Deps{
 		DB: db, Storage: svc, Auth: authSvc, Jobs: enq, Mail: mailPoller,
 		JobsClient:     work.NewClient(cfg.RedisNamespace, pool),
@@ -153,6 +159,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
 		Links:          links,
+		SSO:            sso,
 		MetricsToken:   cfg.MetricsToken,
 		Keyring:        keyring,
 		CloudJobs:      enq,

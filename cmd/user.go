@@ -24,7 +24,7 @@ func newUserCommand(a *app) *cobra.Command {
 	c := &cobra.Command{Use: "user", Short: "Manage users (owners of documents)", Args: usageArgs(cobra.NoArgs)}
 	c.AddCommand(newUserAddCommand(a, os.Stdin), newUserListCommand(a), newUserQuotaCommand(a),
 		newUserPasswdCommand(a, os.Stdin), newUserResetLinkCommand(a), newUserRmCommand(a, os.Stdin), newUserExportCommand(a),
-		newUserTOTPResetCommand(a), newUserTOTPPolicyCommand(a))
+		newUserTOTPResetCommand(a), newUserTOTPPolicyCommand(a), newUserSSOCommand(a), newUserSSOUnlinkCommand(a))
 	return c
 }
 

@@ -27,6 +27,12 @@ GORELEASER_MODULE=github.com/goreleaser/goreleaser/v2
 GORELEASER_VERSION=v2.15.1
 CYCLONEDX_MODULE=github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
 CYCLONEDX_VERSION=v1.10.0
+# Dex (Apache-2.0), the OpenID Connect provider the single sign-on tests
+# start on loopback; v2.41.1. Its go.mod has replace directives, so it is
+# built from the module's source (dex_build), not with `go install`.
+DEX_MODULE=github.com/dexidp/dex
+DEX_VERSION=v0.0.0-20240807174518-43956db7fd75
+DEX_API_VERSION=v2.1.1-0.20240807174518-43956db7fd75
 TOOLS_CACHE="${DOCUVAULT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docuvault/tools}"
 
 say() { printf 'services: %s\n' "$*" >&2; }
@@ -493,6 +499,41 @@ release_tools_up() {
   say "tools     shellcheck, docker-compose, systemd-analyze, goreleaser $GORELEASER_VERSION, cyclonedx-gomod $CYCLONEDX_VERSION"
 }
 
+# ---------------------------------------------------------------- Dex
+# For the single sign-on tests (pkg/oidc, tests/web): Dex, built once per
+# machine from its module source (about 2 minutes on two cores) and cached
+# like MinIO. Its go.mod replaces github.com/dexidp/dex/api/v2 with a local
+# directory, which `go install` refuses: the copy drops that replace and
+# pins the api module at the same commit.
+dex_bin() { echo "$TOOLS_CACHE/dex-$DEX_VERSION/dex"; }
+
+dex_up() {
+  local bin src tmp
+  bin=$(dex_bin)
+  if [ ! -x "$bin" ]; then
+    command -v go >/dev/null || die "go is needed to build Dex"
+    mkdir -p "$(dirname "$bin")"
+    exec 8>"$(dirname "$bin").lock"
+    flock -n 8 || { say "another checkout is building Dex: waiting for it"; flock 8; }
+    if [ ! -x "$bin" ]; then
+      say "building Dex $DEX_VERSION from source (about 2 minutes, once)"
+      src=$(go mod download -json "$DEX_MODULE@$DEX_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+      [ -d "$src" ] || { exec 8>&-; die "go mod download $DEX_MODULE@$DEX_VERSION failed"; }
+      tmp=$(mktemp -d "$(dirname "$bin")/.build-XXXXXX")
+      cp -r "$src" "$tmp/src" && chmod -R u+w "$tmp/src"
+      sed -i '/^replace github.com\/dexidp\/dex\/api\/v2/d' "$tmp/src/go.mod"
+      sed -i "s#github.com/dexidp/dex/api/v2 v2.1.0#github.com/dexidp/dex/api/v2 $DEX_API_VERSION#" "$tmp/src/go.mod"
+      (cd "$tmp/src" && GOFLAGS='-mod=mod -buildvcs=false' go build -o "$tmp/dex" ./cmd/dex) || { rm -rf "$tmp"; exec 8>&-; die "building Dex failed"; }
+      mv -f "$tmp/dex" "$bin"
+      rm -rf "$tmp"
+    fi
+    exec 8>&-
+  fi
+  mkdir -p "$DEV/tools/bin"
+  ln -sf "$bin" "$DEV/tools/bin/dex"
+  say "tools     dex $DEX_VERSION (OpenID Connect provider for the SSO tests)"
+}
+
 # ---------------------------------------------------------------- env file
 write_env() {
   umask 077
@@ -512,6 +553,8 @@ export SECRET_KEY='$SECRET_KEY'
 # For tests only: a superuser, to create a scratch database per test package.
 export DOCUVAULT_TEST_PG_ADMIN_URL='postgres://postgres:$PG_SUPER_PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable'
 export DOCUVAULT_TEST_MINIO_BIN='$(minio_bin)'
+# For tests only: Dex, the OpenID Connect provider (built by \`services.sh tools\`).
+export DOCUVAULT_TEST_DEX='$(dex_bin)'
 # For tests only: the WebDAV server cloud connections import from.
 export DOCUVAULT_TEST_WEBDAV_URL='http://127.0.0.1:$WEBDAV_PORT/'
 export DOCUVAULT_TEST_WEBDAV_USER=docuvault-dav
@@ -566,6 +609,7 @@ case "${1:-}" in
     mkdir -p "$DEV"
     browser_up
     release_tools_up
+    dex_up
     ;;
   down)
     # shellcheck disable=SC1091

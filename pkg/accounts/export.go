@@ -21,7 +21,7 @@ const ExportFormat = "docuvault-account-export/1"
 // (no password hash), topics with their descriptions and rules, folders,
 // saved views, documents' metadata (not their bytes nor extracted text),
 // shares given and received, API tokens' and sessions' metadata (never a
-// token or its hash), and audit events about the account or done by it.
+// token or its hash), linked single sign-on identities, and audit events about the account or done by it.
 // Each list is JSON as PostgreSQL gives the rows, so a column added later
 // shows up without a change here (secrets are left out by name).
 type Data struct {
@@ -35,7 +35,9 @@ type Data struct {
 	Shares     json.RawMessage `json:"shares"`
 	APITokens  json.RawMessage `json:"api_tokens"`
 	Sessions   json.RawMessage `json:"sessions"`
-	Audit      json.RawMessage `json:"audit_events"`
+	// SSO are the single sign-on identities linked to the account.
+	SSO   json.RawMessage `json:"sso_identities"`
+	Audit json.RawMessage `json:"audit_events"`
 }
 
 // exportQueries are Export's lists: each a SELECT of one jsonb array,
@@ -54,6 +56,7 @@ var exportQueries = []struct {
 	{"shares", `SELECT COALESCE(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]') FROM shares s WHERE s.owner_id = $1 OR s.recipient_id = $1`},
 	{"api_tokens", `SELECT COALESCE(jsonb_agg(to_jsonb(a) - 'user_id' - 'token_hash' ORDER BY a.created_at, a.id), '[]') FROM api_tokens a WHERE a.user_id = $1`},
 	{"sessions", `SELECT COALESCE(jsonb_agg(to_jsonb(s) - 'user_id' ORDER BY s.created_at, s.id), '[]') FROM sessions s WHERE s.user_id = $1`},
+	{"sso_identities", `SELECT COALESCE(jsonb_agg(to_jsonb(i) - 'user_id' ORDER BY i.provider), '[]') FROM oidc_identities i WHERE i.user_id = $1`},
 	{"audit_events", `SELECT COALESCE(jsonb_agg(to_jsonb(e) ORDER BY e.id), '[]') FROM audit_log e WHERE e.user_id = $1 OR e.actor_id = $1`},
 }
 
@@ -66,7 +69,7 @@ func Export(ctx context.Context, db *sqlx.DB, userID string) (Data, error) {
 	}
 	out := Data{Format: ExportFormat, ExportedAt: time.Now().UTC(), Profile: u}
 	dest := map[string]*json.RawMessage{"topics": &out.Topics, "folders": &out.Folders, "saved_views": &out.Views,
-		"documents": &out.Documents, "shares": &out.Shares, "api_tokens": &out.APITokens, "sessions": &out.Sessions, "audit_events": &out.Audit}
+		"documents": &out.Documents, "shares": &out.Shares, "api_tokens": &out.APITokens, "sessions": &out.Sessions, "sso_identities": &out.SSO, "audit_events": &out.Audit}
 	tx, err := db.BeginTxx(ctx, &sqlTxOptions)
 	if err != nil {
 		return Data{}, fmt.Errorf("export: %w", err)

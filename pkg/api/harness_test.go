@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -24,6 +25,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/health"
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/oidc"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
@@ -57,6 +59,12 @@ type envOptions struct {
 	reuseGrace   time.Duration // auth.Options.ReuseGrace
 	// deps, when set, changes the Deps before New builds the API.
 	deps func(*Deps)
+	// listener, when set, is where the API listens (a test that must know
+	// its address first: single sign-on's redirect URI).
+	listener net.Listener
+	// sso, when set, are single sign-on providers (Deps.SSO), with the
+	// listener's address as the public URL.
+	sso []oidc.Provider
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -89,11 +97,21 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Classifiers: &worker.Classifiers{DB: e.db, Default: "builtin"},
 		Keyring:     testKeyring(t), CloudJobs: enq,
 	}
+	if o.sso != nil {
+		deps.SSO = oidc.New(e.db, e.pool, o.sso, oidc.Options{PublicURL: "http://" + o.listener.Addr().String(), Namespace: d.Namespace, Log: deps.Log})
+	}
 	if o.deps != nil {
 		o.deps(&deps)
 	}
 	e.api = New(deps)
-	e.srv = httptest.NewServer(e.api)
+	if o.listener != nil {
+		e.srv = httptest.NewUnstartedServer(e.api)
+		e.srv.Listener.Close()
+		e.srv.Listener = o.listener
+		e.srv.Start()
+	} else {
+		e.srv = httptest.NewServer(e.api)
+	}
 	t.Cleanup(e.srv.Close)
 	quota := o.quota
 	for _, h := range []string{"ann", "bob", "root"} {

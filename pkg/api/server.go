@@ -31,6 +31,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/health"
 	"github.com/docuvault/docuvault/pkg/mail"
+	"github.com/docuvault/docuvault/pkg/oidc"
 	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
@@ -118,6 +119,9 @@ type Deps struct {
 	// ResetMail mails password reset links; nil when no SMTP server is
 	// configured (links are shown once; no "forgot password").
 	ResetMail *accounts.ResetMailer
+	// SSO is single sign-on with OpenID Connect (the config file's oidc:
+	// providers); nil: no providers (the sign-in page shows none).
+	SSO *oidc.Service
 	// Web serves the web app (package web) for GET and HEAD of every path
 	// outside /api, /health and /metrics; nil answers those with the JSON 404.
 	Web http.Handler
@@ -245,6 +249,11 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/auth/reset", public, s.useResetLink, false},
 		{"GET", "/api/auth/forgot", public, s.forgotState, false},
 		{"POST", "/api/auth/forgot", public, s.forgotPassword, false},
+		{"GET", "/api/auth/oidc/providers", public, s.ssoProviders, false},
+		{"GET", "/api/auth/oidc/{provider}/start", public, s.ssoStart, false},
+		{"GET", "/api/auth/oidc/{provider}/callback", public, s.ssoCallback, false},
+		{"POST", "/api/auth/oidc/exchange", public, s.ssoExchange, false},
+		{"GET", "/api/me/sso", user, s.mySSO, false},
 		{"GET", "/api/me", user, s.me, false},
 		{"PUT", "/api/me/password", user, s.changePassword, false},
 		{"GET", "/api/me/export", user, s.exportAccount, false},
@@ -266,6 +275,8 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/api/admin/users/{id}", admin, s.adminDeleteUser, false},
 		{"PUT", "/api/admin/users/{id}/password", admin, s.adminSetPassword, false},
 		{"POST", "/api/admin/users/{id}/reset-link", admin, s.adminResetLink, false},
+		{"GET", "/api/admin/users/{id}/sso", admin, s.adminUserSSO, false},
+		{"DELETE", "/api/admin/users/{id}/sso/{provider}", admin, s.adminUnlinkSSO, false},
 		{"GET", "/api/admin/groups", admin, s.adminListGroups, false},
 		{"POST", "/api/admin/groups", admin, s.adminCreateGroup, false},
 		{"PATCH", "/api/admin/groups/{id}", admin, s.adminUpdateGroup, false},

@@ -47,6 +47,7 @@ const (
 	LinkChange     = "share_link_change" // a public share link created or revoked
 	LinkOpen       = "share_link_open"   // a public share link opened (actor "link:<id>")
 	GroupChange    = "group_change"      // an admin created, renamed or deleted a group, or changed its members
+	SSO            = "sso"               // single sign-on: an account made or linked, its groups or role set by the provider, an identity unlinked
 )
 
 // ErrInvalid is what Record and List return (inside an *Error) for an

@@ -18,7 +18,7 @@ import (
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
 var Types = []string{Upload, Download, Update, Delete, Trash, Restore, Purge, TrashEmpty, Version, Share, Unshare, TopicChange, FolderChange,
-	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, GroupChange, SettingsChange, SecretsRotate, Transfer}
+	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, GroupChange, SSO, SettingsChange, SecretsRotate, Transfer}
 
 var labels = map[string]string{
 	Login:          "Signed in",
@@ -49,6 +49,7 @@ var labels = map[string]string{
 	LinkChange:     "Share link changed",
 	LinkOpen:       "Share link opened",
 	GroupChange:    "Group changed",
+	SSO:            "Single sign-on",
 }
 
 // Label is event type t in words ("Document uploaded"); a type it does not
@@ -199,6 +200,9 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 	add := func(format string, args ...any) { parts = append(parts, fmt.Sprintf(format, args...)) }
 	switch t {
 	case Login:
+		if str("method") == "sso" {
+			add("With single sign-on (%s)", str("provider"))
+		}
 	case LoginFailed:
 		switch str("reason") {
 		case "invalid_credentials":
@@ -209,6 +213,8 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 			add("The account is disabled")
 		case "unavailable":
 			add("Signing in was unavailable")
+		case "sso":
+			add("Single sign-on (%s) refused: %s", str("provider"), strings.ReplaceAll(str("detail"), "_", " "))
 		}
 		if known, ok := b("known_account"); ok && !known {
 			add("no account has that handle")
@@ -325,6 +331,24 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 		}
 		if g := str("group"); g != "" {
 			add("No longer shared with group %s", quote(g))
+		}
+	case SSO:
+		switch p := str("provider"); str("action") {
+		case "signup":
+			add("Account %s made at the first sign-in with %s", str("handle"), p)
+		case "link":
+			add("Identity at %s linked by its verified e-mail address", p)
+		case "unlink":
+			add("Identity at %s of %s unlinked", p, str("handle"))
+		case "role":
+			add("Role set to %s by the groups at %s", str("role"), p)
+		case "groups":
+			if a := strList(m["added"]); a != "" {
+				add("Joined %s (groups at %s)", a, p)
+			}
+			if r := strList(m["removed"]); r != "" {
+				add("Left %s (groups at %s)", r, p)
+			}
 		}
 	case GroupChange:
 		switch str("action") {
@@ -499,3 +523,15 @@ func nameOr(names map[string]string, id, gone string) string {
 
 // quote puts a name in quotation marks.
 func quote(s string) string { return "“" + s + "”" }
+
+// strList is a JSON list of strings as quoted names, "" when empty.
+func strList(v any) string {
+	l, _ := v.([]any)
+	var out []string
+	for _, x := range l {
+		if s, ok := x.(string); ok {
+			out = append(out, quote(s))
+		}
+	}
+	return strings.Join(out, ", ")
+}

@@ -93,7 +93,7 @@ type Config struct {
 	MetricsToken    string        // DOCUVAULT_METRICS_TOKEN: bearer token /metrics requires; "" for none
 
 	// Outgoing mail (password reset links); see smtp.go.
-	PublicURL string // DOCUVAULT_PUBLIC_URL: the address people open DocuVault at, links are built on
+	PublicURL string // DOCUVAULT_PUBLIC_URL: the address people open DocuVault at; mailed links and single sign-on's redirect URI are built on it; "" when unset
 	SMTP      SMTP
 
 	// Upload streams (docuvault serve): files over 256 KiB are streamed in parts.
@@ -112,6 +112,9 @@ type Config struct {
 	// Watch is the config file's watch folders (the "watch:" list), which
 	// `docuvault watch` runs when given no directory.
 	Watch []WatchFolder
+
+	// OIDC is the config file's single sign-on providers (the "oidc:" list).
+	OIDC []OIDCProvider
 
 	// Sources says, for each setting's key, where its value came from.
 	Sources map[string]string
@@ -198,7 +201,7 @@ func Settings() []Setting {
 		{Key: "login_limit", Env: "DOCUVAULT_LOGIN_LIMIT", Default: "10/15m", Help: "failed logins allowed per account per window, e.g. 10/15m"},
 		{Key: "login_ip_limit", Env: "DOCUVAULT_LOGIN_IP_LIMIT", Default: "50/15m", Help: "login attempts allowed per client IP per window, e.g. 50/15m"},
 		{Key: "metrics_token", Env: "DOCUVAULT_METRICS_TOKEN", Secret: true, Help: "when set, GET /metrics requires Authorization: Bearer with it (16 or more visible ASCII characters, e.g. openssl rand -hex 32); unset, /metrics is open"},
-		{Key: "public_url", Env: "DOCUVAULT_PUBLIC_URL", URL: true, Help: "the address people open DocuVault at, e.g. https://docs.example.org; links sent by e-mail are built on it"},
+		{Key: "public_url", Env: "DOCUVAULT_PUBLIC_URL", URL: true, Help: "the address people open DocuVault at, e.g. https://docs.example.org; links sent by e-mail and single sign-on's redirect URI (the config file's oidc: list) are built on it"},
 		{Key: "smtp_host", Env: "DOCUVAULT_SMTP_HOST", Help: "SMTP server for password reset links by e-mail, e.g. smtp.example.org; unset, no e-mail is sent (links are shown once instead)"},
 		{Key: "smtp_port", Env: "DOCUVAULT_SMTP_PORT", Default: "587", Help: "SMTP server port: 587 for starttls, 465 for tls"},
 		{Key: "smtp_tls", Env: "DOCUVAULT_SMTP_TLS", Default: "starttls", Help: "starttls, tls (from the first byte) or none (allowed only to a server on loopback)"},
@@ -319,7 +322,7 @@ func Load(opts Options) (*Config, error) {
 		sources[s.Key] = src
 	}
 	for _, k := range file.AllKeys() {
-		if _, known := sources[k]; !known && k != "watch" && !strings.HasPrefix(k, "watch.") {
+		if _, known := sources[k]; !known && k != "watch" && !strings.HasPrefix(k, "watch.") && k != "oidc" && !strings.HasPrefix(k, "oidc.") {
 			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("%w %q (known: %s)", ErrUnknownSetting, k, strings.Join(keys(), ", "))}
 		}
 	}
@@ -408,6 +411,13 @@ func Load(opts Options) (*Config, error) {
 	} else {
 		c.TrashDays = int(n)
 	}
+	// Read before serve's settings: SMTP and single sign-on both build on it.
+	c.PublicURL = strings.TrimRight(strings.TrimSpace(v.GetString("public_url")), "/")
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			return nil, &InvalidError{Env: "DOCUVAULT_PUBLIC_URL", Source: sources["public_url"], Err: fmt.Errorf("%q %w", RedactURL(c.PublicURL), err)}
+		}
+	}
 	if err := c.loadServe(v, sources); err != nil {
 		return nil, err
 	}
@@ -426,6 +436,22 @@ func Load(opts Options) (*Config, error) {
 				return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("watch[%d]: each watch folder needs dir and user", i)}
 			}
 		}
+	}
+	var providers []OIDCProvider
+	if file.IsSet("oidc") {
+		if err := file.UnmarshalKey("oidc", &providers); err != nil {
+			return nil, &FileError{Path: cfgPath, Kind: "config file", Err: fmt.Errorf("oidc: %w", err)}
+		}
+	}
+	envOrFile := func(name string) (string, bool) {
+		if v, ok := lookup(name); ok {
+			return v, true
+		}
+		v, ok := fromEnvFile[name]
+		return v, ok
+	}
+	if err := c.loadOIDC(providers, envOrFile); err != nil {
+		return nil, &FileError{Path: cfgPath, Kind: "config file", Err: err}
 	}
 	if err := c.validate(); err != nil {
 		return nil, err

@@ -50,12 +50,6 @@ func (s SMTP) Mailer() (mailer.Config, error) {
 }
 
 func (c *Config) loadSMTP(v *viper.Viper, sources map[string]string) error {
-	c.PublicURL = strings.TrimRight(strings.TrimSpace(v.GetString("public_url")), "/")
-	if c.PublicURL != "" {
-		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return invalid("DOCUVAULT_PUBLIC_URL", sources["public_url"], RedactURL(c.PublicURL), "is not an http(s) address like https://docs.example.org")
-		}
-	}
 	s := SMTP{
 		Host:     strings.TrimSpace(v.GetString("smtp_host")),
 		TLS:      strings.ToLower(strings.TrimSpace(v.GetString("smtp_tls"))),

@@ -97,6 +97,7 @@ var wantForeignKeys = []string{
 	"shares.document_id -> documents CASCADE", "shares.owner_id -> users CASCADE", "shares.recipient_id -> users CASCADE",
 	"topics.user_id -> users CASCADE",
 	"totp_factors.user_id -> users CASCADE", "totp_recovery_codes.user_id -> users CASCADE", "totp_challenges.user_id -> users CASCADE",
+	"oidc_identities.user_id -> users CASCADE",
 }
 
 var wantIndexes = []string{
@@ -170,9 +171,10 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	// ingest_errors and watch_kept (0026), mail_accounts, mail_rules and mail_messages (0027),
 	// cloud_items (0028), document_versions (0029), notes (0030), share_links (0031),
 	// sessions and password_resets (0032), group_members and group_shares (0033),
-	// totp_factors, totp_recovery_codes, totp_challenges and totp_policy (0035).
-	if len(got) != 32 {
-		t.Errorf("got %d tables, want 32: %v", len(got), keys(got))
+	// totp_factors, totp_recovery_codes, totp_challenges and totp_policy (0035),
+	// oidc_identities (0036).
+	if len(got) != 33 {
+		t.Errorf("got %d tables, want 33: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.
@@ -240,7 +242,7 @@ func TestDownRemovesEverythingAndUpWorksAgain(t *testing.T) {
 	if _, err := m.Up(ctx(t)); err != nil {
 		t.Fatalf("Up after Down: %v", err)
 	}
-	if got := columns(t, db); len(got) != 32 {
+	if got := columns(t, db); len(got) != 33 {
 		t.Fatalf("after up again: %d tables", len(got))
 	}
 	id, err := m.Redo(ctx(t))

@@ -98,6 +98,13 @@ func kinds(withSecrets bool) []kind {
 			Select: `SELECT to_jsonb(t) FROM group_members t WHERE ` + userFilter("t.user_id") + ` ORDER BY t.group_id, t.user_id`,
 			Where: `($2::uuid[] IS NULL OR r.user_id = ANY($2)) AND EXISTS (SELECT 1 FROM groups g WHERE g.id = r.group_id)
 				AND EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)`},
+		// Single sign-on identities (migration 0036): account data, like
+		// the user row. One the deployment already links to the account
+		// for the same provider is kept (unique per account and provider).
+		{Name: "oidc_identities", Table: "oidc_identities", Conflict: "provider, subject",
+			Select: `SELECT to_jsonb(t) FROM oidc_identities t WHERE ` + userFilter("t.user_id") + ` ORDER BY t.provider, t.subject`,
+			Where: `($2::uuid[] IS NULL OR r.user_id = ANY($2)) AND EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
+				AND NOT EXISTS (SELECT 1 FROM oidc_identities i WHERE i.user_id = r.user_id AND i.provider = r.provider)`},
 		{Name: "quotas", Table: "quotas", Conflict: "user_id",
 			Select:   `SELECT jsonb_build_object('user_id', t.user_id, 'limit_bytes', t.limit_bytes) FROM quotas t WHERE ` + userFilter("t.user_id") + ` ORDER BY t.user_id`,
 			Override: map[string]string{"used_bytes": "0"},

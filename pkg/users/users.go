@@ -100,17 +100,31 @@ const lockedHash = "!"
 // Create adds a user and its quota row. A handle (in any letter case) or
 // email that another user has is an *ExistsError (ErrExists).
 func Create(ctx context.Context, db *sqlx.DB, n NewUser) (User, error) {
-	if err := ValidateHandle(n.Handle); err != nil {
+	var id string
+	err := database.InTx(ctx, db, func(tx *sqlx.Tx) (err error) {
+		id, err = CreateTx(ctx, tx, n)
+		return err
+	})
+	if err != nil {
 		return User{}, err
+	}
+	return Get(ctx, db, id)
+}
+
+// CreateTx is Create in the caller's transaction (single sign-on creates
+// an account and links its identity at once); it returns the new id.
+func CreateTx(ctx context.Context, tx *sqlx.Tx, n NewUser) (string, error) {
+	if err := ValidateHandle(n.Handle); err != nil {
+		return "", err
 	}
 	addr, err := mail.ParseAddress(n.Email)
 	if err != nil || addr.Address != n.Email || usertext.CheckLine("email", n.Email) != nil {
-		return User{}, fmt.Errorf("email %q is not a valid address (like ann@example.org)", n.Email)
+		return "", fmt.Errorf("email %q is not a valid address (like ann@example.org)", n.Email)
 	}
 	hash := lockedHash
 	if n.Password != "" {
 		if hash, err = HashPassword(n.Password); err != nil {
-			return User{}, err
+			return "", err
 		}
 	}
 	quota := n.QuotaBytes
@@ -118,38 +132,31 @@ func Create(ctx context.Context, db *sqlx.DB, n NewUser) (User, error) {
 		quota = DefaultQuota
 	}
 	if quota < 0 {
-		return User{}, fmt.Errorf("quota must not be negative")
+		return "", fmt.Errorf("quota must not be negative")
 	}
 	role := "user"
 	if n.Admin {
 		role = "admin"
 	}
 	var id string
-	err = database.InTx(ctx, db, func(tx *sqlx.Tx) error {
-		err := tx.QueryRowContext(ctx,
-			`INSERT INTO users (handle, email, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id`,
-			n.Handle, n.Email, hash, role).Scan(&id)
-		if err != nil {
-			var pqErr *pq.Error
-			if errors.As(err, &pqErr) && pqErr.Code == database.UniqueViolation {
-				if strings.Contains(pqErr.Constraint, "email") {
-					return &ExistsError{Field: "email", Value: n.Email}
-				}
-				return &ExistsError{Field: "handle", Value: n.Handle}
-			}
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO quotas (user_id, limit_bytes) VALUES ($1, $2)`, id, quota)
-		return err
-	})
-	var exists *ExistsError
-	if errors.As(err, &exists) {
-		return User{}, exists // a message for people: no "create user:" before it
-	}
+	err = tx.QueryRowContext(ctx,
+		`INSERT INTO users (handle, email, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id`,
+		n.Handle, n.Email, hash, role).Scan(&id)
 	if err != nil {
-		return User{}, fmt.Errorf("create user: %w", err)
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == database.UniqueViolation {
+			if strings.Contains(pqErr.Constraint, "email") {
+				// A message for people: no "create user:" before it.
+				return "", &ExistsError{Field: "email", Value: n.Email}
+			}
+			return "", &ExistsError{Field: "handle", Value: n.Handle}
+		}
+		return "", fmt.Errorf("create user: %w", err)
 	}
-	return Get(ctx, db, id)
+	if _, err = tx.ExecContext(ctx, `INSERT INTO quotas (user_id, limit_bytes) VALUES ($1, $2)`, id, quota); err != nil {
+		return "", fmt.Errorf("create user: %w", err)
+	}
+	return id, nil
 }
 
 // Get returns the user with id.

@@ -20,8 +20,8 @@ import (
 // exportSource is a deployment with two users and, for ann: a topic with
 // a rule and a description, a document with a second version, a note and
 // the topic, a second document shared with bob and then trashed, a share
-// link (so --with-secrets has one), and a group of both that the first
-// document is shared with.
+// link (so --with-secrets has one), a group of both that the first
+// document is shared with, and a single sign-on identity.
 func exportSource(t *testing.T) *deployment {
 	t.Helper()
 	d := deployed(t)
@@ -42,6 +42,10 @@ func exportSource(t *testing.T) *deployment {
 		return id
 	}
 	a, b := id("a.txt"), id("b.txt")
+	// ann signed in once with single sign-on (an identity travels with her).
+	if _, err := db.Exec(`INSERT INTO oidc_identities (provider, subject, user_id, email) SELECT 'corp', 'ann-at-corp', id, email FROM users WHERE handle = 'ann'`); err != nil {
+		t.Fatal(err)
+	}
 	d.run(t, env, "upload", "--new-version-of", a, writeFile(t, filepath.Join(dir, "a2.txt"), []byte("invoice alpha, corrected"))).check(t, 0, "version 1", "")
 	d.run(t, env, "note", "add", a, "paid on the 3rd").check(t, 0, "", "")
 	d.run(t, env, "doc", "topics", a, "--set", "Invoices").check(t, 0, "", "")
@@ -143,7 +147,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	first, second := tarFiles(t, tarPath), dirFiles(t, again)
 	m1 := readManifest(t, strings.NewReader(string(first[transfer.ManifestPath])))
 	m2 := readManifest(t, strings.NewReader(string(second[transfer.ManifestPath])))
-	for _, k := range []string{"documents", "document_versions", "notes", "shares", "topics", "share_links", "document_topics", "groups", "group_members", "group_shares"} {
+	for _, k := range []string{"documents", "document_versions", "notes", "shares", "topics", "share_links", "document_topics", "groups", "group_members", "group_shares", "oidc_identities"} {
 		if m1.Counts[k] == 0 {
 			t.Errorf("the export has no %s: %v", k, m1.Counts)
 		}

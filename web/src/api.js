@@ -225,6 +225,39 @@ export async function loginTOTP(challenge, code, recoveryCode) {
   return signedIn(await res.json())
 }
 
+// ssoProviders lists the single sign-on providers for the sign-in page
+// (none when not configured, or when the server cannot be asked).
+export async function ssoProviders() {
+  try {
+    const res = await fetch('/api/auth/oidc/providers')
+    if (!res.ok) return []
+    return (await res.json()).providers || []
+  } catch {
+    return []
+  }
+}
+
+// ssoExchange trades single sign-on's one-time code (from /login#sso=CODE)
+// for a session.
+export async function ssoExchange(code) {
+  let res
+  try {
+    res = await fetch('/api/auth/oidc/exchange', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ code }),
+    })
+  } catch {
+    throw unreachable()
+  }
+  if (!res.ok) {
+    const err = await errorFrom(res)
+    if (err.code === 'invalid_code') err.message = t('sso.error.code')
+    throw err
+  }
+  return signedIn(await res.json())
+}
+
 export async function logout() {
   try {
     if (session.refresh) await api('POST', '/api/auth/logout', { refresh_token: session.refresh })
