@@ -47,6 +47,8 @@ const (
 	LinkChange     = "share_link_change" // a public share link created or revoked
 	LinkOpen       = "share_link_open"   // a public share link opened (actor "link:<id>")
 	GroupChange    = "group_change"      // an admin created, renamed or deleted a group, or changed its members
+	FolderShare    = "folder_share"      // a folder shared with a user or a group (pkg/foldershares)
+	FolderUnshare  = "folder_unshare"    // a folder share ended
 )
 
 // ErrInvalid is what Record and List return (inside an *Error) for an

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/groups"
 	"github.com/docuvault/docuvault/pkg/shares"
@@ -314,4 +315,18 @@ func parseID(id string) (string, bool) {
 		return "", false
 	}
 	return u.String(), true
+}
+
+// Event is the audit event of s being made (audit.FolderShare) or ended
+// (audit.FolderUnshare): in the owner's log, about the folder, naming it,
+// the recipient or group, and the permission.
+func (s Share) Event(typ string) audit.Event {
+	meta := map[string]any{"share_id": s.ID, "folder": s.FolderName, "permission": s.Permission}
+	if s.GroupName != nil {
+		meta["group"] = *s.GroupName
+	}
+	if s.RecipientHandle != nil {
+		meta["recipient"] = *s.RecipientHandle
+	}
+	return audit.Event{UserID: s.OwnerID, Type: typ, ResourceID: s.FolderID, Metadata: meta}
 }
