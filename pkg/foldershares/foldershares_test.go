@@ -336,8 +336,8 @@ func TestFolderShareRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := groups.Delete(f.ctx, f.db, g.ID); err != nil {
-		t.Fatal(err)
+	if _, n, err := groups.Delete(f.ctx, f.db, g.ID); err != nil || n != 1 {
+		t.Fatalf("group deleted with %d shares, %v; want its 1 folder share", n, err)
 	}
 	if _, err := foldershares.Delete(f.ctx, f.db, f.ann, false, "", sh2.ID); !errors.Is(err, foldershares.ErrNotFound) {
 		t.Errorf("share of a deleted group: %v", err)
