@@ -186,11 +186,9 @@ func Create(ctx context.Context, db *sqlx.DB, ownerID string, admin bool, folder
 		}
 		return Share{}, folderNotFound()
 	case database.ErrorCode(err) == database.UniqueViolation:
-		who := user
+		who := fmt.Sprintf("%q", user)
 		if groupID != nil {
 			who = fmt.Sprintf("group %q", g.Name)
-		} else {
-			who = fmt.Sprintf("%q", who)
 		}
 		return Share{}, &Error{Err: ErrConflict, Field: "recipient",
 			Msg: fmt.Sprintf("the folder is already shared with %s: delete that share first to change its permission", who)}
@@ -288,8 +286,8 @@ func Delete(ctx context.Context, db *sqlx.DB, userID string, admin bool, folderI
 		if !owns {
 			return Share{}, folderNotFound()
 		}
-		cond = `s.owner_id = $2 AND s.folder_id = $4 AND NOT $3`
-		args = []any{id, userID, false, fid}
+		cond = `s.owner_id = $2 AND s.folder_id = $3`
+		args = []any{id, userID, fid}
 	}
 	var s Share
 	err := database.InTx(ctx, db, func(tx *sqlx.Tx) error {

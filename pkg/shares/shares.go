@@ -293,7 +293,9 @@ func Delete(ctx context.Context, db *sqlx.DB, userID, shareID string) error {
 
 // Access returns what userID may do with documentID: Owner for its owner,
 // View or Edit for a recipient of a share or a member of a group it is
-// shared with (the better of them), None otherwise — also for a
+// shared with, or through a folder it is in or below that is shared with
+// them or their group (pkg/foldershares) — the best of them —, None
+// otherwise — also for a
 // document that does not exist, is still uploading, or an id that is not a
 // UUID. The error is only ever a database failure.
 //
