@@ -77,6 +77,7 @@ func newFolderCommand(a *app) *cobra.Command {
 	}
 	userFlag(rm, &rmOpts)
 	c.AddCommand(list, add, rename, move, rm)
+	c.AddCommand(newFolderShareCommands(a)...)
 	return c
 }
 

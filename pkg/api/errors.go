@@ -23,6 +23,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/classify"
 	"github.com/docuvault/docuvault/pkg/cloud"
 	"github.com/docuvault/docuvault/pkg/folders"
+	"github.com/docuvault/docuvault/pkg/foldershares"
 	"github.com/docuvault/docuvault/pkg/groups"
 	"github.com/docuvault/docuvault/pkg/mail"
 	"github.com/docuvault/docuvault/pkg/notes"
@@ -166,6 +167,11 @@ func classifyError(err error) *Error {
 		{groups.ErrConflict, http.StatusConflict, "conflict", true},
 		{groups.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
 		{groups.ErrNotMember, http.StatusForbidden, "not_member", true},
+
+		{foldershares.ErrNotFound, http.StatusNotFound, "not_found", true},
+		{foldershares.ErrConflict, http.StatusConflict, "conflict", true},
+		{foldershares.ErrInvalid, http.StatusUnprocessableEntity, "invalid_field", true},
+		{foldershares.ErrNotMember, http.StatusForbidden, "not_member", true},
 
 		{bulk.ErrNotFound, http.StatusNotFound, "not_found", true},
 		{bulk.ErrTooMany, http.StatusBadRequest, "too_many", true},

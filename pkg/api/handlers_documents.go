@@ -17,6 +17,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/folders"
+	"github.com/docuvault/docuvault/pkg/foldershares"
 	"github.com/docuvault/docuvault/pkg/shares"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/topics"
@@ -76,7 +77,20 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, d)
+	if d.Permission == permOwner {
+		writeJSON(w, http.StatusOK, d)
+		return nil
+	}
+	// A recipient is told how the document reaches them (directly, a
+	// group, a shared folder).
+	via, err := foldershares.Via(r.Context(), s.d.DB, currentUser(r).ID, d.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		catalog.Document
+		SharedVia []foldershares.Way `json:"shared_via"`
+	}{d, via})
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/groups"
-	"github.com/docuvault/docuvault/pkg/shares"
 )
 
 // Groups (pkg/groups): admins manage them under /api/admin/groups; every
@@ -142,7 +141,8 @@ func (s *Server) deleteGroupShare(w http.ResponseWriter, r *http.Request, id str
 	u := currentUser(r)
 	sh, err := groups.Unshare(r.Context(), s.d.DB, u.ID, u.Role == "admin", id)
 	if errors.Is(err, groups.ErrNotFound) {
-		return &shares.Error{Err: shares.ErrNotFound, Field: "id", Msg: "share not found: use the id of a share you gave or received"}
+		// Not a group share of the user's either: perhaps a folder share.
+		return s.deleteFolderShareByID(w, r, id)
 	}
 	if err != nil {
 		return err

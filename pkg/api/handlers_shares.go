@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/pkg/audit"
+	"github.com/docuvault/docuvault/pkg/foldershares"
 	"github.com/docuvault/docuvault/pkg/groups"
 	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/shares"
@@ -72,8 +73,17 @@ func (s *Server) listShares(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	folderGiven, err := foldershares.ListGiven(r.Context(), s.d.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	folderReceived, err := foldershares.ListReceived(r.Context(), s.d.DB, u.ID)
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"given": given, "received": received,
-		"group_given": groupGiven, "group_received": groupReceived})
+		"group_given": groupGiven, "group_received": groupReceived,
+		"folder_given": folderGiven, "folder_received": folderReceived})
 	return nil
 }
 

@@ -58,6 +58,7 @@ func TestIsolation(t *testing.T) {
 		"PATCH /api/notes/{id}":                              map[string]any{"body": "mine now"},
 		"POST /api/documents/{id}/links":                     map[string]any{},
 		"POST /api/folders/{id}/links":                       map[string]any{},
+		"POST /api/folders/{id}/shares":                      map[string]any{"recipient": "bob", "permission": "edit"},
 		"GET /api/documents/{id}/content":                    nil,
 		"GET /api/documents/{id}/thumbnail":                  nil,
 		"POST /api/documents/{id}/versions/{number}/restore": nil,
@@ -80,7 +81,7 @@ func TestIsolation(t *testing.T) {
 			if query != "" && rt.pattern != "/api/documents/{id}/content" {
 				continue
 			}
-			pattern := strings.NewReplacer("{number}", "1", "{rule}", "1").Replace(rt.pattern)
+			pattern := strings.NewReplacer("{number}", "1", "{rule}", "1", "{share}", missing).Replace(rt.pattern)
 			path := strings.Replace(pattern, "{id}", id, 1) + query
 			theirs := bob.do(rt.method, path, body).wantError(404, "not_found")
 			none := bob.do(rt.method, strings.Replace(pattern, "{id}", missing, 1)+query, body).wantError(404, "not_found")

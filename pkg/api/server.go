@@ -329,6 +329,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/folders/{id}", user, s.getFolder, false},
 		{"PATCH", "/api/folders/{id}", user, s.updateFolder, false},
 		{"DELETE", "/api/folders/{id}", user, s.deleteFolder, false},
+		{"GET", "/api/folders/{id}/shares", user, s.listFolderShares, false},
+		{"POST", "/api/folders/{id}/shares", user, s.createFolderShare, false},
+		{"DELETE", "/api/folders/{id}/shares/{share}", user, s.deleteFolderShare, false},
 
 		{"GET", "/api/views", user, s.listViews, false},
 		{"POST", "/api/views", user, s.createView, false},

@@ -48,6 +48,8 @@ const (
 	LinkOpen       = "share_link_open"   // a public share link opened (actor "link:<id>")
 	GroupChange    = "group_change"      // an admin created, renamed or deleted a group, or changed its members
 	SSO            = "sso"               // single sign-on: an account made or linked, its groups or role set by the provider, an identity unlinked
+	FolderShare    = "folder_share"      // a folder shared with a user or a group (pkg/foldershares)
+	FolderUnshare  = "folder_unshare"    // a folder share ended
 )
 
 // ErrInvalid is what Record and List return (inside an *Error) for an

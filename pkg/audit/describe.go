@@ -17,7 +17,7 @@ import (
 
 // Types are the event types DocuVault records, in the order the Activity
 // page offers them.
-var Types = []string{Upload, Download, Update, Delete, Trash, Restore, Purge, TrashEmpty, Version, Share, Unshare, TopicChange, FolderChange,
+var Types = []string{Upload, Download, Update, Delete, Trash, Restore, Purge, TrashEmpty, Version, Share, Unshare, FolderShare, FolderUnshare, TopicChange, FolderChange,
 	ViewChange, NoteChange, LinkChange, LinkOpen, Login, LoginFailed, Logout, TokenReuse, TokenChange, CloudChange, UserAdmin, GroupChange, SSO, SettingsChange, SecretsRotate, Transfer}
 
 var labels = map[string]string{
@@ -50,6 +50,8 @@ var labels = map[string]string{
 	LinkOpen:       "Share link opened",
 	GroupChange:    "Group changed",
 	SSO:            "Single sign-on",
+	FolderShare:    "Folder shared",
+	FolderUnshare:  "Folder sharing stopped",
 }
 
 // Label is event type t in words ("Document uploaded"); a type it does not
@@ -349,6 +351,24 @@ func summary(t string, m map[string]any, topicNames, folderNames map[string]stri
 			if r := strList(m["removed"]); r != "" {
 				add("Left %s (groups at %s)", r, p)
 			}
+		}
+	case FolderShare:
+		perm := "can view"
+		if str("permission") == "edit" {
+			perm = "can edit"
+		}
+		if r := str("recipient"); r != "" {
+			add("Folder %s with %s (%s)", quote(str("folder")), r, perm)
+		}
+		if g := str("group"); g != "" {
+			add("Folder %s with group %s (%s)", quote(str("folder")), quote(g), perm)
+		}
+	case FolderUnshare:
+		if r := str("recipient"); r != "" {
+			add("Folder %s no longer shared with %s", quote(str("folder")), r)
+		}
+		if g := str("group"); g != "" {
+			add("Folder %s no longer shared with group %s", quote(str("folder")), quote(g))
 		}
 	case GroupChange:
 		switch str("action") {

@@ -49,7 +49,7 @@ func Open(ctx context.Context, setting, dsn string) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// withConnectTimeout adds connect_timeout and binary_parameters to a
+// withConnectTimeout adds connect_timeout, binary_parameters and jit to a
 // URL-form DSN unless it sets them, and returns a description of the target (user@host:port/db) that
 // carries no password.
 func withConnectTimeout(dsn string) (string, string, error) {
@@ -68,6 +68,15 @@ func withConnectTimeout(dsn string) (string, string, error) {
 		// One round trip per query with parameters instead of lib/pq's
 		// default two (prepare, then execute).
 		q.Set("binary_parameters", "yes")
+	}
+	if !q.Has("jit") {
+		// No JIT compilation: DocuVault's queries are short, and the
+		// access checks' correlated subqueries (pkg/shares.Grants, with
+		// its folder tree walk that runs once per statement) are costed
+		// per row, which crosses jit_above_cost on a few thousand
+		// documents; compiling then took seconds for a query that runs
+		// in milliseconds. A DSN with jit=on keeps it.
+		q.Set("jit", "off")
 	}
 	u.RawQuery = q.Encode()
 	target := u.Host + u.Path

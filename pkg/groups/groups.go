@@ -179,9 +179,9 @@ func Rename(ctx context.Context, db sqlx.ExtContext, ref, name string) (old, ren
 	return old, renamed, err
 }
 
-// Delete removes group ref, its memberships and its shares (every member
-// loses the access it gave at once). It returns the group and how many
-// shares went with it.
+// Delete removes group ref, its memberships and its shares, of documents
+// and of folders (every member loses the access it gave at once). It
+// returns the group and how many shares went with it.
 func Delete(ctx context.Context, db *sqlx.DB, ref string) (Group, int, error) {
 	g, err := Get(ctx, db, ref)
 	if err != nil {
@@ -189,7 +189,8 @@ func Delete(ctx context.Context, db *sqlx.DB, ref string) (Group, int, error) {
 	}
 	var n int
 	err = db.QueryRowContext(ctx, `WITH gone AS (DELETE FROM groups WHERE id = $1 RETURNING id)
-		SELECT count(*) FROM group_shares WHERE group_id IN (SELECT id FROM gone)`, g.ID).Scan(&n)
+		SELECT (SELECT count(*) FROM group_shares WHERE group_id IN (SELECT id FROM gone))
+			+ (SELECT count(*) FROM folder_shares WHERE group_id IN (SELECT id FROM gone))`, g.ID).Scan(&n)
 	if err != nil {
 		return Group{}, 0, fmt.Errorf("delete group: %w", err)
 	}

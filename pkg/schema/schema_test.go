@@ -80,6 +80,8 @@ var wantForeignKeys = []string{
 	"document_terms.document_id -> documents CASCADE", "document_terms.user_id -> users CASCADE",
 	"document_topics.document_id -> documents CASCADE", "document_topics.topic_id -> topics CASCADE",
 	"documents.folder_id -> folders SET NULL", "documents.user_id -> users CASCADE",
+	"folder_shares.folder_id -> folders CASCADE", "folder_shares.group_id -> groups CASCADE",
+	"folder_shares.owner_id -> users CASCADE", "folder_shares.recipient_id -> users CASCADE",
 	"folders.parent_id -> folders CASCADE", "folders.user_id -> users CASCADE",
 	"group_members.group_id -> groups CASCADE", "group_members.user_id -> users CASCADE",
 	"group_shares.document_id -> documents CASCADE", "group_shares.group_id -> groups CASCADE", "group_shares.owner_id -> users CASCADE",
@@ -172,9 +174,9 @@ func TestUpCreatesTheSeedSchema(t *testing.T) {
 	// cloud_items (0028), document_versions (0029), notes (0030), share_links (0031),
 	// sessions and password_resets (0032), group_members and group_shares (0033),
 	// totp_factors, totp_recovery_codes, totp_challenges and totp_policy (0035),
-	// oidc_identities (0036).
-	if len(got) != 33 {
-		t.Errorf("got %d tables, want 33: %v", len(got), keys(got))
+	// oidc_identities (0036), folder_shares (0037).
+	if len(got) != 34 {
+		t.Errorf("got %d tables, want 34: %v", len(got), keys(got))
 	}
 	for tbl, want := range wantColumns {
 		// Later migrations may add columns; the seed's come first, in order.

@@ -6,6 +6,10 @@
 // end a share. Documents still uploading (status 'uploading') are treated
 // as absent everywhere, as the storage package does.
 //
+// Access reads every way of reaching a document through one subquery,
+// Grants: direct shares, group shares (pkg/groups) and folder shares
+// (pkg/foldershares, the shared folder's subtree walked at query time).
+//
 // A document that is not the caller's, does not exist, or is named by
 // something that is not a UUID gets one and the same answer (ErrNotFound,
 // or None from Access), so nobody learns whether another user's document

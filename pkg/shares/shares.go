@@ -114,17 +114,37 @@ func Visible(alias string) string {
 
 // Grants is a subquery (alias it: "(...) g") of every grant of access to a
 // document, one row per (document, user) and way of reaching it: direct
-// shares, and group shares once for each member of the group, with columns
-// document_id, owner_id (the sharer), user_id (who may reach it),
-// permission ("view" or "edit") and created_at. Membership is read at query
-// time, so leaving a group ends its access at once. Every check of "shared
-// with" reads it; a caller also requires owner_id = the document's user_id,
-// as Access does, and leaves out the viewer's own documents (an owner may
-// belong to the group they shared with).
-const Grants = `(SELECT sh.document_id, sh.owner_id, sh.recipient_id AS user_id, sh.permission, sh.created_at FROM shares sh
+// shares, group shares once for each member of the group, and folder shares
+// (pkg/foldershares) once for each document in the shared folder or any
+// folder below it, to the recipient or to each member of the group. Its
+// columns are document_id, owner_id (the sharer), user_id (who may reach
+// it), permission ("view" or "edit") and created_at. Membership and the
+// folder tree are read at query time, so leaving a group, moving a
+// document or a folder, ends (or gives) access at once. Every check of
+// "shared with" reads it; a caller also requires owner_id = the document's
+// user_id, as Access does, and leaves out the viewer's own documents (an
+// owner may belong to the group they shared with).
+//
+// The tree walk (shared_tree: every folder at or below a shared folder,
+// with the shared folder as root_id) starts from folder_shares, so it
+// costs nothing while no folder is shared; it does not depend on the
+// caller's row, so PostgreSQL runs it once per statement.
+const Grants = `(WITH RECURSIVE shared_tree (folder_id, root_id) AS (
+		SELECT DISTINCT fsh.folder_id, fsh.folder_id FROM folder_shares fsh
+		UNION
+		SELECT fch.id, st.root_id FROM folders fch JOIN shared_tree st ON fch.parent_id = st.folder_id)
+	SELECT sh.document_id, sh.owner_id, sh.recipient_id AS user_id, sh.permission, sh.created_at FROM shares sh
 	UNION ALL
 	SELECT gs.document_id, gs.owner_id, gm.user_id, gs.permission, gs.created_at
-		FROM group_shares gs JOIN group_members gm ON gm.group_id = gs.group_id)`
+		FROM group_shares gs JOIN group_members gm ON gm.group_id = gs.group_id
+	UNION ALL
+	SELECT fdoc.id, fsh.owner_id, fr.user_id, fsh.permission, fsh.created_at
+		FROM documents fdoc
+		JOIN shared_tree st ON st.folder_id = fdoc.folder_id
+		JOIN folder_shares fsh ON fsh.folder_id = st.root_id
+		CROSS JOIN LATERAL (SELECT fsh.recipient_id WHERE fsh.recipient_id IS NOT NULL
+			UNION ALL
+			SELECT fgm.user_id FROM group_members fgm WHERE fgm.group_id = fsh.group_id) fr (user_id))`
 
 // Permission is the SQL expression for the best permission ("edit" over
 // "view", NULL for none) that user (a parameter such as "$1", never input)
@@ -273,7 +293,9 @@ func Delete(ctx context.Context, db *sqlx.DB, userID, shareID string) error {
 
 // Access returns what userID may do with documentID: Owner for its owner,
 // View or Edit for a recipient of a share or a member of a group it is
-// shared with (the better of them), None otherwise — also for a
+// shared with, or through a folder it is in or below that is shared with
+// them or their group (pkg/foldershares) — the best of them —, None
+// otherwise — also for a
 // document that does not exist, is still uploading, or an id that is not a
 // UUID. The error is only ever a database failure.
 //

@@ -515,7 +515,7 @@ func (d *dirSource) check(path string, want FileSum) error {
 func (d *dirSource) verify(ctx context.Context) (Manifest, error) {
 	b, err := os.ReadFile(d.file(ManifestPath))
 	if errors.Is(err, os.ErrNotExist) {
-		return Manifest{}, &FileError{Path: ManifestPath, Err: ErrIncomplete, What: "missing: not an export, or one that did not finish"}
+		return Manifest{}, &FileError{Path: ManifestPath, Err: ErrIncomplete, What: "missing: an incomplete export (one that did not finish), or not an export"}
 	} else if err != nil {
 		return Manifest{}, fmt.Errorf("import: %w", err)
 	}
@@ -670,7 +670,7 @@ func (t *tarSource) verify(ctx context.Context) (Manifest, error) {
 		}
 	}
 	if manifest == nil {
-		return Manifest{}, &FileError{Path: ManifestPath, Err: ErrIncomplete, What: "missing from the tar: not an export, or one that did not finish"}
+		return Manifest{}, &FileError{Path: ManifestPath, Err: ErrIncomplete, What: "missing from the tar: an incomplete export (one that did not finish), or not an export"}
 	}
 	m, err := parseManifest(manifest)
 	if err != nil {

@@ -143,6 +143,15 @@ func kinds(withSecrets bool) []kind {
 		{Name: "group_shares", Table: "group_shares", Conflict: "id",
 			Select: `SELECT to_jsonb(t) FROM group_shares t JOIN documents d ON d.id = t.document_id WHERE ` + docFilter + ` ORDER BY t.id`,
 			Where:  importedDoc + ` AND EXISTS (SELECT 1 FROM groups g WHERE g.id = r.group_id)`},
+		// Folder shares of the chosen users' folders (after groups and
+		// folders); one whose recipient or group is neither in the export
+		// nor in the deployment is left out.
+		{Name: "folder_shares", Table: "folder_shares", Conflict: "id",
+			Select: `SELECT to_jsonb(t) FROM folder_shares t WHERE ` + userFilter("t.owner_id") + ` ORDER BY t.id`,
+			Where: `($2::uuid[] IS NULL OR r.owner_id = ANY($2))
+				AND EXISTS (SELECT 1 FROM folders f WHERE f.id = r.folder_id AND f.user_id = r.owner_id)
+				AND (r.recipient_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = r.recipient_id))
+				AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM groups g WHERE g.id = r.group_id))`},
 		{Name: "notes", Table: "notes", Conflict: "id",
 			Select:   `SELECT to_jsonb(t) FROM notes t JOIN documents d ON d.id = t.document_id WHERE ` + docFilter + ` ORDER BY t.id`,
 			Override: map[string]string{"author_id": existingUser("author_id")},

@@ -21,7 +21,8 @@ import (
 // a rule and a description, a document with a second version, a note and
 // the topic, a second document shared with bob and then trashed, a share
 // link (so --with-secrets has one), a group of both that the first
-// document is shared with, and a single sign-on identity.
+// document is shared with, a folder shared with the group, and a single
+// sign-on identity.
 func exportSource(t *testing.T) *deployment {
 	t.Helper()
 	d := deployed(t)
@@ -54,6 +55,8 @@ func exportSource(t *testing.T) *deployment {
 	d.run(t, nil, "group", "add", "Household").check(t, 0, "", "")
 	d.run(t, nil, "group", "members", "Household", "--add", "ann,bob").check(t, 0, "", "")
 	d.run(t, env, "group", "share", "Household", a, "--permission", "edit").check(t, 0, "", "")
+	d.run(t, env, "folder", "add", "Bills").check(t, 0, "", "")
+	d.run(t, env, "folder", "share", "Bills", "--group", "Household").check(t, 0, "", "")
 	d.run(t, env, "doc", "rm", b).check(t, 0, "trashed", "")
 	return d
 }
@@ -140,6 +143,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	dst.run(t, nil, "fsck", "--grace", "0").check(t, 0, "nothing to repair", "")
 	dst.run(t, map[string]string{"DOCUVAULT_USER": "ann"}, "trash", "list").check(t, 0, "b.txt", "")
 	dst.run(t, map[string]string{"DOCUVAULT_USER": "ann"}, "search", "paid").check(t, 0, "a2.txt", "")
+	dst.run(t, map[string]string{"DOCUVAULT_USER": "bob"}, "folder", "shares", "--received").check(t, 0, "Bills   ann    group Household  view", "")
 
 	again := filepath.Join(tmp, "again")
 	dst.run(t, nil, "export", again, "--with-secrets").check(t, 0, "exported 2 user(s)", "")
@@ -147,7 +151,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	first, second := tarFiles(t, tarPath), dirFiles(t, again)
 	m1 := readManifest(t, strings.NewReader(string(first[transfer.ManifestPath])))
 	m2 := readManifest(t, strings.NewReader(string(second[transfer.ManifestPath])))
-	for _, k := range []string{"documents", "document_versions", "notes", "shares", "topics", "share_links", "document_topics", "groups", "group_members", "group_shares", "oidc_identities"} {
+	for _, k := range []string{"documents", "document_versions", "notes", "shares", "topics", "share_links", "document_topics", "groups", "group_members", "group_shares", "folder_shares", "oidc_identities"} {
 		if m1.Counts[k] == 0 {
 			t.Errorf("the export has no %s: %v", k, m1.Counts)
 		}
