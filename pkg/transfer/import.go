@@ -741,6 +741,9 @@ func truncated(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("import: the tar file ends early (truncated?): %w", ErrIncomplete)
 	}
+	if errors.Is(err, tar.ErrHeader) || errors.Is(err, tar.ErrInsecurePath) {
+		return fmt.Errorf("import: not a tar file, or a damaged one (%v): %w", err, ErrNotExport)
+	}
 	return fmt.Errorf("import: read the tar file: %w", err)
 }
 
