@@ -3,8 +3,8 @@
 export async function saveResponse(res, fallback) {
   let name = fallback
   const cd = res.headers.get('Content-Disposition') || ''
-  const m = /filename\*=UTF-8''([^;]+)|filename="([^"]+)"/i.exec(cd)
-  if (m) name = m[1] ? decodeURIComponent(m[1]) : m[2]
+  const m = /filename\*=UTF-8''([^;]+)|filename="([^"]+)"|filename=([^;"\s]+)/i.exec(cd)
+  if (m) name = m[1] ? decodeURIComponent(m[1]) : m[2] || m[3]
   const url = URL.createObjectURL(await res.blob())
   const a = document.createElement('a')
   a.href = url
