@@ -157,6 +157,7 @@ func TestExportImportSurviveKill(t *testing.T) {
 		}
 		return n
 	}
+	dst.run(t, nil, "import", tarPath, "--parallel", "0").check(t, 64, "", "--parallel must be between 1 and 256")
 	stored := 0
 	dst.killWhen(t, "objects in the bucket", func() bool {
 		stored = 0
