@@ -15,7 +15,7 @@ import (
 func newImportCommand(a *app) *cobra.Command {
 	var o transfer.ImportOptions
 	c := &cobra.Command{
-		Use:   "import DIR|FILE.tar [--user H…]",
+		Use:   "import DIR|FILE.tar [--user H…] [--parallel N]",
 		Short: "Import an export into this deployment (empty, or merging its users in)",
 		Long: `Check every file of the export against its manifest's SHA-256 first: a
 changed byte refuses the whole import, naming the file. Then store the
@@ -29,6 +29,9 @@ is refused. Quotas of the imported users are recomputed from their
 documents and versions.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Parallel < 1 || o.Parallel > 256 {
+				return usageErrorf("--parallel must be between 1 and 256, not %d", o.Parallel)
+			}
 			ctx := cmd.Context()
 			db, err := a.openDB(ctx)
 			if err != nil {
@@ -59,5 +62,6 @@ documents and versions.`,
 		},
 	}
 	c.Flags().StringSliceVar(&o.Users, "user", nil, "import only these users of the export (handle; repeat or comma-separate)")
+	c.Flags().IntVar(&o.Parallel, "parallel", transfer.DefaultParallel, "objects sent to the object store at once (each holds up to 1 MiB)")
 	return c
 }

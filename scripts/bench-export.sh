@@ -6,6 +6,8 @@
 # checkout's services (scripts/services.sh up; source .dev/env).
 #
 #   bash scripts/bench-export.sh            # BENCH_DOCS=1000 BENCH_KIB=100
+#   BENCH_DOCS=10000 BENCH_KIB=100 bash scripts/bench-export.sh   # issue 23's size: ~1 GB
+#   BENCH_PARALLEL=32 ...                   # docuvault import --parallel (default: its own, 16)
 #
 # A bench user gets BENCH_DOCS text files of about BENCH_KIB KiB (unique
 # content) through `docuvault upload --recursive --no-classify`. Then, timed
@@ -23,6 +25,7 @@ unset AWS_CA_BUNDLE   # plain-HTTP MinIO: a CA bundle makes rclone fail ("HTTPCl
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${BENCH_DOCS:-1000}
 KIB=${BENCH_KIB:-100}
+PARALLEL=${BENCH_PARALLEL:-}
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 : "${DATABASE_URL:?source .dev/env first}" "${DOCUVAULT_TEST_PG_ADMIN_URL:?source .dev/env first}"
 command -v rclone >/dev/null || { say "rclone is needed (apt-get install rclone)"; exit 1; }
@@ -66,7 +69,7 @@ timed() { # label, command... → "seconds rss_kib"
   /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null
   cat "$out"
 }
-say "export"
+say "export (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 read -r EXP_S EXP_RSS < <(timed export "$BIN" export "$WORK/vault.tar" --user "$USER_H")
 say "rclone copy of the prefix"
 export RCLONE_CONFIG_APP_TYPE=s3 RCLONE_CONFIG_APP_PROVIDER=Minio RCLONE_CONFIG_APP_ENDPOINT="http://$MINIO_ENDPOINT" \
@@ -81,7 +84,10 @@ DATABASE_URL=$NEW_APP DATABASE_MIGRATE_URL=$NEW_MIG "$BIN" migrate up >/dev/null
 DATABASE_URL=$NEW_APP DATABASE_MIGRATE_URL=$NEW_MIG "$BIN" grant >/dev/null
 MINIO_BUCKET=$BUCKET "$BIN" bucket init >/dev/null
 say "import"
-read -r IMP_S IMP_RSS < <(DATABASE_URL=$NEW_APP MINIO_BUCKET=$BUCKET timed import "$BIN" import "$WORK/vault.tar")
+IMPORT_ARGS=()
+[ -n "$PARALLEL" ] && IMPORT_ARGS=(--parallel "$PARALLEL")
+say "load average before the import: $(cut -d' ' -f1-3 /proc/loadavg)"
+read -r IMP_S IMP_RSS < <(DATABASE_URL=$NEW_APP MINIO_BUCKET=$BUCKET timed import "$BIN" import "$WORK/vault.tar" "${IMPORT_ARGS[@]}")
 DATABASE_URL=$NEW_APP MINIO_BUCKET=$BUCKET "$BIN" fsck --grace 0 >&2
 
 BYTES=$(stat -c %s "$WORK/vault.tar")
@@ -97,3 +103,4 @@ print(f"| rclone copy of the prefix | {ms:.2f} | {int(mr)/1024:.1f} |")
 print(f"| docuvault import (fresh db + bucket) | {is_:.2f} | {int(ir)/1024:.1f} |")
 print(f"\nexport / mirror: {es/ms:.2f} (target <= 1.3); import rate / export rate: {es/is_:.2f} (target >= 0.8)")
 PY
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

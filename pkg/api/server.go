@@ -286,6 +286,9 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/api/admin/groups/{id}/members", admin, s.adminGroupMembers, false},
 		{"GET", "/api/groups", user, s.myGroups, false},
 		{"DELETE", "/api/admin/users/{id}/totp", admin, s.adminResetTOTP, false},
+		{"GET", "/api/export", user, s.exportMine, true},
+		{"GET", "/api/admin/export", admin, s.adminExport, true},
+		{"POST", "/api/admin/import", admin, s.adminImport, true},
 		{"GET", "/api/admin/totp-policy", admin, s.getTOTPPolicy, false},
 		{"PUT", "/api/admin/totp-policy", admin, s.putTOTPPolicy, false},
 

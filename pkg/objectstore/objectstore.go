@@ -29,6 +29,11 @@ var (
 	ErrAccessDenied = errors.New("access denied")
 	ErrNoBucket     = errors.New("bucket does not exist")
 	ErrUnavailable  = errors.New("object store unavailable")
+	// ErrExists: PutChecked found the key taken (by any bytes).
+	ErrExists = errors.New("an object exists under this key")
+	// ErrChecksum: the store refused bytes whose checksum is not the one
+	// sent with them.
+	ErrChecksum = errors.New("the bytes do not match their checksum")
 )
 
 // PartSize is the multipart part size of uploads from a stream; with
@@ -52,10 +57,12 @@ type Store interface {
 	// (then the upload goes in parts of PartSize).
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (Info, error)
 	// PutChecked stores the size bytes of r (at most PartSize), whose
-	// SHA-256 is sum, under key in one request. The store checks the bytes
-	// against sum and refuses them if they differ, so the payload needs no
-	// signature of its own: over plain HTTP, Put signs it chunk by chunk,
-	// which costs both ends a pass over the bytes.
+	// SHA-256 is sum, under key in one request, only if the key is free
+	// (else ErrExists, and the object is left as it is). The store checks
+	// the bytes against sum and refuses them if they differ (ErrChecksum),
+	// so the payload needs no signature of its own: over plain HTTP, Put
+	// signs it chunk by chunk, which costs both ends a pass over the bytes.
+	// The sum is kept with the object (StoredSHA256).
 	PutChecked(ctx context.Context, key string, r io.Reader, size int64, sum []byte, contentType string) (Info, error)
 	// Get opens the object's bytes; a missing key gives ErrNotFound.
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
@@ -162,15 +169,24 @@ func (s *MinioStore) Put(ctx context.Context, key string, r io.Reader, size int6
 }
 
 // PutChecked implements Store: the SHA-256 goes as x-amz-checksum-sha256
-// (a signed header, checked by the store), the payload unsigned.
+// (a signed header, checked by the store), the payload unsigned, and
+// If-None-Match: * makes the store refuse a key that is taken (412), in the
+// same request: no HEAD first.
 func (s *MinioStore) PutChecked(ctx context.Context, key string, r io.Reader, size int64, sum []byte, contentType string) (Info, error) {
 	if size < 0 || size > PartSize || len(sum) != sha256.Size {
 		return Info{}, fmt.Errorf("PutChecked: %d bytes with a %d-byte sum (want at most %d bytes, and a SHA-256)", size, len(sum), PartSize)
 	}
 	opts := minio.PutObjectOptions{ContentType: contentType, DisableMultipart: true, DisableContentSha256: true,
 		UserMetadata: map[string]string{"X-Amz-Checksum-Sha256": base64.StdEncoding.EncodeToString(sum)}}
+	opts.SetMatchETagExcept("*")
 	up, err := s.putObject(ctx, key, r, size, opts)
 	if err != nil {
+		switch minio.ToErrorResponse(err).Code {
+		case "PreconditionFailed":
+			return Info{}, fmt.Errorf("store %s: %w", key, ErrExists)
+		case "XAmzContentChecksumMismatch", "BadDigest", "XAmzContentSHA256Mismatch", "InvalidChecksum":
+			return Info{}, fmt.Errorf("store %s: %w (%s)", key, ErrChecksum, minio.ToErrorResponse(err).Message)
+		}
 		return Info{}, fmt.Errorf("store the bytes: %w", s.convert(err))
 	}
 	return Info{Key: key, Size: up.Size, ContentType: contentType, LastModified: up.LastModified}, nil
@@ -235,6 +251,32 @@ func (s *MinioStore) Stat(ctx context.Context, key string) (Info, error) {
 	}
 	return Info{Key: st.Key, Size: st.Size, ContentType: st.ContentType, LastModified: st.LastModified}, nil
 }
+
+// StoredSHA256 returns the SHA-256 the store keeps with the object (one
+// stored by PutChecked), or nil when it keeps none; a missing key gives
+// ErrNotFound. It reads no bytes of the object.
+func (s *MinioStore) StoredSHA256(ctx context.Context, key string) (size int64, sum []byte, err error) {
+	st, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{Checksum: true})
+	if err != nil {
+		return 0, nil, fmt.Errorf("stat object %s: %w", key, s.convert(err))
+	}
+	if st.ChecksumSHA256 == "" || st.ChecksumMode == "COMPOSITE" {
+		return st.Size, nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(st.ChecksumSHA256)
+	if err != nil || len(b) != sha256.Size {
+		return st.Size, nil, nil
+	}
+	return st.Size, b, nil
+}
+
+// Summer is a Store that can tell an object's SHA-256 without reading it,
+// when it was stored with one.
+type Summer interface {
+	StoredSHA256(ctx context.Context, key string) (size int64, sum []byte, err error)
+}
+
+var _ Summer = (*MinioStore)(nil)
 
 // Delete implements Store.
 func (s *MinioStore) Delete(ctx context.Context, key string) error {

@@ -273,6 +273,27 @@ func TestPutCheckedIsVerifiedByTheStore(t *testing.T) {
 	if _, err := store.PutChecked(ctx(t), "u/d/short.txt", bytes.NewReader(body), int64(len(body)), sum[:4], "text/plain"); err == nil {
 		t.Error("PutChecked with a 4-byte sum succeeded")
 	}
+	// Refused bytes: ErrChecksum. A taken key: ErrExists, the object kept.
+	if _, err := store.PutChecked(ctx(t), "u/d/bad.txt", bytes.NewReader(body), int64(len(body)), other[:], "text/plain"); !errors.Is(err, objectstore.ErrChecksum) {
+		t.Errorf("PutChecked with a sum of other bytes: %v, want ErrChecksum", err)
+	}
+	changed := []byte("other bytes")
+	if _, err := store.PutChecked(ctx(t), "u/d/ok.txt", bytes.NewReader(changed), int64(len(changed)), other[:], "text/plain"); !errors.Is(err, objectstore.ErrExists) {
+		t.Errorf("PutChecked over a taken key: %v, want ErrExists", err)
+	}
+	// The sum is kept with the object; Put keeps none.
+	if n, got, err := store.StoredSHA256(ctx(t), "u/d/ok.txt"); err != nil || n != int64(len(body)) || !bytes.Equal(got, sum[:]) {
+		t.Errorf("StoredSHA256 = %d, %x, %v; want %d, %x", n, got, err, len(body), sum)
+	}
+	if _, err := store.Put(ctx(t), "u/d/plain.txt", bytes.NewReader(body), int64(len(body)), "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := store.StoredSHA256(ctx(t), "u/d/plain.txt"); err != nil || got != nil {
+		t.Errorf("StoredSHA256 of a Put object = %x, %v; want none", got, err)
+	}
+	if _, _, err := store.StoredSHA256(ctx(t), "u/d/none.txt"); !errors.Is(err, objectstore.ErrNotFound) {
+		t.Errorf("StoredSHA256 of a missing key: %v, want ErrNotFound", err)
+	}
 }
 
 // TestPutRetriesIncompleteBody: MinIO now and then answers a PUT with

@@ -95,6 +95,10 @@ func New(db *sqlx.DB, objects objectstore.Store, jobs Enqueuer, limits Limits) *
 // MaxSize is the size limit in force.
 func (s *Service) MaxSize() int64 { return s.maxSize }
 
+// Objects is the object store the service keeps bytes in (for export and
+// import, which move them as they are).
+func (s *Service) Objects() objectstore.Store { return s.objects }
+
 // Document is a stored document's metadata.
 type Document struct {
 	ID          string    `db:"id" json:"id"`

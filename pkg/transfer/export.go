@@ -69,14 +69,41 @@ func IsTar(dest string) bool { return strings.HasSuffix(strings.ToLower(dest), "
 // a tar file when dest ends in ".tar". Rows are read from one snapshot, in
 // batches through a cursor; each object is streamed from the bucket to dest
 // through SHA-256. Nothing is held whole in memory.
+//
+// An export that is killed leaves no file that looks finished: a tar is
+// written as dest+".partial" and renamed at the end; a directory holds
+// UnfinishedMarker until its manifest is written. Running the same export
+// again starts over, replacing the unfinished one.
 func Export(ctx context.Context, db *sqlx.DB, store objectstore.Store, dest string, o ExportOptions) (Manifest, error) {
+	m := newManifest(o)
+	out, err := newSink(dest, m.Created)
+	if err != nil {
+		return m, err
+	}
+	defer out.abort()
+	return export(ctx, db, store, out, m, o)
+}
+
+// ExportTar writes the export as a tar stream to w (an HTTP response, say),
+// in the format Export writes to a file. w sees a truncated tar, without
+// its manifest, when the export fails half-way.
+func ExportTar(ctx context.Context, db *sqlx.DB, store objectstore.Store, w io.Writer, o ExportOptions) (Manifest, error) {
+	m := newManifest(o)
+	bw := bufio.NewWriterSize(w, 256<<10)
+	out := &tarSink{bw: bw, tw: tar.NewWriter(bw), mtime: m.Created}
+	return export(ctx, db, store, out, m, o)
+}
+
+func newManifest(o ExportOptions) Manifest {
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
 	}
-	m := Manifest{Format: Format, FormatVersion: FormatVersion, SchemaVersion: SchemaVersion(),
+	return Manifest{Format: Format, FormatVersion: FormatVersion, SchemaVersion: SchemaVersion(),
 		Created: now().UTC().Truncate(time.Second), WithSecrets: o.WithSecrets, Users: o.Users, Counts: map[string]int64{}}
+}
 
+func export(ctx context.Context, db *sqlx.DB, store objectstore.Store, out sink, m Manifest, o ExportOptions) (Manifest, error) {
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return m, fmt.Errorf("export: %w", err)
@@ -99,12 +126,6 @@ func Export(ctx context.Context, db *sqlx.DB, store objectstore.Store, dest stri
 		}
 		ids = pq.Array(list)
 	}
-
-	out, err := newSink(dest, m.Created)
-	if err != nil {
-		return m, err
-	}
-	defer out.abort()
 
 	for _, k := range kinds(o.WithSecrets) {
 		if k.Secret && !o.WithSecrets {
@@ -252,14 +273,26 @@ type sink interface {
 	abort()
 }
 
+// UnfinishedMarker is the file an export directory holds while the export
+// is being written: a directory with it is no export (yet), and a second
+// export into it starts over.
+const UnfinishedMarker = ".docuvault-export-unfinished"
+
+// partialSuffix is added to a tar file's name while it is written.
+const partialSuffix = ".partial"
+
 func newSink(dest string, mtime time.Time) (sink, error) {
 	if IsTar(dest) {
-		f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if _, err := os.Lstat(dest); err == nil {
+			return nil, fmt.Errorf("export: %s exists (the tar file must not exist yet)", dest)
+		}
+		// A .partial left by an export that was killed is written anew.
+		f, err := os.OpenFile(dest+partialSuffix, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("export: %w (the tar file must not exist yet)", err)
+			return nil, fmt.Errorf("export: %w", err)
 		}
 		bw := bufio.NewWriterSize(f, 1<<20)
-		return &tarSink{f: f, bw: bw, tw: tar.NewWriter(bw), mtime: mtime}, nil
+		return &tarSink{f: f, dest: dest, bw: bw, tw: tar.NewWriter(bw), mtime: mtime}, nil
 	}
 	if err := os.MkdirAll(dest, 0o700); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
@@ -269,7 +302,24 @@ func newSink(dest string, mtime time.Time) (sink, error) {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	if len(entries) > 0 {
-		return nil, fmt.Errorf("export: %s is not empty; export into a new or empty directory", dest)
+		if _, err := os.Stat(filepath.Join(dest, UnfinishedMarker)); err != nil {
+			return nil, fmt.Errorf("export: %s is not empty; export into a new or empty directory", dest)
+		}
+		// An export that did not finish: only its own files go.
+		for _, e := range entries {
+			switch e.Name() {
+			case "data", "objects", IndexPath, ManifestPath:
+				if err := os.RemoveAll(filepath.Join(dest, e.Name())); err != nil {
+					return nil, fmt.Errorf("export: clear the unfinished export: %w", err)
+				}
+			case UnfinishedMarker:
+			default:
+				return nil, fmt.Errorf("export: %s holds an unfinished export and %s; export into a new or empty directory", dest, e.Name())
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dest, UnfinishedMarker), []byte("an export is being written here; run it again if it was stopped\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
 	}
 	return &dirSink{root: dest}, nil
 }
@@ -327,11 +377,15 @@ func (d *dirSink) putFile(path string, f *os.File) (FileSum, error) {
 	return d.put(path, st.Size(), f)
 }
 
-func (d *dirSink) close() error { return nil }
+// close marks the export finished (its manifest is written).
+func (d *dirSink) close() error { return os.Remove(filepath.Join(d.root, UnfinishedMarker)) }
 func (d *dirSink) abort()       {}
 
+// tarSink writes a tar to f (then renamed from dest+".partial" to dest), or
+// to a stream (f nil).
 type tarSink struct {
 	f      *os.File
+	dest   string
 	bw     *bufio.Writer
 	tw     *tar.Writer
 	mtime  time.Time
@@ -370,16 +424,35 @@ func (t *tarSink) close() error {
 	if err := t.bw.Flush(); err != nil {
 		return err
 	}
+	if t.f == nil {
+		return nil
+	}
 	if err := t.f.Sync(); err != nil {
 		return err
 	}
+	if err := t.f.Close(); err != nil {
+		return err
+	}
+	// A link, not a rename: it fails rather than replace a dest made since
+	// (a rename where the file system has no links).
+	if err := os.Link(t.f.Name(), t.dest); err != nil {
+		if _, serr := os.Lstat(t.dest); serr == nil {
+			t.closed = true // kept
+			return fmt.Errorf("%s was made by something else meanwhile; the export is in %s", t.dest, t.f.Name())
+		}
+		if err := os.Rename(t.f.Name(), t.dest); err != nil {
+			return err
+		}
+		t.closed = true
+		return nil
+	}
 	t.closed = true
-	return t.f.Close()
+	return os.Remove(t.f.Name())
 }
 
 // abort removes an unfinished tar file.
 func (t *tarSink) abort() {
-	if !t.closed {
+	if t.f != nil && !t.closed {
 		t.f.Close()
 		os.Remove(t.f.Name())
 	}

@@ -26,6 +26,9 @@ import (
 // ImportOptions chooses what an import takes.
 type ImportOptions struct {
 	Users []string // handles; none: every user in the export
+	// Parallel is how many objects are sent to the bucket at once; 0 means
+	// DefaultParallel. Each holds at most 1 MiB of memory.
+	Parallel int
 	// Progress, when set, is called after each object is in the bucket
 	// (tests cancel the import there).
 	Progress func(path string)
@@ -80,7 +83,12 @@ func Import(ctx context.Context, db *sqlx.DB, store objectstore.Store, src strin
 	for _, k := range kinds(true) {
 		byName[k.Name] = k
 	}
-	puts := newPutter(ctx, store, o.Progress)
+	refs, err := newRefChecker(tx, source)
+	if err != nil {
+		return rep, err
+	}
+	defer refs.close()
+	puts := newPutter(ctx, store, o.Parallel, o.Progress)
 	err = source.walk(puts.ctx, m, func(path string, expect FileSum, r io.Reader) error {
 		switch {
 		case strings.HasPrefix(path, dataDir):
@@ -95,7 +103,7 @@ func Import(ctx context.Context, db *sqlx.DB, store objectstore.Store, src strin
 			}
 			rep.Inserted[name] += n
 		case strings.HasPrefix(path, objectsDir):
-			used, err := referenced(puts.ctx, tx, strings.TrimPrefix(path, objectsDir))
+			used, err := refs.referenced(puts.ctx, strings.TrimPrefix(path, objectsDir))
 			if err != nil {
 				return err
 			}
@@ -185,6 +193,18 @@ func checkUsers(ctx context.Context, tx *sqlx.Tx, s source, ids []string) error 
 	})
 }
 
+// Row batches: at most rowBatch lines, or rowBatchBytes of them (a longer
+// line goes alone), go to PostgreSQL in one statement.
+const (
+	rowBatch      = 1000
+	rowBatchBytes = 4 << 20
+)
+
+// insertRows inserts the JSON lines of r, a batch at a time, as one JSON
+// array through json_populate_recordset: one round trip per batch, not per
+// row. Every row of a batch is checked against the table as it was before
+// the statement (what Where and ON CONFLICT see), which is what a whole
+// export needs: within a kind, no line depends on another.
 func insertRows(ctx context.Context, tx *sqlx.Tx, k kind, r io.Reader, ids any) (int64, error) {
 	var cols []string
 	if err := tx.SelectContext(ctx, &cols, `SELECT column_name FROM information_schema.columns
@@ -199,7 +219,7 @@ func insertRows(ctx context.Context, tx *sqlx.Tx, k kind, r io.Reader, ids any) 
 		}
 		cols[i] = pq.QuoteIdentifier(c)
 	}
-	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM json_populate_record(NULL::%s, $1::json) r WHERE %s`,
+	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM json_populate_recordset(NULL::%s, $1::json) r WHERE %s`,
 		k.Table, strings.Join(cols, ", "), strings.Join(exprs, ", "), k.Table, k.Where)
 	if k.Conflict != "" {
 		q += " ON CONFLICT (" + k.Conflict + ") DO NOTHING"
@@ -211,18 +231,45 @@ func insertRows(ctx context.Context, tx *sqlx.Tx, k kind, r io.Reader, ids any) 
 	defer stmt.Close()
 	br := bufio.NewReaderSize(r, 64<<10)
 	var n int64
+	var batch bytes.Buffer
+	first, lines := 0, 0 // line numbers of the batch
+	flush := func() error {
+		if lines == 0 {
+			return nil
+		}
+		batch.WriteByte(']')
+		res, err := stmt.ExecContext(ctx, batch.String(), ids)
+		if err != nil {
+			return fmt.Errorf("lines %d to %d: %w", first, first+lines-1, err)
+		}
+		c, _ := res.RowsAffected()
+		n += c
+		batch.Reset()
+		lines = 0
+		return nil
+	}
 	for line := 1; ; line++ {
 		b, err := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(b)) > 0 {
-			res, xerr := stmt.ExecContext(ctx, string(b), ids)
-			if xerr != nil {
-				return n, fmt.Errorf("line %d: %w", line, xerr)
+		if t := bytes.TrimSpace(b); len(t) > 0 {
+			if t[0] != '{' {
+				return n, fmt.Errorf("line %d: not a JSON object", line)
 			}
-			c, _ := res.RowsAffected()
-			n += c
+			if lines == 0 {
+				first = line
+				batch.WriteByte('[')
+			} else {
+				batch.WriteByte(',')
+			}
+			batch.Write(t)
+			lines++
+			if lines >= rowBatch || batch.Len() >= rowBatchBytes {
+				if err := flush(); err != nil {
+					return n, err
+				}
+			}
 		}
 		if errors.Is(err, io.EOF) {
-			return n, nil
+			return n, flush()
 		}
 		if err != nil {
 			return n, err
@@ -230,19 +277,67 @@ func insertRows(ctx context.Context, tx *sqlx.Tx, k kind, r io.Reader, ids any) 
 	}
 }
 
-// referenced tells whether a row of the transaction names the object key.
-func referenced(ctx context.Context, tx *sqlx.Tx, key string) (bool, error) {
-	var used bool
-	if err := tx.GetContext(ctx, &used, `SELECT EXISTS (SELECT 1 FROM documents WHERE object_key = $1)
-		OR EXISTS (SELECT 1 FROM document_versions WHERE object_key = $1)
-		OR EXISTS (SELECT 1 FROM document_objects WHERE object_key = $1)`, key); err != nil {
-		return false, fmt.Errorf("import: %w", err)
+// refChecker tells whether rows of the transaction name an object key. It
+// reads the export's object index ahead of the walk, which meets the
+// objects in the same order, and asks PostgreSQL about refBatch keys at
+// once.
+type refChecker struct {
+	tx    *sqlx.Tx
+	index io.ReadCloser
+	dec   *json.Decoder
+	keys  []string
+	used  []bool
+	pos   int
+}
+
+const refBatch = 1000
+
+func newRefChecker(tx *sqlx.Tx, s source) (*refChecker, error) {
+	index, err := s.openIndex()
+	if err != nil {
+		return nil, err
 	}
-	return used, nil
+	return &refChecker{tx: tx, index: index, dec: json.NewDecoder(bufio.NewReader(index))}, nil
+}
+
+func (c *refChecker) close() { c.index.Close() }
+
+// refQuery answers, for each key of $1 in order, whether a row names it.
+const refQuery = `SELECT EXISTS (SELECT 1 FROM documents WHERE object_key = k.key)
+	OR EXISTS (SELECT 1 FROM document_versions WHERE object_key = k.key)
+	OR EXISTS (SELECT 1 FROM document_objects WHERE object_key = k.key)
+	FROM unnest($1::text[]) WITH ORDINALITY k(key, n) ORDER BY k.n`
+
+func (c *refChecker) referenced(ctx context.Context, key string) (bool, error) {
+	if c.pos == len(c.keys) {
+		c.keys, c.used, c.pos = c.keys[:0], c.used[:0], 0
+		for len(c.keys) < refBatch {
+			var fs FileSum
+			if err := c.dec.Decode(&fs); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				return false, &FileError{Path: IndexPath, Err: ErrNotExport, What: err.Error()}
+			}
+			c.keys = append(c.keys, strings.TrimPrefix(fs.Path, objectsDir))
+		}
+		if len(c.keys) > 0 {
+			if err := c.tx.SelectContext(ctx, &c.used, refQuery, pq.Array(c.keys)); err != nil {
+				return false, fmt.Errorf("import: %w", err)
+			}
+		}
+		if len(c.used) != len(c.keys) {
+			return false, fmt.Errorf("import: %d answers for %d object keys", len(c.used), len(c.keys))
+		}
+	}
+	if c.pos == len(c.keys) || c.keys[c.pos] != key {
+		return false, &FileError{Path: objectsDir + key, Err: ErrTampered, What: "not where objects.jsonl has it"}
+	}
+	c.pos++
+	return c.used[c.pos-1], nil
 }
 
 // putter stores objects, the small ones (read into memory, at most
-// putWorkers+1 of putSmall bytes at once) several at a time.
+// workers+1 of putSmall bytes at once) several at a time.
 type putter struct {
 	ctx          context.Context
 	cancel       context.CancelFunc
@@ -261,15 +356,22 @@ type putJob struct {
 	buf    []byte
 }
 
-const (
-	putWorkers = 8
-	putSmall   = 1 << 20
-)
+// DefaultParallel is how many objects an import sends at once by default.
+// The time of an import is the object store's PUTs, each waiting on the
+// store's disk more than on either CPU: more at once hide that wait.
+const DefaultParallel = 16
 
-func newPutter(ctx context.Context, store objectstore.Store, progress func(string)) *putter {
+// putSmall: objects up to this size are read into memory and sent by a
+// worker; larger ones are streamed in line.
+const putSmall = 1 << 20
+
+func newPutter(ctx context.Context, store objectstore.Store, workers int, progress func(string)) *putter {
+	if workers <= 0 {
+		workers = DefaultParallel
+	}
 	p := &putter{store: store, progress: progress, jobs: make(chan putJob)}
 	p.ctx, p.cancel = context.WithCancel(ctx)
-	for i := 0; i < putWorkers; i++ {
+	for i := 0; i < workers; i++ {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
@@ -333,32 +435,33 @@ func (p *putter) wait() error {
 
 // storeObject puts the object at path into the bucket, unless it is there
 // already with the same bytes. It reports whether it stored it.
+//
+// An object of up to objectstore.PartSize goes in one PUT that the store
+// refuses if the key is taken (then the object there is compared) or if the
+// bytes are not those of the manifest's SHA-256: no HEAD before, no hashing
+// here. A larger one is looked for first, then streamed through SHA-256.
 func storeObject(ctx context.Context, store objectstore.Store, path string, expect FileSum, r io.Reader) (bool, error) {
 	key := strings.TrimPrefix(path, objectsDir)
-	info, err := store.Stat(ctx, key)
-	switch {
-	case err == nil:
-		if info.Size == expect.Size {
-			sum, err := storedSum(ctx, store, key)
-			if err != nil {
-				return false, fmt.Errorf("import: %w", err)
-			}
-			if sum == expect.SHA256 {
-				return false, nil
-			}
+	want, _ := hex.DecodeString(expect.SHA256)
+	if expect.Size <= objectstore.PartSize && len(want) == sha256.Size {
+		_, err := store.PutChecked(ctx, key, r, expect.Size, want, "application/octet-stream")
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, objectstore.ErrExists):
+			return false, sameObject(ctx, store, path, key, expect)
+		case errors.Is(err, objectstore.ErrChecksum):
+			return false, &FileError{Path: path, Err: ErrTampered, What: "its SHA-256 differs from the manifest's (changed since it was checked)"}
 		}
-		return false, &FileError{Path: path, Err: ErrConflict, What: "the bucket holds other bytes under this key; it was left alone"}
-	case !errors.Is(err, objectstore.ErrNotFound):
+		return false, fmt.Errorf("import %s: %w", path, err)
+	}
+	if _, err := store.Stat(ctx, key); err == nil {
+		return false, sameObject(ctx, store, path, key, expect)
+	} else if !errors.Is(err, objectstore.ErrNotFound) {
 		return false, fmt.Errorf("import: %w", err)
 	}
 	h := sha256.New()
-	want, _ := hex.DecodeString(expect.SHA256)
-	if expect.Size <= objectstore.PartSize && len(want) == sha256.Size {
-		// One request, the store checking the bytes against the manifest's sum.
-		_, err = store.PutChecked(ctx, key, io.TeeReader(r, h), expect.Size, want, "application/octet-stream")
-	} else {
-		_, err = store.Put(ctx, key, io.TeeReader(r, h), expect.Size, "application/octet-stream")
-	}
+	_, err := store.Put(ctx, key, io.TeeReader(r, h), expect.Size, "application/octet-stream")
 	if err != nil {
 		if got := hex.EncodeToString(h.Sum(nil)); ctx.Err() == nil && got != expect.SHA256 {
 			return false, &FileError{Path: path, Err: ErrTampered, What: "its SHA-256 differs from the manifest's"}
@@ -371,6 +474,36 @@ func storeObject(ctx context.Context, store objectstore.Store, path string, expe
 		return false, &FileError{Path: path, Err: ErrTampered, What: "its SHA-256 differs from the manifest's"}
 	}
 	return true, nil
+}
+
+// sameObject checks that the object stored under key has the bytes the
+// manifest says (ErrConflict otherwise): by the SHA-256 the store keeps
+// with it when it has one, else by reading it.
+func sameObject(ctx context.Context, store objectstore.Store, path, key string, expect FileSum) error {
+	conflict := &FileError{Path: path, Err: ErrConflict, What: "the bucket holds other bytes under this key; it was left alone"}
+	if s, ok := store.(objectstore.Summer); ok {
+		size, sum, err := s.StoredSHA256(ctx, key)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		if size != expect.Size {
+			return conflict
+		}
+		if sum != nil {
+			if hex.EncodeToString(sum) != expect.SHA256 {
+				return conflict
+			}
+			return nil
+		}
+	}
+	sum, err := storedSum(ctx, store, key)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if sum != expect.SHA256 {
+		return conflict
+	}
+	return nil
 }
 
 func storedSum(ctx context.Context, store objectstore.Store, key string) (string, error) {
@@ -393,6 +526,8 @@ type source interface {
 	// walk calls fn for each data file (in the manifest's order) and then
 	// each object (in the index's order), with what the manifest expects.
 	walk(ctx context.Context, m Manifest, fn func(path string, expect FileSum, r io.Reader) error) error
+	// openIndex opens objects.jsonl (after verify) for a reader of its own.
+	openIndex() (io.ReadCloser, error)
 	// eachUser calls fn for each line of data/users.jsonl (after verify).
 	eachUser(fn func(exportedUser) error) error
 	close()
@@ -581,6 +716,8 @@ func (d *dirSource) eachUser(fn func(exportedUser) error) error {
 	return readUsers(f, fn)
 }
 
+func (d *dirSource) openIndex() (io.ReadCloser, error) { return d.open(IndexPath) }
+
 func (d *dirSource) close() {}
 
 // tarSource reads an export tar: verify reads it once whole (the manifest
@@ -603,6 +740,9 @@ func (t *tarSource) close() {
 func truncated(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("import: the tar file ends early (truncated?): %w", ErrIncomplete)
+	}
+	if errors.Is(err, tar.ErrHeader) || errors.Is(err, tar.ErrInsecurePath) {
+		return fmt.Errorf("import: not a tar file, or a damaged one (%v): %w", err, ErrNotExport)
 	}
 	return fmt.Errorf("import: read the tar file: %w", err)
 }
@@ -757,6 +897,8 @@ func (t *tarSource) walk(ctx context.Context, m Manifest, fn func(string, FileSu
 		}
 	}
 }
+
+func (t *tarSource) openIndex() (io.ReadCloser, error) { return os.Open(t.index.Name()) }
 
 func (t *tarSource) eachUser(fn func(exportedUser) error) error {
 	if _, err := t.users.Seek(0, io.SeekStart); err != nil {
