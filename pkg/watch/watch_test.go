@@ -170,6 +170,31 @@ func TestRunOnceKeep(t *testing.T) {
 	if n := f.count(t); n != 5 {
 		t.Errorf("%d documents, want 5", n)
 	}
+	// A kept file edited in place: a new version of its document; then
+	// nothing again.
+	k0 := filepath.Join(dir, "k0.txt")
+	if err := os.WriteFile(k0, []byte("kept 0, edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(-time.Hour) // a time of its own even on a coarse clock
+	if err := os.Chtimes(k0, later, later); err != nil {
+		t.Fatal(err)
+	}
+	var got []watch.Result
+	sum, err = watch.Run(context.Background(), f.deps, o, func(r watch.Result) { got = append(got, r) })
+	if err != nil || sum != (watch.Summary{Versions: 1}) || len(got) != 1 || got[0].Status != "version" {
+		t.Fatalf("after an edit: %+v, %v, %+v (want one new version)", sum, err, got)
+	}
+	vs, err := f.deps.Storage.Versions(context.Background(), f.owner, got[0].ID)
+	if err != nil || len(vs) != 1 || vs[0].SizeBytes != int64(len("kept 0\n")) {
+		t.Fatalf("versions of the edited file's document: %+v, %v", vs, err)
+	}
+	if sum, err = watch.Run(context.Background(), f.deps, o, nil); err != nil || sum != (watch.Summary{}) {
+		t.Errorf("after the version: %+v, %v (want nothing taken)", sum, err)
+	}
+	if n := f.count(t); n != 5 {
+		t.Errorf("%d documents, want 5", n)
+	}
 	o.Folders[0].Dir = filepath.Join(dir, "gone")
 	if _, err := watch.Run(context.Background(), f.deps, o, nil); !errors.Is(err, watch.ErrBadFolder) {
 		t.Errorf("a missing folder: %v, want ErrBadFolder", err)
