@@ -502,6 +502,75 @@ func TestVanishedFile(t *testing.T) {
 	}
 }
 
+// A file that changes on the server between the listing and its read (a
+// new length): nothing of it is stored, it is a per-item error, and the
+// next sync takes its new content — as a new document, and, changed
+// again while read, not as a version either; then as a version.
+func TestChangedWhileRead(t *testing.T) {
+	f := setup(t)
+	w := testenv.NewWebDAV(t)
+	w.Put(t, "stays.txt", []byte("stays\n"))
+	w.Put(t, "grows.txt", []byte("short\n"))
+	target, err := url.Parse(w.Base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	rewrite := "grows.txt, written again just before it was read\n"
+	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/grows.txt") && rewrite != "" {
+			w.Put(t, "grows.txt", []byte(rewrite))
+			rewrite = ""
+		}
+		mu.Unlock()
+		proxy.ServeHTTP(rw, r)
+	}))
+	defer front.Close()
+	c := f.add(t, cloud.New{Provider: cloud.ProviderWebDAV, Name: "dav", Endpoint: front.URL, Path: w.Dir, Login: w.User, Secret: w.Password})
+	sum, err := f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Stored: 1, Failed: 1})
+	if r := f.ingestErrors(t)["dav:grows.txt"]; !strings.Contains(r, "changed on the server while it was read") {
+		t.Fatalf("ingest error of grows.txt: %q", r)
+	}
+	var n int
+	if err := f.deps.DB.Get(&n, `SELECT count(*) FROM documents WHERE status = 'uploading'`); err != nil || n != 0 {
+		t.Fatalf("%d half-stored documents (%v)", n, err)
+	}
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Stored: 1, Unchanged: 1})
+	grows := f.docOf(t, c.ID, "grows.txt")
+	f.versions(t, grows, "grows.txt, written again just before it was read\n")
+
+	// A known file changed, and changed again while read: no version.
+	w.Put(t, "grows.txt", []byte("third content\n"))
+	mu.Lock()
+	rewrite = "fourth content, longer than the third\n"
+	mu.Unlock()
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Unchanged: 1, Failed: 1})
+	f.versions(t, grows, "grows.txt, written again just before it was read\n")
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Versions: 1, Unchanged: 1})
+	f.versions(t, grows, "fourth content, longer than the third\n", "grows.txt, written again just before it was read\n")
+	if errs := f.ingestErrors(t); len(errs) != 0 {
+		t.Fatalf("ingest errors left: %v", errs)
+	}
+}
+
 // A server that stops sending in the middle of a file (the real server
 // behind a proxy that sends the headers and half the file, then hangs):
 // nothing of it is stored, and the connection is in ERROR.

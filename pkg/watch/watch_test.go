@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,6 +146,74 @@ func TestRunLongRunning(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sub0", "f00.txt")); !os.IsNotExist(err) {
 		t.Errorf("a stored file should be gone: %v", err)
+	}
+}
+
+// A watch folder that goes away while the watcher runs (removed, a share
+// unmounted) is a listed error, not the end of the watcher; once it is
+// back, files dropped into it are taken and the error goes.
+func TestFolderGoneAndBack(t *testing.T) {
+	f := setup(t)
+	dir := filepath.Join(t.TempDir(), "share")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := watch.Run(ctx, f.deps, watch.Options{
+			Folders: []watch.Folder{{Dir: dir, OwnerID: f.owner, After: watch.AfterDelete}},
+			Settle:  100 * time.Millisecond, Rescan: 200 * time.Millisecond, Parallel: 2,
+		}, nil)
+		done <- err
+	}()
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			select {
+			case err := <-done:
+				t.Fatalf("the watcher ended (%v) while waiting for %s", err, what)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 30s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	reason := func() string {
+		errs, err := ingest.List(ctx, f.deps.DB, f.owner, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range errs {
+			if e.Path == dir {
+				return e.Reason
+			}
+		}
+		return ""
+	}
+	if err := os.WriteFile(filepath.Join(dir, "first.txt"), []byte("before it went\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wait("the first file", func() bool { return f.count(t) == 1 })
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	wait("the folder's error", func() bool { return strings.Contains(reason(), "the watch folder cannot be read: no such directory") })
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "second.txt"), []byte("after it came back\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wait("the file dropped once it was back", func() bool { return f.count(t) == 2 })
+	wait("the folder's error cleared", func() bool { return reason() == "" })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 }
 
