@@ -26,6 +26,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/ingest"
+	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
 )
@@ -34,6 +35,13 @@ import (
 // polled at all (server unreachable, a TLS error, login refused): the
 // account is in status ERROR with the reason in last_error.
 var ErrAccount = errors.New("mail account cannot be polled")
+
+// ErrStorage is wrapped by Poll's error when the object store became
+// unavailable during the poll: the poll stops at the first attachment it
+// could not store (recorded as a per-item error; its message is left for
+// the next poll), rather than failing every message after it one by one.
+// The account stays ACTIVE and due: the next poll tries again.
+var ErrStorage = errors.New("the object store is unavailable")
 
 // Poller polls IMAP accounts and stores what their rules take.
 type Poller struct {
@@ -188,6 +196,10 @@ func (p *Poller) Poll(ctx context.Context, a Account) (Summary, error) {
 		if err := p.pollFolder(ctx, c, a, f, byFolder[f], topics, &sum); err != nil {
 			if ctx.Err() != nil {
 				return sum, ctx.Err()
+			}
+			if errors.Is(err, ErrStorage) {
+				sum.Error = oneLine(err)
+				return sum, fmt.Errorf("poll %s: %w", a.Name, err)
 			}
 			if c.State() == imap.LogoutState {
 				return sum, p.accountFailed(ctx, a, &sum, "the connection was lost: "+err.Error())
@@ -391,7 +403,9 @@ func (p *Poller) pollFolder(ctx context.Context, c *client.Client, a Account, fo
 				if !ok {
 					continue // expunged meanwhile
 				}
-				p.take(ctx, c, a, folder, v, u, &source{raw: raw, size: int64(len(raw))}, rs, topics, sum)
+				if err := p.take(ctx, c, a, folder, v, u, &source{raw: raw, size: int64(len(raw))}, rs, topics, sum); err != nil {
+					return err
+				}
 			}
 			batch, bytes = batch[:0], 0
 			return nil
@@ -422,9 +436,12 @@ func (p *Poller) pollFolder(ctx context.Context, c *client.Client, a Account, fo
 					continue
 				}
 				if src.size > 0 {
-					p.take(ctx, c, a, folder, v, u, src, rs, topics, sum)
+					err = p.take(ctx, c, a, folder, v, u, src, rs, topics, sum)
 				}
 				src.close()
+				if err != nil {
+					return err
+				}
 				continue
 			}
 			if bytes+size > fetchBudget && len(batch) > 0 {
@@ -590,8 +607,10 @@ func (p *Poller) spool(c *client.Client, uid uint32, size int64) (*source, error
 }
 
 // take stores what the first rule that wants the message takes of it,
-// records it taken, and then does the rule's after-action.
-func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder string, v, uid uint32, src *source, rs []Rule, topics map[string]bool, sum *Summary) {
+// records it taken, and then does the rule's after-action. Its error wraps
+// ErrStorage when the object store is unavailable (the poll stops);
+// everything else is recorded.
+func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder string, v, uid uint32, src *source, rs []Rule, topics map[string]bool, sum *Summary) error {
 	msgURL := messageURL(a, folder, v, uid)
 	var keep keeper // in memory
 	if src.file != nil {
@@ -628,7 +647,7 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 		}
 		p.remember(ctx, a, folder, v, uid, "skipped", nil)
 		sum.Skipped++
-		return
+		return nil
 	}
 	var tids []string
 	for _, id := range rule.TopicIDs {
@@ -664,6 +683,11 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 				// stored of it is then a duplicate.
 				p.record(ctx, a, upURL, fmt.Sprintf("%s: %s (tried again on the next poll)", u.name, oneLine(err)))
 				retry = true
+				if errors.Is(err, objectstore.ErrUnavailable) {
+					sum.Stored += stored
+					sum.Duplicates += dups
+					return fmt.Errorf("%w: %s", ErrStorage, oneLine(err))
+				}
 			}
 			continue
 		}
@@ -681,16 +705,16 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 	sum.Stored += stored
 	sum.Duplicates += dups
 	if retry || ctx.Err() != nil {
-		return
+		return nil
 	}
 	if !p.remember(ctx, a, folder, v, uid, "taken", first) {
-		return
+		return nil
 	}
 	sum.Messages++
 	_ = ingest.Clear(ctx, p.DB, a.UserID, ingest.SourceMail, msgURL)
 	if err := after(c, *rule, uid); err != nil {
 		if c.State() == imap.LogoutState {
-			return
+			return nil
 		}
 		what := "document"
 		if first != nil {
@@ -698,6 +722,7 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 		}
 		p.record(ctx, a, msgURL, fmt.Sprintf("taken (%s), but %s", what, oneLine(err)))
 	}
+	return nil
 }
 
 // remember records a message looked at; false when it could not be (the
