@@ -22,6 +22,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/folders"
 	"github.com/docuvault/docuvault/pkg/ingest"
+	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/watch"
@@ -30,6 +31,13 @@ import (
 // ErrBusy is returned when a sync of the connection runs already (in this
 // or another process).
 var ErrBusy = errors.New("a sync of this cloud connection is running already")
+
+// ErrStorage is wrapped by Sync's error when DocuVault's object store
+// became unavailable during the sync: it stops at the first file it could
+// not store (recorded as a per-item error) instead of failing every file
+// after it; the connection stays ACTIVE and due, and the next sync (the
+// worker retries the job) takes what was not stored.
+var ErrStorage = errors.New("the object store is unavailable")
 
 // Deps are what a sync needs.
 type Deps struct {
@@ -269,7 +277,13 @@ func (s *syncer) run(ctx context.Context, obs func(Result)) (Summary, error) {
 					if fatal == nil {
 						fatal = err
 					}
+					if res.Error != "" { // recorded before the sync stopped
+						sum.Failed++
+					}
 					mu.Unlock()
+					if obs != nil && res.Error != "" {
+						obs(res)
+					}
 					cancel(err)
 					continue
 				}
@@ -361,6 +375,11 @@ func (s *syncer) take(ctx context.Context, remote Remote, ti todoItem) (Result, 
 		switch {
 		case errors.Is(err, ErrConnection), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 			return res, err
+		case errors.Is(err, objectstore.ErrUnavailable):
+			if r, ferr := fail(Reason(err)); ferr != nil {
+				return r, ferr
+			}
+			return res, fmt.Errorf("%w: %s", ErrStorage, Reason(err))
 		case errors.Is(err, storage.ErrSizeMismatch):
 			return fail("changed on the server while it was read; taken again at the next sync")
 		case errors.As(err, &tna), errors.Is(err, storage.ErrTooLarge), errors.Is(err, storage.ErrEmpty), errors.Is(err, storage.ErrOverQuota):

@@ -19,7 +19,9 @@ import (
 // could not store are listed errors, the process ends on its own); MinIO
 // back, a last sync takes the rest: every file is a document exactly once,
 // remembered once, no error left, every row has its object, quota has no
-// drift, and fsck finds nothing to repair.
+// drift, and fsck finds nothing to repair. With MinIO dead the sync stops
+// at the first file it could not store (it does not fail the thousands
+// after it one by one).
 func TestCloudSyncKilledMidBatch(t *testing.T) {
 	t.Parallel()
 	v := newVault(t)
@@ -84,8 +86,9 @@ func TestCloudSyncKilledMidBatch(t *testing.T) {
 	}
 	t.Logf("worker SIGKILLed after %d of %d documents", first, files)
 
-	// 2. `cloud sync`, MinIO killed mid-sync: the process ends by itself,
-	// the files it could not store listed.
+	// 2. `cloud sync`, MinIO killed mid-sync: the sync stops at the first
+	// file it could not store (listed), exit 1, the connection still
+	// ACTIVE.
 	sync := v.start("cloud sync", nil, "cloud", "sync", "dav", "--parallel", "4")
 	waitFor(t, 2*time.Minute, "the second sync part of the way", partway(first))
 	v.minio.kill()
@@ -103,11 +106,15 @@ func TestCloudSyncKilledMidBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("MinIO SIGKILLed: cloud sync exited %d with %d documents, %d files listed as errors", sync.cmd.ProcessState.ExitCode(), second, listed)
-	if code := sync.cmd.ProcessState.ExitCode(); code == 0 || second >= files {
-		t.Fatalf("cloud sync exited %d with %d documents: want the files it could not store failed", code, second)
+	if code := sync.cmd.ProcessState.ExitCode(); code != 1 || second >= files || listed == 0 || listed > 4 {
+		t.Fatalf("cloud sync exited %d with %d documents, %d listed: want 1, a stop at the first files it could not store (at most --parallel)", code, second, listed)
 	}
-	if !strings.Contains(sync.logs.String(), "FAILED ") {
-		t.Errorf("cloud sync named no failed file:\n%s", tail(sync.logs.String(), 2000))
+	if !strings.Contains(sync.logs.String(), "FAILED ") || !strings.Contains(sync.logs.String(), "the object store is unavailable") {
+		t.Errorf("cloud sync named no failed file, or not why it stopped:\n%s", tail(sync.logs.String(), 2000))
+	}
+	var status string
+	if err := v.db.Get(&status, `SELECT status FROM cloud_connections`); err != nil || status != "ACTIVE" {
+		t.Errorf("the connection after MinIO's death: %q (%v), want ACTIVE (not its fault)", status, err)
 	}
 
 	// 3. MinIO back: the rest.
