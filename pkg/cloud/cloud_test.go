@@ -571,6 +571,40 @@ func TestChangedWhileRead(t *testing.T) {
 	}
 }
 
+// Two files of the same content are one document (the second a
+// duplicate); when one of them changes, its new content is a new document,
+// not a version of the one the other file still is.
+func TestChangedDuplicate(t *testing.T) {
+	f := setup(t)
+	w := testenv.NewWebDAV(t)
+	w.Put(t, "a.txt", []byte("the same letter\n"))
+	w.Put(t, "copy of a.txt", []byte("the same letter\n"))
+	c := f.add(t, cloud.New{Provider: cloud.ProviderWebDAV, Name: "dav", Endpoint: w.Base, Path: w.Dir, Login: w.User, Secret: w.Password})
+	sum, err := f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Stored: 1, Duplicates: 1})
+	shared := f.docOf(t, c.ID, "a.txt")
+	w.Put(t, "copy of a.txt", []byte("the same letter, annotated\n"))
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Stored: 1, Unchanged: 1})
+	f.versions(t, shared, "the same letter\n")
+	if got := f.docOf(t, c.ID, "copy of a.txt"); got == shared {
+		t.Fatal("the changed copy is still remembered as the shared document")
+	}
+	// Now each file is its own document: a change is a version.
+	w.Put(t, "copy of a.txt", []byte("the same letter, annotated twice\n"))
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Versions: 1, Unchanged: 1})
+}
+
 // A server that stops sending in the middle of a file (the real server
 // behind a proxy that sends the headers and half the file, then hangs):
 // nothing of it is stored, and the connection is in ERROR.

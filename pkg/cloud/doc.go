@@ -11,8 +11,9 @@
 // keeps its id, topics, folder, shares and notes; quota, text, thumbnail
 // and classification follow the new content); content that is that
 // document's current content already is nothing new. When that document
-// is in the trash (it stays there, untouched) or was deleted for good, the
-// new content is a new document.
+// is in the trash (it stays there, untouched) or was deleted for good, or
+// when several files were taken as that one document (copies), the new
+// content is a new document.
 //
 // Credentials are sealed with pkg/secrets (purpose
 // cloud_connections.credentials, the row id as additional data) and never

@@ -228,8 +228,12 @@ func (s *syncer) run(ctx context.Context, obs func(Result)) (Summary, error) {
 		return sum, fmt.Errorf("cloud sync: %w", err)
 	}
 	taken := make(map[string]known, len(rows))
+	refs := map[string]int{} // document → paths taken as it
 	for _, r := range rows {
 		taken[r.Path] = r.known
+		if r.DocumentID.Valid {
+			refs[r.DocumentID.String]++
+		}
 	}
 	var todo []todoItem
 	for _, it := range items {
@@ -239,7 +243,9 @@ func (s *syncer) run(ctx context.Context, obs func(Result)) (Summary, error) {
 			continue
 		}
 		ti := todoItem{Item: it}
-		if ok && k.DocumentID.Valid {
+		// A document several files were taken as (the same content, a
+		// duplicate) is not one file's to change: a new document then.
+		if ok && k.DocumentID.Valid && refs[k.DocumentID.String] == 1 {
 			ti.prev = k.DocumentID.String
 		}
 		todo = append(todo, ti)
