@@ -826,14 +826,22 @@ func (w *watcher) isKept(ctx context.Context, f Folder, j job) (kept bool, doc s
 	var row struct {
 		Same bool           `db:"same"`
 		Doc  sql.NullString `db:"document_id"`
+		Refs int            `db:"refs"`
 	}
-	err = w.d.DB.GetContext(ctx, &row, `SELECT size_bytes = $3 AND mtime = $4 AS same, document_id FROM watch_kept WHERE user_id = $1 AND path = $2`,
+	err = w.d.DB.GetContext(ctx, &row, `SELECT size_bytes = $3 AND mtime = $4 AS same, document_id,
+			(SELECT count(*) FROM watch_kept o WHERE o.user_id = k.user_id AND o.document_id = k.document_id) AS refs
+		FROM watch_kept k WHERE user_id = $1 AND path = $2`,
 		f.OwnerID, j.path, j.st.size, j.st.mtime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, "", nil
 	}
 	if err != nil {
 		return false, "", fmt.Errorf("look up kept files: %w", err)
+	}
+	if row.Refs > 1 {
+		// Several kept files were taken as that document (copies): not
+		// this one's to change; its new content is a new document.
+		return row.Same, "", nil
 	}
 	return row.Same, row.Doc.String, nil
 }

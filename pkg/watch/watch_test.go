@@ -217,6 +217,40 @@ func TestFolderGoneAndBack(t *testing.T) {
 	}
 }
 
+// Two kept files of the same content are one document (the second a
+// duplicate); one of them edited becomes a new document, not a version of
+// the one the other still is.
+func TestKeptCopyEdited(t *testing.T) {
+	f := setup(t)
+	dir := t.TempDir()
+	for _, n := range []string{"a.txt", "copy of a.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("the same letter\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := watch.Options{Folders: []watch.Folder{{Dir: dir, OwnerID: f.owner, After: watch.AfterKeep}}, Settle: 100 * time.Millisecond, Parallel: 1, Once: true}
+	sum, err := watch.Run(context.Background(), f.deps, o, nil)
+	if err != nil || sum != (watch.Summary{Stored: 1, Duplicates: 1}) {
+		t.Fatalf("first run: %+v, %v", sum, err)
+	}
+	p := filepath.Join(dir, "copy of a.txt")
+	if err := os.WriteFile(p, []byte("the same letter, annotated\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(p, past, past); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = watch.Run(context.Background(), f.deps, o, nil)
+	if err != nil || sum != (watch.Summary{Stored: 1}) {
+		t.Fatalf("after editing the copy: %+v, %v (want a new document)", sum, err)
+	}
+	var versions int
+	if err := f.deps.DB.Get(&versions, `SELECT count(*) FROM document_versions`); err != nil || versions != 0 {
+		t.Fatalf("%d versions (%v), want none", versions, err)
+	}
+}
+
 // Once with keep: the second run reads nothing again; the folder gone is
 // a usage error before anything starts.
 func TestRunOnceKeep(t *testing.T) {
