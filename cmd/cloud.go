@@ -293,6 +293,10 @@ func runCloudSync(ctx context.Context, a *app, ref string, o cloudSyncOptions) e
 				fmt.Fprintf(a.stdout, "FAILED     %s: %s\n", r.Path, r.Error)
 			case "duplicate":
 				fmt.Fprintf(a.stdout, "duplicate  %s: same content as document %s\n", r.Path, r.DuplicateOf)
+			case "version":
+				fmt.Fprintf(a.stdout, "version    %s → %s (changed: a new version of it)\n", r.Path, r.ID)
+			case "unchanged":
+				fmt.Fprintf(a.stdout, "unchanged  %s → %s (same content)\n", r.Path, r.ID)
 			default:
 				fmt.Fprintf(a.stdout, "stored     %s → %s\n", r.Path, r.ID)
 			}
@@ -301,9 +305,9 @@ func runCloudSync(ctx context.Context, a *app, ref string, o cloudSyncOptions) e
 			cloud.Options{Timeout: o.timeout, Parallel: o.parallel, AuditActor: audit.CLIActor()}, c.ID, obs)
 		if o.asJSON {
 			_ = enc.Encode(map[string]any{"summary": sum})
-		} else if err == nil || !errors.Is(err, cloud.ErrConnection) || sum.Stored+sum.Duplicates+sum.Failed > 0 {
-			fmt.Fprintf(a.stderr, "cloud sync %s: %d stored, %d duplicates, %d unchanged, %d ignored, %d failed\n",
-				c.Name, sum.Stored, sum.Duplicates, sum.Unchanged, sum.Ignored, sum.Failed)
+		} else if err == nil || !errors.Is(err, cloud.ErrConnection) || sum.Stored+sum.Versions+sum.Duplicates+sum.Failed > 0 {
+			fmt.Fprintf(a.stderr, "cloud sync %s: %d stored, %d new versions, %d duplicates, %d unchanged, %d ignored, %d failed\n",
+				c.Name, sum.Stored, sum.Versions, sum.Duplicates, sum.Unchanged, sum.Ignored, sum.Failed)
 		}
 		switch {
 		case errors.Is(err, cloud.ErrBusy):
@@ -314,7 +318,7 @@ func runCloudSync(ctx context.Context, a *app, ref string, o cloudSyncOptions) e
 			return fmt.Errorf("cloud sync %s: %w", c.Name, err)
 		}
 		if sum.Failed > 0 {
-			total := sum.Failed + sum.Stored + sum.Duplicates
+			total := sum.Failed + sum.Stored + sum.Versions + sum.Duplicates
 			return exitcode.Some(sum.Failed, total, fmt.Errorf("cloud sync %s: %d of %d file(s) failed (see `docuvault watch --status`)", c.Name, sum.Failed, total))
 		}
 		return nil

@@ -374,6 +374,9 @@ func runMailPoll(ctx context.Context, a *app, user, name string, asJSON bool) er
 				failed++
 			case errors.Is(err, mail.ErrAccount):
 				failed++
+			case errors.Is(err, mail.ErrStorage):
+				s.Error = "stopped: the object store is unavailable; what was not stored is taken at the next poll"
+				failed++
 			case err != nil:
 				return fmt.Errorf("mail poll: %w", err)
 			}

@@ -139,6 +139,9 @@ func (a *app) runWatch(cmd *cobra.Command, o watchOptions, args []string) error 
 	}, p.done)
 	if o.once {
 		fmt.Fprintf(a.stderr, "watch: %d stored, %d duplicates, %d failed", sum.Stored, sum.Duplicates, sum.Failed)
+		if sum.Versions > 0 {
+			fmt.Fprintf(a.stderr, ", %d new versions of kept files", sum.Versions)
+		}
 		if sum.Unsettled > 0 {
 			fmt.Fprintf(a.stderr, ", %d still changing (left for the next run)", sum.Unsettled)
 		}
@@ -151,7 +154,7 @@ func (a *app) runWatch(cmd *cobra.Command, o watchOptions, args []string) error 
 		return fmt.Errorf("watch: %w", err)
 	}
 	if sum.Failed > 0 && o.once {
-		total := sum.Failed + sum.Stored + sum.Duplicates
+		total := sum.Failed + sum.Stored + sum.Versions + sum.Duplicates
 		return exitcode.Some(sum.Failed, total, fmt.Errorf("watch: %d of %d file(s) failed (see `docuvault watch --status`)", sum.Failed, total))
 	}
 	return nil
@@ -243,6 +246,8 @@ func (p *watchPrinter) done(r watch.Result) {
 		fmt.Fprintf(p.out, "FAILED     %s: %s\n", r.Path, r.Error)
 	case "duplicate":
 		fmt.Fprintf(p.out, "duplicate  %s: same content as document %s\n", r.Path, r.DuplicateOf)
+	case "version":
+		fmt.Fprintf(p.out, "version    %s → %s (changed: a new version of it)\n", r.Path, r.ID)
 	default:
 		fmt.Fprintf(p.out, "stored     %s → %s\n", r.Path, r.ID)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -21,6 +22,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/trash"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/tests/testenv"
 )
@@ -178,14 +180,31 @@ func TestWebDAVImport(t *testing.T) {
 	}
 	want(t, sum, cloud.Summary{Listed: 6, Unchanged: 4, Ignored: 2})
 
+	receipt := f.docOf(t, c.ID, "Taxes/receipt.txt")
 	w.Put(t, "Taxes/receipt.txt", []byte("a receipt, corrected\n"))
 	w.Put(t, "Taxes/2024/letter.txt", []byte("a letter\n"))
 	sum, err = f.sync(t, c.ID, cloud.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want(t, sum, cloud.Summary{Listed: 7, Stored: 2, Unchanged: 3, Ignored: 2})
-	equal(t, "documents", f.docs(t), []string{"Taxes/2024/Steuerbescheid März.txt", "Taxes/2024/letter.txt", "Taxes/2024/return.txt", "Taxes/receipt.txt", "Taxes/receipt.txt", "readme.txt"})
+	// The changed file is a new version of its document, not a second one.
+	want(t, sum, cloud.Summary{Listed: 7, Stored: 1, Versions: 1, Unchanged: 3, Ignored: 2})
+	equal(t, "documents", f.docs(t), []string{"Taxes/2024/Steuerbescheid März.txt", "Taxes/2024/letter.txt", "Taxes/2024/return.txt", "Taxes/receipt.txt", "readme.txt"})
+	f.versions(t, receipt, "a receipt, corrected\n", "a receipt\n")
+	// Again: nothing; and the same content written anew (a new time and
+	// ETag) is nothing new either.
+	sum, err = f.sync(t, c.ID, cloud.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 7, Unchanged: 5, Ignored: 2})
+	w.Put(t, "Taxes/receipt.txt", []byte("a receipt, corrected\n"))
+	sum, err = f.sync(t, c.ID, cloud.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 7, Unchanged: 5, Ignored: 2})
+	f.versions(t, receipt, "a receipt, corrected\n", "a receipt\n")
 	var n int
 	if err := f.deps.DB.Get(&n, `SELECT count(*) FROM folders WHERE user_id = $1`, f.owner); err != nil || n != 2 {
 		t.Fatalf("%d folders (%v), want Taxes and Taxes/2024", n, err)
@@ -231,12 +250,99 @@ func TestS3Import(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(t, sum, cloud.Summary{Listed: 3, Unchanged: 2, Ignored: 1})
+	one, two := f.docOf(t, c.ID, "inbox/one.txt"), f.docOf(t, c.ID, "inbox/deep/two.txt")
 	put("scans/inbox/one.txt", "first scan, rescanned\n")
 	sum, err = f.sync(t, c.ID, cloud.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want(t, sum, cloud.Summary{Listed: 3, Stored: 1, Unchanged: 1, Ignored: 1})
+	want(t, sum, cloud.Summary{Listed: 3, Versions: 1, Unchanged: 1, Ignored: 1})
+	equal(t, "documents", f.docs(t), []string{"inbox/deep/two.txt", "inbox/one.txt"})
+	f.versions(t, one, "first scan, rescanned\n", "first scan\n")
+	sum, err = f.sync(t, c.ID, cloud.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 3, Unchanged: 2, Ignored: 1})
+
+	// A document in the trash stays there, untouched; its file's new
+	// content is a new document. One deleted for good: a new document too.
+	tx, err := f.deps.DB.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trash.Move(ctx(t), tx, f.owner, []string{one}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.deps.Storage.Delete(ctx(t), f.owner, two); err != nil {
+		t.Fatal(err)
+	}
+	put("scans/inbox/one.txt", "first scan, third time\n")
+	put("scans/inbox/deep/two.txt", "second scan, again\n")
+	sum, err = f.sync(t, c.ID, cloud.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 3, Stored: 2, Ignored: 1})
+	if got := f.docOf(t, c.ID, "inbox/one.txt"); got == one {
+		t.Error("the new content of a file whose document is in the trash went into the trashed document")
+	}
+	var trashed int
+	if err := f.deps.DB.Get(&trashed, `SELECT count(*) FROM documents WHERE id = $1 AND trashed_at IS NOT NULL`, one); err != nil || trashed != 1 {
+		t.Fatalf("the trashed document: %d rows in the trash (%v), want it left there", trashed, err)
+	}
+	equal(t, "documents", f.docs(t), []string{"inbox/deep/two.txt", "inbox/one.txt", "inbox/one.txt"})
+	sum, err = f.sync(t, c.ID, cloud.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 3, Unchanged: 2, Ignored: 1})
+}
+
+// docOf returns the id of the document connection id made of remote path.
+func (f fixture) docOf(t *testing.T, id, path string) string {
+	t.Helper()
+	var doc string
+	if err := f.deps.DB.Get(&doc, `SELECT document_id FROM cloud_items WHERE connection_id = $1 AND path = $2`, id, path); err != nil {
+		t.Fatalf("the document of %s: %v", path, err)
+	}
+	return doc
+}
+
+// versions checks that document id's current content is current and its
+// older versions, newest first, are older.
+func (f fixture) versions(t *testing.T, id, current string, older ...string) {
+	t.Helper()
+	rc, _, err := f.deps.Storage.Open(ctx(t), f.owner, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(rc)
+	_ = rc.Close()
+	if err != nil || string(b) != current {
+		t.Fatalf("current content of %s: %q (%v), want %q", id, b, err, current)
+	}
+	vs, err := f.deps.Storage.Versions(ctx(t), f.owner, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != len(older) {
+		t.Fatalf("%d older versions, want %d", len(vs), len(older))
+	}
+	for i, v := range vs {
+		rc, _, err := f.deps.Storage.OpenVersion(ctx(t), f.owner, id, v.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		_ = rc.Close()
+		if err != nil || string(b) != older[i] {
+			t.Fatalf("version %d of %s: %q (%v), want %q", v.Number, id, b, err, older[i])
+		}
+	}
 }
 
 // A wrong password or key puts the connection in ERROR with a one-line
@@ -394,6 +500,109 @@ func TestVanishedFile(t *testing.T) {
 	if errs := f.ingestErrors(t); len(errs) != 0 {
 		t.Fatalf("ingest errors after the file left the listing: %v", errs)
 	}
+}
+
+// A file that changes on the server between the listing and its read (a
+// new length): nothing of it is stored, it is a per-item error, and the
+// next sync takes its new content — as a new document, and, changed
+// again while read, not as a version either; then as a version.
+func TestChangedWhileRead(t *testing.T) {
+	f := setup(t)
+	w := testenv.NewWebDAV(t)
+	w.Put(t, "stays.txt", []byte("stays\n"))
+	w.Put(t, "grows.txt", []byte("short\n"))
+	target, err := url.Parse(w.Base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var mu sync.Mutex
+	rewrite := "grows.txt, written again just before it was read\n"
+	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/grows.txt") && rewrite != "" {
+			w.Put(t, "grows.txt", []byte(rewrite))
+			rewrite = ""
+		}
+		mu.Unlock()
+		proxy.ServeHTTP(rw, r)
+	}))
+	defer front.Close()
+	c := f.add(t, cloud.New{Provider: cloud.ProviderWebDAV, Name: "dav", Endpoint: front.URL, Path: w.Dir, Login: w.User, Secret: w.Password})
+	sum, err := f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Stored: 1, Failed: 1})
+	if r := f.ingestErrors(t)["dav:grows.txt"]; !strings.Contains(r, "changed on the server while it was read") {
+		t.Fatalf("ingest error of grows.txt: %q", r)
+	}
+	var n int
+	if err := f.deps.DB.Get(&n, `SELECT count(*) FROM documents WHERE status = 'uploading'`); err != nil || n != 0 {
+		t.Fatalf("%d half-stored documents (%v)", n, err)
+	}
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Stored: 1, Unchanged: 1})
+	grows := f.docOf(t, c.ID, "grows.txt")
+	f.versions(t, grows, "grows.txt, written again just before it was read\n")
+
+	// A known file changed, and changed again while read: no version.
+	w.Put(t, "grows.txt", []byte("third content\n"))
+	mu.Lock()
+	rewrite = "fourth content, longer than the third\n"
+	mu.Unlock()
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Unchanged: 1, Failed: 1})
+	f.versions(t, grows, "grows.txt, written again just before it was read\n")
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Versions: 1, Unchanged: 1})
+	f.versions(t, grows, "fourth content, longer than the third\n", "grows.txt, written again just before it was read\n")
+	if errs := f.ingestErrors(t); len(errs) != 0 {
+		t.Fatalf("ingest errors left: %v", errs)
+	}
+}
+
+// Two files of the same content are one document (the second a
+// duplicate); when one of them changes, its new content is a new document,
+// not a version of the one the other file still is.
+func TestChangedDuplicate(t *testing.T) {
+	f := setup(t)
+	w := testenv.NewWebDAV(t)
+	w.Put(t, "a.txt", []byte("the same letter\n"))
+	w.Put(t, "copy of a.txt", []byte("the same letter\n"))
+	c := f.add(t, cloud.New{Provider: cloud.ProviderWebDAV, Name: "dav", Endpoint: w.Base, Path: w.Dir, Login: w.User, Secret: w.Password})
+	sum, err := f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Stored: 1, Duplicates: 1})
+	shared := f.docOf(t, c.ID, "a.txt")
+	w.Put(t, "copy of a.txt", []byte("the same letter, annotated\n"))
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Stored: 1, Unchanged: 1})
+	f.versions(t, shared, "the same letter\n")
+	if got := f.docOf(t, c.ID, "copy of a.txt"); got == shared {
+		t.Fatal("the changed copy is still remembered as the shared document")
+	}
+	// Now each file is its own document: a change is a version.
+	w.Put(t, "copy of a.txt", []byte("the same letter, annotated twice\n"))
+	sum, err = f.sync(t, c.ID, cloud.Options{Parallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sum, cloud.Summary{Listed: 2, Versions: 1, Unchanged: 1})
 }
 
 // A server that stops sending in the middle of a file (the real server

@@ -5,9 +5,15 @@
 // and changed ones through pkg/storage exactly as `docuvault upload` does
 // (type checks, quota, duplicates, extraction and classification follow).
 // cloud_items remembers what each connection took (path, ETag, size,
-// modification time, document), so a second sync takes nothing twice and a
-// file whose ETag, size or time changed is taken again, as a new document
-// (versions of one document are issue 23's).
+// modification time, document), so a second sync takes nothing twice. A
+// file whose ETag, size or time changed becomes a new version of the
+// document the earlier sync made of it (storage.NewVersion: the document
+// keeps its id, topics, folder, shares and notes; quota, text, thumbnail
+// and classification follow the new content); content that is that
+// document's current content already is nothing new. When that document
+// is in the trash (it stays there, untouched) or was deleted for good, or
+// when several files were taken as that one document (copies), the new
+// content is a new document.
 //
 // Credentials are sealed with pkg/secrets (purpose
 // cloud_connections.credentials, the row id as additional data) and never

@@ -5,20 +5,24 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	pathpkg "path"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/catalog"
 	"github.com/docuvault/docuvault/pkg/folders"
 	"github.com/docuvault/docuvault/pkg/ingest"
+	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/watch"
@@ -27,6 +31,13 @@ import (
 // ErrBusy is returned when a sync of the connection runs already (in this
 // or another process).
 var ErrBusy = errors.New("a sync of this cloud connection is running already")
+
+// ErrStorage is wrapped by Sync's error when DocuVault's object store
+// became unavailable during the sync: it stops at the first file it could
+// not store (recorded as a per-item error) instead of failing every file
+// after it; the connection stays ACTIVE and due, and the next sync (the
+// worker retries the job) takes what was not stored.
+var ErrStorage = errors.New("the object store is unavailable")
 
 // Deps are what a sync needs.
 type Deps struct {
@@ -52,8 +63,9 @@ type Options struct {
 type Summary struct {
 	Listed     int `json:"listed"`     // files under the path, ignored ones included
 	Stored     int `json:"stored"`     // new documents
+	Versions   int `json:"versions"`   // changed files stored as a new version of their document
 	Duplicates int `json:"duplicates"` // content the owner had already
-	Unchanged  int `json:"unchanged"`  // taken before, the same since
+	Unchanged  int `json:"unchanged"`  // taken before, the same since (or a new ETag/time with the same content)
 	Ignored    int `json:"ignored"`    // hidden and temporary files
 	Failed     int `json:"failed"`     // per-item errors (pkg/ingest)
 }
@@ -61,7 +73,7 @@ type Summary struct {
 // Result is one file's outcome, for a caller that prints them.
 type Result struct {
 	Path        string `json:"path"`
-	Status      string `json:"status"` // "stored", "duplicate", "error"
+	Status      string `json:"status"` // "stored", "version", "unchanged", "duplicate", "error"
 	ID          string `json:"id,omitempty"`
 	DuplicateOf string `json:"duplicate_of,omitempty"`
 	Error       string `json:"error,omitempty"`
@@ -160,9 +172,10 @@ func backoff(failures int) time.Duration {
 }
 
 type known struct {
-	ETag    string       `db:"etag"`
-	Size    int64        `db:"size_bytes"`
-	ModTime sql.NullTime `db:"mtime"`
+	ETag       string         `db:"etag"`
+	Size       int64          `db:"size_bytes"`
+	ModTime    sql.NullTime   `db:"mtime"`
+	DocumentID sql.NullString `db:"document_id"` // NULL once that document is deleted for good
 }
 
 func (k known) same(it Item) bool {
@@ -211,20 +224,31 @@ func (s *syncer) run(ctx context.Context, obs func(Result)) (Summary, error) {
 		Path string `db:"path"`
 		known
 	}
-	if err := s.d.DB.SelectContext(ctx, &rows, `SELECT path, etag, size_bytes, mtime FROM cloud_items WHERE connection_id = $1`, s.c.ID); err != nil {
+	if err := s.d.DB.SelectContext(ctx, &rows, `SELECT path, etag, size_bytes, mtime, document_id FROM cloud_items WHERE connection_id = $1`, s.c.ID); err != nil {
 		return sum, fmt.Errorf("cloud sync: %w", err)
 	}
 	taken := make(map[string]known, len(rows))
+	refs := map[string]int{} // document → paths taken as it
 	for _, r := range rows {
 		taken[r.Path] = r.known
+		if r.DocumentID.Valid {
+			refs[r.DocumentID.String]++
+		}
 	}
-	var todo []Item
+	var todo []todoItem
 	for _, it := range items {
-		if k, ok := taken[it.Path]; ok && k.same(it) {
+		k, ok := taken[it.Path]
+		if ok && k.same(it) {
 			sum.Unchanged++
 			continue
 		}
-		todo = append(todo, it)
+		ti := todoItem{Item: it}
+		// A document several files were taken as (the same content, a
+		// duplicate) is not one file's to change: a new document then.
+		if ok && k.DocumentID.Valid && refs[k.DocumentID.String] == 1 {
+			ti.prev = k.DocumentID.String
+		}
+		todo = append(todo, ti)
 	}
 	sort.Slice(todo, func(i, j int) bool { return todo[i].Path < todo[j].Path })
 	// Errors of files no longer there: a person removed them.
@@ -242,7 +266,7 @@ func (s *syncer) run(ctx context.Context, obs func(Result)) (Summary, error) {
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	work := make(chan Item)
+	work := make(chan todoItem)
 	var (
 		mu    sync.Mutex
 		fatal error
@@ -259,7 +283,13 @@ func (s *syncer) run(ctx context.Context, obs func(Result)) (Summary, error) {
 					if fatal == nil {
 						fatal = err
 					}
+					if res.Error != "" { // recorded before the sync stopped
+						sum.Failed++
+					}
 					mu.Unlock()
+					if obs != nil && res.Error != "" {
+						obs(res)
+					}
 					cancel(err)
 					continue
 				}
@@ -267,6 +297,10 @@ func (s *syncer) run(ctx context.Context, obs func(Result)) (Summary, error) {
 				switch res.Status {
 				case "stored":
 					sum.Stored++
+				case "version":
+					sum.Versions++
+				case "unchanged":
+					sum.Unchanged++
 				case "duplicate":
 					sum.Duplicates++
 				case "error":
@@ -295,17 +329,33 @@ feed:
 	return sum, ctx.Err()
 }
 
-// take stores one file. Its error is a connection-level one (or ctx's):
-// the sync stops; a file's own failure is recorded and is a Result.
-func (s *syncer) take(ctx context.Context, remote Remote, it Item) (Result, error) {
+// todoItem is a file to take: new, or changed since an earlier sync took
+// it as document prev ("" when it is new, or that document was deleted for
+// good since).
+type todoItem struct {
+	Item
+	prev string
+}
+
+// take stores one file: a new file as a new document, a changed one as a
+// new version of the document an earlier sync made of it (see
+// takeChanged). Its error is a connection-level one (or ctx's): the sync
+// stops; a file's own failure is recorded and is a Result.
+func (s *syncer) take(ctx context.Context, remote Remote, ti todoItem) (Result, error) {
+	it := ti.Item
 	res := Result{Path: it.Path, Status: "error"}
 	fail := func(reason string) (Result, error) {
-		res.Error = reason
+		res.Status, res.Error = "error", reason
 		s.d.Log.Warn("cloud sync: file not taken", "connection", s.c.Name, "path", it.Path, "reason", reason)
 		if err := ingest.Record(context.WithoutCancel(ctx), s.d.DB, s.c.UserID, ingest.SourceCloud, s.c.Name, s.ingestPath(it.Path), reason); err != nil {
 			return res, fmt.Errorf("cloud sync: %w", err)
 		}
 		return res, nil
+	}
+	if it.Size > s.d.Storage.MaxSize() {
+		// Refused before a byte is read (the listing's size).
+		return fail(fmt.Sprintf("%v: %s is over the %s limit (DOCUVAULT_MAX_UPLOAD_SIZE)", storage.ErrTooLarge,
+			humanize.IBytes(uint64(it.Size)), humanize.IBytes(uint64(s.d.Storage.MaxSize()))))
 	}
 	rc, err := remote.Open(ctx, it.Path)
 	if err != nil {
@@ -315,27 +365,71 @@ func (s *syncer) take(ctx context.Context, remote Remote, it Item) (Result, erro
 		return res, err
 	}
 	defer rc.Close()
-	up, err := s.d.Storage.Upload(ctx, storage.UploadInput{
-		Audit:    &audit.Event{ActorLabel: s.o.AuditActor},
-		OwnerID:  s.c.UserID,
-		Filename: pathpkg.Base(it.Path),
-		Body:     rc,
-		Size:     it.Size,
-	})
-	if err != nil {
-		if st, ok := rc.(interface{ Stalled() error }); ok && st.Stalled() != nil {
-			return res, st.Stalled()
+	stalled := func() error {
+		if st, ok := rc.(interface{ Stalled() error }); ok {
+			return st.Stalled()
+		}
+		return nil
+	}
+	// failed sorts a storage error: the connection's (the sync stops) or
+	// the file's own (recorded).
+	failed := func(err error) (Result, error) {
+		if st := stalled(); st != nil {
+			return res, st
 		}
 		var tna *storage.TypeNotAllowedError
 		switch {
-		case errors.Is(err, ErrConnection), errors.Is(err, context.Canceled):
+		case errors.Is(err, ErrConnection), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 			return res, err
+		case errors.Is(err, objectstore.ErrUnavailable):
+			if r, ferr := fail(Reason(err)); ferr != nil {
+				return r, ferr
+			}
+			return res, fmt.Errorf("%w: %s", ErrStorage, Reason(err))
 		case errors.Is(err, storage.ErrSizeMismatch):
 			return fail("changed on the server while it was read; taken again at the next sync")
 		case errors.As(err, &tna), errors.Is(err, storage.ErrTooLarge), errors.Is(err, storage.ErrEmpty), errors.Is(err, storage.ErrOverQuota):
 			return fail(err.Error())
 		}
 		return fail(Reason(err))
+	}
+
+	var body io.Reader = rc
+	size := it.Size
+	if ti.prev != "" {
+		spool, n, err := s.spool(rc, it.Size)
+		if spool != nil {
+			defer func() {
+				_ = spool.Close()
+				_ = os.Remove(spool.Name())
+			}()
+		}
+		if err != nil {
+			return failed(err)
+		}
+		r, done, err := s.takeChanged(ctx, ti, spool, n)
+		if err != nil {
+			return failed(err)
+		}
+		if done {
+			res = r
+			return s.remember(ctx, it, res, fail)
+		}
+		// The earlier document is in the trash or gone: a new document.
+		if _, err := spool.Seek(0, io.SeekStart); err != nil {
+			return fail(Reason(err))
+		}
+		body, size = spool, n
+	}
+	up, err := s.d.Storage.Upload(ctx, storage.UploadInput{
+		Audit:    &audit.Event{ActorLabel: s.o.AuditActor},
+		OwnerID:  s.c.UserID,
+		Filename: pathpkg.Base(it.Path),
+		Body:     body,
+		Size:     size,
+	})
+	if err != nil {
+		return failed(err)
 	}
 	doc := up.Document
 	res.ID, res.Status = doc.ID, "stored"
@@ -352,6 +446,61 @@ func (s *syncer) take(ctx context.Context, remote Remote, it Item) (Result, erro
 			}
 		}
 	}
+	return s.remember(ctx, it, res, fail)
+}
+
+// spool copies a changed file to a temporary file (storage.NewVersion reads
+// its content twice), at most size bytes and one more: a file whose length
+// is not the listing's changed while it was read (storage.ErrSizeMismatch).
+// The caller closes and removes the file, also on error.
+func (s *syncer) spool(rc io.Reader, size int64) (*os.File, int64, error) {
+	f, err := os.CreateTemp("", "docuvault-cloud-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("spool a changed file: %w", err)
+	}
+	n, err := io.Copy(f, io.LimitReader(rc, size+1))
+	if err != nil {
+		return f, n, err
+	}
+	if n != size {
+		return f, n, storage.ErrSizeMismatch
+	}
+	return f, n, nil
+}
+
+// takeChanged makes a changed file's content (body, n bytes) the new
+// version of document ti.prev, which an earlier sync made of the file.
+// done is false when that document is in the trash or being purged
+// (storage.ErrNotFound): the caller stores the content as a new document,
+// and the trashed one is left as it is. Content that is the document's
+// current content already is "unchanged". err is the storage's, for the
+// caller to sort.
+func (s *syncer) takeChanged(ctx context.Context, ti todoItem, body *os.File, n int64) (Result, bool, error) {
+	res := Result{Path: ti.Path, ID: ti.prev}
+	d, v, err := s.d.Storage.NewVersion(ctx, storage.VersionInput{OwnerID: s.c.UserID, DocumentID: ti.prev,
+		Filename: pathpkg.Base(ti.Path), Body: body, Size: n})
+	switch {
+	case errors.Is(err, storage.ErrSameContent):
+		res.Status = "unchanged"
+		return res, true, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return res, false, nil
+	case err != nil && d.ID == "":
+		return res, false, err
+	case err != nil:
+		// The new content is current; its old derived objects go later.
+		s.d.Log.Warn("cloud sync: new version stored; its old derived objects not all removed", "document_id", d.ID, "error", err.Error())
+	}
+	res.Status = "version"
+	if aerr := audit.Record(ctx, s.d.DB, audit.Event{UserID: s.c.UserID, ActorLabel: s.o.AuditActor, Type: audit.Version, ResourceID: d.ID,
+		Metadata: map[string]any{"action": "upload", "filename": d.Filename, "size_bytes": d.SizeBytes, "kept_as": v.Number}}); aerr != nil {
+		s.d.Log.Warn("cloud sync: new version stored; its audit event not recorded", "document_id", d.ID, "error", aerr.Error())
+	}
+	return res, true, nil
+}
+
+// remember records that the file, as listed, was taken as res.ID.
+func (s *syncer) remember(ctx context.Context, it Item, res Result, fail func(string) (Result, error)) (Result, error) {
 	var mtime *time.Time
 	if !it.ModTime.IsZero() {
 		mtime = &it.ModTime
@@ -360,9 +509,10 @@ func (s *syncer) take(ctx context.Context, remote Remote, it Item) (Result, erro
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (connection_id, path) DO UPDATE SET etag = EXCLUDED.etag, size_bytes = EXCLUDED.size_bytes,
 			mtime = EXCLUDED.mtime, document_id = EXCLUDED.document_id, taken_at = now()`,
-		s.c.ID, it.Path, it.ETag, it.Size, mtime, doc.ID); err != nil {
-		// Stored, not remembered: the next sync finds it a duplicate.
-		return fail(fmt.Sprintf("stored as document %s, but not remembered as taken: %v", doc.ID, err))
+		s.c.ID, it.Path, it.ETag, it.Size, mtime, res.ID); err != nil {
+		// Stored, not remembered: the next sync finds it a duplicate, or
+		// the same content as its document's.
+		return fail(fmt.Sprintf("stored as document %s, but not remembered as taken: %v", res.ID, err))
 	}
 	if err := ingest.Clear(ctx, s.d.DB, s.c.UserID, ingest.SourceCloud, s.ingestPath(it.Path)); err != nil {
 		s.d.Log.Warn("cloud sync: could not clear a file's old error", "path", it.Path, "error", err.Error())

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
@@ -133,10 +134,15 @@ type fixture struct {
 
 func setup(t *testing.T) fixture {
 	t.Helper()
+	return setupWith(t, storage.Limits{})
+}
+
+func setupWith(t *testing.T, limits storage.Limits) fixture {
+	t.Helper()
 	srv := dovecot(t)
 	d := testenv.Deploy(t)
 	db := d.AppDB(t)
-	svc := storage.New(db, d.AppStore(t), nil, storage.Limits{})
+	svc := storage.New(db, d.AppStore(t), nil, limits)
 	t.Cleanup(func() { _ = svc.Close() })
 	u, err := users.Create(context.Background(), db, users.NewUser{Handle: "ann", Email: "ann@example.org", QuotaBytes: 1 << 30})
 	if err != nil {
@@ -520,22 +526,23 @@ func TestAccountErrors(t *testing.T) {
 	}
 }
 
-// Many attachments in one message: each is a document; one of a type not
-// allowed is a listed error and the rest are taken.
+// Many attachments in one message (500, the issue's fault list): each is
+// a document; one of a type not allowed is a listed error and the rest are
+// taken.
 func TestManyAttachments(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	folder := f.srv.folder(t, f.c)
 	var atts []att
-	for i := range 60 {
-		atts = append(atts, txt(fmt.Sprintf("part-%02d", i)))
+	for i := range 499 {
+		atts = append(atts, txt(fmt.Sprintf("part-%03d", i)))
 	}
 	atts = append(atts, att{name: "tool.exe", ctype: "application/octet-stream", data: "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00binary"})
 	appendMsg(t, f.c, folder, msg("x@example.org", "Many", "", atts...))
 	a := f.account(t, mail.NewRule{Folder: folder, Mode: mail.ModeAttachments})
 	s := f.poll(t, a)
-	if s.Messages != 1 || s.Stored != 60 || s.Failed != 1 {
-		t.Fatalf("poll: %+v, want 60 stored and 1 failed", s)
+	if s.Messages != 1 || s.Stored != 499 || s.Failed != 1 {
+		t.Fatalf("poll: %+v, want 499 stored and 1 failed", s)
 	}
 	es := f.ingestErrors(t)
 	if len(es) != 1 || es[0].Source != ingest.SourceMail || !strings.Contains(es[0].Path, "tool.exe") || es[0].Location != a.Name {
@@ -543,6 +550,89 @@ func TestManyAttachments(t *testing.T) {
 	}
 	if s = f.poll(t, a); s.Messages != 0 || s.Failed != 0 {
 		t.Fatalf("second poll: %+v", s)
+	}
+}
+
+// Attachments over the size limit (DOCUVAULT_MAX_UPLOAD_SIZE, here 256
+// KiB standing in for the default 512 MiB and a 300 MB attachment, and
+// MaxInMemory 512 KiB for the default 16 MiB): one in a message held in
+// memory is a per-item error and the rest of the message is taken; so is
+// one in a message larger than MaxInMemory, which is fetched in chunks
+// into a file and whose attachments are decoded into files (the one over
+// the limit only counted past it), never held in memory whole; a message
+// over MaxMessageBytes is not fetched at all, a listed error of its own,
+// looked at again at each poll. The other messages are taken; nothing is
+// half-stored.
+func TestOversizedAttachments(t *testing.T) {
+	t.Parallel()
+	f := setupWith(t, storage.Limits{MaxSize: 256 << 10})
+	f.p.MaxInMemory = 512 << 10
+	folder := f.srv.folder(t, f.c)
+	over := att{name: "over.txt", ctype: "text/plain", data: strings.Repeat("x", 300<<10)}
+	huge := att{name: "huge.txt", ctype: "text/plain", data: strings.Repeat("y", 1<<20)}
+	enormous := att{name: "enormous.txt", ctype: "text/plain", data: strings.Repeat("z", 1800<<10)}
+	appendMsg(t, f.c, folder, msg("x@example.org", "Fits", "", txt("small-one"), over, txt("small-two")))
+	appendMsg(t, f.c, folder, msg("x@example.org", "Huge", "", txt("beside-huge"), huge, txt("after-huge")))
+	appendMsg(t, f.c, folder, msg("x@example.org", "Enormous", "", txt("beside-enormous"), enormous))
+	appendMsg(t, f.c, folder, msg("x@example.org", "After", "", txt("after")))
+	a := f.account(t, mail.NewRule{Folder: folder, Mode: mail.ModeAttachments})
+	s := f.poll(t, a)
+	if s.Messages != 3 || s.Stored != 5 || s.Failed != 3 {
+		t.Fatalf("poll: %+v, want 3 messages taken, 5 stored, 3 failed", s)
+	}
+	if got := f.filenames(t); !eq(got, []string{"after-huge.txt", "after.txt", "beside-huge.txt", "small-one.txt", "small-two.txt"}) {
+		t.Fatalf("documents %v", got)
+	}
+	reasons := map[string]string{}
+	for _, e := range f.ingestErrors(t) {
+		switch {
+		case strings.Contains(e.Path, "over.txt"):
+			reasons["over"] = e.Reason
+		case strings.Contains(e.Path, "huge.txt"):
+			reasons["huge"] = e.Reason
+		case strings.Contains(e.Path, ";UID="):
+			reasons["enormous"] = e.Reason
+		}
+	}
+	if !strings.Contains(reasons["over"], "over.txt: too large: 300.0 KiB is over the 256.0 KiB limit") {
+		t.Errorf("the attachment over the limit: %q", reasons["over"])
+	}
+	if !strings.Contains(reasons["huge"], "huge.txt: too large: 1.0 MiB is over the 256.0 KiB limit") {
+		t.Errorf("the attachment over the limit in a spooled message: %q", reasons["huge"])
+	}
+	if !strings.Contains(reasons["enormous"], "over the 1 MB a message may have") {
+		t.Errorf("the message too large to fetch: %q", reasons["enormous"])
+	}
+	var n int
+	if err := f.db.Get(&n, `SELECT count(*) FROM documents WHERE status = 'uploading'`); err != nil || n != 0 {
+		t.Fatalf("%d half-stored documents (%v)", n, err)
+	}
+	if s = f.poll(t, a); s.Messages != 0 || s.Stored != 0 || s.Failed != 1 {
+		t.Fatalf("second poll: %+v, want the enormous message refused again and nothing else", s)
+	}
+	// The whole message as a document, spooled: a new folder, a rule of
+	// mode message, the limit raised.
+	f2 := setupWith(t, storage.Limits{MaxSize: 4 << 20})
+	f2.p.MaxInMemory = 512 << 10
+	folder2 := f2.srv.folder(t, f2.c)
+	raw := msg("x@example.org", "Whole", "", huge)
+	appendMsg(t, f2.c, folder2, raw)
+	a2 := f2.account(t, mail.NewRule{Folder: folder2, Mode: mail.ModeMessage})
+	if s := f2.poll(t, a2); s.Messages != 1 || s.Stored != 1 || s.Failed != 0 {
+		t.Fatalf("a large message whole: %+v", s)
+	}
+	var id string
+	if err := f2.db.Get(&id, `SELECT id FROM documents`); err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err := f2.svc.Open(context.Background(), f2.owner, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	_ = rc.Close()
+	if err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("the stored message: %d bytes (%v), want the %d sent, byte for byte (fetched in chunks)", len(got), err, len(raw))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -27,18 +28,47 @@ type message struct {
 type attachment struct {
 	Name        string
 	ContentType string
-	Data        []byte
+	Data        []byte   // in memory; or
+	File        *os.File // spooled (see keeper): its first Kept bytes
+	Kept        int64
+	Size        int64 // the decoded content's whole length
+}
+
+// body is the attachment's content for an upload: over the upload limit,
+// only its start (Size says the rest is there, and the upload is refused
+// before it reads).
+func (a attachment) body() io.Reader {
+	if a.File != nil {
+		return io.NewSectionReader(a.File, 0, a.Kept)
+	}
+	return bytes.NewReader(a.Data)
+}
+
+// keeper stores an attachment's decoded content somewhere other than in
+// memory (nil: in memory).
+type keeper func(name, contentType string, body io.Reader) (attachment, error)
+
+// inMemory reads the attachment whole.
+func inMemory(name, contentType string, body io.Reader) (attachment, error) {
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return attachment{}, fmt.Errorf("attachment %q cannot be read: %w", name, err)
+	}
+	return attachment{Name: name, ContentType: contentType, Data: data, Size: int64(len(data))}, nil
 }
 
 // maxBodyText bounds the body text a filter looks at.
 const maxBodyText = 1 << 20
 
-// parse reads a whole message. A message that cannot be parsed as MIME is
-// still one whose headers and text may be read: what was read is returned
-// with the error.
-func parse(raw []byte) (message, error) {
+// parse reads a whole message, its attachments kept by keep (nil: in
+// memory). A message that cannot be parsed as MIME is still one whose
+// headers and text may be read: what was read is returned with the error.
+func parse(raw io.Reader, keep keeper) (message, error) {
+	if keep == nil {
+		keep = inMemory
+	}
 	var m message
-	r, err := gomail.CreateReader(bytes.NewReader(raw))
+	r, err := gomail.CreateReader(raw)
 	if err != nil && r == nil {
 		return m, fmt.Errorf("not a readable e-mail: %w", err)
 	}
@@ -78,11 +108,11 @@ func parse(raw []byte) (message, error) {
 				if name == "" {
 					name, _, _ = ph.ContentType()
 				}
-				data, err := io.ReadAll(p.Body)
+				at, err := keep(attachmentName(params["filename"], ct, n), ct, p.Body)
 				if err != nil {
-					return m, fmt.Errorf("attachment %q cannot be read: %w", name, err)
+					return m, err
 				}
-				m.Attachments = append(m.Attachments, attachment{Name: attachmentName(params["filename"], ct, n), ContentType: ct, Data: data})
+				m.Attachments = append(m.Attachments, at)
 				continue
 			}
 			b, err := io.ReadAll(io.LimitReader(p.Body, maxBodyText))
@@ -100,11 +130,11 @@ func parse(raw []byte) (message, error) {
 		case *gomail.AttachmentHeader:
 			ct, _, _ := ph.ContentType()
 			name, _ := ph.Filename()
-			data, err := io.ReadAll(p.Body)
+			at, err := keep(attachmentName(name, ct, n), ct, p.Body)
 			if err != nil {
-				return m, fmt.Errorf("attachment %q cannot be read: %w", name, err)
+				return m, err
 			}
-			m.Attachments = append(m.Attachments, attachment{Name: attachmentName(name, ct, n), ContentType: ct, Data: data})
+			m.Attachments = append(m.Attachments, at)
 		}
 	}
 	m.Text = plain.String()

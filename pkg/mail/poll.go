@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"slices"
 
 	"strconv"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/ingest"
+	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
 )
@@ -33,6 +35,13 @@ import (
 // polled at all (server unreachable, a TLS error, login refused): the
 // account is in status ERROR with the reason in last_error.
 var ErrAccount = errors.New("mail account cannot be polled")
+
+// ErrStorage is wrapped by Poll's error when the object store became
+// unavailable during the poll: the poll stops at the first attachment it
+// could not store (recorded as a per-item error; its message is left for
+// the next poll), rather than failing every message after it one by one.
+// The account stays ACTIVE and due: the next poll tries again.
+var ErrStorage = errors.New("the object store is unavailable")
 
 // Poller polls IMAP accounts and stores what their rules take.
 type Poller struct {
@@ -48,8 +57,15 @@ type Poller struct {
 	// Interval is the time between two polls of an account (default 5 min).
 	Interval time.Duration
 	// MaxMessageBytes: a larger message is not fetched but recorded as an
-	// error (default: the storage's upload limit, as base64, plus 1 MiB).
+	// error (default: twice the storage's upload limit, as base64, plus 1
+	// MiB: room for an attachment over the limit, a per-item error, beside
+	// others that are taken). It bounds the disk a spooled message uses.
 	MaxMessageBytes int64
+	// MaxInMemory: a message larger than this (default 16 MiB) is not held
+	// in memory but fetched in chunks into a temporary file, and its
+	// attachments are decoded into temporary files of their own, each
+	// read at most up to the upload limit.
+	MaxInMemory int64
 	// AuditActor is the ActorLabel of each stored document's audit event.
 	AuditActor string
 }
@@ -78,8 +94,11 @@ func (p *Poller) defaults() {
 	if p.MaxMessageBytes <= 0 {
 		p.MaxMessageBytes = 1 << 30
 		if p.Storage != nil && p.Storage.MaxSize() > 0 {
-			p.MaxMessageBytes = p.Storage.MaxSize()/3*4 + 1<<20
+			p.MaxMessageBytes = 2*(p.Storage.MaxSize()/3*4) + 1<<20
 		}
+	}
+	if p.MaxInMemory <= 0 {
+		p.MaxInMemory = 16 << 20
 	}
 }
 
@@ -177,6 +196,10 @@ func (p *Poller) Poll(ctx context.Context, a Account) (Summary, error) {
 		if err := p.pollFolder(ctx, c, a, f, byFolder[f], topics, &sum); err != nil {
 			if ctx.Err() != nil {
 				return sum, ctx.Err()
+			}
+			if errors.Is(err, ErrStorage) {
+				sum.Error = oneLine(err)
+				return sum, fmt.Errorf("poll %s: %w", a.Name, err)
 			}
 			if c.State() == imap.LogoutState {
 				return sum, p.accountFailed(ctx, a, &sum, "the connection was lost: "+err.Error())
@@ -380,7 +403,9 @@ func (p *Poller) pollFolder(ctx context.Context, c *client.Client, a Account, fo
 				if !ok {
 					continue // expunged meanwhile
 				}
-				p.take(ctx, c, a, folder, v, u, raw, rs, topics, sum)
+				if err := p.take(ctx, c, a, folder, v, u, &source{raw: raw, size: int64(len(raw))}, rs, topics, sum); err != nil {
+					return err
+				}
 			}
 			batch, bytes = batch[:0], 0
 			return nil
@@ -393,6 +418,30 @@ func (p *Poller) pollFolder(ctx context.Context, c *client.Client, a Account, fo
 			if size > p.MaxMessageBytes {
 				sum.Failed++
 				p.record(ctx, a, messageURL(a, folder, v, u), fmt.Sprintf("message of %d MB is over the %d MB a message may have (DOCUVAULT_MAX_UPLOAD_SIZE): not taken", size>>20, p.MaxMessageBytes>>20))
+				continue
+			}
+			if size > p.MaxInMemory {
+				// Fetched alone, in chunks, into a file.
+				if err := flush(); err != nil {
+					return err
+				}
+				src, err := p.spool(c, u, size)
+				if err != nil {
+					src.close()
+					if c.State() == imap.LogoutState || ctx.Err() != nil {
+						return err
+					}
+					sum.Failed++
+					p.record(ctx, a, messageURL(a, folder, v, u), "the message could not be fetched: "+oneLine(err)+" (tried again on the next poll)")
+					continue
+				}
+				if src.size > 0 {
+					err = p.take(ctx, c, a, folder, v, u, src, rs, topics, sum)
+				}
+				src.close()
+				if err != nil {
+					return err
+				}
 				continue
 			}
 			if bytes+size > fetchBudget && len(batch) > 0 {
@@ -449,14 +498,125 @@ func fetchBodies(c *client.Client, uids []uint32) (map[uint32][]byte, error) {
 
 type upload struct {
 	name string
-	data []byte
+	body io.Reader
+	size int64 // the whole content's, also when body holds only its start (over the limit)
+}
+
+// source is one message's raw bytes: in memory, or spooled to a file.
+type source struct {
+	raw  []byte
+	file *os.File
+	size int64 // 0: expunged meanwhile
+	// atts are the files of a spooled message's attachments.
+	atts []*os.File
+}
+
+func (s *source) reader() io.Reader {
+	if s.file != nil {
+		return io.NewSectionReader(s.file, 0, s.size)
+	}
+	return bytes.NewReader(s.raw)
+}
+
+func (s *source) close() {
+	for _, f := range append(s.atts, s.file) {
+		if f != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}
+}
+
+// spoolAttachment is the keeper of a spooled message: each attachment is
+// decoded into a temporary file (closed and removed with src), at most up
+// to the upload limit and one byte more; the rest of one over the limit is
+// only counted, so that its upload is refused with its real size.
+func (p *Poller) spoolAttachment(src *source) keeper {
+	limit := int64(1 << 30)
+	if p.Storage != nil {
+		limit = p.Storage.MaxSize()
+	}
+	return func(name, contentType string, body io.Reader) (attachment, error) {
+		f, err := os.CreateTemp("", "docuvault-mail-att-*")
+		if err != nil {
+			return attachment{}, fmt.Errorf("attachment %q: spool: %w", name, err)
+		}
+		src.atts = append(src.atts, f)
+		kept, err := io.Copy(f, io.LimitReader(body, limit+1))
+		if err != nil {
+			return attachment{}, fmt.Errorf("attachment %q cannot be read: %w", name, err)
+		}
+		rest, err := io.Copy(io.Discard, body)
+		if err != nil {
+			return attachment{}, fmt.Errorf("attachment %q cannot be read: %w", name, err)
+		}
+		return attachment{Name: name, ContentType: contentType, File: f, Kept: kept, Size: kept + rest}, nil
+	}
+}
+
+// spoolChunk is how much of a large message one FETCH asks for (at most
+// half of MaxInMemory).
+const spoolChunk = 4 << 20
+
+// spool fetches message uid (size bytes, as the server said) into a
+// temporary file, spoolChunk bytes at a time (BODY.PEEK[]<offset.length>):
+// go-imap holds a fetched literal in memory, so a large message is never
+// asked for whole. The source's size is 0 when the message was expunged
+// meanwhile. The caller closes the source, also on error.
+func (p *Poller) spool(c *client.Client, uid uint32, size int64) (*source, error) {
+	f, err := os.CreateTemp("", "docuvault-mail-*.eml")
+	if err != nil {
+		return &source{}, fmt.Errorf("spool a large message: %w", err)
+	}
+	src := &source{file: f}
+	chunk := int64(min(spoolChunk, max(p.MaxInMemory/2, 64<<10)))
+	for off := int64(0); ; off += chunk {
+		sec := &imap.BodySectionName{Peek: true, Partial: []int{int(off), int(chunk)}}
+		ch := make(chan *imap.Message, 1)
+		done := make(chan error, 1)
+		go func() {
+			done <- c.UidFetch(seqSet([]uint32{uid}), []imap.FetchItem{imap.FetchUid, sec.FetchItem()}, ch)
+		}()
+		var n int64
+		got := false
+		var cerr error
+		for m := range ch {
+			if r := m.GetBody(sec); r != nil && cerr == nil {
+				got = true
+				n, cerr = io.Copy(f, r)
+			}
+		}
+		if err := <-done; err != nil {
+			return src, err
+		}
+		if cerr != nil {
+			return src, fmt.Errorf("spool a large message: %w", cerr)
+		}
+		if !got {
+			if off == 0 {
+				return src, nil // expunged meanwhile
+			}
+			break
+		}
+		src.size += n
+		if n < chunk || src.size >= size {
+			break
+		}
+	}
+	return src, nil
 }
 
 // take stores what the first rule that wants the message takes of it,
-// records it taken, and then does the rule's after-action.
-func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder string, v, uid uint32, raw []byte, rs []Rule, topics map[string]bool, sum *Summary) {
+// records it taken, and then does the rule's after-action. Its error wraps
+// ErrStorage when the object store is unavailable (the poll stops);
+// everything else is recorded.
+func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder string, v, uid uint32, src *source, rs []Rule, topics map[string]bool, sum *Summary) error {
 	msgURL := messageURL(a, folder, v, uid)
-	m, perr := parse(raw)
+	var keep keeper // in memory
+	if src.file != nil {
+		keep = p.spoolAttachment(src)
+	}
+	m, perr := parse(src.reader(), keep)
 	var rule *Rule
 	var ups []upload
 	for i := range rs {
@@ -465,13 +625,13 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 			continue
 		}
 		if r.Mode == ModeMessage {
-			rule, ups = &r, []upload{{name: emlName(m), data: raw}}
+			rule, ups = &r, []upload{{name: emlName(m), body: src.reader(), size: src.size}}
 			break
 		}
 		var picked []upload
 		for _, at := range m.Attachments {
 			if r.wants(at) {
-				picked = append(picked, upload{name: at.Name, data: at.Data})
+				picked = append(picked, upload{name: at.Name, body: at.body(), size: at.Size})
 			}
 		}
 		if len(picked) > 0 {
@@ -487,7 +647,7 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 		}
 		p.remember(ctx, a, folder, v, uid, "skipped", nil)
 		sum.Skipped++
-		return
+		return nil
 	}
 	var tids []string
 	for _, id := range rule.TopicIDs {
@@ -508,7 +668,7 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 			upURL = fmt.Sprintf("%s/;SECTION=%d (%s)", msgURL, i+1, u.name)
 		}
 		res, err := p.Storage.Upload(ctx, storage.UploadInput{
-			Audit: ev, OwnerID: a.UserID, Filename: u.name, Body: bytes.NewReader(u.data), Size: int64(len(u.data)), TopicIDs: tids,
+			Audit: ev, OwnerID: a.UserID, Filename: u.name, Body: u.body, Size: u.size, TopicIDs: tids,
 		})
 		if err != nil {
 			var tna *storage.TypeNotAllowedError
@@ -523,6 +683,11 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 				// stored of it is then a duplicate.
 				p.record(ctx, a, upURL, fmt.Sprintf("%s: %s (tried again on the next poll)", u.name, oneLine(err)))
 				retry = true
+				if errors.Is(err, objectstore.ErrUnavailable) {
+					sum.Stored += stored
+					sum.Duplicates += dups
+					return fmt.Errorf("%w: %s", ErrStorage, oneLine(err))
+				}
 			}
 			continue
 		}
@@ -540,16 +705,16 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 	sum.Stored += stored
 	sum.Duplicates += dups
 	if retry || ctx.Err() != nil {
-		return
+		return nil
 	}
 	if !p.remember(ctx, a, folder, v, uid, "taken", first) {
-		return
+		return nil
 	}
 	sum.Messages++
 	_ = ingest.Clear(ctx, p.DB, a.UserID, ingest.SourceMail, msgURL)
 	if err := after(c, *rule, uid); err != nil {
 		if c.State() == imap.LogoutState {
-			return
+			return nil
 		}
 		what := "document"
 		if first != nil {
@@ -557,6 +722,7 @@ func (p *Poller) take(ctx context.Context, c *client.Client, a Account, folder s
 		}
 		p.record(ctx, a, msgURL, fmt.Sprintf("taken (%s), but %s", what, oneLine(err)))
 	}
+	return nil
 }
 
 // remember records a message looked at; false when it could not be (the

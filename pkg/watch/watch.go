@@ -9,6 +9,12 @@
 // file where it was; the next run finds its content already stored (a
 // duplicate) and finishes the step, so no file is lost or stored twice.
 //
+// A file a folder with --after keep took and that is edited in place
+// later becomes a new version of its document (its document in the trash
+// or deleted for good: a new document). With delete or move, a file of a
+// name seen before is a new file (scanners reuse names such as
+// scan0001.pdf): a new document, or a duplicate of one with its content.
+//
 // Changes are heard through fsnotify and, because network shares often send
 // no events, found by a periodic rescan too. A file that cannot be taken
 // (unreadable, vanished, too large, a type not allowed, over quota) stays
@@ -18,6 +24,7 @@ package watch
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -102,15 +109,17 @@ type Result struct {
 	Path        string `json:"path"`
 	ID          string `json:"id,omitempty"`
 	Filename    string `json:"filename"`
-	Status      string `json:"status"` // "stored", "duplicate", "error"
+	Status      string `json:"status"` // "stored", "version", "duplicate", "error"
 	DuplicateOf string `json:"duplicate_of,omitempty"`
 	Error       string `json:"error,omitempty"`
 }
 
 // Summary counts a run's outcomes. Unsettled counts, for Once, the files
 // still changing when it gave up waiting (left for the next run).
+// Versions counts kept files (--after keep) that changed and became a new
+// version of their document.
 type Summary struct {
-	Stored, Duplicates, Failed, Unsettled int
+	Stored, Versions, Duplicates, Failed, Unsettled int
 }
 
 // Ignored says whether a file name is a hidden or temporary file that is
@@ -285,6 +294,8 @@ func (w *watcher) run(ctx context.Context, obs func(Result)) (Summary, error) {
 		switch r.res.Status {
 		case "stored":
 			sum.Stored++
+		case "version":
+			sum.Versions++
 		case "duplicate":
 			sum.Duplicates++
 		case "error":
@@ -617,8 +628,9 @@ func (w *watcher) take(ctx context.Context, j job) done {
 		w.recordError(context.WithoutCancel(ctx), f, j.path, reason)
 		return r
 	}
+	var prev string // --after keep: the document of this path's earlier content
 	if f.After == AfterKeep {
-		kept, err := w.isKept(ctx, f, j)
+		kept, doc, err := w.isKept(ctx, f, j)
 		if err != nil {
 			return fail(err.Error(), true)
 		}
@@ -626,6 +638,7 @@ func (w *watcher) take(ctx context.Context, j job) done {
 			r.res.Status, r.settled = "", true // taken before: nothing to say
 			return r
 		}
+		prev = doc
 	}
 	topicIDs := f.TopicIDs
 	if f.SubdirsAsTopics {
@@ -648,6 +661,12 @@ func (w *watcher) take(ctx context.Context, j job) done {
 	var ev *audit.Event
 	if w.o.AuditActor != "" {
 		ev = &audit.Event{ActorLabel: w.o.AuditActor}
+	}
+	if prev != "" {
+		if r, ok := w.takeChanged(ctx, f, j, fh, prev, fail); ok {
+			return r
+		}
+		// Its document is in the trash or gone: a new document.
 	}
 	res, err := w.d.Storage.Upload(ctx, storage.UploadInput{
 		Audit:    ev,
@@ -700,6 +719,58 @@ func (w *watcher) take(ctx context.Context, j job) done {
 	return r
 }
 
+// takeChanged makes a kept file (--after keep) that changed since it was
+// taken the new version of its document prev (storage.NewVersion: the
+// document keeps its id, topics, folder and shares). ok is false when that
+// document is in the trash (left there) or being purged: the caller
+// stores the file as a new document. The same content as the document's
+// current one is nothing new: only remembered.
+func (w *watcher) takeChanged(ctx context.Context, f Folder, j job, fh *os.File, prev string, fail func(string, bool) done) (done, bool) {
+	r := done{job: j}
+	r.res = Result{Dir: f.Dir, Path: j.path, Filename: filepath.Base(j.path), ID: prev, Status: "version"}
+	d, v, err := w.d.Storage.NewVersion(ctx, storage.VersionInput{OwnerID: f.OwnerID, DocumentID: prev,
+		Filename: filepath.Base(j.path), Body: fh, Size: j.st.size})
+	var tna *storage.TypeNotAllowedError
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return r, false
+	case errors.Is(err, storage.ErrSameContent):
+		r.res.Status = ""
+	case errors.Is(err, context.Canceled):
+		r.res.Status, r.res.Error = "error", "interrupted: nothing of this file was kept; taken on the next run"
+		r.retry = true
+		return r, true
+	case errors.Is(err, storage.ErrSizeMismatch):
+		return fail("changed while it was read; taken again once it settles", true), true
+	case errors.Is(err, storage.ErrOverQuota):
+		return fail(err.Error(), true), true
+	case errors.As(err, &tna), errors.Is(err, storage.ErrTooLarge), errors.Is(err, storage.ErrEmpty):
+		return fail(err.Error(), false), true
+	case err != nil && d.ID == "":
+		return fail(err.Error(), true), true
+	case err != nil:
+		w.d.Log.Warn("watch: new version stored; its old derived objects not all removed", "document_id", prev, "error", err.Error())
+	}
+	if r.res.Status == "version" {
+		r.res.Filename = d.Filename
+		if aerr := audit.Record(ctx, w.d.DB, audit.Event{UserID: f.OwnerID, ActorLabel: w.o.AuditActor, Type: audit.Version, ResourceID: prev,
+			Metadata: map[string]any{"action": "upload", "filename": d.Filename, "size_bytes": d.SizeBytes, "kept_as": v.Number}}); aerr != nil {
+			w.d.Log.Warn("watch: new version stored; its audit event not recorded", "document_id", prev, "error", aerr.Error())
+		}
+	}
+	if st, err := os.Stat(j.path); err == nil && (st.Size() != j.st.size || !st.ModTime().Equal(j.st.mtime)) {
+		r.res.Status = "error"
+		return fail(fmt.Sprintf("changed while it was read (document %s has the content before); taken again once it settles", prev), true), true
+	}
+	if err := w.after(ctx, f, j, prev); err != nil {
+		r.res.Status = "error"
+		return fail(fmt.Sprintf("stored as document %s, but %v", prev, err), true), true
+	}
+	w.clearError(ctx, f, j.path)
+	r.settled = true
+	return r, true
+}
+
 // after deletes, moves or remembers a file whose document is committed.
 func (w *watcher) after(ctx context.Context, f Folder, j job, docID string) error {
 	switch f.After {
@@ -749,14 +820,30 @@ func freeName(path string) string {
 	}
 }
 
-func (w *watcher) isKept(ctx context.Context, f Folder, j job) (bool, error) {
-	var n int
-	err := w.d.DB.GetContext(ctx, &n, `SELECT count(*) FROM watch_kept WHERE user_id = $1 AND path = $2 AND size_bytes = $3 AND mtime = $4`,
-		f.OwnerID, j.path, j.st.size, j.st.mtime)
-	if err != nil {
-		return false, fmt.Errorf("look up kept files: %w", err)
+// isKept says whether the file, as it is now, was taken and kept before;
+// when not, doc is the document of its earlier content, if any is left.
+func (w *watcher) isKept(ctx context.Context, f Folder, j job) (kept bool, doc string, err error) {
+	var row struct {
+		Same bool           `db:"same"`
+		Doc  sql.NullString `db:"document_id"`
+		Refs int            `db:"refs"`
 	}
-	return n > 0, nil
+	err = w.d.DB.GetContext(ctx, &row, `SELECT size_bytes = $3 AND mtime = $4 AS same, document_id,
+			(SELECT count(*) FROM watch_kept o WHERE o.user_id = k.user_id AND o.document_id = k.document_id) AS refs
+		FROM watch_kept k WHERE user_id = $1 AND path = $2`,
+		f.OwnerID, j.path, j.st.size, j.st.mtime)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, "", nil
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("look up kept files: %w", err)
+	}
+	if row.Refs > 1 {
+		// Several kept files were taken as that document (copies): not
+		// this one's to change; its new content is a new document.
+		return row.Same, "", nil
+	}
+	return row.Same, row.Doc.String, nil
 }
 
 // subdirTopics returns the topics named by the directories between the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,6 +149,108 @@ func TestRunLongRunning(t *testing.T) {
 	}
 }
 
+// A watch folder that goes away while the watcher runs (removed, a share
+// unmounted) is a listed error, not the end of the watcher; once it is
+// back, files dropped into it are taken and the error goes.
+func TestFolderGoneAndBack(t *testing.T) {
+	f := setup(t)
+	dir := filepath.Join(t.TempDir(), "share")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := watch.Run(ctx, f.deps, watch.Options{
+			Folders: []watch.Folder{{Dir: dir, OwnerID: f.owner, After: watch.AfterDelete}},
+			Settle:  100 * time.Millisecond, Rescan: 200 * time.Millisecond, Parallel: 2,
+		}, nil)
+		done <- err
+	}()
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			select {
+			case err := <-done:
+				t.Fatalf("the watcher ended (%v) while waiting for %s", err, what)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 30s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	reason := func() string {
+		errs, err := ingest.List(ctx, f.deps.DB, f.owner, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range errs {
+			if e.Path == dir {
+				return e.Reason
+			}
+		}
+		return ""
+	}
+	if err := os.WriteFile(filepath.Join(dir, "first.txt"), []byte("before it went\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wait("the first file", func() bool { return f.count(t) == 1 })
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	wait("the folder's error", func() bool { return strings.Contains(reason(), "the watch folder cannot be read: no such directory") })
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "second.txt"), []byte("after it came back\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wait("the file dropped once it was back", func() bool { return f.count(t) == 2 })
+	wait("the folder's error cleared", func() bool { return reason() == "" })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+// Two kept files of the same content are one document (the second a
+// duplicate); one of them edited becomes a new document, not a version of
+// the one the other still is.
+func TestKeptCopyEdited(t *testing.T) {
+	f := setup(t)
+	dir := t.TempDir()
+	for _, n := range []string{"a.txt", "copy of a.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("the same letter\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := watch.Options{Folders: []watch.Folder{{Dir: dir, OwnerID: f.owner, After: watch.AfterKeep}}, Settle: 100 * time.Millisecond, Parallel: 1, Once: true}
+	sum, err := watch.Run(context.Background(), f.deps, o, nil)
+	if err != nil || sum != (watch.Summary{Stored: 1, Duplicates: 1}) {
+		t.Fatalf("first run: %+v, %v", sum, err)
+	}
+	p := filepath.Join(dir, "copy of a.txt")
+	if err := os.WriteFile(p, []byte("the same letter, annotated\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(p, past, past); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = watch.Run(context.Background(), f.deps, o, nil)
+	if err != nil || sum != (watch.Summary{Stored: 1}) {
+		t.Fatalf("after editing the copy: %+v, %v (want a new document)", sum, err)
+	}
+	var versions int
+	if err := f.deps.DB.Get(&versions, `SELECT count(*) FROM document_versions`); err != nil || versions != 0 {
+		t.Fatalf("%d versions (%v), want none", versions, err)
+	}
+}
+
 // Once with keep: the second run reads nothing again; the folder gone is
 // a usage error before anything starts.
 func TestRunOnceKeep(t *testing.T) {
@@ -166,6 +269,31 @@ func TestRunOnceKeep(t *testing.T) {
 	sum, err = watch.Run(context.Background(), f.deps, o, nil)
 	if err != nil || sum != (watch.Summary{}) {
 		t.Errorf("second run: %+v, %v (want nothing taken)", sum, err)
+	}
+	if n := f.count(t); n != 5 {
+		t.Errorf("%d documents, want 5", n)
+	}
+	// A kept file edited in place: a new version of its document; then
+	// nothing again.
+	k0 := filepath.Join(dir, "k0.txt")
+	if err := os.WriteFile(k0, []byte("kept 0, edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(-time.Hour) // a time of its own even on a coarse clock
+	if err := os.Chtimes(k0, later, later); err != nil {
+		t.Fatal(err)
+	}
+	var got []watch.Result
+	sum, err = watch.Run(context.Background(), f.deps, o, func(r watch.Result) { got = append(got, r) })
+	if err != nil || sum != (watch.Summary{Versions: 1}) || len(got) != 1 || got[0].Status != "version" {
+		t.Fatalf("after an edit: %+v, %v, %+v (want one new version)", sum, err, got)
+	}
+	vs, err := f.deps.Storage.Versions(context.Background(), f.owner, got[0].ID)
+	if err != nil || len(vs) != 1 || vs[0].SizeBytes != int64(len("kept 0\n")) {
+		t.Fatalf("versions of the edited file's document: %+v, %v", vs, err)
+	}
+	if sum, err = watch.Run(context.Background(), f.deps, o, nil); err != nil || sum != (watch.Summary{}) {
+		t.Errorf("after the version: %+v, %v (want nothing taken)", sum, err)
 	}
 	if n := f.count(t); n != 5 {
 		t.Errorf("%d documents, want 5", n)

@@ -70,7 +70,7 @@ func (r *Runner) handleCloudSync(jobCtx context.Context) func(*work.Job) error {
 		sum, err := cloud.Sync(jobCtx, c.Deps, c.Options, id, nil)
 		switch {
 		case err == nil:
-			r.log.Info("cloud connection synced", "connection_id", id, "stored", sum.Stored, "duplicates", sum.Duplicates,
+			r.log.Info("cloud connection synced", "connection_id", id, "stored", sum.Stored, "versions", sum.Versions, "duplicates", sum.Duplicates,
 				"unchanged", sum.Unchanged, "failed", sum.Failed)
 			return nil
 		case errors.Is(err, cloud.ErrBusy), errors.Is(err, cloud.ErrNotFound):

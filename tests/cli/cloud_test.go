@@ -29,9 +29,12 @@ func TestCloudAddSyncListRm(t *testing.T) {
 
 	d.runIn(t, w.Password+"\n", nil, "cloud", "add", "Nextcloud", "--provider", "webdav", "--url", w.Base, "--path", w.Dir,
 		"--login", w.User, "--password-stdin", "--folders").check(t, 0, `added cloud connection "Nextcloud" (webdav)`, "")
-	d.run(t, nil, "cloud", "sync", "nextcloud").check(t, 0, "stored     Bills/power.txt", "2 stored, 0 duplicates, 0 unchanged")
-	d.run(t, nil, "cloud", "sync", "Nextcloud").check(t, 0, "", "0 stored, 0 duplicates, 2 unchanged")
+	d.run(t, nil, "cloud", "sync", "nextcloud").check(t, 0, "stored     Bills/power.txt", "2 stored, 0 new versions, 0 duplicates, 0 unchanged")
+	d.run(t, nil, "cloud", "sync", "Nextcloud").check(t, 0, "", "0 stored, 0 new versions, 0 duplicates, 2 unchanged")
 	d.run(t, nil, "doc", "list", "--folder", "Bills").check(t, 0, "power.txt", "")
+	// A changed file: a new version of its document.
+	w.Put(t, "Bills/power.txt", []byte("the power bill, corrected\n"))
+	d.run(t, nil, "cloud", "sync", "Nextcloud").check(t, 0, "version    Bills/power.txt", "0 stored, 1 new versions, 0 duplicates, 1 unchanged")
 
 	// A second MinIO bucket.
 	cl, err := objectstore.NewClient(d.m.Root())

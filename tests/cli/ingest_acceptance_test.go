@@ -132,8 +132,8 @@ func TestIngestAcceptance(t *testing.T) {
 	}
 	d.runIn(t, w.Password+"\n", nil, "cloud", "add", "Nextcloud", "--provider", "webdav", "--url", w.Base, "--path", w.Dir+"/Scans",
 		"--login", w.User, "--password-stdin").check(t, 0, `added cloud connection "Nextcloud" (webdav)`, "")
-	d.run(t, nil, "cloud", "sync", "Nextcloud").check(t, 0, "", fmt.Sprintf("%d stored, 0 duplicates, 0 unchanged", n))
-	d.run(t, nil, "cloud", "sync", "Nextcloud").check(t, 0, "", fmt.Sprintf("0 stored, 0 duplicates, %d unchanged", n))
+	d.run(t, nil, "cloud", "sync", "Nextcloud").check(t, 0, "", fmt.Sprintf("%d stored, 0 new versions, 0 duplicates, 0 unchanged", n))
+	d.run(t, nil, "cloud", "sync", "Nextcloud").check(t, 0, "", fmt.Sprintf("0 stored, 0 new versions, 0 duplicates, %d unchanged", n))
 
 	// 4. The phone app: a personal token and curl.
 	token := strings.TrimSpace(d.run(t, nil, "token", "add", "phone", "--scope", "upload").stdout)

@@ -165,7 +165,7 @@ func TestWatchOnce(t *testing.T) {
 	}
 
 	// --after keep: taken once; a second run reads nothing again; a
-	// changed file is new content.
+	// changed file becomes a new version of its document.
 	keep := t.TempDir()
 	k := writeFile(t, filepath.Join(keep, "kept.txt"), []byte("kept content one\n"))
 	d.run(t, nil, "watch", keep, "--once", "--settle", "200ms", "--after", "keep").check(t, 0, "stored     "+k, "1 stored")
@@ -174,8 +174,9 @@ func TestWatchOnce(t *testing.T) {
 	if r.stdout != "" {
 		t.Errorf("a kept file was taken again: %s", r.stdout)
 	}
+	// Edited in place: a new version of its document, not a second one.
 	writeFile(t, k, []byte("kept content two, longer\n"))
-	d.run(t, nil, "watch", keep, "--once", "--settle", "200ms", "--after", "keep").check(t, 0, "stored     "+k, "1 stored")
+	d.run(t, nil, "watch", keep, "--once", "--settle", "200ms", "--after", "keep").check(t, 0, "version    "+k, "0 stored, 0 duplicates, 0 failed, 1 new versions of kept files")
 	if _, err := os.Stat(k); err != nil {
 		t.Errorf("--after keep removed the file: %v", err)
 	}

@@ -1,7 +1,8 @@
-// Files a watch folder could not take in (issue 22, item 1), run by
-// ingest_test.go in headless Chromium against a real `docuvault serve`:
-// the overview's card lists the file with its reason and tries, on a
-// desktop and on a phone, in English and German. Waits are on conditions.
+// Files a watch folder and a cloud connection could not take in (issue
+// 22), run by ingest_test.go in headless Chromium against a real
+// `docuvault serve`: the overview's card lists each file with its source,
+// reason and tries, on a desktop and on a phone, in English and German.
+// Waits are on conditions.
 import { BASE, step, expect, newPage, shot, signIn, run, accessibility, env } from './harness.mjs'
 
 const BAD = env('BAD_PATH')
@@ -11,16 +12,18 @@ await run('ingest errors', async () => {
   const ann = await newPage('ann')
   await signIn(ann)
 
-  step('the overview lists the file the watch folder could not take')
+  step('the overview lists the files the watch folder and the cloud connection could not take')
   await ann.click('nav >> text=Overview')
   const card = ann.locator('[data-test=ov-ingest]')
   await card.waitFor()
   const c = await text(card)
-  expect(c.includes('Files not taken in') && c.includes('1 file from a watch folder could not be stored'), 'card: ' + c)
+  expect(c.includes('Files not taken in') && c.includes('2 files from watch folders, e-mail accounts or cloud connections could not be taken in'), 'card: ' + c)
   const items = ann.locator('[data-test=ingest-error]')
-  expect(await items.count() === 1, 'errors listed: ' + await items.count())
-  const item = await text(items.first())
-  expect(item.includes(BAD) && item.includes('type not allowed') && item.includes('Tried once'), 'error: ' + item)
+  expect(await items.count() === 2, 'errors listed: ' + await items.count())
+  const watched = await text(items.filter({ hasText: BAD }))
+  expect(watched.includes('Watch folder: ') && watched.includes('type not allowed') && watched.includes('Tried once'), 'watch error: ' + watched)
+  const synced = await text(items.filter({ hasText: 'installer.exe' }))
+  expect(synced.includes('Cloud connection: Nextcloud') && synced.includes('type not allowed'), 'cloud error: ' + synced)
   // The good file of the same folder was stored.
   expect((await text(ann.locator('[data-test=ov-recent]'))).includes('letter.txt'), 'letter.txt is among the newest')
   const a11y = await accessibility(ann)
@@ -31,7 +34,7 @@ await run('ingest errors', async () => {
   const phone = await newPage('ann-phone', { width: 390, height: 844 })
   await signIn(phone)
   await phone.goto(BASE + '/overview')
-  await phone.locator('[data-test=ov-ingest] [data-test=ingest-error]').waitFor()
+  await phone.locator('[data-test=ov-ingest] [data-test=ingest-error]').first().waitFor()
   await shot(phone, 'i2-overview-ingest-errors-phone')
 
   step('in German')
@@ -39,6 +42,6 @@ await run('ingest errors', async () => {
   await ann.reload()
   await ann.locator('[data-test=ov-ingest]', { hasText: 'Nicht übernommene Dateien' }).waitFor()
   const de = await text(ann.locator('[data-test=ov-ingest]'))
-  expect(de.includes('1 Datei aus einem überwachten Ordner') && de.includes('Einmal versucht'), 'German card: ' + de)
+  expect(de.includes('2 Dateien aus überwachten Ordnern, E-Mail-Konten oder Cloud-Verbindungen') && de.includes('Cloud-Verbindung: Nextcloud') && de.includes('Einmal versucht'), 'German card: ' + de)
   await shot(ann, 'i3-overview-ingest-errors-de')
 })

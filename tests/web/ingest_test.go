@@ -13,8 +13,10 @@ import (
 
 // TestWebIngestErrors drives ingest.mjs: a watch folder (docuvault watch
 // --once) takes one good file and cannot take a program (a type not
-// allowed); the overview shows that file, with its reason, on a desktop
-// and a phone, in English and German. Screenshots land in ingest/.
+// allowed), nor can a cloud connection (docuvault cloud sync of the dev
+// WebDAV server); the overview shows both files, with their source and
+// reason, on a desktop and a phone, in English and German. Screenshots
+// land in ingest/.
 func TestWebIngestErrors(t *testing.T) {
 	t.Parallel()
 	root := testenv.ModuleRoot(t)
@@ -41,6 +43,18 @@ func TestWebIngestErrors(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(string(out), "FAILED     "+bad+": type not allowed") {
 		t.Fatalf("watch --once: exit %d (%v), want 2 with the program failed:\n%s", code, err, out)
+	}
+
+	// A cloud connection (the dev WebDAV server) with a program in it: a
+	// second file not taken in, from another source.
+	w := testenv.NewWebDAV(t)
+	w.Put(t, "installer.exe", append([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 300)...))
+	e.run(t, w.Password+"\n", "cloud", "add", "Nextcloud", "--provider", "webdav", "--url", w.Base, "--path", w.Dir,
+		"--login", w.User, "--password-stdin", "--user", "ann")
+	cmd = e.command(ctx, t, "cloud", "sync", "Nextcloud", "--user", "ann")
+	out, err = cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "FAILED     installer.exe: type not allowed") {
+		t.Fatalf("cloud sync: exit %d (%v), want 1 with the program failed:\n%s", code, err, out)
 	}
 
 	base := e.startApp(t)
