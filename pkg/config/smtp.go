@@ -3,7 +3,6 @@ package config
 import (
 	"crypto/x509"
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"

@@ -20,6 +20,7 @@ import (
 // group, its linked identity, the ended session and the audit log.
 // Screenshots land in the sso/ folder of the web screenshots.
 func TestWebSSO(t *testing.T) {
+	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	node, chromium := browserTools(t, root)
 	port := testenv.FreePort(t)
