@@ -53,7 +53,7 @@ func TestSMTPSettings(t *testing.T) {
 		{with("DOCUVAULT_SMTP_TLS", "none"), "DOCUVAULT_SMTP_TLS", "allowed only to a server on loopback"},
 		{with("DOCUVAULT_SMTP_TLS", "ssl"), "DOCUVAULT_SMTP_TLS", "is not starttls, tls or none"},
 		{with("DOCUVAULT_SMTP_PORT", "70000"), "DOCUVAULT_SMTP_PORT", "is not a port"},
-		{with("DOCUVAULT_PUBLIC_URL", "docs.example.org"), "DOCUVAULT_PUBLIC_URL", "is not an http(s) address"},
+		{with("DOCUVAULT_PUBLIC_URL", "docs.example.org"), "DOCUVAULT_PUBLIC_URL", "is not the address people open DocuVault at"},
 		{with("DOCUVAULT_SMTP_FROM", "nobody"), "DOCUVAULT_SMTP_HOST", "sender address"},
 		{with("DOCUVAULT_SMTP_CA_FILE", "/nonexistent/ca.pem"), "DOCUVAULT_SMTP_CA_FILE", "no such file"},
 	} {
