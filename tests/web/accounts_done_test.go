@@ -20,28 +20,8 @@ import (
 // The database is checked afterwards.
 func TestWebAccountsDoneWhen(t *testing.T) {
 	t.Parallel()
-	root := testenv.ModuleRoot(t)
-	node, chromium := browserTools(t, root)
-	port := testenv.FreePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	dex := testenv.StartDex(t, testenv.DexOptions{RedirectURIs: []string{base + "/api/auth/oidc/dex/callback"}})
-	dep := testenv.Deploy(t)
-	e := env{root: root, bin: build(t, root), vars: dep.Env()}
-	e.vars["DOCUVAULT_PUBLIC_URL"] = base
-	cfg := filepath.Join(t.TempDir(), "docuvault.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`oidc:
-  - name: dex
-    display_name: Company login
-    issuer: %s
-    client_id: %s
-    client_secret: %s
-    allow_signup: true
-    groups_claim: groups
-    group_map:
-      - {claim: %s, group: Household}
-`, dex.Issuer, dex.ClientID, dex.ClientSecret, testenv.DexMockGroup)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	sso := newSSOSetup(t)
+	root, node, chromium, e, dep, dex, base, cfg, port := sso.root, sso.node, sso.chromium, sso.e, sso.dep, sso.dex, sso.base, sso.cfg, sso.port
 
 	// The account as the README makes it: no password, then one from the CLI.
 	add := e.command(context.Background(), t, "user", "add", "ann", "--email", "ann@example.org")

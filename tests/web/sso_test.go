@@ -21,28 +21,8 @@ import (
 // Screenshots land in the sso/ folder of the web screenshots.
 func TestWebSSO(t *testing.T) {
 	t.Parallel()
-	root := testenv.ModuleRoot(t)
-	node, chromium := browserTools(t, root)
-	port := testenv.FreePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	dex := testenv.StartDex(t, testenv.DexOptions{RedirectURIs: []string{base + "/api/auth/oidc/dex/callback"}})
-	dep := testenv.Deploy(t)
-	e := env{root: root, bin: build(t, root), vars: dep.Env()}
-	e.vars["DOCUVAULT_PUBLIC_URL"] = base
-	cfg := filepath.Join(t.TempDir(), "docuvault.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`oidc:
-  - name: dex
-    display_name: Company login
-    issuer: %s
-    client_id: %s
-    client_secret: %s
-    allow_signup: true
-    groups_claim: groups
-    group_map:
-      - {claim: %s, group: Household}
-`, dex.Issuer, dex.ClientID, dex.ClientSecret, testenv.DexMockGroup)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	sso := newSSOSetup(t)
+	root, node, chromium, e, dep, dex, base, cfg, port := sso.root, sso.node, sso.chromium, sso.e, sso.dep, sso.dex, sso.base, sso.cfg, sso.port
 	const annPass = "ann's long password"
 	e.run(t, annPass+"\n", "user", "add", "ann", "--email", "ann@example.org", "--password-stdin")
 	e.run(t, "", "group", "add", "Household")
@@ -106,6 +86,45 @@ func TestWebSSO(t *testing.T) {
 	if len(pngs) != 3 {
 		t.Errorf("%d screenshots in %s, want 3", len(pngs), shots)
 	}
+}
+
+// ssoSetup is a deployment whose serve (not started yet: serveOn with cfg
+// on port) signs people on through a real Dex: provider "dex" ("Company
+// login"), sign-up allowed, Dex's mock group mapped to Household.
+type ssoSetup struct {
+	root, node, chromium string
+	e                    env
+	dep                  testenv.Deployment
+	dex                  *testenv.Dex
+	base, cfg            string
+	port                 int
+}
+
+func newSSOSetup(t *testing.T) ssoSetup {
+	t.Helper()
+	root := testenv.ModuleRoot(t)
+	node, chromium := browserTools(t, root)
+	port := testenv.FreePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	dex := testenv.StartDex(t, testenv.DexOptions{RedirectURIs: []string{base + "/api/auth/oidc/dex/callback"}})
+	dep := testenv.Deploy(t)
+	e := env{root: root, bin: build(t, root), vars: dep.Env()}
+	e.vars["DOCUVAULT_PUBLIC_URL"] = base
+	cfg := filepath.Join(t.TempDir(), "docuvault.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`oidc:
+  - name: dex
+    display_name: Company login
+    issuer: %s
+    client_id: %s
+    client_secret: %s
+    allow_signup: true
+    groups_claim: groups
+    group_map:
+      - {claim: %s, group: Household}
+`, dex.Issuer, dex.ClientID, dex.ClientSecret, testenv.DexMockGroup)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ssoSetup{root: root, node: node, chromium: chromium, e: e, dep: dep, dex: dex, base: base, cfg: cfg, port: port}
 }
 
 // serveOn starts `docuvault --config cfg serve` on addr (single sign-on's
