@@ -13,7 +13,6 @@ import (
 // deletes it with its documents and objects (fsck clean) and refuses the
 // last administrator.
 func TestUserPasswdAndRm(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "created user ann", "cannot sign in until one is set: docuvault user passwd ann")
 	d.run(t, nil, "user", "passwd", "ann").check(t, 64, "", "--password-stdin")

@@ -19,7 +19,6 @@ import (
 // its actor and no account as actor_id, reads as "NAME (command line)",
 // and no event holds the password given on stdin (issue 21).
 func TestCLIActionsAreAudited(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	me, err := user.Current()
 	if err != nil {

@@ -18,7 +18,6 @@ import (
 // grant, bucket init); fsck is clean and every document and version
 // downloads with its bytes.
 func TestBackupDumpAndMirrorRestore(t *testing.T) {
-	t.Parallel()
 	if _, err := exec.LookPath("pg_dump"); err != nil {
 		if os.Getenv("DOCUVAULT_TEST_REQUIRE_SERVICES") == "1" {
 			t.Fatalf("pg_dump is required (DOCUVAULT_TEST_REQUIRE_SERVICES=1; scripts/services.sh installs PostgreSQL's client): %v", err)

@@ -11,7 +11,6 @@ import (
 // filter; a document of another user's fails the whole run (exit 1,
 // nothing changed); a run that cannot be used as written is exit 64.
 func TestDocBulk(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	for _, h := range []string{"ann", "bob"} {
 		d.run(t, nil, "user", "add", h, "--email", h+"@example.org").check(t, 0, "", "")

@@ -56,7 +56,6 @@ func parseClassify(t *testing.T, out string) map[string]classifyOut {
 }
 
 func TestClassifyDryRun(t *testing.T) {
-	t.Parallel()
 	d := newDeployment(t) // classify needs no service: nothing is deployed
 	dir := t.TempDir()
 	topicsFile := writeFile(t, filepath.Join(dir, "topics.yaml"), []byte(householdTopics+"- name: Kids\n  description: school\n  match: kindergarten\n"))
@@ -137,7 +136,6 @@ func TestClassifyDryRun(t *testing.T) {
 // folder, one drain files most right; a person corrects a few and the next
 // uploads are filed better.
 func TestClassificationLearnsFromCorrections(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "Finance", "--description", "invoices, bank statements, taxes and bills").check(t, 0, "", "")
@@ -221,7 +219,6 @@ func TestClassificationLearnsFromCorrections(t *testing.T) {
 // An OpenAI-compatible endpoint files documents; when it fails, builtin
 // does and the document says so; it never invents a topic or leaks the key.
 func TestClassifyWithOpenAI(t *testing.T) {
-	t.Parallel()
 	const key = "sk-cli-test-key-0123456789"
 	mode := make(chan string, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

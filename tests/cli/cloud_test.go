@@ -19,7 +19,6 @@ import (
 // sync and never a secret, a wrong password is exit 1 with one line and the
 // connection in ERROR, `cloud rm` removes it; bad command lines are exit 64.
 func TestCloudAddSyncListRm(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	w := testenv.NewWebDAV(t)

@@ -14,7 +14,6 @@ import (
 // searchable copy of a PDF with a text layer), fsck counts the thumbnail
 // as the document's, not an orphan.
 func TestDocGetAndThumbnail(t *testing.T) {
-	t.Parallel()
 	testenv.Tools(t, "pdftoppm")
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")

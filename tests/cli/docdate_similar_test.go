@@ -11,7 +11,6 @@ import (
 // column and --date-from/--date-to) and doc similar lists the owner's
 // documents most like one, never itself, never another user's.
 func TestDocumentDateAndSimilar(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "user", "add", "bob", "--email", "bob@example.org").check(t, 0, "", "")

@@ -74,7 +74,6 @@ func strippedManifest(t *testing.T, b []byte) transfer.Manifest {
 // result has the same manifest. A tar with one changed byte is refused,
 // naming the file, with nothing imported.
 func TestExportImportSurviveKill(t *testing.T) {
-	t.Parallel()
 	src := exportSource(t)
 	// Enough objects that the kill lands half-way.
 	many := t.TempDir()

@@ -129,7 +129,6 @@ func lines(b []byte) []string {
 // version, the note, the share and the topic with its rule are back.
 // A second import changes nothing.
 func TestExportImportRoundTrip(t *testing.T) {
-	t.Parallel()
 	src := exportSource(t)
 	tmp := t.TempDir()
 	tarPath := filepath.Join(tmp, "vault.tar")
@@ -211,7 +210,6 @@ func TestExportImportRoundTrip(t *testing.T) {
 // refused with nothing imported; an import cancelled half-way leaves no
 // rows, and the next run finishes it without duplicates.
 func TestImportFaults(t *testing.T) {
-	t.Parallel()
 	src := exportSource(t)
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "vault")

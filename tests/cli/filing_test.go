@@ -10,7 +10,6 @@ import (
 // candidates (doc list --unfiled, doc show), and topics the classifier never
 // assigns (topic add/edit --no-auto).
 func TestFilingEvidenceUnfiledAndNoAuto(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "Finance", "--description", "invoices bank taxes payments").check(t, 0, `created topic "Finance" for ann (#6366f1)`, "")
@@ -104,7 +103,6 @@ func TestFilingEvidenceUnfiledAndNoAuto(t *testing.T) {
 // what it matched (issue 21, item 8), not "classifier"; the classifier's
 // topics still say "classifier".
 func TestFilingByMatchRule(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "Bills", "--description", "utilities electricity water", "--match", "INV-[0-9]+", "--algorithm", "regex", "--no-auto").check(t, 0, "", "")
@@ -127,7 +125,6 @@ func TestFilingByMatchRule(t *testing.T) {
 
 // docuvault overview: a user's vault at a glance, as the dashboard shows it.
 func TestOverview(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org", "--quota", "1MiB").check(t, 0, "", "")
 	d.run(t, nil, "overview").check(t, 0, "ann: 0 documents, 0 unfiled; 0 B of 1.0 MiB used (0%)\nworker: 0 waiting, 0 in progress; nothing finished yet\n", "")

@@ -11,7 +11,6 @@ import (
 // not; a group the owner is not in is refused; bad input exits 64; every
 // change is audited.
 func TestFolderShareCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	for _, h := range []string{"ann", "bob", "cat"} {
 		d.run(t, nil, "user", "add", h, "--email", h+"@example.org").check(t, 0, "", "")

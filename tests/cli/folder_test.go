@@ -11,7 +11,6 @@ import (
 // line), say what a delete does to the documents, and leave the rows as
 // they say.
 func TestFolderCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "user", "add", "bob", "--email", "bob@example.org").check(t, 0, "", "")

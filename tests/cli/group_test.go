@@ -11,7 +11,6 @@ import (
 // with a group one does not belong to is refused; rm deletes the group's
 // shares; every change is audited.
 func TestGroupCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	for _, h := range []string{"ann", "bob", "cat"} {
 		d.run(t, nil, "user", "add", h, "--email", h+"@example.org").check(t, 0, "", "")

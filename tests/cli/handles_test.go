@@ -10,7 +10,6 @@ import (
 // with a bidi override or a zero-width space is a usage error, as a folder
 // name is (issue 20, D15).
 func TestHandlesIgnoreCaseAndTheTextRule(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "Alice", "--email", "alice@example.org").check(t, 0, "", "")
 	d.run(t, nil, "user", "add", "alice", "--email", "alice2@example.org").check(t, 1, "", "docuvault: the handle alice is taken: choose another one\n")

@@ -26,7 +26,6 @@ import (
 // of its own; nothing is listed as not taken; fsck is clean. A phone-app-
 // like curl with a personal token uploads a PDF.
 func TestIngestAcceptance(t *testing.T) {
-	t.Parallel()
 	addr := testenv.Get(t, "DOCUVAULT_TEST_IMAP_ADDR")
 	login, pass := testenv.Get(t, "DOCUVAULT_TEST_IMAP_USER"), testenv.Get(t, "DOCUVAULT_TEST_IMAP_PASSWORD")
 	ca := testenv.Get(t, "DOCUVAULT_TEST_IMAP_CA")

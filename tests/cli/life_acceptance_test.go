@@ -17,7 +17,6 @@ import (
 // fresh deployment where the versions, the note, the share, the link and
 // the topics are back, with fsck clean.
 func TestLifeAcceptance(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "user", "add", "bob", "--email", "bob@example.org").check(t, 0, "", "")

@@ -14,7 +14,6 @@ import (
 // holds, and a revoked link is gone. The token and password are in no
 // audit row.
 func TestLinkCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	lease := writeFile(t, filepath.Join(t.TempDir(), "lease.txt"), []byte("the lease of the flat"))

@@ -21,7 +21,6 @@ import (
 // status but never its password; a wrong password is the account in ERROR
 // with the reason, exit 1.
 func TestMailAddRulePoll(t *testing.T) {
-	t.Parallel()
 	addr := testenv.Get(t, "DOCUVAULT_TEST_IMAP_ADDR")
 	login, pass := testenv.Get(t, "DOCUVAULT_TEST_IMAP_USER"), testenv.Get(t, "DOCUVAULT_TEST_IMAP_PASSWORD")
 	ca := testenv.Get(t, "DOCUVAULT_TEST_IMAP_CA")

@@ -9,7 +9,6 @@ import (
 // the permission rules of pkg/notes, exit 64 for a note too long, and the
 // audit log holding ids and lengths, never the text.
 func TestNoteCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	for _, h := range []string{"ann", "bob", "cat"} {
 		d.run(t, nil, "user", "add", h, "--email", h+"@example.org").check(t, 0, "", "")

@@ -25,7 +25,6 @@ var closedMinIO = map[string]string{"MINIO_ENDPOINT": "127.0.0.1:1"}
 
 // D12: credentials inside URL settings are not printed by config show.
 func TestConfigShowRedactsURLCredentials(t *testing.T) {
-	t.Parallel()
 	d := newDeployment(t)
 	r := d.run(t, map[string]string{
 		"OPENAI_BASE_URL":        "https://user:pw-hunter2@llm.example.org/v1?api_key=pw-hunter2&model=x",
@@ -50,7 +49,6 @@ func TestConfigShowRedactsURLCredentials(t *testing.T) {
 // D13: with MinIO down fsck cannot check anything: it prints nothing on
 // stdout (no report that reads as clean), the error on stderr, exit 1.
 func TestFsckWithMinIODownPrintsNoReport(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "upload", writeFile(t, filepath.Join(t.TempDir(), "a.pdf"), pdfBytes("a"))).check(t, 0, "stored", "")
@@ -80,7 +78,6 @@ func TestFsckWithMinIODownPrintsNoReport(t *testing.T) {
 // multipart upload; fsck reports the upload once older than --grace, and
 // --repair aborts it (with the bucket-scoped app key).
 func TestFsckAbortsIncompleteMultipartUpload(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	admin := d.dep.AdminDB(t)
@@ -140,7 +137,6 @@ func TestFsckAbortsIncompleteMultipartUpload(t *testing.T) {
 // line (D14), and `jobs retry-dead` with a real dead job. The document
 // fails because the worker's MinIO is down (a transient failure, retried).
 func TestJobRetrySettingsAndRetryDead(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	lines := parseLines(t, d.run(t, nil, "upload", "--json", writeFile(t, filepath.Join(t.TempDir(), "invoice.txt"), []byte("Invoice 17: pay by bank transfer.\n"))).stdout)
@@ -228,7 +224,6 @@ func TestJobRetrySettingsAndRetryDead(t *testing.T) {
 // such dead jobs, and those of deleted documents, are not counted by
 // `jobs`, are removed by the sweeper, and are not queued by retry-dead.
 func TestObsoleteDeadJobs(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	dir := t.TempDir()

@@ -38,7 +38,6 @@ func readmeBlock(t *testing.T, readme, heading string) string {
 // several users), with the files they name in a home directory (issue 21,
 // item 7: the Uploading example failed there).
 func TestREADMEExamplesRun(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.runIn(t, "a long admin password\n", nil, "user", "add", "admin", "--email", "admin@example.org", "--admin", "--password-stdin").check(t, 0, "", "")
 	b, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))

@@ -16,7 +16,6 @@ import (
 // no link; plain SMTP off loopback and the password in config show are
 // refused / hidden.
 func TestResetLinkSend(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 

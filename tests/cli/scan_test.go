@@ -18,7 +18,6 @@ import (
 // pdftotext reads and a thumbnail; `search` finds it by a word of that
 // page; a blank scan is no_text, filed under nothing.
 func TestScanAcceptance(t *testing.T) {
-	t.Parallel()
 	testenv.Tools(t, "tesseract", "pdftoppm", "pdfimages", "qpdf", "pdftotext")
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
@@ -108,7 +107,6 @@ func TestScanAcceptance(t *testing.T) {
 // worker would and says how each page was read; bad input is a one-line
 // message and the right exit code.
 func TestExtractCommand(t *testing.T) {
-	t.Parallel()
 	testenv.Tools(t, "tesseract", "pdftoppm", "pdfimages")
 	d := deployed(t)
 	mixed := filepath.Join(repoRoot(t), "pkg", "ocr", "testdata", "mixed.pdf")

@@ -46,7 +46,6 @@ func (d *deployment) searchJSON(t *testing.T, args ...string) searchResult {
 // from inside their text, with a snippet, ranked sensibly; a second user
 // finds none of them.
 func TestSearchFindsUploadedDocuments(t *testing.T) {
-	t.Parallel()
 	testdata := filepath.Join(repoRoot(t), "pkg", "extract", "testdata")
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")

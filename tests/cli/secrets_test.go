@@ -14,7 +14,6 @@ import (
 // cloud connections' credentials under the new one; neither key is taken
 // on the command line or shown by config show, the output or the audit log.
 func TestSecretsRotate(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	oldKey, newKey := d.env["SECRET_KEY"], strings.Repeat("N", 48)

@@ -62,7 +62,6 @@ func filePart(boundary, name string, n int) []byte {
 // within seconds (the default waits a minute); DOCUVAULT_METRICS_TOKEN
 // closes /metrics to requests without it.
 func TestServeUploadAndMetricsSettings(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.runIn(t, "password-ann\n", nil, "user", "add", "ann", "--email", "ann@example.org", "--password-stdin").check(t, 0, "created user ann", "")
 	const metricsToken = "5e0b8c1d2a3f4e5d6c7b8a9f0e1d2c3b-scrape"
@@ -158,7 +157,6 @@ func TestServeUploadAndMetricsSettings(t *testing.T) {
 // A bad upload or metrics setting stops serve at once with exit code 1
 // and one line naming it, and the token is not printed.
 func TestServeRefusesBadUploadSettings(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	for _, tc := range []struct{ key, value, want string }{
 		{"DOCUVAULT_UPLOAD_USER_STREAMS", "9", `DOCUVAULT_UPLOAD_USER_STREAMS (from env DOCUVAULT_UPLOAD_USER_STREAMS): "9" is more than DOCUVAULT_UPLOAD_STREAMS (4)`},

@@ -22,7 +22,6 @@ import (
 )
 
 func TestServeRefusesAnUnusableSecretKey(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	for name, key := range map[string]string{
 		"missing":     "",
@@ -158,7 +157,6 @@ func multipartBody(files map[string][]byte) (*bytes.Buffer, string) {
 // uploads to both at once leave every row, object, quota and audit entry
 // right.
 func TestTwoServeProcesses(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.runIn(t, "password-ann\n", nil, "user", "add", "ann", "--email", "ann@example.org", "--password-stdin").check(t, 0, "created user ann", "")
 	a, b := d.serve(t, nil), d.serve(t, nil)
@@ -248,7 +246,6 @@ func TestTwoServeProcesses(t *testing.T) {
 // TestServeShutdownLetsUploadsFinish: SIGTERM during an upload stops new
 // connections but lets the upload finish and be stored; then serve exits 0.
 func TestServeShutdownLetsUploadsFinish(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.runIn(t, "password-ann\n", nil, "user", "add", "ann", "--email", "ann@example.org", "--password-stdin").check(t, 0, "created user ann", "")
 	s := d.serve(t, nil)
@@ -347,7 +344,6 @@ func TestServeShutdownLetsUploadsFinish(t *testing.T) {
 // runs, downloads it byte-identical, shares it with a second user who can
 // view but not delete it, and finds every step in /api/audit.
 func TestServeAcceptance(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	for _, h := range []string{"ann", "bob"} {
 		d.runIn(t, "password-"+h+"\n", nil, "user", "add", h, "--email", h+"@example.org", "--password-stdin").check(t, 0, "created user "+h, "")

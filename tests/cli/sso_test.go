@@ -16,7 +16,6 @@ import (
 // show` never prints the client secret; `user sso` and `user sso-unlink`;
 // a bad oidc: entry stops every command with a line naming the key.
 func TestSSOCommands(t *testing.T) {
-	t.Parallel()
 	dex := testenv.StartDex(t, testenv.DexOptions{RedirectURIs: []string{"https://docs.example.org/api/auth/oidc/dex/callback"}})
 	d := deployed(t)
 	dir := t.TempDir()

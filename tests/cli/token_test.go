@@ -31,7 +31,6 @@ func curl(t *testing.T, args ...string) (string, string) {
 // audit log with the token's name, and the secret nowhere but the output
 // of token add.
 func TestPersonalAPITokenUploadsWithCurl(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 

@@ -9,7 +9,6 @@ import (
 // bounds is a --match value that cannot be used: exit 64 (usage), one line
 // saying what to change, nothing stored.
 func TestTopicRuleTooComplex(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	r := d.run(t, nil, "topic", "add", "Slow", "--algorithm", "regex", "--match", `(?:\w+\s?){1000}Z`)

@@ -14,7 +14,6 @@ import (
 // alone works again, and says so when there is nothing to reset;
 // `user totp-policy` shows and sets the policy and refuses a bad value.
 func TestUserTOTPReset(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.runIn(t, "a pass phrase for ann\n", nil, "user", "add", "ann", "--email", "ann@example.org", "--password-stdin").check(t, 0, "created user ann", "")
 	s := d.serve(t, nil)

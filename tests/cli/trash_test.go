@@ -11,7 +11,6 @@ import (
 // what is older than DOCUVAULT_TRASH_DAYS, doc rm --purge deletes at once;
 // fsck stays clean throughout.
 func TestTrashCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	dir := t.TempDir()

@@ -89,7 +89,6 @@ func parseLines(t *testing.T, out string) map[string]bulkupload.Result {
 }
 
 func TestUserAndTopicCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "created user ann", "")
 	d.run(t, nil, "user", "add", "ann", "--email", "x@example.org").check(t, 1, "", "docuvault: the handle ann is taken: choose another one\n")
@@ -130,7 +129,6 @@ func TestUserAndTopicCommands(t *testing.T) {
 }
 
 func TestUploadCommand(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "Finance").check(t, 0, "", "")
@@ -376,7 +374,6 @@ func (d *deployment) nothingStored(t *testing.T) {
 // TestUploadWhenMinIOStops stops the object store in the middle of a large
 // upload: the command fails clearly, nothing is half-stored, fsck agrees.
 func TestUploadWhenMinIOStops(t *testing.T) {
-	t.Parallel()
 	d, m, big := onPrivateMinIO(t)
 	cmd, out, errb := d.startUpload(t, m, big)
 	m.stop()
@@ -394,7 +391,6 @@ func TestUploadWhenMinIOStops(t *testing.T) {
 // TestUploadInterrupted sends SIGINT (Ctrl-C) in the middle of a large
 // upload: exit 130, and nothing of it remains anywhere.
 func TestUploadInterrupted(t *testing.T) {
-	t.Parallel()
 	d, m, big := onPrivateMinIO(t)
 	cmd, out, errb := d.startUpload(t, m, big)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
@@ -418,7 +414,6 @@ func TestUploadInterrupted(t *testing.T) {
 }
 
 func TestFsckCommand(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	dir := t.TempDir()

@@ -11,7 +11,6 @@ import (
 // refuses a word that is none of its subcommands instead of printing its
 // help and exiting 0 (issue 21, item 9).
 func TestCommandLineMessages(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	for _, c := range []struct {
 		args []string
@@ -37,7 +36,6 @@ func TestCommandLineMessages(t *testing.T) {
 // done; all failed is 1; a flag value that cannot be used, or no user
 // named where several exist, is 64 (issue 21, item 10).
 func TestExitCodesAsTheREADMESays(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	dir := t.TempDir()
@@ -61,7 +59,6 @@ func TestExitCodesAsTheREADMESays(t *testing.T) {
 // start of its id, as git names commits; `topic list` honours
 // DOCUVAULT_USER (issue 21, item 8).
 func TestDocumentIDPrefixesAndTopicListUser(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "user", "add", "bob", "--email", "bob@example.org").check(t, 0, "", "")

@@ -11,7 +11,6 @@ import (
 // get / restore / rm; quota counts every version; a version over quota is
 // refused with the figures; fsck stays clean.
 func TestVersionCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org", "--quota", "1KiB").check(t, 0, "", "")
 	dir := t.TempDir()

@@ -13,7 +13,6 @@ import (
 // 1), record their changes in the audit log, and `doc list --view NAME`
 // lists as the view filters, saying so when its topic has been deleted.
 func TestViewCommands(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "user", "add", "bob", "--email", "bob@example.org").check(t, 0, "", "")

@@ -90,7 +90,6 @@ func listDir(t *testing.T, dir string) []string {
 // alone; an unreadable file is a listed error while the others go on; a
 // file is moved only once stored; --once exits 0 when all were taken.
 func TestWatchOnce(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "Inbox").check(t, 0, "", "")
@@ -195,7 +194,6 @@ func TestWatchOnce(t *testing.T) {
 // and deletes each only after its document is stored; SIGTERM ends it
 // with exit 0.
 func TestWatchWaitsForFilesToSettle(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	in := t.TempDir()
@@ -278,7 +276,6 @@ func TestWatchWaitsForFilesToSettle(t *testing.T) {
 // storing a batch, run it again: every file is a document exactly once,
 // none is left in the folder, and fsck finds nothing to repair.
 func TestWatchKilledMidBatchLosesNothing(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org", "--quota", "1GiB").check(t, 0, "", "")
 	in := t.TempDir()
@@ -358,7 +355,6 @@ func TestWatchKilledMidBatchLosesNothing(t *testing.T) {
 // TestWatchFoldersFromTheConfigFile: `docuvault watch` without a directory
 // runs the config file's watch: list, each folder for its own user.
 func TestWatchFoldersFromTheConfigFile(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "user", "add", "bob", "--email", "bob@example.org").check(t, 0, "", "")

@@ -14,7 +14,6 @@ import (
 )
 
 func TestWorkerDrainAndJobs(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "Finance", "--description", "invoices bank statements taxes").check(t, 0, "", "")
@@ -70,7 +69,6 @@ func TestWorkerDrainAndJobs(t *testing.T) {
 // finish (the document ends read, not handed back), then the worker exits
 // 0: a stop asked for and done cleanly is a success (README, exit codes).
 func TestWorkerStopsOnSIGTERM(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	png := filepath.Join(repoRoot(t), "pkg", "extract", "testdata", "invoice.png")
@@ -141,7 +139,6 @@ func TestWorkerStopsOnSIGTERM(t *testing.T) {
 // classified with their text and topics; an encrypted PDF fails with its
 // reason, and the drain says so (exit 1).
 func TestUploadThenDrainEveryKind(t *testing.T) {
-	t.Parallel()
 	testdata := filepath.Join(repoRoot(t), "pkg", "extract", "testdata")
 	for _, pdfExtractor := range []string{"auto", "go", "pdftotext"} {
 		t.Run(pdfExtractor, func(t *testing.T) {
@@ -223,7 +220,6 @@ func repoRoot(t *testing.T) string {
 // job; once its heartbeat is stale, the next worker's sweeper queues the
 // document again and it is finished.
 func TestKilledWorkerJobFinishes(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	png := filepath.Join(repoRoot(t), "pkg", "extract", "testdata", "invoice.png")
@@ -273,7 +269,6 @@ func TestKilledWorkerJobFinishes(t *testing.T) {
 // TestTopicRules: a topic's match rule always assigns it, whatever the
 // word overlap says; a rule that cannot be used is refused up front.
 func TestTopicRules(t *testing.T) {
-	t.Parallel()
 	d := deployed(t)
 	d.run(t, nil, "user", "add", "ann", "--email", "ann@example.org").check(t, 0, "", "")
 	d.run(t, nil, "topic", "add", "Taxes", "--match", `steuer\w*`, "--algorithm", "regex").check(t, 0, "", "")

@@ -19,7 +19,6 @@ import (
 // ends their second browser's session from Settings and it is signed out.
 // The database is checked afterwards.
 func TestWebAccountsDoneWhen(t *testing.T) {
-	t.Parallel()
 	sso := newSSOSetup(t)
 	root, node, chromium, e, dep, dex, base, cfg, port := sso.root, sso.node, sso.chromium, sso.e, sso.dep, sso.dex, sso.base, sso.cfg, sso.port
 

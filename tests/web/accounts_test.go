@@ -14,7 +14,6 @@ import (
 // deleted; then checks what the browser did in the database.
 // Screenshots land in the accounts/ folder of the web screenshots.
 func TestWebAccounts(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

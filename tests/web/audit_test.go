@@ -15,7 +15,6 @@ import (
 // person, event and day, and the phone's stacked cards. Screenshots land
 // in the audit/ folder of the web screenshots.
 func TestWebActivity(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

@@ -15,7 +15,6 @@ import (
 // phone's bars; then checks through the API what the browser did.
 // Screenshots land in the bulk/ folder of the web screenshots.
 func TestWebBulk(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

@@ -15,7 +15,6 @@ import (
 // phone; then checks in the database what came in. Screenshots land in
 // the cloud/ folder of the web screenshots.
 func TestWebCloudConnections(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

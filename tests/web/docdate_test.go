@@ -13,7 +13,6 @@ import (
 // browser showed. Screenshots land in the docdate/ folder of the web
 // screenshots.
 func TestWebDocumentDateAndSimilar(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

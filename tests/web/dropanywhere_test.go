@@ -16,7 +16,6 @@ import (
 // duplicate nor the refused executables were stored. Screenshots land in
 // the dropanywhere/ folder of the web screenshots.
 func TestWebDropAnywhere(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

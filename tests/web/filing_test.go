@@ -13,7 +13,6 @@ import (
 // through the API. Screenshots land in the filing/ folder of the web
 // screenshots.
 func TestWebFiling(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

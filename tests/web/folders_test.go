@@ -12,7 +12,6 @@ import (
 // the tree on a phone; then checks what the browser did through the API.
 // Screenshots land in the folders/ folder of the web screenshots.
 func TestWebFolders(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

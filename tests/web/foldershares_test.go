@@ -17,7 +17,6 @@ import (
 // that bob's search no longer finds them. Screenshots land in the
 // foldershares/ folder of the web screenshots.
 func TestWebFolderShares(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

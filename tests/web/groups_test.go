@@ -15,7 +15,6 @@ import (
 // when removed; then checks the database and the audit log.
 // Screenshots land in the groups/ folder of the web screenshots.
 func TestWebGroups(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

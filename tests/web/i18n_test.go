@@ -14,7 +14,6 @@ import (
 // and the login page's switch brings German back. Screenshots, desktop and
 // phone, land in the i18n/ folder of the web screenshots.
 func TestWebI18n(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

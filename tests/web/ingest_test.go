@@ -18,7 +18,6 @@ import (
 // reason, on a desktop and a phone, in English and German. Screenshots
 // land in ingest/.
 func TestWebIngestErrors(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

@@ -21,7 +21,6 @@ import (
 // through the database and the server what the browser did. Screenshots
 // land in the mail/ folder of the web screenshots.
 func TestWebMailAccounts(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	addr := testenv.Get(t, "DOCUVAULT_TEST_IMAP_ADDR")
 	login, pass := testenv.Get(t, "DOCUVAULT_TEST_IMAP_USER"), testenv.Get(t, "DOCUVAULT_TEST_IMAP_PASSWORD")

@@ -15,7 +15,6 @@ import (
 // password, right password, download), desktop and phone; then checks
 // through the database what the browser did.
 func TestWebNotesAndShareLinks(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

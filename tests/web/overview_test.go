@@ -13,7 +13,6 @@ import (
 // keyboard shortcuts. Screenshots land in the overview/ folder of the web
 // screenshots.
 func TestWebOverview(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

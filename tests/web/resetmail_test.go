@@ -27,7 +27,6 @@ import (
 // the script reads. Then checks the audit log, and that no token reached
 // the logs.
 func TestWebResetMail(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

@@ -18,7 +18,6 @@ import (
 // HTML and Markdown and filters by them. Screenshots (desktop and phone)
 // land in the search/ folder of the web screenshots.
 func TestWebSearch(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

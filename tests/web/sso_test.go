@@ -20,7 +20,6 @@ import (
 // group, its linked identity, the ended session and the audit log.
 // Screenshots land in the sso/ folder of the web screenshots.
 func TestWebSSO(t *testing.T) {
-	t.Parallel()
 	sso := newSSOSetup(t)
 	root, node, chromium, e, dep, dex, base, cfg, port := sso.root, sso.node, sso.chromium, sso.e, sso.dep, sso.dex, sso.base, sso.cfg, sso.port
 	const annPass = "ann's long password"

@@ -13,7 +13,6 @@ import (
 // every page (ann is an administrator, so the users page is one).
 // Screenshots land in the theme/ folder of the web screenshots.
 func TestWebTheme(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

@@ -13,7 +13,6 @@ import (
 // checks through the API and the database what the browser did.
 // Screenshots land in the tokens/ folder of the web screenshots.
 func TestWebAPITokens(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

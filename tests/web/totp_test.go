@@ -14,7 +14,6 @@ import (
 // checks the database: no factor left, the sign-ins and
 // the refused code audited. Screenshots land in the totp/ folder.
 func TestWebTOTP(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

@@ -16,7 +16,6 @@ import (
 // downloads an export of everyone; then checks the database.
 // Screenshots land in the transfer/ folder.
 func TestWebTransfer(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	node, chromium := browserTools(t, root)
 	bin := build(t, root)

@@ -12,7 +12,6 @@ import (
 // and the Trash page, desktop and phone; then checks in the database what
 // the browser did. Screenshots land in the trash/ folder.
 func TestWebTrashAndVersions(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

@@ -14,7 +14,6 @@ import (
 // edit, and room between the cards; then checks through the API what the
 // browser did. Screenshots land in the ui/ folder of the web screenshots.
 func TestWebMessagesAndRoughEdges(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)

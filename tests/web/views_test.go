@@ -13,7 +13,6 @@ import (
 // browser did through the API. Screenshots land in the views/ folder of
 // the web screenshots.
 func TestWebViews(t *testing.T) {
-	t.Parallel()
 	root := testenv.ModuleRoot(t)
 	dep := testenv.Deploy(t)
 	node, chromium := browserTools(t, root)
