@@ -16,6 +16,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/ocr"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/transfer"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/worker"
 )
@@ -49,13 +50,34 @@ func (a *app) withOwner(ctx context.Context, flag string, fn func(*sqlx.DB, user
 	})
 }
 
+// openObjects connects to the bucket with the app key.
+func (a *app) openObjects() (*objectstore.MinioStore, error) {
+	if err := a.cfg.Require("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"); err != nil {
+		return nil, err
+	}
+	return objectstore.New(a.objectOptions())
+}
+
+// withTransfer runs fn (an export or import) with the app role and the
+// bucket; a user it does not know is a usage error.
+func (a *app) withTransfer(ctx context.Context, fn func(*sqlx.DB, objectstore.Store) error) error {
+	return a.withDB(ctx, func(db *sqlx.DB) error {
+		store, err := a.openObjects()
+		if err != nil {
+			return err
+		}
+		err = fn(db, store)
+		if errors.Is(err, transfer.ErrUnknownUser) {
+			return exitcode.With(exitcode.Usage, err)
+		}
+		return err
+	})
+}
+
 // openStorage builds the storage service with the app role, the app key
 // and the job enqueuer. close releases them.
 func (a *app) openStorage(ctx context.Context, db *sqlx.DB) (svc *storage.Service, closeFn func(), err error) {
-	if err := a.cfg.Require("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"); err != nil {
-		return nil, nil, err
-	}
-	store, err := objectstore.New(a.objectOptions())
+	store, err := a.openObjects()
 	if err != nil {
 		return nil, nil, err
 	}

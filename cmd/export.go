@@ -1,14 +1,13 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/dustin/go-humanize"
+	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
 	"github.com/docuvault/docuvault/pkg/audit"
-	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/transfer"
 )
@@ -30,32 +29,19 @@ accounts need a new password after an import) and so are share links.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if err := a.cfg.Require("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"); err != nil {
-				return err
-			}
-			store, err := objectstore.New(a.objectOptions())
-			if err != nil {
-				return err
-			}
-			m, err := transfer.Export(ctx, db, store, args[0], o)
-			if errors.Is(err, transfer.ErrUnknownUser) {
-				return exitcode.With(exitcode.Usage, err)
-			}
-			if err != nil {
-				return err
-			}
-			a.record(ctx, db, audit.Event{Type: audit.Transfer, Metadata: map[string]any{
-				"action": "export", "users": o.Users, "with_secrets": o.WithSecrets,
-				"documents": m.Counts["documents"], "objects": m.Counts["objects"]}})
-			fmt.Fprintf(a.stdout, "exported %d user(s), %d document(s), %d version(s), %d object(s) (%s) to %s\n",
-				m.Counts["users"], m.Counts["documents"], m.Counts["document_versions"], m.Counts["objects"],
-				humanize.IBytes(uint64(m.ObjectBytes)), args[0])
-			return nil
+			return a.withTransfer(ctx, func(db *sqlx.DB, store objectstore.Store) error {
+				m, err := transfer.Export(ctx, db, store, args[0], o)
+				if err != nil {
+					return err
+				}
+				a.record(ctx, db, audit.Event{Type: audit.Transfer, Metadata: map[string]any{
+					"action": "export", "users": o.Users, "with_secrets": o.WithSecrets,
+					"documents": m.Counts["documents"], "objects": m.Counts["objects"]}})
+				fmt.Fprintf(a.stdout, "exported %d user(s), %d document(s), %d version(s), %d object(s) (%s) to %s\n",
+					m.Counts["users"], m.Counts["documents"], m.Counts["document_versions"], m.Counts["objects"],
+					humanize.IBytes(uint64(m.ObjectBytes)), args[0])
+				return nil
+			})
 		},
 	}
 	c.Flags().StringSliceVar(&o.Users, "user", nil, "export only these users (handle; repeat or comma-separate)")

@@ -1,13 +1,12 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/spf13/cobra"
 
 	"github.com/docuvault/docuvault/pkg/audit"
-	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/transfer"
 )
@@ -33,32 +32,19 @@ documents and versions.`,
 				return usageErrorf("--parallel must be between 1 and 256, not %d", o.Parallel)
 			}
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if err := a.cfg.Require("MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"); err != nil {
-				return err
-			}
-			store, err := objectstore.New(a.objectOptions())
-			if err != nil {
-				return err
-			}
-			rep, err := transfer.Import(ctx, db, store, args[0], o)
-			if errors.Is(err, transfer.ErrUnknownUser) {
-				return exitcode.With(exitcode.Usage, err)
-			}
-			if err != nil {
-				return err
-			}
-			a.record(ctx, db, audit.Event{Type: audit.Transfer, Metadata: map[string]any{
-				"action": "import", "users": o.Users, "documents": rep.Inserted["documents"],
-				"objects_stored": rep.ObjectsStored}})
-			fmt.Fprintf(a.stdout, "imported %d user(s), %d document(s), %d version(s), %d note(s); %d object(s) stored, %d already there\n",
-				rep.Inserted["users"], rep.Inserted["documents"], rep.Inserted["document_versions"], rep.Inserted["notes"],
-				rep.ObjectsStored, rep.ObjectsKept)
-			return nil
+			return a.withTransfer(ctx, func(db *sqlx.DB, store objectstore.Store) error {
+				rep, err := transfer.Import(ctx, db, store, args[0], o)
+				if err != nil {
+					return err
+				}
+				a.record(ctx, db, audit.Event{Type: audit.Transfer, Metadata: map[string]any{
+					"action": "import", "users": o.Users, "documents": rep.Inserted["documents"],
+					"objects_stored": rep.ObjectsStored}})
+				fmt.Fprintf(a.stdout, "imported %d user(s), %d document(s), %d version(s), %d note(s); %d object(s) stored, %d already there\n",
+					rep.Inserted["users"], rep.Inserted["documents"], rep.Inserted["document_versions"], rep.Inserted["notes"],
+					rep.ObjectsStored, rep.ObjectsKept)
+				return nil
+			})
 		},
 	}
 	c.Flags().StringSliceVar(&o.Users, "user", nil, "import only these users of the export (handle; repeat or comma-separate)")
