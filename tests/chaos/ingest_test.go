@@ -123,18 +123,8 @@ func TestCloudSyncKilledMidBatch(t *testing.T) {
 	r.want(t, 0)
 	check := func(maxStale int) {
 		t.Helper()
-		var n, distinct, items, errs, stale int
-		for q, dst := range map[string]*int{
-			`SELECT count(*) FROM documents WHERE status <> 'uploading'`:                 &n,
-			`SELECT count(DISTINCT filename) FROM documents WHERE status <> 'uploading'`: &distinct,
-			`SELECT count(*) FROM documents WHERE status = 'uploading'`:                  &stale,
-			`SELECT count(*) FROM cloud_items`:                                           &items,
-			`SELECT count(*) FROM ingest_errors`:                                         &errs,
-		} {
-			if err := v.db.Get(dst, q); err != nil {
-				t.Fatal(err)
-			}
-		}
+		c := v.ingested(t, `SELECT count(*) FROM cloud_items`)
+		n, distinct, items, errs, stale := c.docs, c.distinct, c.remembered, c.errs, c.stale
 		if n != files || distinct != files || items != files || errs != 0 {
 			t.Errorf("%d documents, %d distinct names, %d remembered, %d errors; want %d, %d, %d, 0", n, distinct, items, errs, files, files, files)
 		}
@@ -146,10 +136,7 @@ func TestCloudSyncKilledMidBatch(t *testing.T) {
 		}
 	}
 	check(8)
-	var drift int
-	if err := v.db.Get(&drift, `SELECT count(*) FROM quotas q WHERE used_bytes <> COALESCE((SELECT sum(size_bytes) FROM documents d WHERE d.user_id = q.user_id), 0)`); err != nil || drift != 0 {
-		t.Errorf("quota drift in %d quotas (%v)", drift, err)
-	}
+	v.wantNoQuotaDrift(t)
 	// Every row has its object; objects without a row (in flight at a
 	// kill) are young, left by fsck within its grace period and removed
 	// after it.

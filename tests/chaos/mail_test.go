@@ -127,18 +127,8 @@ func TestMailPollKilledMidBatch(t *testing.T) {
 	v.runBinary(append(v.appEnv(), tlsEnv...), "", "mail", "poll", "office").want(t, 0)
 	check := func(maxStale int) {
 		t.Helper()
-		var n, distinct, taken, errs, stale int
-		for q, dst := range map[string]*int{
-			`SELECT count(*) FROM documents WHERE status <> 'uploading'`:                 &n,
-			`SELECT count(DISTINCT filename) FROM documents WHERE status <> 'uploading'`: &distinct,
-			`SELECT count(*) FROM documents WHERE status = 'uploading'`:                  &stale,
-			`SELECT count(*) FROM mail_messages WHERE outcome = 'taken'`:                 &taken,
-			`SELECT count(*) FROM ingest_errors`:                                         &errs,
-		} {
-			if err := v.db.Get(dst, q); err != nil {
-				t.Fatal(err)
-			}
-		}
+		c := v.ingested(t, `SELECT count(*) FROM mail_messages WHERE outcome = 'taken'`)
+		n, distinct, taken, errs, stale := c.docs, c.distinct, c.remembered, c.errs, c.stale
 		if n != files || distinct != files || taken != messages || errs != 0 {
 			t.Errorf("%d documents, %d distinct names, %d messages taken, %d errors; want %d, %d, %d, 0", n, distinct, taken, errs, files, files, messages)
 		}
@@ -147,10 +137,7 @@ func TestMailPollKilledMidBatch(t *testing.T) {
 		}
 	}
 	check(4)
-	var drift int
-	if err := v.db.Get(&drift, `SELECT count(*) FROM quotas q WHERE used_bytes <> COALESCE((SELECT sum(size_bytes) FROM documents d WHERE d.user_id = q.user_id), 0)`); err != nil || drift != 0 {
-		t.Errorf("quota drift in %d quotas (%v)", drift, err)
-	}
+	v.wantNoQuotaDrift(t)
 	r := v.cli("", "fsck")
 	r.want(t, 0)
 	if !strings.Contains(r.stdout, "nothing to repair") {

@@ -834,3 +834,35 @@ func rssBytes(pid int) (int64, error) {
 	}
 	return 0, errors.New("no VmRSS")
 }
+
+// ingestCounts is what an ingestion left behind: documents (not
+// 'uploading'), their distinct names, rows still 'uploading', the items
+// the ingestion remembered as taken, and ingest errors.
+type ingestCounts struct{ docs, distinct, stale, remembered, errs int }
+
+// ingested counts them; remembered is the query counting taken items.
+func (v *vault) ingested(t *testing.T, remembered string) ingestCounts {
+	t.Helper()
+	var c ingestCounts
+	for q, dst := range map[string]*int{
+		`SELECT count(*) FROM documents WHERE status <> 'uploading'`:                 &c.docs,
+		`SELECT count(DISTINCT filename) FROM documents WHERE status <> 'uploading'`: &c.distinct,
+		`SELECT count(*) FROM documents WHERE status = 'uploading'`:                  &c.stale,
+		remembered:                           &c.remembered,
+		`SELECT count(*) FROM ingest_errors`: &c.errs,
+	} {
+		if err := v.db.Get(dst, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// wantNoQuotaDrift fails t when a quota is not the sum of its documents.
+func (v *vault) wantNoQuotaDrift(t *testing.T) {
+	t.Helper()
+	var drift int
+	if err := v.db.Get(&drift, `SELECT count(*) FROM quotas q WHERE used_bytes <> COALESCE((SELECT sum(size_bytes) FROM documents d WHERE d.user_id = q.user_id), 0)`); err != nil || drift != 0 {
+		t.Errorf("quota drift in %d quotas (%v)", drift, err)
+	}
+}
