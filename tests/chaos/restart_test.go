@@ -161,7 +161,10 @@ func TestPostgresAndRedisRestartMidBatch(t *testing.T) {
 	}
 
 	// The worker lived through both outages: the documents stored after
-	// Redis came back, queued in the new Redis, are read by it.
+	// Redis came back are read by it — queued in the new Redis by serve,
+	// or, while serve's enqueuer still backs off after the Redis error
+	// (30 s), by the worker's sweeper (pending over a minute, swept every
+	// minute): up to about two minutes after they were stored.
 	later := newLedger()
 	for _, o := range outcomes[sinceRedis:] {
 		if o.code == http.StatusCreated {
@@ -175,7 +178,7 @@ func TestPostgresAndRedisRestartMidBatch(t *testing.T) {
 	if w.exited() {
 		t.Fatalf("the worker exited during the outages: %v", w.err)
 	}
-	v.waitAllRead(t, later, 2*time.Minute)
+	v.waitAllRead(t, later, 4*time.Minute)
 	if code := w.stop(t); code != 0 {
 		t.Errorf("worker exited %d after SIGTERM", code)
 	}
@@ -189,6 +192,19 @@ func TestPostgresAndRedisRestartMidBatch(t *testing.T) {
 	t.Logf("before the sweep: %v", counts)
 	v.backdate(t)
 	w = v.worker()
+	// Started before it is stopped: a SIGTERM that comes before the new
+	// process handles signals kills it (exit -1), whatever it then does —
+	// which happened when every document had been read already and
+	// waitAllRead returned at once.
+	waitFor(t, time.Minute, "the fresh worker started", func() error {
+		if w.exited() {
+			return &fatalError{fmt.Errorf("worker exited (%v):\n%s", w.err, w.logs.String())}
+		}
+		if !strings.Contains(w.logs.String(), `"msg":"worker started"`) {
+			return fmt.Errorf("no \"worker started\" in its log yet")
+		}
+		return nil
+	})
 	v.waitAllRead(t, l, 3*time.Minute)
 	if counts["pending"] > 0 && !strings.Contains(w.logs.String(), "sweeper queued documents") {
 		t.Errorf("%d documents were pending, but the sweeper queued none", counts["pending"])
