@@ -23,6 +23,7 @@ package classify
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -697,4 +698,101 @@ func b2i(x bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestDevFiles classifies files as the worker does a new owner's: each
+// file's name (less its extension) and text, with the files before it in
+// the list as the owner's documents read so far (DEV_FILES_BG=before, the
+// default; =none: each alone, as the owner's first document; =all: every
+// other file), zero-shot with the topics of DOCUVAULT_CLASSIFY_DEV's
+// topics.json. DEV_FILES is a file of JSON lines with "path" and "text", as
+// `docuvault extract --json` prints them. It prints each file's best three
+// topics; DEV_SHOW=2 also its cosines with every topic (raw, then the
+// lexical view) and the words behind its best three. Issue 19's
+// acceptance documents:
+//
+//	docuvault extract --json --ocr never debian-faq.pdf fhs-3.0.pdf libtasn1.pdf debian-faq.docx R-FAQ.html >five.jsonl
+//	DEV_FILES=five.jsonl DOCUVAULT_CLASSIFY_DEV=$PWD/.dev/classify-corpus-long go test -tags classifydev ./pkg/classify/ -run DevFiles -v
+func TestDevFiles(t *testing.T) {
+	dir, path := os.Getenv("DOCUVAULT_CLASSIFY_DEV"), os.Getenv("DEV_FILES")
+	if dir == "" || path == "" {
+		t.Skip("DOCUVAULT_CLASSIFY_DEV or DEV_FILES is not set")
+	}
+	topics, _ := devLoad(t, dir)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type file struct{ Name, Text string }
+	var files []file
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var f struct{ Path, Text string }
+		if err := json.Unmarshal(line, &f); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, file{filepath.Base(f.Path), f.Text})
+	}
+	var ts []Topic
+	for _, tp := range topics {
+		ts = append(ts, Topic{ID: tp.Label, Name: tp.Name, Description: tp.Description})
+	}
+	mode := os.Getenv("DEV_FILES_BG")
+	for i, f := range files {
+		var bg []string
+		for j, g := range files {
+			if mode == "all" && j != i || (mode == "" || mode == "before") && j < i {
+				bg = append(bg, FilenameWords(g.Name)+"\n"+g.Text)
+			}
+		}
+		b, err := Train(context.Background(), TrainInput{Topics: ts, Background: bg}, Options{SelfTrain: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.Classify(context.Background(), Document{Filename: f.Name, Text: f.Text}, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := fmt.Sprintf("%-20s background %d:", f.Name, len(bg))
+		for _, m := range res.Matches[:min(3, len(res.Matches))] {
+			line += fmt.Sprintf(" %s %.2f", m.TopicID, m.Score)
+		}
+		t.Log(line)
+		if os.Getenv("DEV_SHOW") != "2" {
+			continue
+		}
+		c := countTerms(FilenameWords(f.Name)+"\n"+f.Text, b.short)
+		v, lex := b.vectors(c)
+		cos := b.raw(v)
+		var rs, ls []string
+		for k := range ts {
+			rs = append(rs, fmt.Sprintf("%s %.3f", ts[k].ID, cos[k]))
+			ls = append(ls, fmt.Sprintf("%s %.3f", ts[k].ID, lex.cos[k]))
+		}
+		t.Logf("    %d distinct words, λ %.2f; raw: %s", len(c), b.lexical*lex.w, strings.Join(rs, ", "))
+		t.Logf("    lexical view: %s", strings.Join(ls, ", "))
+		for _, m := range res.Matches[:min(3, len(res.Matches))] {
+			k := b.at[m.TopicID]
+			type tw struct {
+				t    string
+				w, d float64
+			}
+			var cs []tw
+			for term, x := range v {
+				for _, p := range b.index[term] {
+					if p.topic == k {
+						cs = append(cs, tw{term, x * p.w, x})
+					}
+				}
+			}
+			sort.Slice(cs, func(i, j int) bool { return cs[i].w > cs[j].w })
+			line := fmt.Sprintf("    %-12s raw %.3f:", m.TopicID, cos[k])
+			for _, x := range cs[:min(8, len(cs))] {
+				line += fmt.Sprintf(" %s=%.3f (×%d, %.3f in the document)", x.t, x.w, c[x.t], x.d)
+			}
+			t.Log(line)
+		}
+	}
 }
