@@ -75,6 +75,12 @@ type Facet struct {
 // (see Search), and Total is estimated: the hits among them plus every
 // other document the index found, unchecked (the index matches any
 // language's form of the query, so a few may not match in their own).
+// For a broad query (see BroadAbove), whose newest documents are looked
+// for in windows of time, the others are those the windows found plus,
+// when they stopped before the oldest document, an estimate of the rest:
+// PostgreSQL's, or the windows' rate of matches over the whole span,
+// whichever is larger (a word found mostly in a few years can be off by
+// several times).
 // Facets count the hits that were ranked: all of them when TotalExact.
 type Result struct {
 	Hits       []Hit   `json:"hits"`
@@ -205,7 +211,7 @@ func begin(ctx context.Context, db *sqlx.DB) (*sqlx.Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off; SET LOCAL enable_seqscan = off"); err != nil {
+	if _, err := tx.ExecContext(ctx, "SET LOCAL jit = off; SET LOCAL enable_seqscan = off; SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
 		_ = tx.Rollback()
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -279,6 +285,13 @@ type statement struct {
 
 // prepare checks q and builds its statement.
 func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, error) {
+	return prepareWith(ctx, db, q, nil)
+}
+
+// prepareWith is prepare; when found is not nil, the statement ranks
+// found.recent (see findBroad) instead of looking for its candidates
+// itself.
+func prepareWith(ctx context.Context, db sqlx.QueryerContext, q Query, found *broad) (statement, error) {
 	q, err := q.normalize()
 	if err != nil {
 		return statement{}, err
@@ -291,8 +304,10 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 		}
 		after = &k
 	}
-	p, err := parse(ctx, db, q.Text)
-	if err != nil {
+	var p parsed
+	if found != nil {
+		p = found.parsed
+	} else if p, err = parse(ctx, db, q.Text); err != nil {
 		return statement{}, err
 	}
 	fuzzy := plain(q.Text) && len([]rune(q.Text)) >= 3 && len([]rune(q.Text)) <= 100
@@ -305,26 +320,64 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	visible := []string{"(d.user_id = $1 OR " + shares.Reachable("d", "$1") + ")",
-		"d.status <> 'uploading'", "d.trashed_at IS NULL"}
-	visible = append(visible, q.filter().Conditions(arg)...)
-	filter := strings.Join(visible, " AND ")
+	// The filters' SQL, built where it is used (its values become
+	// arguments, and an argument no statement reads has no type).
+	var filterSQL string
+	filter := func() string {
+		if filterSQL == "" {
+			visible := []string{"(d.user_id = $1 OR " + shares.Reachable("d", "$1") + ")",
+				"d.status <> 'uploading'", "d.trashed_at IS NULL"}
+			filterSQL = strings.Join(append(visible, q.filter().Conditions(arg)...), " AND ")
+		}
+		return filterSQL
+	}
 
 	// cand: every document the GIN index finds for the union of the
 	// query's forms (ids and dates only: no tsvector is read unless the
-	// query has a phrase, which the index cannot check). window: the
+	// query has a phrase, which the index cannot check), or the newest of
+	// them found for a broad query (found: see findBroad). recent: the
 	// newest RankLimit of them, the only ones ranked.
 	cand := "SELECT NULL::uuid AS id, NULL::timestamptz AS created_at WHERE false"
 	union := "NULL::tsquery"
-	if p.union != "" {
+	switch {
+	case p.union != "" && found != nil:
+		if fuzzy {
+			union = arg(p.union) + "::tsquery"
+		}
+		created := make([]string, len(found.created))
+		for i, c := range found.created {
+			created[i] = c.Format(time.RFC3339Nano)
+		}
+		cand = "SELECT x.id, x.created_at FROM unnest(" + arg(pq.Array(found.ids)) + "::uuid[], " +
+			arg(pq.Array(created)) + "::timestamptz[]) AS x(id, created_at)"
+	case p.union != "":
 		union = arg(p.union) + "::tsquery"
 		// A document's notes (notes_vector, weight C; migrations/0030_notes.sql)
 		// are searched with its text: the query may have some words in each.
 		// The notes' own GIN index finds the documents whose notes have any
 		// of the query's words; only those read both vectors.
+		//
+		// The two ways to match are two branches: as one OR, PostgreSQL
+		// checked the whole OR on every row the GIN index found, reading
+		// (and detoasting) each match's tsvector, where the first branch
+		// alone is answered by the index (no recheck for a query without
+		// phrases or weights): at 1,000,000 documents that check was half
+		// the time of a common word.
 		anyWord := arg(p.anyTerm) + "::tsquery"
-		cand = "SELECT d.id, d.created_at FROM documents d WHERE (d.search_vector @@ " + union +
-			" OR (d.notes_vector @@ " + anyWord + " AND (d.search_vector || d.notes_vector) @@ " + union + ")) AND " + filter
+		//
+		// At most BroadCap+1 are taken where windows can help (windowed):
+		// past BroadCap the query is broad after all (PostgreSQL's
+		// estimate was low), and Search looks for the newest through
+		// windows instead (see findBroad).
+		cand = "SELECT * FROM (SELECT d.id, d.created_at FROM documents d WHERE d.search_vector @@ " + union + " AND " + filter() +
+			" UNION ALL SELECT d.id, d.created_at FROM documents d WHERE d.notes_vector @@ " + anyWord +
+			" AND (d.search_vector || d.notes_vector) @@ " + union + " AND NOT (d.search_vector @@ " + union + ") AND " + filter() +
+			")"
+		if windowed(q, p) {
+			cand += " c LIMIT " + fmt.Sprint(BroadCap+1)
+		} else {
+			cand += " c"
+		}
 	}
 	// Hits: the window's documents whose vector matches the query in their
 	// own configuration, ranked; then filename-only matches (pg_trgm),
@@ -341,7 +394,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 				SELECT d.id, d.created_at, word_similarity(` + f + `, d.filename)::float8, 'filename'
 				FROM documents d
 				WHERE (SELECT count(*) FROM (SELECT 1 FROM cand LIMIT ` + fmt.Sprint(FuzzyBelow) + `) x) < ` + fmt.Sprint(FuzzyBelow) + `
-					AND ` + f + ` <% d.filename AND NOT ((d.search_vector || COALESCE(d.notes_vector, ''::tsvector)) @@ ` + union + `) IS TRUE AND ` + filter + `
+					AND ` + f + ` <% d.filename AND NOT ((d.search_vector || COALESCE(d.notes_vector, ''::tsvector)) @@ ` + union + `) IS TRUE AND ` + filter() + `
 				ORDER BY 3 DESC, d.created_at DESC LIMIT ` + fmt.Sprint(FilenameLimit) + `)`
 	}
 	pageWhere := "true"
@@ -448,21 +501,43 @@ func Search(ctx context.Context, db *sqlx.DB, q Query) (Result, error) {
 	if st.query == "" {
 		return Result{Hits: []Hit{}, Facets: []Facet{}, TotalExact: true}, nil
 	}
-	query, args := st.query, st.args
+	found, err := findBroad(ctx, tx, st, false)
+	if err != nil {
+		return Result{}, err
+	}
 	var row struct {
 		Candidates int64  `db:"candidates"`
 		Total      int64  `db:"hits_total"`
 		Facets     []byte `db:"facets"`
 		Hits       []byte `db:"hits"`
 	}
-	if err := tx.GetContext(ctx, &row, query, args...); err != nil {
-		return Result{}, fmt.Errorf("search: %w", err)
+	for {
+		if found != nil {
+			if st, err = prepareWith(ctx, tx, q, found); err != nil {
+				return Result{}, err
+			}
+		}
+		if err := tx.GetContext(ctx, &row, st.query, st.args...); err != nil {
+			return Result{}, fmt.Errorf("search: %w", err)
+		}
+		if found != nil || row.Candidates <= BroadCap || !windowed(q, st.parsed) {
+			break
+		}
+		// Broader than PostgreSQL estimated: through windows after all.
+		if found, err = findBroad(ctx, tx, st, true); err != nil {
+			return Result{}, err
+		}
 	}
-	res := Result{Total: row.Total, TotalExact: row.Candidates <= RankLimit}
-	if !res.TotalExact {
+	candidates, exact := row.Candidates, true
+	if found != nil {
+		candidates, exact = found.total, found.exact
+	}
+	res := Result{Total: row.Total, TotalExact: exact && candidates <= RankLimit}
+	if candidates > RankLimit {
 		// Only the newest RankLimit candidates were checked and ranked:
-		// count the others as the index found them.
-		res.Total = row.Total + row.Candidates - RankLimit
+		// count the others as the index found them (or, for a broad
+		// query, as PostgreSQL estimates them: see findBroad).
+		res.Total = row.Total + candidates - RankLimit
 	}
 	if err := json.Unmarshal(row.Facets, &res.Facets); err != nil {
 		return Result{}, fmt.Errorf("search: facets: %w", err)
