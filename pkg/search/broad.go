@@ -148,9 +148,13 @@ func findBroad(ctx context.Context, tx *sqlx.Tx, st statement, force bool) (*bro
 	}
 	total := int64(len(found))
 	if !exact {
-		// The windows stopped early: the older matches are estimated,
-		// as PostgreSQL does or as many as the windows' rate gives.
-		total = max(total, int64(est), int64(float64(len(found))/frac))
+		// The windows stopped early: the matches are as many as
+		// PostgreSQL estimates (from the statistics that call one of the
+		// words common), or as many as were found if that is more. (The
+		// windows' own rate of matches, carried over the whole span, was
+		// up to three times too many for a word common in recent
+		// documents only.)
+		total = max(total, int64(est))
 	}
 	sharedSQL, sargs := sharedMatches(st)
 	var shared []struct {

@@ -77,10 +77,8 @@ type Facet struct {
 // language's form of the query, so a few may not match in their own).
 // For a broad query (see BroadAbove), whose newest documents are looked
 // for in windows of time, the others are those the windows found plus,
-// when they stopped before the oldest document, an estimate of the rest:
-// PostgreSQL's, or the windows' rate of matches over the whole span,
-// whichever is larger (a word found mostly in a few years can be off by
-// several times).
+// when they stopped before the oldest document, PostgreSQL's estimate of
+// all of them (from its statistics of common words) if that is more.
 // Facets count the hits that were ranked: all of them when TotalExact.
 type Result struct {
 	Hits       []Hit   `json:"hits"`
