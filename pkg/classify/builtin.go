@@ -816,6 +816,7 @@ func (b *Builtin) Classify(ctx context.Context, doc Document, topics []Topic) (R
 	if len(topics) == 0 {
 		return res, nil // nothing to score: skip reading the text
 	}
+	doc.Text = withoutLicences(doc.Text) // licence.go: not what it is about
 	v, lex := b.vectors(countTerms(FilenameWords(doc.Filename)+"\n"+doc.Text, b.short))
 	scores := b.calibrate(b.blend(b.raw(v), lex))
 	for _, t := range topics {

@@ -379,7 +379,7 @@ func TestDevExplain(t *testing.T) {
 		if d.Label != want {
 			continue
 		}
-		v := b.idf.vector(counts("\n" + d.Text))
+		v := b.idf.vector(counts("\n" + withoutLicences(d.Text)))
 		raw := b.raw(v)
 		best, _ := bestOf(raw)
 		if best < 0 || ts[best].ID != wrong || shown >= 4 {
@@ -524,7 +524,7 @@ func TestDevBatch(t *testing.T) {
 					t.Logf("%s %-28.28s %-10s words %7d → %s %.2f, %s %.2f", mark, d.ID, d.Label, len(strings.Fields(d.Text)),
 						res.Matches[0].TopicID, res.Matches[0].Score, res.Matches[1].TopicID, res.Matches[1].Score)
 					if os.Getenv("DEV_SHOW") == "2" {
-						v := b.idf.vector(countTerms(d.ID+"\n"+d.Text, b.short))
+						v := b.idf.vector(countTerms(d.ID+"\n"+withoutLicences(d.Text), b.short))
 						raw := b.raw(v)
 						for _, k := range []string{res.Matches[0].TopicID, res.Matches[1].TopicID, d.Label} {
 							type c struct {
@@ -682,7 +682,7 @@ func TestDevCalibDump(t *testing.T) {
 		return best, r, lead
 	}
 	for _, d := range docs {
-		c := countTerms(d.ID+"\n"+d.Text, b.short)
+		c := countTerms(d.ID+"\n"+withoutLicences(d.Text), b.short)
 		v, lex := b.vectors(c)
 		raw := b.blend(b.raw(v), lex)
 		best, r, lead := feat(raw, -1)
@@ -763,7 +763,7 @@ func TestDevFiles(t *testing.T) {
 		if os.Getenv("DEV_SHOW") != "2" {
 			continue
 		}
-		c := countTerms(FilenameWords(f.Name)+"\n"+f.Text, b.short)
+		c := countTerms(FilenameWords(f.Name)+"\n"+withoutLicences(f.Text), b.short)
 		v, lex := b.vectors(c)
 		cos := b.raw(v)
 		var rs, ls []string
