@@ -19,28 +19,29 @@ import (
 // A broad query is one the GIN index answers with many of the viewer's
 // documents ("said" in a million newswire stories: 190,860). Finding every
 // match's date, to rank the newest RankLimit, reads every match's row: at
-// a million documents that was half a second for a common word. So when
-// PostgreSQL's estimate of the viewer's own matches is over BroadAbove, the
-// newest RankLimit are looked for in windows of time instead, newest
-// first: the window's matches are the GIN index's matches ANDed with the
-// (user_id, created_at) index's rows of the window, so only they are read.
+// a million documents that was most of a second for a common word. So a
+// query with a word PostgreSQL's statistics call common (pg_stats), whose
+// own matches it estimates at more than BroadAbove, has its newest
+// RankLimit looked for in windows of time instead, newest first: a
+// window's matches are the GIN index's matches ANDed with the (user_id,
+// created_at) index's rows of the window, so only they are read. Any other
+// query runs the one statement with at most BroadCap+1 candidates, and
+// past BroadCap goes through windows after all (see windowed for the
+// queries that never do).
 //
 // The first window is the newest BroadFirst·RankLimit/estimate of the
 // span between the viewer's oldest and newest document (about BroadFirst
-// times RankLimit matches if the word were spread evenly over time); each
-// next window, older than the last, is BroadGrowth times as long, and the
-// last reaches the oldest document. The windows stop when they hold
-// RankLimit matches: every match outside them is older. A word whose
-// matches all sit in old documents costs more windows (each reads the
-// word's index entries again), never more rows than the windows hold.
+// times RankLimit matches if the words were spread evenly over time), at
+// most BroadStart of it; each next window, older than the last, is sized
+// from the last one's rate of matches (see nextWindow), and the last
+// reaches the oldest document. The windows stop when they hold RankLimit
+// matches: every match outside them is older. A word whose matches all
+// sit in old documents costs more windows (each reads the word's index
+// entries again), never more rows than the windows hold.
 //
 // Documents shared with the viewer are looked for from the viewer's
 // grants (shares.Grants), not from the index: the newest RankLimit that
 // match.
-// phraseOps are a tsquery's phrase operators (<->, <N>) as PostgreSQL
-// writes a tsquery as text: between spaces, which a lexeme never has.
-var phraseOps = regexp.MustCompile(` <[0-9]*-?> `)
-
 const (
 	BroadStart  = 1.0 / 16
 	BroadAbove  = 10000
@@ -48,6 +49,10 @@ const (
 	BroadFirst  = 3
 	BroadGrowth = 4
 )
+
+// phraseOps are a tsquery's phrase operators (<->, <N>) as PostgreSQL
+// writes a tsquery as text: between spaces, which a lexeme never has.
+var phraseOps = regexp.MustCompile(` <[0-9]*-?> `)
 
 // broad is what findBroad found: the newest candidates (at most
 // RankLimit, newest first) and how many candidates there are, counted or
