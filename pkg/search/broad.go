@@ -86,7 +86,7 @@ func findBroad(ctx context.Context, tx *sqlx.Tx, st statement, force bool) (*bro
 		if err := tx.GetContext(ctx, &common, `SELECT EXISTS (SELECT 1 FROM pg_stats s
 				CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[]) e
 				WHERE s.schemaname = current_schema() AND s.tablename = 'documents' AND s.attname = 'search_vector' AND e = ANY($1))`,
-			pq.Array(st.parsed.words())); err != nil {
+			pq.Array(st.parsed.words)); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		if !common {
@@ -197,8 +197,8 @@ const matchCond = `(d.search_vector @@ $2::tsquery OR (d.notes_vector @@ $3::tsq
 // ownMatches is the SQL of the viewer's own documents that match st's
 // query ($1 the viewer, $2 the query's union, then its words when notes,
 // then the filters' values), ids and dates, created in [from, to) when those are
-// not nil; with notes, also those whose notes make them match (a branch of
-// its own, as in prepare).
+// not nil; with notes, also those whose notes make them match (see
+// matching).
 func ownMatches(st statement, from, to *time.Time, notes bool) (string, []any) {
 	args := []any{st.q.Viewer, st.parsed.union}
 	arg := func(v any) string {
@@ -207,7 +207,7 @@ func ownMatches(st statement, from, to *time.Time, notes bool) (string, []any) {
 	}
 	words := ""
 	if notes {
-		words = arg(st.parsed.anyTerm)
+		words = arg(st.parsed.anyTerm) + "::tsquery"
 	}
 	conds := append([]string{"d.user_id = $1", "d.status <> 'uploading'", "d.trashed_at IS NULL"}, st.q.filter().Conditions(arg)...)
 	if from != nil {
@@ -216,13 +216,7 @@ func ownMatches(st statement, from, to *time.Time, notes bool) (string, []any) {
 	if to != nil {
 		conds = append(conds, "d.created_at < "+arg(*to))
 	}
-	filter := strings.Join(conds, " AND ")
-	query := "SELECT d.id, d.created_at FROM documents d WHERE d.search_vector @@ $2::tsquery AND " + filter
-	if notes {
-		query += " UNION ALL SELECT d.id, d.created_at FROM documents d WHERE d.notes_vector @@ " + words + "::tsquery" +
-			" AND (d.search_vector || d.notes_vector) @@ $2::tsquery AND NOT (d.search_vector @@ $2::tsquery) AND " + filter
-	}
-	return query, args
+	return matching("$2::tsquery", words, strings.Join(conds, " AND ")), args
 }
 
 // sharedMatches is the SQL of the newest RankLimit documents shared with
@@ -284,17 +278,4 @@ func nextWindow(frac, prev float64, n, need int) float64 {
 // hold many times the documents it was sized for.
 func windowed(q Query, p parsed) bool {
 	return q.TopicID == "" && !q.Unfiled && !phraseOps.MatchString(p.union)
-}
-
-// words is every lexeme p looks for, in any configuration.
-func (p parsed) words() []string {
-	var out []string
-	for _, ts := range p.terms {
-		for _, t := range ts {
-			if !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
-	}
-	return out
 }

@@ -146,7 +146,8 @@ type parsed struct {
 	queries []string   // their tsquery, as text
 	terms   [][]string // the lexemes each looks for (not those it excludes), for snippets
 	union   string     // the OR of all of them: the GIN index's condition
-	anyTerm string     // the OR of every lexeme of terms: any of the words (for notes)
+	words   []string   // every lexeme of terms, once
+	anyTerm string     // the OR of words: any of them (for notes)
 }
 
 // parse turns text into one tsquery per configuration. A query that would
@@ -185,15 +186,16 @@ func parse(ctx context.Context, db sqlx.QueryerContext, text string) (parsed, er
 		}
 	}
 	p.union = strings.Join(parts, " | ")
-	var words []string
+	var literals []string
 	for _, ts := range p.terms {
 		for _, t := range ts {
-			if w := tsqueryLiteral(t); !slices.Contains(words, w) {
-				words = append(words, w)
+			if !slices.Contains(p.words, t) {
+				p.words = append(p.words, t)
+				literals = append(literals, tsqueryLiteral(t))
 			}
 		}
 	}
-	p.anyTerm = strings.Join(words, " | ")
+	p.anyTerm = strings.Join(literals, " | ")
 	return p, nil
 }
 
@@ -281,6 +283,29 @@ type statement struct {
 	parsed parsed
 }
 
+// matching is the SQL of the ids and dates of the documents d, passing
+// filter, that match a query: union (the SQL of its tsquery) in their
+// text, or, when words (the SQL of a tsquery of its words) is not "", in
+// their text and notes together.
+//
+// A document's notes (notes_vector, weight C; migrations/0030_notes.sql)
+// are searched with its text: the query may have some words in each. The
+// notes' own GIN index finds the documents whose notes have any of the
+// query's words; only those read both vectors. The two ways to match are
+// two branches: as one OR, PostgreSQL checked the whole OR on every row
+// the GIN index found, reading (and detoasting) each match's tsvector,
+// where the first branch alone is answered by the index (no recheck for a
+// query without phrases or weights): at 1,000,000 documents that check was
+// half the time of a common word.
+func matching(union, words, filter string) string {
+	query := "SELECT d.id, d.created_at FROM documents d WHERE d.search_vector @@ " + union + " AND " + filter
+	if words != "" {
+		query += " UNION ALL SELECT d.id, d.created_at FROM documents d WHERE d.notes_vector @@ " + words +
+			" AND (d.search_vector || d.notes_vector) @@ " + union + " AND NOT (d.search_vector @@ " + union + ") AND " + filter
+	}
+	return query
+}
+
 // prepare checks q and builds its statement.
 func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, error) {
 	return prepareWith(ctx, db, q, nil)
@@ -350,27 +375,11 @@ func prepareWith(ctx context.Context, db sqlx.QueryerContext, q Query, found *br
 			arg(pq.Array(created)) + "::timestamptz[]) AS x(id, created_at)"
 	case p.union != "":
 		union = arg(p.union) + "::tsquery"
-		// A document's notes (notes_vector, weight C; migrations/0030_notes.sql)
-		// are searched with its text: the query may have some words in each.
-		// The notes' own GIN index finds the documents whose notes have any
-		// of the query's words; only those read both vectors.
-		//
-		// The two ways to match are two branches: as one OR, PostgreSQL
-		// checked the whole OR on every row the GIN index found, reading
-		// (and detoasting) each match's tsvector, where the first branch
-		// alone is answered by the index (no recheck for a query without
-		// phrases or weights): at 1,000,000 documents that check was half
-		// the time of a common word.
-		anyWord := arg(p.anyTerm) + "::tsquery"
-		//
 		// At most BroadCap+1 are taken where windows can help (windowed):
 		// past BroadCap the query is broad after all (PostgreSQL's
 		// estimate was low), and Search looks for the newest through
 		// windows instead (see findBroad).
-		cand = "SELECT * FROM (SELECT d.id, d.created_at FROM documents d WHERE d.search_vector @@ " + union + " AND " + filter() +
-			" UNION ALL SELECT d.id, d.created_at FROM documents d WHERE d.notes_vector @@ " + anyWord +
-			" AND (d.search_vector || d.notes_vector) @@ " + union + " AND NOT (d.search_vector @@ " + union + ") AND " + filter() +
-			")"
+		cand = "SELECT * FROM (" + matching(union, arg(p.anyTerm)+"::tsquery", filter()) + ")"
 		if windowed(q, p) {
 			cand += " c LIMIT " + fmt.Sprint(BroadCap+1)
 		} else {
