@@ -294,6 +294,9 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 		return nil
 	}
 	h := r.Header.Get("Authorization")
+	if h == "" && ticketable(rt) && r.URL.Query().Has("ticket") {
+		return s.authorizeTicket(r, rt)
+	}
 	scheme, token, ok := strings.Cut(h, " ")
 	token = strings.TrimSpace(token)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {

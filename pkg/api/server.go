@@ -299,6 +299,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/documents/{id}", user, s.getDocument, false},
 		{"PATCH", "/api/documents/{id}", user, s.updateDocument, false},
 		{"DELETE", "/api/documents/{id}", user, s.deleteDocument, false},
+		{"POST", "/api/download-tickets", user, s.newDownloadTicket, false},
 		{"GET", "/api/documents/{id}/content", user, s.documentContent, true},
 		{"GET", "/api/documents/{id}/text", user, s.documentText, false},
 		{"GET", "/api/documents/{id}/thumbnail", user, s.documentThumbnail, false},

@@ -1,0 +1,137 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"github.com/docuvault/docuvault/pkg/users"
+)
+
+// Download tickets let a browser download a file the way it downloads any
+// link — streamed to disk by the browser itself — where the API otherwise
+// wants an Authorization header, which a link cannot send. A ticket is a
+// token for one GET of one path and query, for a short while
+// (TicketTTL), signed like an access token but for another audience, so
+// that neither can stand in for the other. It carries the session and the
+// token generation it was issued in: signing out, ending that session or
+// disabling the account ends it at once, as it ends the session's access
+// tokens.
+const (
+	ticketAudience = "docuvault-download"
+	// TicketTTL is how long a download ticket can be used: long enough to
+	// start the download it was asked for, no longer.
+	TicketTTL = time.Minute
+)
+
+// ErrTicketPath is a ticket used for another path or query than the one
+// it was issued for (also an ErrInvalidToken).
+var ErrTicketPath = fmt.Errorf("%w: the ticket is for another download", ErrInvalidToken)
+
+type ticketClaims struct {
+	jwt.RegisteredClaims
+	Generation int64  `json:"gen"`
+	Session    string `json:"sid"`
+	Path       string `json:"path"`
+}
+
+// IssueTicket returns a download ticket for user u in session sid (the
+// session of the access token that asks for it) for one GET of path with
+// query (without its "ticket" parameter), and when it expires. A caller
+// with no session (a personal API token) gets no ticket: it can send its
+// token with the download itself.
+func (s *Service) IssueTicket(ctx context.Context, userID, sid, path string, query url.Values) (string, time.Time, error) {
+	if sid == "" {
+		return "", time.Time{}, fmt.Errorf("%w: only a signed-in session gets download tickets", ErrInvalidToken)
+	}
+	a, err := s.account(ctx, userID, sid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, fmt.Errorf("%w: no such account", ErrInvalidToken)
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("load account: %w", err)
+	}
+	if !a.IsActive {
+		return "", time.Time{}, ErrInactive
+	}
+	if !a.SessionLive {
+		return "", time.Time{}, fmt.Errorf("%w: signed out", ErrInvalidToken)
+	}
+	now := time.Now()
+	exp := now.Add(TicketTTL)
+	claims := ticketClaims{RegisteredClaims: jwt.RegisteredClaims{
+		Issuer:    issuer,
+		Subject:   userID,
+		Audience:  jwt.ClaimStrings{ticketAudience},
+		IssuedAt:  jwt.NewNumericDate(now),
+		NotBefore: jwt.NewNumericDate(now.Add(-5 * time.Second)),
+		ExpiresAt: jwt.NewNumericDate(exp),
+		ID:        uuid.NewString(),
+	}, Generation: a.Generation, Session: sid, Path: ticketTarget(path, query)}
+	t, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("sign ticket: %w", err)
+	}
+	return t, exp.Truncate(time.Second), nil
+}
+
+// AuthenticateTicket checks a download ticket for a GET of path with query
+// (its "ticket" parameter is left out) and returns its user and session,
+// as AuthenticateSession does for an access token: the account active,
+// the session going, no sign-out everywhere since. Any failure is
+// ErrInvalidToken (ErrTicketPath for another path) or ErrInactive.
+func (s *Service) AuthenticateTicket(ctx context.Context, ticket, path string, query url.Values) (users.User, string, error) {
+	var c ticketClaims
+	_, err := jwt.ParseWithClaims(ticket, &c, func(*jwt.Token) (any, error) { return s.key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(issuer), jwt.WithAudience(ticketAudience),
+		jwt.WithExpirationRequired(), jwt.WithLeeway(5*time.Second))
+	if err != nil {
+		return users.User{}, "", fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	if _, err := uuid.Parse(c.Subject); err != nil {
+		return users.User{}, "", fmt.Errorf("%w: bad subject", ErrInvalidToken)
+	}
+	if _, err := uuid.Parse(c.Session); err != nil {
+		return users.User{}, "", fmt.Errorf("%w: bad session", ErrInvalidToken)
+	}
+	if c.Path != ticketTarget(path, query) {
+		return users.User{}, "", ErrTicketPath
+	}
+	a, err := s.account(ctx, c.Subject, c.Session)
+	if errors.Is(err, sql.ErrNoRows) {
+		return users.User{}, "", fmt.Errorf("%w: no such account", ErrInvalidToken)
+	}
+	if err != nil {
+		return users.User{}, "", fmt.Errorf("load account: %w", err)
+	}
+	if !a.IsActive {
+		return users.User{}, "", ErrInactive
+	}
+	if c.Generation < a.Generation || !a.SessionLive {
+		return users.User{}, "", fmt.Errorf("%w: signed out", ErrInvalidToken)
+	}
+	return a.User, c.Session, nil
+}
+
+// ticketTarget is what a ticket is for: path, and query without its
+// "ticket" parameter, in one canonical form (url.Values.Encode sorts the
+// keys).
+func ticketTarget(path string, query url.Values) string {
+	q := url.Values{}
+	for k, v := range query {
+		if k != "ticket" {
+			q[k] = v
+		}
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
