@@ -67,6 +67,8 @@ await run('e2e', async () => {
   await ann.getByRole('button', { name: 'Download' }).click()
   const dl = await downloading
   if (dl.suggestedFilename() !== shared) throw new Error('download named ' + dl.suggestedFilename())
+  // Streamed by the browser from a ticket link (download.js), not held in memory as a Blob first.
+  if (!/\/api\/documents\/[^/]+\/content\?ticket=/.test(dl.url())) throw new Error('downloaded from ' + dl.url().slice(0, 60) + ', not a ticket link')
   const got = readFileSync(await dl.path())
   if (!got.equals(readFileSync(FILES[0]))) throw new Error(`downloaded ${got.length} bytes, not the uploaded file`)
   await ann.fill('#recipient', 'bob')

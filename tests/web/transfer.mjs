@@ -50,6 +50,7 @@ await run('export and import e2e', async () => {
   await card.scrollIntoViewIfNeeded()
   const [download] = await Promise.all([ann.waitForEvent('download'), card.locator('[data-test=vault-export-button]').click()])
   expect(/^docuvault-ann-\d{8}\.tar$/.test(download.suggestedFilename()), 'download named ' + download.suggestedFilename())
+  expect(download.url().startsWith(BASE + '/api/export?ticket='), 'the export came from ' + download.url().slice(0, 60) + ', not a ticket link')
   const files = untar(readFileSync(await download.path()))
   const manifest = JSON.parse(files['manifest.json'].toString('utf8'))
   expect(manifest.format === 'docuvault-export' && manifest.users.join() === 'ann' && manifest.counts.documents === 2,
@@ -59,7 +60,7 @@ await run('export and import e2e', async () => {
   expect(!files['data/users.jsonl'].toString('utf8').includes('password_hash'), 'the export holds a password hash')
   const objects = Object.keys(files).filter((f) => f.startsWith('objects/'))
   expect(objects.length === 2 && manifest.files.some((f) => f.path === 'objects.jsonl'), 'objects: ' + objects)
-  await card.locator('text=The export is downloaded.').waitFor()
+  await card.locator('text=The download has started: your browser saves the file as it arrives.').waitFor()
   await shot(ann, 'x1-settings-export')
   const axe = await accessibility(ann)
   expect(!axe.length, 'axe, settings:\n' + axe.join('\n'))
@@ -94,6 +95,7 @@ await run('export and import e2e', async () => {
 
   step('root downloads an export of everyone')
   const [all] = await Promise.all([root.waitForEvent('download'), admin.locator('[data-test=admin-export-button]').click()])
+  expect(all.url().startsWith(BASE + '/api/admin/export?ticket='), 'the admin export came from ' + all.url().slice(0, 60))
   const everyone = untar(readFileSync(await all.path()))
   const handles = jsonl(everyone['data/users.jsonl']).map((u) => u.handle).sort()
   expect(handles.join() === 'ann,carol,root', 'users in the admin export: ' + handles)

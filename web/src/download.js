@@ -1,16 +1,19 @@
-// saveResponse saves a fetch response's body as a file, named by its
-// Content-Disposition when it has one, else by fallback.
-export async function saveResponse(res, fallback) {
-  let name = fallback
-  const cd = res.headers.get('Content-Disposition') || ''
-  const m = /filename\*=UTF-8''([^;]+)|filename="([^"]+)"|filename=([^;"\s]+)/i.exec(cd)
-  if (m) name = m[1] ? decodeURIComponent(m[1]) : m[2] || m[3]
-  const url = URL.createObjectURL(await res.blob())
+// Downloads: the browser saves a file from a link as it arrives, streamed
+// to disk, where a file fetched first would be held in memory whole (a
+// vault's export can be many gigabytes). A link cannot send the
+// Authorization header, so the API first gives a ticket for that one
+// download (POST /api/download-tickets: this path and query only, for a
+// minute, in this session), and the link carries it.
+import { api } from './api.js'
+
+// downloadLink downloads path (an API download: a document's or a
+// version's content, an export), named as the server names it.
+export async function downloadLink(path) {
+  const { url } = await api('POST', '/api/download-tickets', { path })
   const a = document.createElement('a')
   a.href = url
-  a.download = name
+  a.setAttribute('download', '')
   document.body.appendChild(a)
   a.click()
   a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10000)
 }
