@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/docuvault/docuvault/pkg/shares"
 	"html"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/catalog"
+	"github.com/docuvault/docuvault/pkg/shares"
 )
 
 // Hit is one document a search found, as the viewer may see it.
