@@ -25,12 +25,7 @@ func (s *Server) authorizeTicket(r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	state(r.Context()).user = &u
-	state(r.Context()).session = sid
-	if rt.access == admin && u.Role != "admin" {
-		return errorf(http.StatusForbidden, "forbidden", "only administrators may do this")
-	}
-	return s.enforceTOTP(r, rt, u.ID, u.Role)
+	return s.admit(r, rt, u, sid)
 }
 
 // downloadTicket is POST /api/download-tickets' answer.

@@ -309,6 +309,12 @@ func (s *Server) authorize(r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
+	return s.admit(r, rt, u, sid)
+}
+
+// admit lets u, authenticated in session sid, make request r on rt: an
+// admin route only for an administrator, and the two-factor policy.
+func (s *Server) admit(r *http.Request, rt route, u users.User, sid string) error {
 	state(r.Context()).user = &u
 	state(r.Context()).session = sid
 	if rt.access == admin && u.Role != "admin" {

@@ -2,9 +2,8 @@ package auth
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"time"
 
@@ -50,18 +49,11 @@ func (s *Service) IssueTicket(ctx context.Context, userID, sid, path string, que
 	if sid == "" {
 		return "", time.Time{}, fmt.Errorf("%w: only a signed-in session gets download tickets", ErrInvalidToken)
 	}
-	a, err := s.account(ctx, userID, sid)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", time.Time{}, fmt.Errorf("%w: no such account", ErrInvalidToken)
-	}
+	// The ticket carries the account's generation now: the asking access
+	// token was checked against it a moment ago.
+	a, err := s.liveAccount(ctx, userID, sid, math.MaxInt64)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("load account: %w", err)
-	}
-	if !a.IsActive {
-		return "", time.Time{}, ErrInactive
-	}
-	if !a.SessionLive {
-		return "", time.Time{}, fmt.Errorf("%w: signed out", ErrInvalidToken)
+		return "", time.Time{}, err
 	}
 	now := time.Now()
 	exp := now.Add(TicketTTL)
@@ -104,20 +96,8 @@ func (s *Service) AuthenticateTicket(ctx context.Context, ticket, path string, q
 	if c.Path != ticketTarget(path, query) {
 		return users.User{}, "", ErrTicketPath
 	}
-	a, err := s.account(ctx, c.Subject, c.Session)
-	if errors.Is(err, sql.ErrNoRows) {
-		return users.User{}, "", fmt.Errorf("%w: no such account", ErrInvalidToken)
-	}
-	if err != nil {
-		return users.User{}, "", fmt.Errorf("load account: %w", err)
-	}
-	if !a.IsActive {
-		return users.User{}, "", ErrInactive
-	}
-	if c.Generation < a.Generation || !a.SessionLive {
-		return users.User{}, "", fmt.Errorf("%w: signed out", ErrInvalidToken)
-	}
-	return a.User, c.Session, nil
+	a, err := s.liveAccount(ctx, c.Subject, c.Session, c.Generation)
+	return a.User, c.Session, err
 }
 
 // ticketTarget is what a ticket is for: path, and query without its

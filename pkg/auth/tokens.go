@@ -99,20 +99,29 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (users.
 	if err != nil {
 		return users.User{}, "", err
 	}
-	a, err := s.account(ctx, c.Subject, c.Session)
+	a, err := s.liveAccount(ctx, c.Subject, c.Session, c.Generation)
+	return a.User, c.Session, err
+}
+
+// liveAccount is the account of a token for userID in session sid,
+// issued in token generation gen: ErrInvalidToken when there is no such
+// account, the session has ended or the account's generation has passed
+// gen (signed out everywhere since); ErrInactive when it is disabled.
+func (s *Service) liveAccount(ctx context.Context, userID, sid string, gen int64) (account, error) {
+	a, err := s.account(ctx, userID, sid)
 	if errors.Is(err, sql.ErrNoRows) {
-		return users.User{}, "", fmt.Errorf("%w: no such account", ErrInvalidToken)
+		return account{}, fmt.Errorf("%w: no such account", ErrInvalidToken)
 	}
 	if err != nil {
-		return users.User{}, "", fmt.Errorf("load account: %w", err)
+		return account{}, fmt.Errorf("load account: %w", err)
 	}
 	if !a.IsActive {
-		return users.User{}, "", ErrInactive
+		return account{}, ErrInactive
 	}
-	if c.Generation < a.Generation || !a.SessionLive {
-		return users.User{}, "", fmt.Errorf("%w: signed out", ErrInvalidToken)
+	if gen < a.Generation || !a.SessionLive {
+		return account{}, fmt.Errorf("%w: signed out", ErrInvalidToken)
 	}
-	return a.User, c.Session, nil
+	return a, nil
 }
 
 // SessionInfo is what a session records about the client that signed in
