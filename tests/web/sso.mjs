@@ -5,12 +5,14 @@
 // connector, whose groups claim holds "authors", mapped to the DocuVault
 // group Household), lands signed in, sees under Shares the document ann
 // shared with Household and opens it, sees the identity in Settings,
-// then signs out. The sign-in page's
+// then signs out; an administrator sees the identity on the Users page
+// and unlinks it (desktop and phone). The sign-in page's
 // message for a provider that is down is checked first. Waits are on
 // conditions, never on time.
-import { step, expect, newPage, shot, run, accessibility, BASE, env } from './harness.mjs'
+import { step, expect, newPage, shot, run, accessibility, signIn, BASE, env } from './harness.mjs'
 
 const DOC = env('DOC_NAME')
+const ROOT = { handle: 'root', password: env('ROOT_PASSWORD') }
 
 await run('sso e2e', async () => {
   const page = await newPage('kilgore')
@@ -58,4 +60,29 @@ await run('sso e2e', async () => {
   expect(!(await page.evaluate(() => localStorage.getItem('docuvault.refresh'))), 'the refresh token is still stored')
   await page.goto(BASE + '/shares')
   await page.waitForURL(/\/login/)
+
+  step('an administrator sees the identity on the Users page and unlinks it')
+  const root = await newPage('root')
+  await signIn(root, ROOT)
+  await root.goto(BASE + '/admin')
+  await root.locator('[data-test=user-row][data-handle=kilgore] [data-test=user-sso]').click()
+  const card = root.locator('[data-test=user-sso-card]')
+  await card.locator('[data-test=user-sso-identity]', { hasText: 'Company login: kilgore@kilgore.trout' }).waitFor()
+  await card.scrollIntoViewIfNeeded()
+  await shot(root, 's4-admin-sso')
+  const axeAdmin = await accessibility(root)
+  expect(!axeAdmin.length, 'axe, the Users page with the identity:\n' + axeAdmin.join('\n'))
+  await card.locator('[data-test=user-sso-unlink]').click()
+  await card.locator('[data-test=user-sso-none]').waitFor()
+  await root.locator('[data-test=notice]', { hasText: 'Company login unlinked from kilgore.' }).waitFor()
+  await shot(root, 's5-admin-sso-unlinked')
+
+  step('the same card on a phone')
+  const phone = await newPage('root-phone', { width: 390, height: 844 })
+  await signIn(phone, ROOT)
+  await phone.goto(BASE + '/admin')
+  await phone.locator('[data-test=user-row][data-handle=kilgore] [data-test=user-sso]').click()
+  await phone.locator('[data-test=user-sso-none]').waitFor()
+  await phone.locator('[data-test=user-sso-card]').scrollIntoViewIfNeeded()
+  await shot(phone, 's6-admin-sso-phone')
 })

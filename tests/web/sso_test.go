@@ -17,13 +17,15 @@ import (
 // TestWebSSO drives sso.mjs: a second person signs in through a real Dex
 // (single sign-on, issue 24 item 3) and lands in a group that sees a
 // document shared with it; then signs out. Checks the account, its
-// group, its linked identity, the ended session and the audit log.
+// group, its identity (linked, then unlinked by an administrator on the
+// Users page), the ended session and the audit log.
 // Screenshots land in the sso/ folder of the web screenshots.
 func TestWebSSO(t *testing.T) {
 	sso := newSSOSetup(t)
 	root, node, chromium, e, dep, dex, base, cfg, port := sso.root, sso.node, sso.chromium, sso.e, sso.dep, sso.dex, sso.base, sso.cfg, sso.port
-	const annPass = "ann's long password"
+	const annPass, rootPass = "ann's long password", "root's long password"
 	e.run(t, annPass+"\n", "user", "add", "ann", "--email", "ann@example.org", "--password-stdin")
+	e.run(t, rootPass+"\n", "user", "add", "root", "--email", "root@example.org", "--admin", "--password-stdin")
 	e.run(t, "", "group", "add", "Household")
 	e.run(t, "", "group", "members", "Household", "--add", "ann")
 	policy := filepath.Join(t.TempDir(), "home-insurance.txt")
@@ -45,7 +47,7 @@ func TestWebSSO(t *testing.T) {
 			t.Logf("serve logs:\n%s\ndex logs:\n%s", logs, dex.Log)
 		}
 	})
-	shots := runScript(t, root, node, chromium, base, "sso", "sso", "ANN_PASSWORD="+annPass, "DOC_NAME=home-insurance.txt")
+	shots := runScript(t, root, node, chromium, base, "sso", "sso", "ANN_PASSWORD="+annPass, "ROOT_PASSWORD="+rootPass, "DOC_NAME=home-insurance.txt")
 
 	var acct struct {
 		ID, Email, Role string
@@ -64,8 +66,14 @@ func TestWebSSO(t *testing.T) {
 		t.Errorf("groups %v", groups)
 	}
 	var linked, open, ended int
-	if err := db.Get(&linked, `SELECT count(*) FROM oidc_identities WHERE user_id = $1 AND provider = 'dex'`, acct.ID); err != nil || linked != 1 {
-		t.Errorf("identities %d %v", linked, err)
+	// Linked at the sign-in, then unlinked by root on the Users page.
+	if err := db.Get(&linked, `SELECT count(*) FROM oidc_identities WHERE user_id = $1`, acct.ID); err != nil || linked != 0 {
+		t.Errorf("identities left after root unlinked it: %d %v", linked, err)
+	}
+	var unlinked int
+	if err := db.Get(&unlinked, `SELECT count(*) FROM audit_log a JOIN users r ON r.id = a.actor_id
+		WHERE a.event_type = 'sso' AND a.metadata->>'action' = 'unlink' AND a.metadata->>'provider' = 'dex' AND a.user_id = $1 AND r.handle = 'root'`, acct.ID); err != nil || unlinked != 1 {
+		t.Errorf("unlink events by root: %d %v", unlinked, err)
 	}
 	if err := db.Get(&open, `SELECT count(*) FROM sessions WHERE user_id = $1 AND ended_at IS NULL`, acct.ID); err != nil || open != 0 {
 		t.Errorf("sessions still open after signing out: %d %v", open, err)
@@ -82,8 +90,8 @@ func TestWebSSO(t *testing.T) {
 		t.Errorf("audit %q", got)
 	}
 	pngs, _ := filepath.Glob(filepath.Join(shots, "s[0-9]-*.png"))
-	if len(pngs) != 3 {
-		t.Errorf("%d screenshots in %s, want 3", len(pngs), shots)
+	if len(pngs) != 6 {
+		t.Errorf("%d screenshots in %s, want 6", len(pngs), shots)
 	}
 }
 
