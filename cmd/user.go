@@ -16,7 +16,9 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/config"
+	"github.com/docuvault/docuvault/pkg/exitcode"
 	"github.com/docuvault/docuvault/pkg/passwords"
+	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/users"
 )
 
@@ -24,7 +26,8 @@ func newUserCommand(a *app) *cobra.Command {
 	c := &cobra.Command{Use: "user", Short: "Manage users (owners of documents)", Args: usageArgs(cobra.NoArgs)}
 	c.AddCommand(newUserAddCommand(a, os.Stdin), newUserListCommand(a), newUserQuotaCommand(a),
 		newUserPasswdCommand(a, os.Stdin), newUserResetLinkCommand(a), newUserRmCommand(a, os.Stdin), newUserExportCommand(a),
-		newUserTOTPResetCommand(a), newUserTOTPPolicyCommand(a), newUserSSOCommand(a), newUserSSOUnlinkCommand(a))
+		newUserTOTPResetCommand(a), newUserTOTPPolicyCommand(a), newUserSSOCommand(a), newUserSSOUnlinkCommand(a),
+		newUserLanguageCommand(a))
 	return c
 }
 
@@ -162,6 +165,55 @@ func newUserQuotaCommand(a *app) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "quota of %s: %s (%s used)\n", u.Handle, humanize.IBytes(uint64(u.LimitBytes)), humanize.IBytes(uint64(u.UsedBytes)))
+			return nil
+		},
+	}
+}
+
+func newUserLanguageCommand(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "language HANDLE [en|de|none]",
+		Short: "Show or set the language of the e-mails DocuVault sends a user",
+		Long: `Show (no second argument) or set the language of the e-mails DocuVault
+sends a user (a password reset link): en or de; none for no choice, when
+a "forgot password" mail follows the language of the page that asked for
+it and other mails are in English. The web app sets it when the person
+picks a language while signed in.`,
+		Args: usageArgs(cobra.RangeArgs(1, 2)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var (
+				u    users.User
+				lang string
+			)
+			err := a.withDB(ctx, func(db *sqlx.DB) (err error) {
+				if u, err = users.Resolve(ctx, db, args[0]); err != nil {
+					return err
+				}
+				if len(args) == 2 {
+					lang = args[1]
+					if lang == "none" {
+						lang = ""
+					}
+					if err := settings.SetLanguage(ctx, db, u.ID, lang); err != nil {
+						if errors.Is(err, settings.ErrInvalid) {
+							return exitcode.With(exitcode.Usage, fmt.Errorf("language must be %s or none, not %q", strings.Join(settings.Languages, ", "), args[1]))
+						}
+						return err
+					}
+					a.record(ctx, db, audit.Event{UserID: u.ID, Type: audit.UserAdmin, ResourceID: u.ID,
+						Metadata: map[string]any{"resource": "user", "action": "update", "handle": u.Handle, "language": lang}})
+				}
+				lang, err = settings.Language(ctx, db, u.ID)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if lang == "" {
+				lang = "none (e-mails in English; a forgot-password mail in the language of the page that asked)"
+			}
+			fmt.Fprintf(a.stdout, "language of %s: %s\n", u.Handle, lang)
 			return nil
 		},
 	}

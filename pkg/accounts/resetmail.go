@@ -14,6 +14,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/mailer"
 	"github.com/docuvault/docuvault/pkg/ratelimit"
+	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/users"
 )
 
@@ -66,8 +67,33 @@ func (m *ResetMailer) log() *slog.Logger {
 	return m.Log
 }
 
-// message is the e-mail that carries a reset link to u.
-func (m *ResetMailer) message(u users.User, r Reset, byAdmin bool) mailer.Message {
+// message is the e-mail that carries a reset link to u, in lang (en or
+// de; anything else is English).
+func (m *ResetMailer) message(u users.User, r Reset, byAdmin bool, lang string) mailer.Message {
+	until := r.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
+	if lang == "de" {
+		why := fmt.Sprintf("Jemand (hoffentlich Sie) hat ein neues DocuVault-Passwort für Ihr Konto „%s“ angefordert.", u.Handle)
+		if byAdmin {
+			why = fmt.Sprintf("Ein Administrator von DocuVault hat Ihnen einen Link geschickt, mit dem Sie ein neues\nPasswort für Ihr Konto „%s“ setzen.", u.Handle)
+		}
+		text := fmt.Sprintf(`Hallo %s,
+
+%s
+Öffnen Sie diesen Link, um ein neues Passwort zu wählen:
+
+%s
+
+Der Link funktioniert einmal, bis %s (24 Stunden). Ein neues Passwort
+meldet Sie überall ab.
+
+Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren:
+Ihr Passwort bleibt, wie es ist.
+
+-- 
+DocuVault, %s
+`, u.Handle, why, m.Link(r.Token), until, m.PublicURL)
+		return mailer.Message{To: u.Email, Subject: "Ihr Link für ein neues DocuVault-Passwort", Text: text}
+	}
 	why := "Someone (hopefully you) asked for a new DocuVault password for your account"
 	if byAdmin {
 		why = "An administrator of DocuVault sent you a link to set a new password for your account"
@@ -87,12 +113,27 @@ stays as it is.
 
 -- 
 DocuVault, %s
-`, u.Handle, why, u.Handle, m.Link(r.Token), r.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), m.PublicURL)
+`, u.Handle, why, u.Handle, m.Link(r.Token), until, m.PublicURL)
 	return mailer.Message{To: u.Email, Subject: "Your DocuVault password reset link", Text: text}
 }
 
+// language is the language of u's mails: theirs (settings.Language), else
+// fallback (the language of the page that asked, for "forgot password";
+// "" elsewhere), else English.
+func (m *ResetMailer) language(ctx context.Context, db *sqlx.DB, u users.User, fallback string) string {
+	lang, err := settings.Language(ctx, db, u.ID)
+	if err != nil {
+		m.log().Warn("password reset by e-mail: read language", "user_id", u.ID, "error", err.Error())
+	}
+	if lang == "" && settings.ValidLanguage(fallback) {
+		lang = fallback
+	}
+	return lang
+}
+
 // SendReset makes a reset link for u (by actorID, "" for the CLI) and
-// mails it to u's address. When the mail cannot be sent, the link is
+// mails it to u's address, in u's language (settings.Language; English
+// when they have none). When the mail cannot be sent, the link is
 // removed again and the error says in one line why (it wraps pkg/mailer's
 // sentinels); the token is in neither.
 func (m *ResetMailer) SendReset(ctx context.Context, db *sqlx.DB, u users.User, actorID string) (Reset, error) {
@@ -103,7 +144,7 @@ func (m *ResetMailer) SendReset(ctx context.Context, db *sqlx.DB, u users.User, 
 	if err != nil {
 		return Reset{}, err
 	}
-	if err := m.Sender.Send(ctx, m.message(u, r, true)); err != nil {
+	if err := m.Sender.Send(ctx, m.message(u, r, true, m.language(ctx, db, u, ""))); err != nil {
 		m.drop(ctx, db, r)
 		return Reset{}, fmt.Errorf("the reset link could not be mailed to %s: %w", u.Email, err)
 	}
@@ -133,9 +174,11 @@ const (
 // (whether or not an account has it) and an active account has it, a
 // link is made and mailed after Forgot
 // returns (so that the answer takes as long either way); a failed send is
-// logged at WARN, with the account's id and not the token. It returns the
+// logged at WARN, with the account's id and not the token. The mail is in
+// the account's language (settings.Language), else in lang (the language
+// of the page that asked: en or de), else in English. It returns the
 // account's id ("" when none) and the outcome, for the audit log.
-func (m *ResetMailer) Forgot(ctx context.Context, db *sqlx.DB, email, clientIP string) (string, string, error) {
+func (m *ResetMailer) Forgot(ctx context.Context, db *sqlx.DB, email, clientIP, lang string) (string, string, error) {
 	email = strings.TrimSpace(email)
 	if m.Limits.Pool != nil {
 		n, ttl, err := m.Limits.Hit(ctx, m.Limits.Key("reset", "ip", clientIP), m.PerIP.Window)
@@ -181,7 +224,7 @@ func (m *ResetMailer) Forgot(ctx context.Context, db *sqlx.DB, email, clientIP s
 			m.log().Warn("password reset by e-mail: make link", "user_id", u.ID, "error", err.Error())
 			return
 		}
-		if err := m.Sender.Send(ctx, m.message(u, r, false)); err != nil {
+		if err := m.Sender.Send(ctx, m.message(u, r, false, m.language(ctx, db, u, lang))); err != nil {
 			m.drop(ctx, db, r)
 			m.log().Warn("password reset by e-mail: not sent", "user_id", u.ID, "error", err.Error())
 			return

@@ -11,6 +11,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/accounts"
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
+	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/users"
 )
 
@@ -120,6 +121,9 @@ func (s *Server) forgotState(w http.ResponseWriter, r *http.Request) error {
 
 type forgotRequest struct {
 	Email string `json:"email"`
+	// Language is the language of the page that asks (en or de): the
+	// mail's, when the account has not chosen one.
+	Language string `json:"language"`
 }
 
 // forgotMessage is the one answer every "forgot password" request gets.
@@ -140,7 +144,10 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	if _, err := netmail.ParseAddress(email); err != nil || len(email) > 320 {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "email must be an e-mail address like ann@example.org")
 	}
-	userID, outcome, err := s.d.ResetMail.Forgot(r.Context(), s.d.DB, email, state(r.Context()).clientIP)
+	if req.Language != "" && !settings.ValidLanguage(req.Language) {
+		return errorf(http.StatusUnprocessableEntity, "invalid_field", "language must be %s, or left out", strings.Join(settings.Languages, " or "))
+	}
+	userID, outcome, err := s.d.ResetMail.Forgot(r.Context(), s.d.DB, email, state(r.Context()).clientIP, req.Language)
 	var limited *accounts.ForgotLimitError
 	if errors.As(err, &limited) {
 		s.record(r, audit.Event{Type: audit.UserAdmin, Metadata: map[string]any{"resource": "user", "action": "forgot_password", "outcome": "rate_limited"}})
@@ -275,4 +282,41 @@ func (s *Server) exportAccount(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, data)
 	return nil
+}
+
+// setLanguage answers PUT /api/me/language {"language": "de"}: the
+// language of the e-mails DocuVault sends the caller (null or "": none).
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Language *string `json:"language"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	lang := ""
+	if req.Language != nil {
+		lang = *req.Language
+	}
+	if err := settings.SetLanguage(r.Context(), s.d.DB, currentUser(r).ID, lang); err != nil {
+		if errors.Is(err, settings.ErrInvalid) {
+			return errorf(http.StatusUnprocessableEntity, "invalid_field", "language must be %s, or null for none", strings.Join(settings.Languages, " or "))
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, meLanguage{Language: nullable(lang)})
+	return nil
+}
+
+// meLanguage is the caller's language as GET /api/me and PUT
+// /api/me/language answer it (null: none chosen).
+type meLanguage struct {
+	Language *string `json:"language"`
+}
+
+// nullable is s, or nil when s is "".
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

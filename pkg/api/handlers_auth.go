@@ -9,6 +9,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/audit"
 	"github.com/docuvault/docuvault/pkg/auth"
 	"github.com/docuvault/docuvault/pkg/health"
+	"github.com/docuvault/docuvault/pkg/settings"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
@@ -157,6 +158,13 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	lang, err := settings.Language(r.Context(), s.d.DB, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, struct {
+		users.User
+		meLanguage
+	}{u, meLanguage{Language: nullable(lang)}})
 	return nil
 }

@@ -34,8 +34,19 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 var resetLinkRE = regexp.MustCompile(`https://docs\.example\.org/reset/([A-Za-z0-9_-]{43})`)
 
 // mailedToken waits for a message to to and returns the token of the
-// reset link in its text.
+// reset link in its text (an English mail).
 func mailedToken(t *testing.T, srv *mailertest.Server, to string) string {
+	t.Helper()
+	_, body := mailed(t, srv, to)
+	sub := resetLinkRE.FindSubmatch([]byte(body))
+	if sub == nil || !strings.Contains(body, "works once, until") {
+		t.Fatalf("no reset link or expiry in %q", body)
+	}
+	return string(sub[1])
+}
+
+// mailed waits for a message to to and returns its subject and text.
+func mailed(t *testing.T, srv *mailertest.Server, to string) (string, string) {
 	t.Helper()
 	var m mailertest.Message
 	select {
@@ -56,16 +67,19 @@ func mailedToken(t *testing.T, srv *mailertest.Server, to string) string {
 	if _, err := r.Header.Date(); err != nil {
 		t.Errorf("Date: %v", err)
 	}
+	subject, err := r.Header.Subject()
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, err := r.NextPart()
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(p.Body)
-	sub := resetLinkRE.FindSubmatch(body)
-	if sub == nil || !strings.Contains(string(body), "works once, until") {
-		t.Fatalf("no reset link or expiry in %q", body)
+	body, err := io.ReadAll(p.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return string(sub[1])
+	return subject, string(body)
 }
 
 // resetMailEnv is an env whose reset links go through an SMTP server
@@ -226,4 +240,56 @@ func TestForgotPasswordOff(t *testing.T) {
 	}
 	anon.do("POST", "/api/auth/forgot", map[string]string{"email": "ann@example.org"}).wantError(409, "smtp_not_configured")
 	e.login("root").do("POST", "/api/admin/users/"+e.users["ann"].ID+"/reset-link", map[string]bool{"send": true}).wantError(409, "smtp_not_configured")
+}
+
+// A reset mail is in the account's language (PUT /api/me/language, as the
+// web app saves it), else in the language of the page that asked for it,
+// else in English.
+func TestResetMailLanguage(t *testing.T) {
+	e, srv, _ := resetMailEnv(t, true, 10, 100)
+	anon, ann, root := e.anon(), e.login("ann"), e.login("root")
+	german := func(what, subject, body, want string) {
+		t.Helper()
+		if subject != "Ihr Link für ein neues DocuVault-Passwort" || !strings.Contains(body, want) ||
+			!strings.Contains(body, "Der Link funktioniert einmal, bis") || !resetLinkRE.MatchString(body) {
+			t.Fatalf("%s: not the German mail: %q\n%s", what, subject, body)
+		}
+	}
+	// No language chosen: the page's.
+	anon.do("POST", "/api/auth/forgot", map[string]string{"email": "ann@example.org", "language": "de"}).want(202)
+	subject, body := mailed(t, srv, "ann@example.org")
+	german("forgot from a German page", subject, body, "Jemand (hoffentlich Sie) hat ein neues DocuVault-Passwort für Ihr Konto „ann“ angefordert.")
+	anon.do("POST", "/api/auth/forgot", map[string]string{"email": "ann@example.org", "language": "fr"}).wantError(422, "invalid_field")
+
+	// ann chooses English: her choice wins over the page's.
+	if got := ann.do("PUT", "/api/me/language", map[string]string{"language": "en"}).want(200).json()["language"]; got != "en" {
+		t.Fatalf("PUT language answered %v", got)
+	}
+	if got := ann.do("GET", "/api/me", nil).want(200).json()["language"]; got != "en" {
+		t.Fatalf("GET /api/me language %v", got)
+	}
+	anon.do("POST", "/api/auth/forgot", map[string]string{"email": "ann@example.org", "language": "de"}).want(202)
+	mailedToken(t, srv, "ann@example.org")
+
+	// German, and an administrator sends it: German, in the administrator's words.
+	ann.do("PUT", "/api/me/language", map[string]string{"language": "de"}).want(200)
+	root.do("POST", "/api/admin/users/"+e.users["ann"].ID+"/reset-link", map[string]bool{"send": true}).want(201)
+	subject, body = mailed(t, srv, "ann@example.org")
+	german("sent by root", subject, body, "Ein Administrator von DocuVault hat Ihnen einen Link geschickt")
+
+	// Bad values change nothing; null clears it, and mails are English again.
+	ann.do("PUT", "/api/me/language", map[string]string{"language": "fr"}).wantError(422, "invalid_field")
+	ann.do("PUT", "/api/me/language", map[string]any{"language": 7}).wantError(400, "")
+	if n := e.count(`SELECT count(*) FROM users WHERE id = $1 AND language = 'de'`, e.users["ann"].ID); n != 1 {
+		t.Fatalf("a refused change changed the language")
+	}
+	if got, ok := ann.do("PUT", "/api/me/language", map[string]any{"language": nil}).want(200).json()["language"]; !ok || got != nil {
+		t.Fatalf("PUT null answered %v (present %v)", got, ok)
+	}
+	if got, ok := ann.do("GET", "/api/me", nil).want(200).json()["language"]; !ok || got != nil {
+		t.Fatalf("GET /api/me language %v (present %v), want null", got, ok)
+	}
+	root.do("POST", "/api/admin/users/"+e.users["ann"].ID+"/reset-link", map[string]bool{"send": true}).want(201)
+	mailedToken(t, srv, "ann@example.org")
+	e.anon().do("PUT", "/api/me/language", map[string]string{"language": "de"}).wantError(401, "unauthenticated")
 }

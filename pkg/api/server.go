@@ -255,6 +255,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/auth/oidc/exchange", public, s.ssoExchange, false},
 		{"GET", "/api/me/sso", user, s.mySSO, false},
 		{"GET", "/api/me", user, s.me, false},
+		{"PUT", "/api/me/language", user, s.setLanguage, false},
 		{"PUT", "/api/me/password", user, s.changePassword, false},
 		{"GET", "/api/me/export", user, s.exportAccount, false},
 		{"GET", "/api/me/totp", user, s.totpStatus, false},

@@ -1,7 +1,8 @@
 // Package settings keeps each user's own preferences: which classifier
 // files their documents (users.ai_provider: builtin or openai), with which
 // model (users.ai_model), and which PDF pages OCR reads (users.ocr: auto,
-// always or never). Unset means the deployment's default.
+// always or never), and the language of the e-mails it sends them
+// (users.language: en or de). Unset means the deployment's default.
 package settings
 
 import (
@@ -114,4 +115,45 @@ func Put(ctx context.Context, db *sqlx.DB, userID string, s Settings) (Settings,
 		return Settings{}, fmt.Errorf("save settings: %w", err)
 	}
 	return out, nil
+}
+
+// Languages are the languages a user may choose for what DocuVault writes
+// to them (e-mails; the web app's own choice is the browser's).
+var Languages = []string{"en", "de"}
+
+// ValidLanguage says whether lang is one of Languages.
+func ValidLanguage(lang string) bool { return slices.Contains(Languages, lang) }
+
+// Language returns userID's language ("" when they have not chosen one).
+func Language(ctx context.Context, db sqlx.QueryerContext, userID string) (string, error) {
+	if _, err := uuid.Parse(userID); err != nil {
+		return "", ErrNotFound
+	}
+	var lang sql.NullString
+	err := sqlx.GetContext(ctx, db, &lang, `SELECT language FROM users WHERE id = $1`, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("read language: %w", err)
+	}
+	return lang.String, nil
+}
+
+// SetLanguage saves userID's language: one of Languages, or "" for none.
+func SetLanguage(ctx context.Context, db sqlx.ExecerContext, userID, lang string) error {
+	if lang != "" && !ValidLanguage(lang) {
+		return fmt.Errorf("%w: language %q: use %s (or null for none)", ErrInvalid, lang, strings.Join(Languages, " or "))
+	}
+	if _, err := uuid.Parse(userID); err != nil {
+		return ErrNotFound
+	}
+	res, err := db.ExecContext(ctx, `UPDATE users SET language = NULLIF($2, '') WHERE id = $1`, userID, lang)
+	if err != nil {
+		return fmt.Errorf("save language: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
