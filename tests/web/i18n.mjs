@@ -88,8 +88,13 @@ await run('i18n e2e', async () => {
   step('signing in: the documents page')
   await ann.fill('#handle', ANN.handle)
   await ann.fill('#password', ANN.password)
+  // The account has no language yet: it takes the interface's, for the
+  // e-mails DocuVault sends (PUT /api/me/language).
+  const saved = ann.waitForResponse((r) => r.url().endsWith('/api/me/language') && r.request().method() === 'PUT')
   await ann.click('button[type=submit]')
   await ann.locator('h1', { hasText: 'Dokumente' }).waitFor()
+  const first = await saved
+  expect(first.status() === 200 && (await first.json()).language === 'de', 'the account\'s language after signing in: ' + first.status())
   const nav = await ann.locator('#nav').innerText()
   for (const w of ['Übersicht', 'Dokumente', 'Für mich freigegeben', 'Themen', 'Freigaben', 'Aktivität', 'Einstellungen', 'Abmelden']) {
     expect(nav.includes(w), `nav lacks ${w}: ${nav}`)
@@ -184,8 +189,11 @@ await run('i18n e2e', async () => {
   expect(acct.includes('Benutzername ann') && acct.includes('Speicher 1,5 KiB von 1,0 MiB'), 'account: ' + acct)
   await german(ann, 'settings')
   await shot(ann, 'i7-settings-de')
+  const switched = ann.waitForResponse((r) => r.url().endsWith('/api/me/language') && r.request().method() === 'PUT')
   await ann.selectOption('[data-test=language]', 'en')
   await ann.locator('h1', { hasText: /^Settings$/ }).waitFor()
+  const second = await switched
+  expect(second.status() === 200 && (await second.json()).language === 'en', 'the account\'s language after the switch: ' + second.status())
   await ann.locator('h2', { hasText: 'Classification' }).waitFor()
   expect((await ann.locator('#nav').innerText()).includes('Sign out'), 'English nav')
   expect(await ann.evaluate(() => document.documentElement.lang) === 'en', '<html lang> en')

@@ -23,6 +23,13 @@ func TestWebI18n(t *testing.T) {
 	e.run(t, "", "topic", "add", "Finance", "--user", "ann", "--description", "invoices bank taxes payments", "--color", "#2e8b57")
 	base := e.startApp(t)
 	shots := runScript(t, root, node, chromium, base, "i18n", "i18n", "ANN_PASSWORD="+annPass)
+	// Switched to English in Settings while signed in: the account's
+	// language (its e-mails') is English, though the phone signed in
+	// later from a German browser.
+	var lang *string
+	if err := dep.AdminDB(t).Get(&lang, `SELECT language FROM users WHERE handle = 'ann'`); err != nil || lang == nil || *lang != "en" {
+		t.Errorf("ann's language %v (%v), want en", lang, err)
+	}
 	pngs, _ := filepath.Glob(filepath.Join(shots, "i[0-9]-*.png"))
 	if len(pngs) != 14 {
 		t.Errorf("%d screenshots in %s, want 14 (7 pages on a desktop, 7 on a phone)", len(pngs), shots)

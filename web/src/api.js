@@ -3,7 +3,7 @@
 // the access token silently when it has expired, and turns every failure
 // into an ApiError whose message can be shown to a person as it is.
 import { reactive } from 'vue'
-import { t, formatLocale } from './i18n.js'
+import { t, formatLocale, language } from './i18n.js'
 
 const REFRESH_KEY = 'docuvault.refresh'
 
@@ -185,7 +185,7 @@ export async function forgotPassword(email) {
     res = await fetch('/api/auth/forgot', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email }),
+      body: JSON.stringify({ email, language: language() }),
     })
   } catch {
     throw unreachable()
@@ -198,6 +198,7 @@ async function signedIn(tokens) {
   setTokens(tokens)
   session.ended = ''
   session.user = await api('GET', '/api/me')
+  syncLanguage()
   return session.user
 }
 
@@ -272,7 +273,25 @@ export async function loadUser() {
   if (session.user) return session.user
   if (!session.refresh) return null
   session.user = await api('GET', '/api/me')
+  syncLanguage()
   return session.user
+}
+
+// syncLanguage gives an account with no language (the language of the
+// e-mails DocuVault sends, PUT /api/me/language) the interface's; the
+// switch (LanguageSwitch) changes it. The interface itself follows this
+// browser, never the account.
+function syncLanguage() {
+  if (session.user && !session.user.language) saveLanguage(language())
+}
+
+// saveLanguage makes l the signed-in account's language (see
+// syncLanguage); a failure only leaves the mails in the language they were.
+export function saveLanguage(l) {
+  if (!session.user || session.user.language === l) return
+  api('PUT', '/api/me/language', { language: l })
+    .then((r) => { if (session.user) session.user.language = r.language })
+    .catch(() => {})
 }
 
 export function qs(params) {
