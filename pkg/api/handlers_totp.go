@@ -320,10 +320,12 @@ func (s *Server) putTOTPPolicy(w http.ResponseWriter, r *http.Request) error {
 }
 
 // totpExempt are the routes a person whom the policy requires to have a
-// second factor, and who has none yet, may still call: enough to enrol.
+// second factor, and who has none yet, may still call: enough to enrol
+// (and to keep the language of their e-mails, which the web app saves at
+// sign-in and from Settings' language switch).
 var totpExempt = map[string]bool{
 	"GET /api/me": true, "GET /api/me/totp": true, "POST /api/me/totp": true, "POST /api/me/totp/confirm": true,
-	"POST /api/auth/logout": true, "GET /api/settings": true,
+	"POST /api/auth/logout": true, "GET /api/settings": true, "PUT /api/me/language": true,
 }
 
 // enforceTOTP answers 403 totp_required when the policy requires a second

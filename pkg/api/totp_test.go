@@ -189,6 +189,8 @@ func TestTOTPPolicy(t *testing.T) {
 	// root, an administrator without TOTP, may only enrol.
 	root.do("GET", "/api/documents", nil).wantError(403, "totp_required")
 	root.do("GET", "/api/me", nil).want(200)
+	// The web app saves the interface's language at sign-in: allowed too.
+	root.do("PUT", "/api/me/language", map[string]string{"language": "de"}).want(200)
 	ann.do("GET", "/api/documents", nil).want(200)
 	var st struct {
 		Enabled  bool `json:"enabled"`
