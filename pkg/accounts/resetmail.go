@@ -67,54 +67,71 @@ func (m *ResetMailer) log() *slog.Logger {
 	return m.Log
 }
 
-// message is the e-mail that carries a reset link to u, in lang (en or
-// de; anything else is English).
-func (m *ResetMailer) message(u users.User, r Reset, byAdmin bool, lang string) mailer.Message {
-	until := r.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
-	if lang == "de" {
-		why := fmt.Sprintf("Jemand (hoffentlich Sie) hat ein neues DocuVault-Passwort für Ihr Konto „%s“ angefordert.", u.Handle)
-		if byAdmin {
-			why = fmt.Sprintf("Ein Administrator von DocuVault hat Ihnen einen Link geschickt, mit dem Sie ein neues\nPasswort für Ihr Konto „%s“ setzen.", u.Handle)
-		}
-		text := fmt.Sprintf(`Hallo %s,
+// resetWords are a reset mail's words in one language: its subject, and
+// a text with the person's handle (%[1]s), why it came (%[2]s), the link
+// (%[3]s), its expiry (%[4]s) and DocuVault's address (%[5]s); asked and
+// byAdmin say why, with the handle as their %s.
+type resetWords struct {
+	subject, text, asked, byAdmin string
+}
 
-%s
-Öffnen Sie diesen Link, um ein neues Passwort zu wählen:
+// resetMail is the reset mail in each language DocuVault writes.
+var resetMail = map[string]resetWords{
+	"en": {
+		subject: "Your DocuVault password reset link",
+		asked:   `Someone (hopefully you) asked for a new DocuVault password for your account "%s".`,
+		byAdmin: `An administrator of DocuVault sent you a link to set a new password for your account "%s".`,
+		text: `Hello %[1]s,
 
-%s
-
-Der Link funktioniert einmal, bis %s (24 Stunden). Ein neues Passwort
-meldet Sie überall ab.
-
-Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren:
-Ihr Passwort bleibt, wie es ist.
-
--- 
-DocuVault, %s
-`, u.Handle, why, m.Link(r.Token), until, m.PublicURL)
-		return mailer.Message{To: u.Email, Subject: "Ihr Link für ein neues DocuVault-Passwort", Text: text}
-	}
-	why := "Someone (hopefully you) asked for a new DocuVault password for your account"
-	if byAdmin {
-		why = "An administrator of DocuVault sent you a link to set a new password for your account"
-	}
-	text := fmt.Sprintf(`Hello %s,
-
-%s "%s".
+%[2]s
 Open this link to choose a new password:
 
-%s
+%[3]s
 
-The link works once, until %s (24 hours). Setting a new password signs
+The link works once, until %[4]s (24 hours). Setting a new password signs
 you out everywhere.
 
 If you did not ask for this, you can ignore this e-mail: your password
 stays as it is.
 
 -- 
-DocuVault, %s
-`, u.Handle, why, u.Handle, m.Link(r.Token), until, m.PublicURL)
-	return mailer.Message{To: u.Email, Subject: "Your DocuVault password reset link", Text: text}
+DocuVault, %[5]s
+`},
+	"de": {
+		subject: "Ihr Link für ein neues DocuVault-Passwort",
+		asked:   "Jemand (hoffentlich Sie) hat ein neues DocuVault-Passwort für Ihr Konto „%s“ angefordert.",
+		byAdmin: "Ein Administrator von DocuVault hat Ihnen einen Link geschickt, mit dem Sie ein neues\nPasswort für Ihr Konto „%s“ setzen.",
+		text: `Hallo %[1]s,
+
+%[2]s
+Öffnen Sie diesen Link, um ein neues Passwort zu wählen:
+
+%[3]s
+
+Der Link funktioniert einmal, bis %[4]s (24 Stunden). Ein neues Passwort
+meldet Sie überall ab.
+
+Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren:
+Ihr Passwort bleibt, wie es ist.
+
+-- 
+DocuVault, %[5]s
+`},
+}
+
+// message is the e-mail that carries a reset link to u, in lang (en or
+// de; anything else is English).
+func (m *ResetMailer) message(u users.User, r Reset, byAdmin bool, lang string) mailer.Message {
+	w, ok := resetMail[lang]
+	if !ok {
+		w = resetMail["en"]
+	}
+	why := w.asked
+	if byAdmin {
+		why = w.byAdmin
+	}
+	text := fmt.Sprintf(w.text, u.Handle, fmt.Sprintf(why, u.Handle), m.Link(r.Token), r.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"), m.PublicURL)
+	return mailer.Message{To: u.Email, Subject: w.subject, Text: text}
 }
 
 // language is the language of u's mails: theirs (settings.Language), else

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 )
@@ -49,17 +50,11 @@ func (s *Server) newDownloadTicket(w http.ResponseWriter, r *http.Request) error
 		return errorf(http.StatusForbidden, "forbidden", "download tickets are for signed-in sessions: with an API token, send it with the download itself")
 	}
 	u, err := url.Parse(in.Path)
-	if err != nil || in.Path == "" || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" || !strings.HasPrefix(u.Path, "/api/") {
+	if err != nil || in.Path == "" || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" || !strings.HasPrefix(u.Path, "/api/") || path.Clean(u.Path) != u.Path {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "path must be a download path of this API, such as /api/documents/ID/content, not %q", truncate(in.Path, 100))
 	}
-	var target *route
-	for i := range s.routes {
-		if ticketable(s.routes[i]) && matchPattern(s.routes[i].pattern, u.Path) {
-			target = &s.routes[i]
-			break
-		}
-	}
-	if target == nil {
+	target, ok := s.routeFor(http.MethodGet, u)
+	if !ok || !ticketable(target) {
 		return errorf(http.StatusUnprocessableEntity, "invalid_field", "%s is not a download: tickets are for a document's or a version's content and for exports", truncate(u.Path, 100))
 	}
 	if target.access == admin && st.user.Role != "admin" {
@@ -77,23 +72,14 @@ func (s *Server) newDownloadTicket(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// matchPattern says whether path matches a route pattern of net/http's
-// (segments in braces match one non-empty segment).
-func matchPattern(pattern, path string) bool {
-	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
-	if len(ps) != len(xs) {
-		return false
-	}
-	for i, p := range ps {
-		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
-			if xs[i] == "" || xs[i] == "." || xs[i] == ".." {
-				return false
-			}
-			continue
-		}
-		if p != xs[i] {
-			return false
+// routeFor is the route a request of method for u would reach, as the
+// server's own mux routes it; false for none (the fallback).
+func (s *Server) routeFor(method string, u *url.URL) (route, bool) {
+	_, pattern := s.mux.Handler(&http.Request{Method: method, URL: u, Host: "docuvault"})
+	for _, rt := range s.routes {
+		if rt.method+" "+rt.pattern == pattern {
+			return rt, true
 		}
 	}
-	return true
+	return route{}, false
 }

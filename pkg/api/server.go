@@ -134,7 +134,9 @@ type Server struct {
 	// metricsToken is the SHA-256 of Deps.MetricsToken, nil when unset.
 	metricsToken []byte
 	routes       []route
-	handler      http.Handler
+	// mux routes requests to routes (its patterns are "METHOD pattern").
+	mux     *http.ServeMux
+	handler http.Handler
 	// heads are the small-file buffers of uploads (smallFile bytes each),
 	// reused rather than allocated and zeroed for every file.
 	heads sync.Pool
@@ -200,6 +202,7 @@ func New(d Deps) *Server {
 	// Anything else: the web app, or the JSON 404 (or 405), not net/http's
 	// plain text.
 	mux.Handle("/", s.endpoint(route{pattern: "/", access: public, h: s.fallback}))
+	s.mux = mux
 	s.handler = s.middleware(mux)
 	return s
 }

@@ -57,15 +57,8 @@ func (s *Service) IssueTicket(ctx context.Context, userID, sid, path string, que
 	}
 	now := time.Now()
 	exp := now.Add(TicketTTL)
-	claims := ticketClaims{RegisteredClaims: jwt.RegisteredClaims{
-		Issuer:    issuer,
-		Subject:   userID,
-		Audience:  jwt.ClaimStrings{ticketAudience},
-		IssuedAt:  jwt.NewNumericDate(now),
-		NotBefore: jwt.NewNumericDate(now.Add(-5 * time.Second)),
-		ExpiresAt: jwt.NewNumericDate(exp),
-		ID:        uuid.NewString(),
-	}, Generation: a.Generation, Session: sid, Path: ticketTarget(path, query)}
+	claims := ticketClaims{RegisteredClaims: registered(userID, ticketAudience, now, TicketTTL),
+		Generation: a.Generation, Session: sid, Path: ticketTarget(path, query)}
 	t, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("sign ticket: %w", err)

@@ -35,16 +35,22 @@ type accessClaims struct {
 // issueAccess signs an access token for userID in its token generation gen
 // and session sid.
 func (s *Service) issueAccess(userID, sid string, gen int64, now time.Time) (string, error) {
-	claims := accessClaims{RegisteredClaims: jwt.RegisteredClaims{
+	claims := accessClaims{RegisteredClaims: registered(userID, audience, now, s.opts.AccessTTL), Generation: gen, Session: sid}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
+}
+
+// registered are the registered claims of a token of DocuVault's for
+// userID and aud, issued at now, good for ttl, with an id of its own.
+func registered(userID, aud string, now time.Time, ttl time.Duration) jwt.RegisteredClaims {
+	return jwt.RegisteredClaims{
 		Issuer:    issuer,
 		Subject:   userID,
-		Audience:  jwt.ClaimStrings{audience},
+		Audience:  jwt.ClaimStrings{aud},
 		IssuedAt:  jwt.NewNumericDate(now),
 		NotBefore: jwt.NewNumericDate(now.Add(-5 * time.Second)),
-		ExpiresAt: jwt.NewNumericDate(now.Add(s.opts.AccessTTL)),
+		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		ID:        uuid.NewString(),
-	}, Generation: gen, Session: sid}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
+	}
 }
 
 // ParseAccess checks an access token's signature, algorithm, issuer,
