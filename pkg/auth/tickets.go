@@ -73,15 +73,8 @@ func (s *Service) IssueTicket(ctx context.Context, userID, sid, path string, que
 // ErrInvalidToken (ErrTicketPath for another path) or ErrInactive.
 func (s *Service) AuthenticateTicket(ctx context.Context, ticket, path string, query url.Values) (users.User, string, error) {
 	var c ticketClaims
-	_, err := jwt.ParseWithClaims(ticket, &c, func(*jwt.Token) (any, error) { return s.key, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithIssuer(issuer), jwt.WithAudience(ticketAudience),
-		jwt.WithExpirationRequired(), jwt.WithLeeway(5*time.Second))
-	if err != nil {
-		return users.User{}, "", fmt.Errorf("%w: %v", ErrInvalidToken, err)
-	}
-	if _, err := uuid.Parse(c.Subject); err != nil {
-		return users.User{}, "", fmt.Errorf("%w: bad subject", ErrInvalidToken)
+	if err := s.verify(ticket, &c, ticketAudience); err != nil {
+		return users.User{}, "", err
 	}
 	if _, err := uuid.Parse(c.Session); err != nil {
 		return users.User{}, "", fmt.Errorf("%w: bad session", ErrInvalidToken)

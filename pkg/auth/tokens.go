@@ -62,17 +62,27 @@ func (s *Service) ParseAccess(token string) (string, error) {
 	return c.Subject, err
 }
 
-func (s *Service) parseAccess(token string) (accessClaims, error) {
-	var claims accessClaims
-	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.key, nil },
+// verify parses token into claims: signed HS256 with the service's key,
+// by issuer, for aud, with an expiry (5 s of leeway) and a user id as
+// its subject. Any failure is ErrInvalidToken.
+func (s *Service) verify(token string, claims jwt.Claims, aud string) error {
+	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return s.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithIssuer(issuer), jwt.WithAudience(audience),
+		jwt.WithIssuer(issuer), jwt.WithAudience(aud),
 		jwt.WithExpirationRequired(), jwt.WithLeeway(5*time.Second))
 	if err != nil {
-		return accessClaims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	if _, err := uuid.Parse(claims.Subject); err != nil {
-		return accessClaims{}, fmt.Errorf("%w: bad subject", ErrInvalidToken)
+	if sub, err := claims.GetSubject(); err != nil || uuid.Validate(sub) != nil {
+		return fmt.Errorf("%w: bad subject", ErrInvalidToken)
+	}
+	return nil
+}
+
+func (s *Service) parseAccess(token string) (accessClaims, error) {
+	var claims accessClaims
+	if err := s.verify(token, &claims, audience); err != nil {
+		return accessClaims{}, err
 	}
 	if claims.Session != "" {
 		if _, err := uuid.Parse(claims.Session); err != nil {
