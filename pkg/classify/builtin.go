@@ -139,8 +139,19 @@ const (
 	// without a background; German; Reuters), 0.7 and more lose a
 	// long-corpus half; a flat λ for every document cost Reuters.
 	lexicalWeight = 0.5
-	refineMargin  = 0.2  // the lead an example's own topic should have
-	refineRate    = 0.05 // how far a misplaced example moves the prototypes
+	// A document of more than longWords words (counted: stop words left
+	// out) weighs a word it has n times n^longTF in the vector Classify
+	// scores, instead of 1 + ln n: in a long manual the words of its
+	// subject (asn 351 times, der, certificate) stand far above the
+	// hundreds it uses a few times, and 1 + ln n flattened them so far that
+	// the best cosine stayed under what the score curve (fitted on short
+	// texts) files. Shorter documents (every Reuters story, nearly every
+	// German help page) and self-training are as before. Chosen on the
+	// development splits with techFloor (issue 19, docs/benchmarks.md).
+	longWords    = 2000
+	longTF       = 0.7
+	refineMargin = 0.2  // the lead an example's own topic should have
+	refineRate   = 0.05 // how far a misplaced example moves the prototypes
 
 	// The logistic curve mapping a topic's cosine r and its lead over the
 	// best other topic's, (r - other) / r, to a score: σ(bias + slope·r +
@@ -160,17 +171,25 @@ type vector map[string]float64
 type idf struct {
 	n  int
 	df map[string]int
+	// tech: a word's share of documents is also at least techFloor times
+	// its share of software documentation (techBackground). Only a long
+	// document's own vector is weighed so (see vectors).
+	tech bool
 }
 
 // weight is term's inverse document frequency among the owner's n
-// documents and backgroundDocs more of English (englishBackground), which
-// tell generic words from telling ones while the owner has few documents
-// and count for less as their number grows.
+// documents and backgroundDocs more of English (englishBackground, and
+// techBackground when f.tech), which tell generic words from telling ones
+// while the owner has few documents and count for less as their number
+// grows.
 func (f idf) weight(term string) float64 {
 	bg := englishBackground()
 	p, ok := bg[term]
 	if !ok {
 		p = bg[""]
+	}
+	if q, ok := techBackground()[term]; ok && f.tech {
+		p = max(p, techFloor*q)
 	}
 	return math.Log((float64(f.n)+backgroundDocs+1)/(float64(f.df[term])+backgroundDocs*p+1)) + 1
 }
@@ -670,12 +689,25 @@ func (b *Builtin) refine(protos []vector) {
 
 // vectors returns the document vector of the words c (idf.vector) and
 // its whole text's cosine with each topic's name and description: the
-// lexical view, over all its words (the vector keeps docTerms).
+// lexical view, over all its words (the vector keeps docTerms). A document
+// of more than longWords words is weighed as a long one: n^longTF for a
+// word it has n times, and each word's rarity judged against software
+// documentation too (idf.tech), as a long document is most often a manual,
+// a specification or a report.
 func (b *Builtin) vectors(c map[string]int) (vector, lexView) {
 	full := make(vector, len(c))
-	var norm float64
+	var norm, words float64
+	for _, n := range c {
+		words += float64(n)
+	}
+	tf := func(n int) float64 { return 1 + math.Log(float64(n)) }
+	wf := b.idf
+	if words > longWords {
+		tf = func(n int) float64 { return math.Pow(float64(n), longTF) }
+		wf.tech = true
+	}
 	for t, n := range c {
-		w := (1 + math.Log(float64(n))) * b.idf.weight(t)
+		w := tf(n) * wf.weight(t)
 		full[t] = w
 		norm += w * w
 	}
