@@ -24,29 +24,18 @@ var wordnetDF []byte
 // in 1 % of 10-word glosses is in 63 % of 1,000-word documents). Stems
 // missing from it are rare.
 var englishBackground = sync.OnceValue(func() map[string]float64 {
-	zr, err := gzip.NewReader(bytes.NewReader(wordnetDF))
-	if err != nil {
-		return map[string]float64{} // cannot happen: the file is built in
-	}
 	counts := map[string]int{}
 	n := 0
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "# documents\t"); ok {
-			n, _ = strconv.Atoi(rest)
-			continue
+	eachRow(wordnetDF, func(w, c string) {
+		if w == "# documents" {
+			n, _ = strconv.Atoi(c)
+			return
 		}
-		if strings.HasPrefix(line, "#") {
-			continue
+		if !strings.HasPrefix(w, "#") && !stopWords[w] {
+			k, _ := strconv.Atoi(c)
+			counts[stem(w)] += k
 		}
-		w, c, ok := strings.Cut(line, "\t")
-		if !ok || stopWords[w] {
-			continue
-		}
-		k, _ := strconv.Atoi(c)
-		counts[stem(w)] += k
-	}
+	})
 	if n == 0 {
 		return map[string]float64{}
 	}
@@ -76,27 +65,33 @@ var manpagesDF []byte
 // (englishBackground) is taken to be at least techFloor times its share
 // here (idf.weight); words the table does not have keep WordNet's.
 var techBackground = sync.OnceValue(func() map[string]float64 {
-	zr, err := gzip.NewReader(bytes.NewReader(manpagesDF))
-	if err != nil {
-		return map[string]float64{} // cannot happen: the file is built in
-	}
 	q := map[string]float64{}
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			continue
+	eachRow(manpagesDF, func(s, v string) {
+		if !strings.HasPrefix(s, "#") && !stopWords[s] {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q[s] = f
+			}
 		}
-		s, v, ok := strings.Cut(line, "\t")
-		if !ok || stopWords[s] {
-			continue
-		}
-		if f, err := strconv.ParseFloat(v, 64); err == nil {
-			q[s] = f
-		}
-	}
+	})
 	return q
 })
+
+// eachRow calls f with the two columns of each row of a gzipped table
+// built into the binary (word, tab, number; header rows start with "#").
+// A row without a tab is skipped; a table that is not gzip is empty (it
+// cannot happen: the tables are built in).
+func eachRow(table []byte, f func(key, value string)) {
+	zr, err := gzip.NewReader(bytes.NewReader(table))
+	if err != nil {
+		return
+	}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "\t"); ok {
+			f(k, v)
+		}
+	}
+}
 
 // Background model tuning, set on the development splits of the three
 // corpora of scripts/bench-classify.sh (docs/benchmarks.md): a document is
