@@ -6,6 +6,7 @@ Helper of scripts/make-classify-corpus-long.sh and make-classify-corpus-de.sh
 
   train.jsonl           {"id","label","text"} one a line: the dev pool
   test.jsonl            the held-out test split
+  test2.jsonl           a second, fresh held-out split (issue 19): see "test2" below
   topics.json           {"corpus","language","source","split","labels":[{"label","name","description","provenance","train","test"}],…}
   topics-zeroshot.json  [{"name","description"}] for `docuvault classify --topics`
   docs.tsv              one line per candidate: id, label, split or why dropped, words, source path(s), sha256 of the file read
@@ -14,6 +15,7 @@ Helper of scripts/make-classify-corpus-long.sh and make-classify-corpus-de.sh
         --out DIR --corpus NAME --language en|de --hash-prefix PREFIX
         [--split half|percent:P[:CAP]] [--dev-ids ID,…] [--min-words N] [--max-per-label N]
         [--strip libreoffice-help] [--source TEXT]
+        [--test2-cap N] [--docs-test2 DOCS2.tsv] [--min-test2 N]
 
 DOCS.tsv: one candidate a line, tab-separated: id, label, package, staged file
 (the file handed to `docuvault extract`), source path(s) (space-separated).
@@ -33,6 +35,22 @@ int(sha256(PREFIX + id)[:8], 16).
                 test, the rest (and every --dev-ids document) to dev.
   percent:P:CAP test when h % 100 < P; then at most CAP per label stay in
                 test (smallest h), the rest of the test candidates are unused.
+
+test2 (added after test.jsonl had been scored twice; train.jsonl and
+test.jsonl come out the same bytes with or without it):
+  --test2-cap N     (percent split) per label, the test candidates over CAP,
+                    in the same (h, id) order: the next at most N go to
+                    test2.jsonl, the rest stay unused.
+  --docs-test2 F    new candidates, in the format of DOCS.tsv, selected after
+                    (and independently of) DOCS.tsv: dropped when extraction
+                    failed, when under --min-words, or when their text equals
+                    an earlier candidate's; every kept one goes to test2.jsonl
+                    (no per-label cap). Their ids and source paths must not be
+                    DOCS.tsv's.
+  The build fails when a test2 document shares an id or a text
+  (whitespace-normalised, lower-case) with train.jsonl or test.jsonl, or a
+  staged file's sha256 with a DOCS.tsv candidate, or when a label has fewer
+  than --min-test2 test2 documents.
 """
 import argparse
 import hashlib
@@ -93,54 +111,64 @@ def cmd_build(a):
                 r = json.loads(line)
                 extracted[r["path"]] = r
     dev_ids = {x for x in a.dev_ids.split(",") if x}
-    cands = []
-    with open(a.docs, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.rstrip("\n")
-            if not line:
-                continue
-            docid, label, pkg, staged, sources = line.split("\t")
-            if label not in labels:
-                sys.exit(f"{a.docs}: {docid}: label {label!r} is not in {a.topics}")
-            cands.append((docid, label, pkg, staged, sources))
-    if len({c[0] for c in cands}) != len(cands):
-        sys.exit(f"{a.docs}: ids are not unique")
 
-    kept, log, seen = [], [], {}
-    per = Counter()
-    for docid, label, pkg, staged, sources in cands:
-        r = extracted.get(staged)
-        info = {"id": docid, "label": label, "package": pkg, "staged": staged, "sources": sources,
-                "sha256": sha256_file(staged) if os.path.exists(staged) else "-"}
-        if r is None or r.get("error"):
-            info["status"] = "dropped: extract failed: " + (r.get("error") if r else "no output")
+    def read_docs(path):
+        out = []
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                line = line.rstrip("\n")
+                if not line:
+                    continue
+                docid, label, pkg, staged, sources = line.split("\t")
+                if label not in labels:
+                    sys.exit(f"{path}: {docid}: label {label!r} is not in {a.topics}")
+                out.append((docid, label, pkg, staged, sources))
+        if len({c[0] for c in out}) != len(out):
+            sys.exit(f"{path}: ids are not unique")
+        return out
+
+    cands = read_docs(a.docs)
+    seen = {}
+
+    def select(cands, max_per_label, status):
+        kept, log = [], []
+        per = Counter()
+        for docid, label, pkg, staged, sources in cands:
+            r = extracted.get(staged)
+            info = {"id": docid, "label": label, "package": pkg, "staged": staged, "sources": sources,
+                    "sha256": sha256_file(staged) if os.path.exists(staged) else "-"}
+            if r is None or r.get("error"):
+                info["status"] = "dropped: extract failed: " + (r.get("error") if r else "no output")
+                log.append(info)
+                continue
+            text = r["text"].replace("\f", "\n")
+            if a.strip == "libreoffice-help":
+                text = strip_libreoffice_help(text)
+            text = re.sub(r"[ \t]+\n", "\n", text).strip()
+            words = len(text.split())
+            info.update(words=words, method=r.get("method", ""), content_type=r.get("content_type", ""),
+                        truncated=bool(r.get("truncated")))
+            key = " ".join(text.split()).lower()
+            if words < a.min_words:
+                info["status"] = f"dropped: {words} words < {a.min_words}"
+            elif key in seen:
+                info["status"] = f"dropped: same text as {seen[key]}"
+            elif max_per_label and per[label] >= max_per_label:
+                info["status"] = f"dropped: {label} already has {max_per_label}"
+            else:
+                seen[key] = docid
+                per[label] += 1
+                info["status"] = status
+                kept.append({"id": docid, "label": label, "text": text, "_info": info})
             log.append(info)
-            continue
-        text = r["text"].replace("\f", "\n")
-        if a.strip == "libreoffice-help":
-            text = strip_libreoffice_help(text)
-        text = re.sub(r"[ \t]+\n", "\n", text).strip()
-        words = len(text.split())
-        info.update(words=words, method=r.get("method", ""), content_type=r.get("content_type", ""),
-                    truncated=bool(r.get("truncated")))
-        key = " ".join(text.split()).lower()
-        if words < a.min_words:
-            info["status"] = f"dropped: {words} words < {a.min_words}"
-        elif key in seen:
-            info["status"] = f"dropped: same text as {seen[key]}"
-        elif a.max_per_label and per[label] >= a.max_per_label:
-            info["status"] = f"dropped: {label} already has {a.max_per_label}"
-        else:
-            seen[key] = docid
-            per[label] += 1
-            info["status"] = "kept"
-            kept.append({"id": docid, "label": label, "text": text, "_info": info})
-        log.append(info)
+        return kept, log
+
+    kept, log = select(cands, a.max_per_label, "kept")
     missing_dev = dev_ids - {r["id"] for r in kept}
     if missing_dev:
         sys.exit(f"--dev-ids not kept: {sorted(missing_dev)}")
 
-    test_ids, unused = set(), set()
+    test_ids, unused, test2_ids = set(), set(), set()
     by_label = defaultdict(list)
     for r in kept:
         by_label[r["label"]].append(r["id"])
@@ -163,14 +191,47 @@ def cmd_build(a):
                           key=lambda i: (h(a.hash_prefix, i), i))
             test_ids.update(cand[:cap] if cap else cand)
             if cap:
-                unused.update(cand[cap:])
+                test2_ids.update(cand[cap:cap + a.test2_cap])
+                unused.update(cand[cap + a.test2_cap:])
     else:
         sys.exit(f"unknown --split {a.split}")
+    if a.test2_cap and not a.split.startswith("percent:"):
+        sys.exit("--test2-cap needs --split percent:P:CAP")
+    split2_desc = ""
+    if a.test2_cap:
+        split2_desc = (f"test2 (issue 19, added after test had been scored twice): per topic, the test candidates "
+                       f"over the cap, in the same hash order: the next at most {a.test2_cap} (ranks {cap + 1}-"
+                       f"{cap + a.test2_cap}); topics with no more candidates have none")
 
-    train, test = [], []
-    for r in kept:
+    # New test2 candidates (--docs-test2), selected after the rest so that they change nothing in it.
+    kept2, log2 = [], []
+    if a.docs_test2:
+        cands2 = read_docs(a.docs_test2)
+        clash = sorted({c[0] for c in cands} & {c[0] for c in cands2})
+        if clash:
+            sys.exit(f"{a.docs_test2}: ids also in {a.docs}: {clash}")
+        srcs = {s for c in cands for s in c[4].split()}
+        clash = sorted({s for c in cands2 for s in c[4].split()} & srcs)
+        if clash:
+            sys.exit(f"{a.docs_test2}: source files also in {a.docs}: {clash}")
+        kept2, log2 = select(cands2, 0, "test2")
+        shas = {x["sha256"] for x in log if x["sha256"] != "-"}
+        clash = sorted(x["id"] for x in log2 if x["sha256"] in shas)
+        if clash:
+            sys.exit(f"{a.docs_test2}: staged files with the same bytes as a {a.docs} candidate: {clash}")
+        test2_ids.update(r["id"] for r in kept2)
+        split2_desc = (split2_desc + "; " if split2_desc else "") + (
+            "test2 (issue 19, added after test had been scored twice): new documents, none of them a "
+            f"candidate of the dev or test splits, every one kept (at least {a.min_words} words, a text no "
+            "other document has) is test2")
+
+    train, test, test2 = [], [], []
+    for r in kept + kept2:
         info = r.pop("_info")
-        if r["id"] in test_ids:
+        if r["id"] in test2_ids:
+            test2.append(r)
+            info["status"] = "test2"
+        elif r["id"] in test_ids:
             test.append(r)
             info["status"] = "test"
         elif r["id"] in unused:
@@ -178,21 +239,34 @@ def cmd_build(a):
         else:
             train.append(r)
             info["status"] = "dev"
+    log = log + log2
+    # test2 must share no id and no text with train or test.
+    norm = lambda t: " ".join(t.split()).lower()
+    for other_name, other in (("train", train), ("test", test)):
+        ids, texts = {r["id"] for r in other}, {norm(r["text"]) for r in other}
+        clash = [r["id"] for r in test2 if r["id"] in ids or norm(r["text"]) in texts]
+        if clash:
+            sys.exit(f"test2 overlaps {other_name} (same id or text): {clash[:5]}")
+    if len({r["id"] for r in test2}) != len(test2) or len({norm(r["text"]) for r in test2}) != len(test2):
+        sys.exit("test2 has a repeated id or text")
     os.makedirs(a.out, exist_ok=True)
     write_jsonl(os.path.join(a.out, "train.jsonl"), train)
     write_jsonl(os.path.join(a.out, "test.jsonl"), test)
-    ctr, cte = Counter(r["label"] for r in train), Counter(r["label"] for r in test)
+    write_jsonl(os.path.join(a.out, "test2.jsonl"), test2)
+    ctr, cte, ct2 = (Counter(r["label"] for r in rs) for rs in (train, test, test2))
     meta = {
         "corpus": a.corpus,
         "language": a.language,
         "source": a.source,
         "split": split_desc,
+        "split_test2": split2_desc,
         "min_words": a.min_words,
         "dev_named": sorted(dev_ids),
         "labels": [{"label": t["label"], "name": t["name"], "description": t["description"],
-                    "provenance": t.get("provenance", ""), "train": ctr[t["label"]], "test": cte[t["label"]]}
+                    "provenance": t.get("provenance", ""), "train": ctr[t["label"]], "test": cte[t["label"]],
+                    "test2": ct2[t["label"]]}
                    for t in topics],
-        "train": len(train), "test": len(test), "test_unused": len(unused),
+        "train": len(train), "test": len(test), "test2": len(test2), "test_unused": len(unused),
         "dropped": sum(1 for x in log if x["status"].startswith("dropped")),
     }
     with open(os.path.join(a.out, "topics.json"), "w", encoding="utf-8") as fh:
@@ -208,10 +282,13 @@ def cmd_build(a):
                                                 x.get("method", "-"), x.get("truncated", "-"), x["package"],
                                                 x["sha256"], x["sources"])) + "\n")
     short = [t["label"] for t in topics if ctr[t["label"]] < a.min_per_split or cte[t["label"]] < a.min_per_split]
-    print(json.dumps({"train": len(train), "test": len(test),
-                      "per_label": {t["label"]: [ctr[t["label"]], cte[t["label"]]] for t in topics}}))
+    print(json.dumps({"train": len(train), "test": len(test), "test2": len(test2),
+                      "per_label": {t["label"]: [ctr[t["label"]], cte[t["label"]], ct2[t["label"]]] for t in topics}}))
     if short:
         sys.exit(f"fewer than {a.min_per_split} documents in a split for: {short}")
+    short2 = [t["label"] for t in topics if ct2[t["label"]] < a.min_test2]
+    if short2:
+        sys.exit(f"fewer than {a.min_test2} test2 documents for: {short2}")
 
 
 def main():
@@ -232,6 +309,9 @@ def main():
     b.add_argument("--max-per-label", type=int, default=0)
     b.add_argument("--min-per-split", type=int, default=3)
     b.add_argument("--strip", choices=["", "libreoffice-help"], default="")
+    b.add_argument("--test2-cap", type=int, default=0)
+    b.add_argument("--docs-test2", default="")
+    b.add_argument("--min-test2", type=int, default=0)
     a = p.parse_args()
     {"build": cmd_build}[a.cmd](a)
 
