@@ -21,11 +21,14 @@ and python3-nltk; the stop-word list comes from liblingua-stopwords-perl
       prints JSON: {"rows": [{"row","seed","accuracy","macro_f1","seconds",…}],
       "settings": {…}}. Progress goes to stderr.
 
-  classify_baseline.py view --corpus DIR --split dev|test|dev-all --out DIR
+  classify_baseline.py view --corpus DIR --split dev|test|test2|dev-all --out DIR
       Writes the directory the other commands and classify_score.py read as
       --corpus (topics.json, train.jsonl = the pool learners draw from,
       test.jsonl = the documents scored) plus view.json (counts):
         test     the corpus's train.jsonl and test.jsonl as they are;
+        test2    the corpus's train.jsonl as the pool and its test2.jsonl
+                 (issue 19's second, fresh held-out split) as the scored
+                 documents, exactly as test does with test.jsonl;
         dev      only the corpus's train.jsonl (the dev split): per topic, its
                  documents ranked by sha256("dev-eval:<id>"), the first
                  ceil(30 %) (at most 100) are scored, the rest are the pool;
@@ -318,6 +321,9 @@ def cmd_view(a):
     if a.split == "test":
         pool, scored = train, read_jsonl(os.path.join(a.corpus, "test.jsonl"))
         desc = "scored: the corpus's test split (test.jsonl); pool: its dev split (train.jsonl)"
+    elif a.split == "test2":
+        pool, scored = train, read_jsonl(os.path.join(a.corpus, "test2.jsonl"))
+        desc = "scored: the corpus's second held-out split (test2.jsonl, issue 19); pool: its dev split (train.jsonl)"
     elif a.split == "dev-all":
         pool, scored = train, train
         desc = "scored: every document of the dev split (train.jsonl); pool: the same documents"
@@ -441,7 +447,7 @@ def main():
     r.add_argument("--no-all", action="store_true", help="skip the run on all training documents")
     v = sub.add_parser("view")
     v.add_argument("--corpus", required=True)
-    v.add_argument("--split", choices=["dev", "test", "dev-all"], required=True)
+    v.add_argument("--split", choices=["dev", "test", "test2", "dev-all"], required=True)
     v.add_argument("--out", required=True)
     kn = sub.add_parser("kname")
     kn.add_argument("--corpus", required=True)
