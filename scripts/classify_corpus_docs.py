@@ -195,7 +195,7 @@ def cmd_build(a):
                 unused.update(cand[cap + a.test2_cap:])
     else:
         sys.exit(f"unknown --split {a.split}")
-    if a.test2_cap and not a.split.startswith("percent:"):
+    if a.test2_cap and (not a.split.startswith("percent:") or len(a.split.split(":")) < 3):
         sys.exit("--test2-cap needs --split percent:P:CAP")
     split2_desc = ""
     if a.test2_cap:
