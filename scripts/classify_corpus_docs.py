@@ -95,6 +95,30 @@ def strip_libreoffice_help(text):
     return text.strip()
 
 
+def check_test2(train, test, test2):
+    """Exits when test2 shares an id or a text (whitespace-normalised,
+    lower-case) with train or test, or repeats one of its own."""
+    norm = lambda t: " ".join(t.split()).lower()
+    for other_name, other in (("train", train), ("test", test)):
+        ids, texts = {r["id"] for r in other}, {norm(r["text"]) for r in other}
+        clash = [r["id"] for r in test2 if r["id"] in ids or norm(r["text"]) in texts]
+        if clash:
+            sys.exit(f"test2 overlaps {other_name} (same id or text): {clash[:5]}")
+    if len({r["id"] for r in test2}) != len(test2) or len({norm(r["text"]) for r in test2}) != len(test2):
+        sys.exit("test2 has a repeated id or text")
+
+
+def cmd_test2_summary(a):
+    """MANIFEST's test2 lines: the count per label of topics.json, and the
+    labels that have none."""
+    with open(a.topics, encoding="utf-8") as fh:
+        m = json.load(fh)
+    print(f"test2 per {a.word}: " + ", ".join("{} {}".format(x["label"], x["test2"]) for x in m["labels"]))
+    none = [x["label"] for x in m["labels"] if not x["test2"]]
+    if none:
+        print("test2: no documents for " + ", ".join(none) + " (no test candidates left after test's 100)")
+
+
 def write_jsonl(path, recs):
     with open(path, "w", encoding="utf-8") as fh:
         for r in recs:
@@ -240,15 +264,7 @@ def cmd_build(a):
             train.append(r)
             info["status"] = "dev"
     log = log + log2
-    # test2 must share no id and no text with train or test.
-    norm = lambda t: " ".join(t.split()).lower()
-    for other_name, other in (("train", train), ("test", test)):
-        ids, texts = {r["id"] for r in other}, {norm(r["text"]) for r in other}
-        clash = [r["id"] for r in test2 if r["id"] in ids or norm(r["text"]) in texts]
-        if clash:
-            sys.exit(f"test2 overlaps {other_name} (same id or text): {clash[:5]}")
-    if len({r["id"] for r in test2}) != len(test2) or len({norm(r["text"]) for r in test2}) != len(test2):
-        sys.exit("test2 has a repeated id or text")
+    check_test2(train, test, test2)
     os.makedirs(a.out, exist_ok=True)
     write_jsonl(os.path.join(a.out, "train.jsonl"), train)
     write_jsonl(os.path.join(a.out, "test.jsonl"), test)
@@ -312,8 +328,11 @@ def main():
     b.add_argument("--test2-cap", type=int, default=0)
     b.add_argument("--docs-test2", default="")
     b.add_argument("--min-test2", type=int, default=0)
+    t = sub.add_parser("test2-summary")
+    t.add_argument("topics")
+    t.add_argument("--word", default="topic", help="what a label is called in the line (topic, label)")
     a = p.parse_args()
-    {"build": cmd_build}[a.cmd](a)
+    {"build": cmd_build, "test2-summary": cmd_test2_summary}[a.cmd](a)
 
 
 if __name__ == "__main__":

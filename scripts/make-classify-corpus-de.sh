@@ -150,12 +150,7 @@ rm -f "$OUT.tmp"/*
   echo "documents (id, label, split or why dropped, words, extractor, truncated, package, sha256 of the file read, source): docs.tsv"
   (cd "$OUT.tmp" && sha256sum train.jsonl test.jsonl test2.jsonl topics.json topics-zeroshot.json docs.tsv)
   echo "train (dev): $(wc -l <"$OUT.tmp/train.jsonl") documents; test: $(wc -l <"$OUT.tmp/test.jsonl") documents; test2: $(wc -l <"$OUT.tmp/test2.jsonl") documents"
-  "$PY" -c 'import json, sys
-m = json.load(open(sys.argv[1], encoding="utf-8"))
-print("test2 per topic: " + ", ".join("{} {}".format(x["label"], x["test2"]) for x in m["labels"]))
-none = [x["label"] for x in m["labels"] if not x["test2"]]
-if none:
-    print("test2: no documents for " + ", ".join(none) + " (no test candidates left after test\x27s 100)")' "$OUT.tmp/topics.json"
+  "$PY" "$ROOT/scripts/classify_corpus_docs.py" test2-summary --word topic "$OUT.tmp/topics.json"
 } >"$OUT.tmp/MANIFEST"
 mkdir -p "$OUT"
 for f in train.jsonl test.jsonl test2.jsonl topics.json topics-zeroshot.json docs.tsv MANIFEST; do mv -f "$OUT.tmp/$f" "$OUT/$f"; done

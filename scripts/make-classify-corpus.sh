@@ -98,7 +98,7 @@ ls "$WORK"/package/data/full/reuters-*.json >/dev/null 2>&1 || die "no data/full
 
 mkdir -p "$OUT.tmp"
 rm -f "$OUT.tmp"/*
-"$PY" - "$WORK/package/data/full" "$OUT.tmp" "$PKG@$VERSION" "$TARBALL_SHA1" <<'PYEOF'
+PYTHONPATH="$ROOT/scripts" "$PY" - "$WORK/package/data/full" "$OUT.tmp" "$PKG@$VERSION" "$TARBALL_SHA1" <<'PYEOF'
 import glob, hashlib, json, os, re, sys
 from collections import Counter, defaultdict
 
@@ -195,14 +195,8 @@ test.sort(key=lambda r: int(r["id"][1:]))
 test2.sort(key=lambda r: int(r["id"][1:]))
 
 # test2 must share no id and no text (whitespace-normalised, lower-case) with train or test.
-norm = lambda t: " ".join(t.split()).lower()
-for other_name, other in (("train", train), ("test", test)):
-    ids, texts = {r["id"] for r in other}, {norm(r["text"]) for r in other}
-    clash = [r["id"] for r in test2 if r["id"] in ids or norm(r["text"]) in texts]
-    if clash:
-        sys.exit(f"test2 overlaps {other_name} (same id or text): {clash[:5]}")
-if len({r["id"] for r in test2}) != len(test2) or len({norm(r["text"]) for r in test2}) != len(test2):
-    sys.exit("test2 has a repeated id or text")
+from classify_corpus_docs import check_test2
+check_test2(train, test, test2)
 
 def write_jsonl(path, recs):
     with open(path, "w", encoding="utf-8") as fh:
@@ -246,12 +240,7 @@ PYEOF
   echo "built: $(date -u '+%Y-%m-%d %H:%M:%S UTC') by scripts/make-classify-corpus.sh"
   (cd "$OUT.tmp" && sha256sum train.jsonl test.jsonl test2.jsonl topics.json topics-zeroshot.json)
   echo "train: $(wc -l <"$OUT.tmp/train.jsonl") documents; test: $(wc -l <"$OUT.tmp/test.jsonl") documents; test2: $(wc -l <"$OUT.tmp/test2.jsonl") documents"
-  "$PY" -c 'import json, sys
-m = json.load(open(sys.argv[1], encoding="utf-8"))
-print("test2 per label: " + ", ".join("{} {}".format(x["label"], x["test2"]) for x in m["labels"]))
-none = [x["label"] for x in m["labels"] if not x["test2"]]
-if none:
-    print("test2: no documents for " + ", ".join(none) + " (no test candidates left after test\x27s 100)")' "$OUT.tmp/topics.json"
+  "$PY" "$ROOT/scripts/classify_corpus_docs.py" test2-summary --word label "$OUT.tmp/topics.json"
 } >"$OUT.tmp/MANIFEST"
 mkdir -p "$OUT"
 for f in train.jsonl test.jsonl test2.jsonl topics.json topics-zeroshot.json MANIFEST; do mv -f "$OUT.tmp/$f" "$OUT/$f"; done

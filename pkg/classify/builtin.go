@@ -188,8 +188,10 @@ func (f idf) weight(term string) float64 {
 	if !ok {
 		p = bg[""]
 	}
-	if q, ok := techBackground()[term]; ok && f.tech {
-		p = max(p, techFloor*q)
+	if f.tech {
+		if q, ok := techBackground()[term]; ok {
+			p = max(p, techFloor*q)
+		}
 	}
 	return math.Log((float64(f.n)+backgroundDocs+1)/(float64(f.df[term])+backgroundDocs*p+1)) + 1
 }
