@@ -81,6 +81,7 @@ async function watchProgress(page) {
 }
 
 await run('drop anywhere e2e', async () => {
+  let a11y // the last axe run's violations
   const ann = await newPage('ann')
   await signIn(ann)
 
@@ -130,7 +131,7 @@ await run('drop anywhere e2e', async () => {
   await overlay(ann).waitFor()
   expect(await overlay(ann).evaluate((el) => getComputedStyle(el).pointerEvents) === 'none', 'the overlay takes pointer events')
   expect(await overlay(ann).evaluate((el) => getComputedStyle(el).animationName) !== 'none', 'the overlay does not fade in')
-  expect((await accessibility(ann)).length === 0, 'axe, with the overlay: ' + (await accessibility(ann)).join('\n'))
+  expect((a11y = await accessibility(ann)).length === 0, 'axe, with the overlay: ' + a11y.join('\n'))
   await still(ann)
   await shot(ann, 'p1-overlay-desktop')
 
@@ -160,7 +161,7 @@ await run('drop anywhere e2e', async () => {
   expect(await text(summary) === '3 files: 1 uploaded, 1 already in your vault, 1 refused.', 'summary: ' + await text(summary))
   const announce = ann.locator('[data-test=upload-announce]')
   expect(await announce.getAttribute('aria-live') === 'polite' && await text(announce) === await text(summary), 'the summary is not announced: ' + await text(announce))
-  expect((await accessibility(ann)).length === 0, 'axe, with the panel: ' + (await accessibility(ann)).join('\n'))
+  expect((a11y = await accessibility(ann)).length === 0, 'axe, with the panel: ' + a11y.join('\n'))
   await still(ann)
   await shot(ann, 'p2-panel-overview-desktop')
 
@@ -249,7 +250,7 @@ await run('drop anywhere e2e', async () => {
   await ended(phone, 'setup.exe', 'error')
   const box = await panel(phone).boundingBox()
   expect(box && box.x >= 0 && box.x + box.width <= 390 && box.y + box.height <= 844, 'the panel leaves the phone’s screen: ' + JSON.stringify(box))
-  expect((await accessibility(phone)).length === 0, 'axe, phone with the panel: ' + (await accessibility(phone)).join('\n'))
+  expect((a11y = await accessibility(phone)).length === 0, 'axe, phone with the panel: ' + a11y.join('\n'))
   await still(phone)
   await shot(phone, 'p7-panel-phone')
 
@@ -265,6 +266,6 @@ await run('drop anywhere e2e', async () => {
   await fire(dark, 'main', 'drop', late)
   await ended(dark, 'late.exe', 'error')
   expect(await panel(dark).evaluate((el) => getComputedStyle(el).animationName) === 'none', 'the panel slides in despite reduced motion')
-  expect((await accessibility(dark)).length === 0, 'axe, dark with the panel: ' + (await accessibility(dark)).join('\n'))
+  expect((a11y = await accessibility(dark)).length === 0, 'axe, dark with the panel: ' + a11y.join('\n'))
   await shot(dark, 'p8-panel-dark-desktop')
 })

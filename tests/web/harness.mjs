@@ -56,8 +56,13 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
 
 // accessibility runs axe-core's WCAG 2.x A and AA rules on the page and
 // returns its serious and critical violations, one line each: "rule
-// (impact): help — selector, …".
+// (impact): help — selector, …". It first waits for the page's finite
+// animations to end: a panel still fading in has text at part opacity, which
+// axe rightly reads as too little contrast.
 export async function accessibility(page) {
+  await page.evaluate(() => Promise.all(document.getAnimations()
+    .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+    .map((a) => a.finished.catch(() => {}))))
   await page.evaluate(axeSource)
   const violations = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
