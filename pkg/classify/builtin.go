@@ -635,6 +635,14 @@ func (b *Builtin) build(prior, sums []vector, weights []float64, pseudo []vector
 // down to zero, not below: a negative weight would push a document's cosine
 // with that topic below zero, and the lead over it that calibrate reads
 // would then make documents about none of the topics score high.
+//
+// The prototypes kept are the average of each epoch's (an averaged
+// perceptron), without the words whose average weight is not positive.
+// The last epoch's alone had just been pushed about by the last examples it
+// went through, the more so the more examples there were: on LibreOffice's
+// German help (issue 19's development folds) the model did worse with every
+// filed page than with 20 a topic (top-1 0.771 against 0.794); averaged,
+// 0.862 and 0.809, and on Reuters 0.934 with every story (0.927 before).
 func (b *Builtin) refine(protos []vector) {
 	if len(b.exVecs)+len(b.sureVecs) == 0 || len(protos) < 2 {
 		return
@@ -642,7 +650,13 @@ func (b *Builtin) refine(protos []vector) {
 	vecs := append(append([]vector(nil), b.exVecs...), b.sureVecs...)
 	tops := append(append([][]int(nil), b.exTopics...), b.sureTopics...)
 	s := make([]float64, len(protos))
-	for epoch := 0; epoch < refineEpochs; epoch++ {
+	// sum adds up each epoch's prototypes: refine returns their average.
+	sum := make([]vector, len(protos))
+	for k := range sum {
+		sum[k] = vector{}
+	}
+	epochs := 0
+	for epochs < refineEpochs {
 		changed := false
 		for i, v := range vecs {
 			rate, sure := refineRate, i >= len(b.exVecs)
@@ -680,12 +694,25 @@ func (b *Builtin) refine(protos []vector) {
 				}
 			}
 		}
-		for _, p := range protos {
+		epochs++
+		for k, p := range protos {
 			p.normalize()
+			sum[k].add(p, 1)
 		}
 		if !changed {
-			return
+			break
 		}
+	}
+	for k, p := range protos {
+		// An epoch not run (the last changed nothing) would add p again.
+		sum[k].add(p, float64(refineEpochs-epochs))
+		clear(p)
+		for t, x := range sum[k] {
+			if x > 0 {
+				p[t] = x
+			}
+		}
+		p.normalize()
 	}
 }
 
