@@ -29,8 +29,8 @@
 # held-out splits: test2 (issue 19)").
 #
 # Rows: builtin zero-shot (topic names and one-line descriptions only),
-# builtin with 5 and with 20 confirmed documents per topic (the topics
-# file's `examples`), and paperless-ngx's model (scikit-learn from Debian's
+# builtin with 5, 20 and 50 confirmed documents per topic and with every
+# training document (the topics file's `examples`), and paperless-ngx's model (scikit-learn from Debian's
 # python3-sklearn: CountVectorizer(ngram_range=(1,2), min_df=0.01) +
 # MLPClassifier(tol=0.01), text preprocessed as paperless does, see
 # scripts/classify_baseline.py) trained on 5, 20 and 50 documents per topic
@@ -207,7 +207,7 @@ print(f"| {sys.argv[2]} | – | – | – | not run: no topic has {sys.argv[3]} 
     extra_lines="$extra_lines
 - builtin zero-shot, all $nall dev documents: $("$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); print("top-1 assigned for {:.1%} ({} of {}); of those, {} right".format(a["top1_assigned"], a["assigned"], a["n"], "–" if a["assigned_right"] is None else "{:.1%}".format(a["assigned_right"])) + "".join("; {}: {} (top {} {:.2f}{})".format(i, x["label"], x["top"], x["score"], ", assigned" if x["assigned"] else "") for i, x in sorted(a["named"].items())))' "$assigned")"
   fi
-  for k in 5 20; do
+  for k in 5 20 50; do
     row=$("$PY" "$ROOT/scripts/classify_baseline.py" kname --corpus "$view" --k "$k" --prefix builtin) || die "kname failed"
     if [ -z "$row" ]; then
       notes="$notes
@@ -218,6 +218,8 @@ $(not_run "builtin k=$k" "$k")"
       run_builtin "$row" "$seed" "$work/topics-k$k-s$seed.json" "k$k-s$seed" "$view"
     done
   done
+  # Every pool document filed, as paperless-ngx's "all" (one run: no sample).
+  run_builtin "builtin all" "" "$work/topics-all.json" all "$view"
 
   # The lexical floor.
   say "$name: lexical TF-IDF baseline"

@@ -10,6 +10,7 @@ and python3-nltk; the stop-word list comes from liblingua-stopwords-perl
         DIR/samples.json           {"k5-s0": {"label": [id, …]}, …}
         DIR/topics-k5-s0.json      the same documents as a topics file for
                                    `docuvault classify --topics` (examples)
+        DIR/topics-all.json        every training document as an example
       Document d of label L is ranked by sha256("sample:<seed>:<id>") and the
       first k are taken (all of them when L has fewer than k): deterministic,
       and the same on both sides of the benchmark.
@@ -140,11 +141,18 @@ def cmd_samples(a):
             topics = [{"name": x["name"], "description": x["description"],
                        "examples": [text[i] for i in s[x["label"]]]} for x in meta["labels"]]
             with open(os.path.join(a.out, f"topics-{key}.json"), "w", encoding="utf-8") as fh:
-                json.dump(topics, fh, ensure_ascii=False, indent=1)
+                # ASCII with escapes: a raw DEL (in 5 Reuters stories) is valid
+                # JSON but not YAML, which `docuvault classify --topics` reads.
+                json.dump(topics, fh, ensure_ascii=True, indent=1)
                 fh.write("\n")
             short = {lab: len(v) for lab, v in s.items() if len(v) < k}
             if short:
                 log(f"{key}: fewer than {k} training documents for {short}")
+    every = [{"name": x["name"], "description": x["description"],
+              "examples": [r["text"] for r in train if r["label"] == x["label"]]} for x in meta["labels"]]
+    with open(os.path.join(a.out, "topics-all.json"), "w", encoding="utf-8") as fh:
+        json.dump(every, fh, ensure_ascii=True, indent=1)
+        fh.write("\n")
     with open(os.path.join(a.out, "samples.json"), "w", encoding="utf-8") as fh:
         json.dump(samples, fh, indent=1)
         fh.write("\n")

@@ -243,13 +243,19 @@ func devRun(t *testing.T, topics []devTopic, held []devDoc, ex map[string][]devD
 		}
 		fmt.Println(line)
 	}
+	st.acc, st.f1 = devAccF1(topics, gold, pred)
+	return st
+}
+
+// devAccF1 is the accuracy and macro-F1 (over topics) of the labels pred
+// against gold.
+func devAccF1(topics []devTopic, gold, pred []string) (acc, f1 float64) {
 	correct := 0
 	for i := range gold {
 		if gold[i] == pred[i] {
 			correct++
 		}
 	}
-	st.acc = float64(correct) / float64(len(gold))
 	for _, tp := range topics {
 		var tp_, fp, fn float64
 		for i := range gold {
@@ -264,11 +270,10 @@ func devRun(t *testing.T, topics []devTopic, held []devDoc, ex map[string][]devD
 		}
 		if tp_ > 0 {
 			p, r := tp_/(tp_+fp), tp_/(tp_+fn)
-			st.f1 += 2 * p * r / (p + r)
+			f1 += 2 * p * r / (p + r)
 		}
 	}
-	st.f1 /= float64(len(topics))
-	return st
+	return float64(correct) / float64(len(gold)), f1 / float64(len(topics))
 }
 
 func TestDevEval(t *testing.T) {
