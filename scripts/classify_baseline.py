@@ -142,7 +142,8 @@ def cmd_samples(a):
                        "examples": [text[i] for i in s[x["label"]]]} for x in meta["labels"]]
             with open(os.path.join(a.out, f"topics-{key}.json"), "w", encoding="utf-8") as fh:
                 # ASCII with escapes: a raw DEL (in 5 Reuters stories) is valid
-                # JSON but not YAML, which `docuvault classify --topics` reads.
+                # JSON but not YAML, and builds before 2026-12-04 read a
+                # topics file as YAML only (DOCUVAULT_BIN may be one).
                 json.dump(topics, fh, ensure_ascii=True, indent=1)
                 fh.write("\n")
             short = {lab: len(v) for lab, v in s.items() if len(v) < k}

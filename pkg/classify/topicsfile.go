@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,20 +30,33 @@ var ErrTopicsFile = errors.New("invalid topics file")
 // MaxTopicNameLen is the longest topic name, in characters (as pkg/topics).
 const MaxTopicNameLen = 100
 
-// ParseTopics reads a topics file: YAML or JSON (JSON is YAML), a list of
-// {name, description, match?, algorithm?, case_sensitive?, examples?}. It
-// refuses an empty list, unknown fields, a missing or duplicate name and a
-// match rule that does not compile, naming the topic.
+// ParseTopics reads a topics file: YAML or JSON, a list of {name,
+// description, match?, algorithm?, case_sensitive?, examples?}. It refuses
+// an empty list, unknown fields, a missing or duplicate name and a match
+// rule that does not compile, naming the topic.
+//
+// A file that is valid JSON is read as JSON: JSON is nearly YAML, but a
+// JSON string may hold characters YAML refuses raw (DEL and the other
+// control characters past U+007E), as text copied from documents into
+// examples does.
 func ParseTopics(data []byte) ([]TopicSpec, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var specs []TopicSpec
-	if err := dec.Decode(&specs); err != nil {
+	var err error
+	if json.Valid(data) {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&specs)
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		err = dec.Decode(&specs)
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: it is empty; list topics as [{name: …, description: …}, …]", ErrTopicsFile)
 		}
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if strings.Contains(msg, "into []classify.TopicSpec") {
+		msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: "), "json: ")
+		if strings.Contains(msg, "into []classify.TopicSpec") || strings.Contains(msg, "of type []classify.TopicSpec") {
 			msg = "expected a list of topics, like [{name: Taxes, description: tax returns}]"
 		}
 		msg = strings.ReplaceAll(msg, "classify.TopicSpec", "topic")

@@ -13,6 +13,9 @@ func TestParseTopics(t *testing.T) {
 	good := []struct{ name, in string }{
 		{"yaml", "- name: Taxes\n  description: tax returns\n  match: Finanzamt\n- name: Health\n  examples: [\"doctor's letter\"]\n"},
 		{"json", `[{"name":"Taxes","description":"tax returns","algorithm":"regex","match":"steuer\\w*"},{"name":"Health"}]`},
+		// Valid JSON that is not YAML: a raw DEL in an example, as in text
+		// copied from a document (five Reuters stories have one).
+		{"json with a raw DEL", "[{\"name\":\"Taxes\",\"description\":\"tax returns\",\"examples\":[\"net\x7f income\"]},{\"name\":\"Health\"}]"},
 	}
 	for _, tc := range good {
 		t.Run(tc.name, func(t *testing.T) {
@@ -31,6 +34,10 @@ func TestParseTopics(t *testing.T) {
 		{"not a list", "name: Taxes", "expected a list of topics"},
 		{"malformed", "- name: [unclosed", "invalid topics file"},
 		{"unknown field", "- name: Taxes\n  colour: red\n", "colour"},
+		{"json, unknown field", `[{"name":"Taxes","colour":"red"}]`, "colour"},
+		{"json, not a list", `{"name":"Taxes"}`, "expected a list of topics"},
+		{"json null", `null`, "lists no topics"},
+		{"yaml with a raw DEL", "- name: Taxes\n  description: \"tax\x7f\"\n", "control characters"},
 		{"no name", "- description: x\n", "topic 1 has no name"},
 		{"duplicate names", "- name: Taxes\n- name: taxes\n", `topics 1 and 2 are both named "taxes"`},
 		{"invalid regex", "- name: Taxes\n  algorithm: regex\n  match: '(unclosed'\n", `topic "Taxes": invalid match rule`},
