@@ -6,10 +6,10 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Windowed reports whether Search looks for q's newest candidates through
-// windows (findBroad) rather than reading every match, as PostgreSQL's
-// estimate decides it.
-func Windowed(ctx context.Context, db *sqlx.DB, q Query) (bool, error) {
+// Walked reports whether Search looks for q's newest candidates in
+// search_index (findNewest) from the start rather than reading every
+// match (see walked).
+func Walked(ctx context.Context, db *sqlx.DB, q Query) (bool, error) {
 	tx, err := begin(ctx, db)
 	if err != nil {
 		return false, err
@@ -19,6 +19,6 @@ func Windowed(ctx context.Context, db *sqlx.DB, q Query) (bool, error) {
 	if err != nil || st.query == "" {
 		return false, err
 	}
-	found, err := findBroad(ctx, tx, st, false)
+	found, err := findNewest(ctx, tx, st, false)
 	return found != nil, err
 }

@@ -76,9 +76,9 @@ type Facet struct {
 // other document the index found, unchecked (the index matches any
 // language's form of the query, so a few may not match in their own).
 // For a broad query (see BroadAbove), whose newest documents are looked
-// for in windows of time, the others are those the windows found plus,
-// when they stopped before the oldest document, PostgreSQL's estimate of
-// all of them (from its statistics of common words) if that is more.
+// for in search_index's newest parts first, the others are those the walk
+// found plus, when it stopped before the oldest part, PostgreSQL's
+// estimate of all of them if that is more.
 // Facets count the hits that were ranked: all of them when TotalExact.
 type Result struct {
 	Hits       []Hit   `json:"hits"`
@@ -312,7 +312,7 @@ func prepare(ctx context.Context, db sqlx.QueryerContext, q Query) (statement, e
 }
 
 // prepareWith is prepare; when found is not nil, the statement ranks
-// found.recent (see findBroad) instead of looking for its candidates
+// found.ids (see findNewest) instead of looking for its candidates
 // itself.
 func prepareWith(ctx context.Context, db sqlx.QueryerContext, q Query, found *broad) (statement, error) {
 	q, err := q.normalize()
@@ -358,7 +358,7 @@ func prepareWith(ctx context.Context, db sqlx.QueryerContext, q Query, found *br
 	// cand: every document the GIN index finds for the union of the
 	// query's forms (ids and dates only: no tsvector is read unless the
 	// query has a phrase, which the index cannot check), or the newest of
-	// them found for a broad query (found: see findBroad). recent: the
+	// them found for a broad query (found: see findNewest). recent: the
 	// newest RankLimit of them, the only ones ranked.
 	cand := "SELECT NULL::uuid AS id, NULL::timestamptz AS created_at WHERE false"
 	union := "NULL::tsquery"
@@ -375,16 +375,10 @@ func prepareWith(ctx context.Context, db sqlx.QueryerContext, q Query, found *br
 			arg(pq.Array(created)) + "::timestamptz[]) AS x(id, created_at)"
 	case p.union != "":
 		union = arg(p.union) + "::tsquery"
-		// At most BroadCap+1 are taken where windows can help (windowed):
-		// past BroadCap the query is broad after all (PostgreSQL's
-		// estimate was low), and Search looks for the newest through
-		// windows instead (see findBroad).
-		cand = "SELECT * FROM (" + matching(union, arg(p.anyTerm)+"::tsquery", filter()) + ")"
-		if windowed(q, p) {
-			cand += " c LIMIT " + fmt.Sprint(BroadCap+1)
-		} else {
-			cand += " c"
-		}
+		// At most BroadCap+1 are taken: past BroadCap the query is broad
+		// after all (PostgreSQL's estimate was low), and Search looks for
+		// the newest in search_index instead (see findNewest).
+		cand = "SELECT * FROM (" + matching(union, arg(p.anyTerm)+"::tsquery", filter()) + ") c LIMIT " + fmt.Sprint(BroadCap+1)
 	}
 	// Hits: the window's documents whose vector matches the query in their
 	// own configuration, ranked; then filename-only matches (pg_trgm),
@@ -508,7 +502,7 @@ func Search(ctx context.Context, db *sqlx.DB, q Query) (Result, error) {
 	if st.query == "" {
 		return Result{Hits: []Hit{}, Facets: []Facet{}, TotalExact: true}, nil
 	}
-	found, err := findBroad(ctx, tx, st, false)
+	found, err := findNewest(ctx, tx, st, false)
 	if err != nil {
 		return Result{}, err
 	}
@@ -527,11 +521,11 @@ func Search(ctx context.Context, db *sqlx.DB, q Query) (Result, error) {
 		if err := tx.GetContext(ctx, &row, st.query, st.args...); err != nil {
 			return Result{}, fmt.Errorf("search: %w", err)
 		}
-		if found != nil || row.Candidates <= BroadCap || !windowed(q, st.parsed) {
+		if found != nil || row.Candidates <= BroadCap {
 			break
 		}
-		// Broader than PostgreSQL estimated: through windows after all.
-		if found, err = findBroad(ctx, tx, st, true); err != nil {
+		// Broader than PostgreSQL estimated: through search_index after all.
+		if found, err = findNewest(ctx, tx, st, true); err != nil {
 			return Result{}, err
 		}
 	}
@@ -543,7 +537,7 @@ func Search(ctx context.Context, db *sqlx.DB, q Query) (Result, error) {
 	if candidates > RankLimit {
 		// Only the newest RankLimit candidates were checked and ranked:
 		// count the others as the index found them (or, for a broad
-		// query, as PostgreSQL estimates them: see findBroad).
+		// query, as PostgreSQL estimates them: see findNewest).
 		res.Total = row.Total + candidates - RankLimit
 	}
 	if err := json.Unmarshal(row.Facets, &res.Facets); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/jobs"
+	"github.com/docuvault/docuvault/pkg/search"
 	"github.com/docuvault/docuvault/pkg/storage"
 	"github.com/docuvault/docuvault/pkg/thumbnail"
 )
@@ -17,8 +18,9 @@ import (
 // pending documents older than SweepAge that have no job waiting (stored
 // while Redis was down, or whose job was lost) are queued. It returns how
 // many it queued or found already queued. Then it queues the thumbnails
-// that are missing (see sweepThumbnails), and removes the dead jobs whose
-// documents were read or deleted since (see jobs.Obsolete).
+// that are missing (see sweepThumbnails), removes the dead jobs whose
+// documents were read or deleted since (see jobs.Obsolete), and cuts the
+// search index's head into parts (see sweepSearchIndex).
 func (r *Runner) Sweep(ctx context.Context) (int, error) {
 	n, err := r.sweepDocuments(ctx)
 	if err != nil {
@@ -28,7 +30,26 @@ func (r *Runner) Sweep(ctx context.Context) (int, error) {
 		return n, err
 	}
 	r.sweepDead(ctx)
+	r.sweepSearchIndex(ctx)
 	return n, nil
+}
+
+// sweepSearchIndex cuts the newest documents of search_index (its head)
+// into parts of Options.SearchPartRows once there are more than that, so a
+// search reads the newest part first and stops (pkg/search, walk.go). It
+// costs a count of at most PartRows+1 rows when there is nothing to cut.
+// Every worker sweeps, long-running or --drain, so a vault that only runs
+// `docuvault worker --drain` from cron keeps its parts too. A failure is
+// housekeeping the next sweep retries (searches stay right, only slower):
+// logged, not returned.
+func (r *Runner) sweepSearchIndex(ctx context.Context) {
+	n, err := search.CutIndex(ctx, r.pipeline.DB, r.opts.SearchPartRows)
+	if err != nil {
+		r.log.Warn("sweeper could not cut the search index into parts", "error", err)
+	}
+	if n > 0 {
+		r.log.Info("sweeper cut the search index's newest documents into parts", "parts", n, "documents_per_part", r.opts.SearchPartRows)
+	}
 }
 
 // sweepDead removes obsolete dead jobs: after a PostgreSQL outage the jobs

@@ -16,6 +16,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/jobs"
+	"github.com/docuvault/docuvault/pkg/search"
 )
 
 // Options configure a Runner.
@@ -58,6 +59,9 @@ type Options struct {
 	// Periodic are jobs queued on a schedule while the worker runs (not
 	// by Drain): e-mail polling (jobs.MailPoll).
 	Periodic []Periodic
+	// SearchPartRows is how many documents the sweeper puts in each part
+	// of the search index (sweepSearchIndex). Default search.PartRows.
+	SearchPartRows int
 }
 
 // Periodic is a job the worker queues on a cron schedule (gocraft/work's,
@@ -93,6 +97,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PurgeSchedule == "" {
 		o.PurgeSchedule = "0 17 * * * *"
+	}
+	if o.SearchPartRows <= 0 {
+		o.SearchPartRows = search.PartRows
 	}
 	return o
 }

@@ -454,3 +454,42 @@ func TestOwnersOCRChoice(t *testing.T) {
 		t.Errorf("owner chose never: OCR %q", got)
 	}
 }
+
+// TestSweeperCutsTheSearchIndex: every sweep (long-running or --drain)
+// cuts the search index's newest documents into parts of
+// Options.SearchPartRows once there are more, and a sweep with nothing to
+// cut makes none.
+func TestSweeperCutsTheSearchIndex(t *testing.T) {
+	f := newFixture(t)
+	for i := range 5 {
+		f.upload(t, fmt.Sprintf("n%d.txt", i), fmt.Sprintf("bank invoice %d", i))
+	}
+	r := f.runner(&plainText{}, worker.Options{SearchPartRows: 2})
+	if _, err := r.Drain(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	admin := f.d.AdminDB(t)
+	count := func() int {
+		t.Helper()
+		var parts int
+		if err := admin.Get(&parts, `SELECT count(*) FROM search_index_parts`); err != nil {
+			t.Fatal(err)
+		}
+		return parts
+	}
+	// Drain sweeps before it reads its documents (none is searchable
+	// yet); the next sweep cuts 5 documents into parts of 2, one left in
+	// the head.
+	if _, err := r.Sweep(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("search index parts after a sweep: %d, want 2", n)
+	}
+	if _, err := r.Sweep(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("parts after a sweep with nothing to cut: %d, want 2", n)
+	}
+}

@@ -281,15 +281,17 @@ func prepareDB(ctx context.Context, o options) (app *sqlx.DB, st stats, cleanup 
 	// building the GIN indexes once is several times faster than updating
 	// them row by row. Their definitions are read from the catalog, so they
 	// are exactly the migrations'.
+	// So are search_index's (pkg/search, walk.go), which is cut into parts
+	// after the load, as the worker's sweeper would have cut it.
 	var indexDefs []string
-	if err := mig.SelectContext(ctx, &indexDefs, `SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
-		WHERE i.indrelid = 'documents'::regclass
+	if err := mig.SelectContext(ctx, &indexDefs, `SELECT replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') FROM pg_index i
+		WHERE i.indrelid IN ('documents'::regclass, 'search_index'::regclass)
 			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`); err != nil {
 		return nil, st, cleanup, err
 	}
 	var indexNames []string
 	if err := mig.SelectContext(ctx, &indexNames, `SELECT i.indexrelid::regclass::text FROM pg_index i
-		WHERE i.indrelid = 'documents'::regclass
+		WHERE i.indrelid IN ('documents'::regclass, 'search_index'::regclass)
 			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`); err != nil {
 		return nil, st, cleanup, err
 	}
@@ -305,7 +307,13 @@ func prepareDB(ctx context.Context, o options) (app *sqlx.DB, st stats, cleanup 
 		return nil, st, cleanup, fmt.Errorf("load: %w", err)
 	}
 	st.loadTime = time.Since(t0)
-	say("loaded in %s; building %d indexes", st.loadTime.Round(time.Second), len(indexDefs))
+	t0 = time.Now()
+	parts, err := search.CutIndex(ctx, mig, search.PartRows)
+	if err != nil {
+		return nil, st, cleanup, err
+	}
+	say("loaded in %s; search index cut into %d parts in %s; building %d indexes", st.loadTime.Round(time.Second), parts,
+		time.Since(t0).Round(time.Second), len(indexDefs))
 	t0 = time.Now()
 	conn, err := mig.Connx(ctx)
 	if err != nil {
@@ -328,6 +336,9 @@ func prepareDB(ctx context.Context, o options) (app *sqlx.DB, st stats, cleanup 
 		return nil, st, cleanup, err
 	}
 	if _, err := mig.ExecContext(ctx, "VACUUM ANALYZE document_topics"); err != nil {
+		return nil, st, cleanup, err
+	}
+	if _, err := mig.ExecContext(ctx, "VACUUM ANALYZE search_index"); err != nil {
 		return nil, st, cleanup, err
 	}
 	if err := mig.GetContext(ctx, &st.sizes, `SELECT pg_size_pretty(pg_total_relation_size('documents')) AS total,
