@@ -41,10 +41,6 @@ CREATE TABLE search_index (
 -- vector for a phrase costs no TOAST lookup.
 ALTER TABLE search_index ALTER COLUMN search_vector SET STORAGE MAIN;
 CREATE TABLE search_index_head PARTITION OF search_index DEFAULT;
-CREATE INDEX ix_search_index_words ON search_index USING gin (search_vector);
-CREATE INDEX ix_search_index_notes ON search_index USING gin (notes_vector);
-CREATE INDEX ix_search_index_topics ON search_index USING gin (topics);
-CREATE INDEX ix_search_index_document ON search_index (document_id);
 
 CREATE TABLE search_index_parts (
     name  text        PRIMARY KEY,
@@ -174,6 +170,11 @@ FROM documents d
 WHERE d.status <> 'uploading' AND d.trashed_at IS NULL AND d.search_vector IS NOT NULL AND d.user_id IS NOT NULL
 ORDER BY d.created_at;
 SELECT docuvault_search_index_cut(20000);
+-- Built after the rows are in (faster than row by row); on every part.
+CREATE INDEX ix_search_index_words ON search_index USING gin (search_vector);
+CREATE INDEX ix_search_index_notes ON search_index USING gin (notes_vector);
+CREATE INDEX ix_search_index_topics ON search_index USING gin (topics);
+CREATE INDEX ix_search_index_document ON search_index (document_id);
 
 -- +migrate Down
 DROP TRIGGER search_index_refiled ON document_topics;

@@ -75,7 +75,7 @@ type Facet struct {
 // (see Search), and Total is estimated: the hits among them plus every
 // other document the index found, unchecked (the index matches any
 // language's form of the query, so a few may not match in their own).
-// For a broad query (see BroadAbove), whose newest documents are looked
+// For a broad query (see findNewest), whose newest documents are looked
 // for in search_index's newest parts first, the others are those the walk
 // found plus, when it stopped before the oldest part, PostgreSQL's
 // estimate of all of them if that is more.

@@ -16,8 +16,8 @@ import (
 	"github.com/docuvault/docuvault/pkg/shares"
 )
 
-// A broad query is one the GIN index of documents answers with many of
-// the viewer's documents ("said" in a million newswire stories: 190,860),
+// A broad query is one with a word common in the vault ("said" in a
+// million newswire stories: 190,860),
 // a phrase (the index finds every document with its words, in no order,
 // and each is checked for the phrase), or a topic or unfiled filter (no
 // index of documents answers it). Finding such a query's newest RankLimit
@@ -32,15 +32,15 @@ import (
 // 2, then BatchParts at a time, until RankLimit match: a part without a
 // match costs a fraction of a millisecond, and the matches of older parts
 // are never read. A word is broad when PostgreSQL's statistics call it
-// common (pg_stats) and it estimates more than BroadAbove of the viewer's
-// own documents match; any other query runs the one statement with at most
-// BroadCap+1 candidates, and past BroadCap walks after all.
+// common (pg_stats), whatever the filters: a common word narrowed to a
+// month or a type still has thousands of matches there. Any other query
+// runs the one statement with at most BroadCap+1 candidates, and past
+// BroadCap walks after all.
 //
 // Documents shared with the viewer are looked for from the viewer's
 // grants (shares.Grants), not from the index: the newest RankLimit that
 // match.
 const (
-	BroadAbove = 10000
 	BroadCap   = 10000
 	BatchParts = 4
 )
@@ -78,8 +78,8 @@ func CutIndex(ctx context.Context, db sqlx.QueryerContext, partRows int) (int, e
 }
 
 // walked says whether st's query is looked for in search_index from the
-// start (see broad): a phrase, a topic or unfiled filter, or a common word
-// PostgreSQL estimates broad.
+// start (see broad): a phrase, a topic or unfiled filter, or a common
+// word.
 func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
 	if st.q.TopicID != "" || st.q.Unfiled || phraseOps.MatchString(st.parsed.union) {
 		return true, nil
@@ -87,9 +87,9 @@ func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
 	// PostgreSQL estimates a word it has no statistics on (not among the
 	// most common words it sampled) as a fixed share of the table: a
 	// typo's three forms in three languages came to 11,866 at a million
-	// documents. Only a query with a word it knows to be common is
-	// estimated; the others are not broad, unless the statement finds more
-	// than BroadCap.
+	// documents. So a query is broad when one of its words is among the
+	// most common PostgreSQL sampled; the others are not, unless the
+	// statement finds more than BroadCap.
 	var common bool
 	if err := tx.GetContext(ctx, &common, `SELECT EXISTS (SELECT 1 FROM pg_stats s
 			CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[]) e
@@ -97,12 +97,7 @@ func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
 		pq.Array(st.parsed.words)); err != nil {
 		return false, fmt.Errorf("search: %w", err)
 	}
-	if !common {
-		return false, nil
-	}
-	own, args := ownMatches(st)
-	est, err := estimateRows(ctx, tx, own, args)
-	return est > BroadAbove, err
+	return common, nil
 }
 
 // span is a run of search_index's parts by creation time: [lower, upper),

@@ -12,9 +12,8 @@ import (
 	"github.com/docuvault/docuvault/pkg/search"
 )
 
-// TestBroadSearchRanksTheNewestMatches: a broad query (a common word the
-// index answers with more than search.BroadAbove of the viewer's
-// documents, a phrase, a topic filter) looks for the newest RankLimit by
+// TestBroadSearchRanksTheNewestMatches: a broad query (a word PostgreSQL's
+// statistics call common, a phrase, a topic filter) looks for the newest RankLimit by
 // walking search_index's parts, newest first (findNewest). What it ranks
 // must be exactly what reading every match would rank: the newest
 // RankLimit of the viewer's own matches (by their text or their notes) and
@@ -151,8 +150,8 @@ func TestBroadSearchRanksTheNewestMatches(t *testing.T) {
 		t.Error("common: the document whose notes have the word is not ranked")
 	}
 	// A rare word is not walked: the statement reads its few matches.
-	if walked, err := search.Walked(ctx(t), v.app, search.Query{Viewer: ann, Text: "entry 17"}); err != nil || walked {
-		t.Errorf("entry 17: walked %v, %v; want the plain statement", walked, err)
+	if walked, err := search.Walked(ctx(t), v.app, search.Query{Viewer: ann, Text: "17"}); err != nil || walked {
+		t.Errorf("17: walked %v, %v; want the plain statement", walked, err)
 	}
 	// A created range reads only the parts it overlaps, and still ranks
 	// the newest matches in it.
