@@ -146,7 +146,8 @@ BEGIN
             EXIT WHEN hi IS NULL;
         END IF;
         SELECT COALESCE(max(upper), '-infinity') INTO lo FROM search_index_parts;
-        part := format('search_index_p%s', to_char((SELECT count(*) + 1 FROM search_index_parts), 'FM000000'));
+        -- Named by its upper bound (unique): search_index_20261204_231512_123456.
+        part := 'search_index_' || to_char(hi AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MISS_US');
         EXECUTE format('CREATE TABLE %I (LIKE search_index INCLUDING DEFAULTS INCLUDING STORAGE)', part);
         EXECUTE format('INSERT INTO %I SELECT * FROM search_index_head WHERE created_at < %L', part, hi);
         DELETE FROM search_index_head WHERE created_at < hi;
