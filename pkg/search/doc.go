@@ -1,12 +1,15 @@
 // Package search finds documents by their words: full-text search in
 // PostgreSQL over each document's filename and extracted text, with no
-// second index to keep in sync.
+// search engine beside the database.
 //
 // The database does the indexing (migrations/0008_search.sql): each
 // document has a text search configuration (search_config, the language
 // Config detects in its text when the worker saves it, else "simple") and
 // a generated tsvector over its filename (weight A) and text (weight B),
 // under a GIN index; pg_trgm indexes filenames for typo-tolerant matches.
+// Triggers keep a copy of what a search reads in search_index, in parts by
+// creation time (migrations/0039_search_index.sql), where a broad query's
+// newest matches are found without reading the older ones (walk.go).
 //
 // Search takes websearch_to_tsquery syntax (words, "phrases", or, -word),
 // parses it in each document's own configuration, ranks hits with
