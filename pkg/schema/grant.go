@@ -22,7 +22,7 @@ var roleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
 // schema; SELECT, INSERT, UPDATE, DELETE on every table; USAGE and SELECT on
 // every sequence; the same by default for tables and sequences the
 // connected (migrate) role creates later; and only SELECT on the migrations
-// table. It never grants CREATE, TRUNCATE, REFERENCES or TRIGGER, and it
+// table and on search_index_parts. It never grants CREATE, TRUNCATE, REFERENCES or TRIGGER, and it
 // removes CREATE on the schema from PUBLIC. Running it again changes nothing.
 //
 // db must be connected as the role that owns the schema (the migrate role).
@@ -64,6 +64,17 @@ func Grant(ctx context.Context, db *sql.DB, role string) error {
 	if hasTable {
 		if _, err := tx.ExecContext(ctx, "REVOKE INSERT, UPDATE, DELETE ON "+Table+" FROM "+r); err != nil {
 			return fmt.Errorf("limit %s to SELECT: %w", Table, err)
+		}
+	}
+	// Nor which parts the search index has: only
+	// docuvault_search_index_cut (run as this role) writes them.
+	var hasParts bool
+	if err := tx.QueryRowContext(ctx, "SELECT to_regclass('search_index_parts') IS NOT NULL").Scan(&hasParts); err != nil {
+		return err
+	}
+	if hasParts {
+		if _, err := tx.ExecContext(ctx, "REVOKE INSERT, UPDATE, DELETE ON search_index_parts FROM "+r); err != nil {
+			return fmt.Errorf("limit search_index_parts to SELECT: %w", err)
 		}
 	}
 	return tx.Commit()

@@ -77,6 +77,8 @@ func TestGrantGivesDMLOnlyAndIsIdempotent(t *testing.T) {
 		"CREATE INDEX evil ON users (email)",
 		"INSERT INTO " + schema.Table + " (id, applied_at) VALUES ('9999_evil.sql', now())",
 		"DELETE FROM " + schema.Table,
+		"INSERT INTO search_index_parts (name, lower, upper) VALUES ('evil', '-infinity', now())",
+		"DELETE FROM search_index_parts",
 	} {
 		_, err := app.Exec(s)
 		if code := testenv.ErrCode(err); code != "42501" {
