@@ -157,8 +157,14 @@ BEGIN
         EXECUTE format('ALTER TABLE search_index ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', part, lo, hi);
         EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', part, part || '_range');
         INSERT INTO search_index_parts (name, lower, upper) VALUES (part, lo, hi);
+        -- Statistics at once: without them PostgreSQL may read a part
+        -- through (user_id, created_at) instead of its words' index.
+        EXECUTE format('ANALYZE %I', part);
         made := made + 1;
     END LOOP;
+    IF made > 0 THEN
+        ANALYZE search_index_head;
+    END IF;
     RETURN made;
 END
 $$;
@@ -202,6 +208,8 @@ CREATE INDEX ix_search_index_document ON search_index (document_id);
 -- In a vault of many users, a user's own rows of a part, for PostgreSQL to
 -- AND with the words' matches when they are a small share of the part.
 CREATE INDEX ix_search_index_user ON search_index (user_id, created_at);
+-- Statistics now, not at autovacuum's next round: see the cut above.
+ANALYZE search_index;
 
 -- +migrate Down
 DROP TRIGGER search_index_refiled ON document_topics;
