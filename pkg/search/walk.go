@@ -32,15 +32,17 @@ import (
 // 2, then BatchParts at a time, until RankLimit match: a part without a
 // match costs a fraction of a millisecond, and the matches of older parts
 // are never read. A word is broad when PostgreSQL's statistics call it
-// common (pg_stats), whatever the filters: a common word narrowed to a
-// month or a type still has thousands of matches there. Any other query
-// runs the one statement with at most BroadCap+1 candidates, and past
-// BroadCap walks after all.
+// common (pg_stats) and it estimates more than WalkAbove of the viewer's
+// documents match with the filters (a common word narrowed to a month or
+// a type may still have thousands there). Any other query runs the one
+// statement with at most BroadCap+1 candidates, and past BroadCap walks
+// after all.
 //
 // Documents shared with the viewer are looked for from the viewer's
 // grants (shares.Grants), not from the index: the newest RankLimit that
 // match.
 const (
+	WalkAbove  = RankLimit
 	BroadCap   = 10000
 	BatchParts = 4
 )
@@ -79,7 +81,7 @@ func CutIndex(ctx context.Context, db sqlx.QueryerContext, partRows int) (int, e
 
 // walked says whether st's query is looked for in search_index from the
 // start (see broad): a phrase, a topic or unfiled filter, or a common
-// word.
+// word with more than WalkAbove matches estimated.
 func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
 	if st.q.TopicID != "" || st.q.Unfiled || phraseOps.MatchString(st.parsed.union) {
 		return true, nil
@@ -97,7 +99,17 @@ func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
 		pq.Array(st.parsed.words)); err != nil {
 		return false, fmt.Errorf("search: %w", err)
 	}
-	return common, nil
+	if !common {
+		return false, nil
+	}
+	// Walking pays when more than RankLimit match; fewer are all read by
+	// the statement at once, where the walk could read every part for
+	// them. (3 × RankLimit was measured too: a common word under a type
+	// filter, estimated below it, then read 10,001 candidates before
+	// walking after all.)
+	own, args := ownMatches(st)
+	est, err := estimateRows(ctx, tx, own, args)
+	return est > WalkAbove, err
 }
 
 // span is a run of search_index's parts by creation time: [lower, upper),
