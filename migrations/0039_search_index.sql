@@ -118,6 +118,14 @@ CREATE TRIGGER search_index_unfiled AFTER DELETE ON document_topics
 CREATE TRIGGER search_index_refiled AFTER UPDATE ON document_topics
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION docuvault_search_index_filing();
 
+-- A part is named by its upper bound (unique): search_index_20261204_231512_123456.
+-- +migrate StatementBegin
+CREATE FUNCTION docuvault_search_index_part_name(upper timestamptz) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT 'search_index_' || to_char(upper AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MISS_US')
+$$;
+-- +migrate StatementEnd
+
 -- +migrate StatementBegin
 CREATE FUNCTION docuvault_search_index_cut(part_rows integer) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -146,8 +154,7 @@ BEGIN
             EXIT WHEN hi IS NULL;
         END IF;
         SELECT COALESCE(max(upper), '-infinity') INTO lo FROM search_index_parts;
-        -- Named by its upper bound (unique): search_index_20261204_231512_123456.
-        part := 'search_index_' || to_char(hi AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MISS_US');
+        part := docuvault_search_index_part_name(hi);
         EXECUTE format('CREATE TABLE %I (LIKE search_index INCLUDING DEFAULTS INCLUDING STORAGE)', part);
         EXECUTE format('INSERT INTO %I SELECT * FROM search_index_head WHERE created_at < %L', part, hi);
         DELETE FROM search_index_head WHERE created_at < hi;
@@ -185,7 +192,7 @@ BEGIN
             WHERE d.status <> 'uploading' AND d.trashed_at IS NULL AND d.search_vector IS NOT NULL AND d.user_id IS NOT NULL) x
         WHERE x.n % 20000 = 1 AND x.n > 1 ORDER BY x.created_at LOOP
         CONTINUE WHEN hi <= lo; -- a run of documents created at one time
-        part := 'search_index_' || to_char(hi AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MISS_US');
+        part := docuvault_search_index_part_name(hi);
         EXECUTE format('CREATE TABLE %I PARTITION OF search_index FOR VALUES FROM (%L) TO (%L)', part, lo, hi);
         INSERT INTO search_index_parts (name, lower, upper) VALUES (part, lo, hi);
         lo := hi;
@@ -217,6 +224,7 @@ DROP TRIGGER search_index_unfiled ON document_topics;
 DROP TRIGGER search_index_filed ON document_topics;
 DROP TRIGGER search_index_document ON documents;
 DROP FUNCTION docuvault_search_index_cut(integer);
+DROP FUNCTION docuvault_search_index_part_name(timestamptz);
 DROP FUNCTION docuvault_search_index_filing();
 DROP FUNCTION docuvault_search_index_document();
 DROP FUNCTION docuvault_search_index_topics(uuid);

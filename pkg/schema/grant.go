@@ -22,8 +22,8 @@ var roleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
 // schema; SELECT, INSERT, UPDATE, DELETE on every table; USAGE and SELECT on
 // every sequence; the same by default for tables and sequences the
 // connected (migrate) role creates later; and only SELECT on the migrations
-// table and on search_index_parts. It never grants CREATE, TRUNCATE, REFERENCES or TRIGGER, and it
-// removes CREATE on the schema from PUBLIC. Running it again changes nothing.
+// table and on search_index_parts. It never grants CREATE, TRUNCATE,
+// REFERENCES or TRIGGER, and it removes CREATE on the schema from PUBLIC. Running it again changes nothing.
 //
 // db must be connected as the role that owns the schema (the migrate role).
 func Grant(ctx context.Context, db *sql.DB, role string) error {
@@ -56,25 +56,19 @@ func Grant(ctx context.Context, db *sql.DB, role string) error {
 			return fmt.Errorf("%s: %w", s, err)
 		}
 	}
-	// The app may read which migrations are applied (health does), never write them.
-	var hasTable bool
-	if err := tx.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", Table).Scan(&hasTable); err != nil {
-		return err
-	}
-	if hasTable {
-		if _, err := tx.ExecContext(ctx, "REVOKE INSERT, UPDATE, DELETE ON "+Table+" FROM "+r); err != nil {
-			return fmt.Errorf("limit %s to SELECT: %w", Table, err)
+	// The app may read which migrations are applied (health does) and
+	// which parts the search index has (only docuvault_search_index_cut,
+	// run as the migrate role, writes them), never write either.
+	for _, tbl := range []string{Table, "search_index_parts"} {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", tbl).Scan(&exists); err != nil {
+			return err
 		}
-	}
-	// Nor which parts the search index has: only
-	// docuvault_search_index_cut (run as this role) writes them.
-	var hasParts bool
-	if err := tx.QueryRowContext(ctx, "SELECT to_regclass('search_index_parts') IS NOT NULL").Scan(&hasParts); err != nil {
-		return err
-	}
-	if hasParts {
-		if _, err := tx.ExecContext(ctx, "REVOKE INSERT, UPDATE, DELETE ON search_index_parts FROM "+r); err != nil {
-			return fmt.Errorf("limit search_index_parts to SELECT: %w", err)
+		if !exists {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "REVOKE INSERT, UPDATE, DELETE ON "+tbl+" FROM "+r); err != nil {
+			return fmt.Errorf("limit %s to SELECT: %w", tbl, err)
 		}
 	}
 	return tx.Commit()

@@ -298,10 +298,16 @@ type statement struct {
 // query without phrases or weights): at 1,000,000 documents that check was
 // half the time of a common word.
 func matching(union, words, filter string) string {
-	query := "SELECT d.id, d.created_at FROM documents d WHERE d.search_vector @@ " + union + " AND " + filter
+	return matchingIn("d.id, d.created_at", "documents d", "d", union, words, filter)
+}
+
+// matchingIn is matching over other rows: cols of from, whose alias a has
+// a document's search_vector and notes_vector (documents, search_index).
+func matchingIn(cols, from, a, union, words, filter string) string {
+	query := "SELECT " + cols + " FROM " + from + " WHERE " + a + ".search_vector @@ " + union + " AND " + filter
 	if words != "" {
-		query += " UNION ALL SELECT d.id, d.created_at FROM documents d WHERE d.notes_vector @@ " + words +
-			" AND (d.search_vector || d.notes_vector) @@ " + union + " AND NOT (d.search_vector @@ " + union + ") AND " + filter
+		query += " UNION ALL SELECT " + cols + " FROM " + from + " WHERE " + a + ".notes_vector @@ " + words +
+			" AND (" + a + ".search_vector || " + a + ".notes_vector) @@ " + union + " AND NOT (" + a + ".search_vector @@ " + union + ") AND " + filter
 	}
 	return query
 }

@@ -258,12 +258,7 @@ func indexMatches(st statement, s span) (string, []any) {
 		from += " JOIN documents d ON d.id = s.document_id"
 		conds = append(conds, rest...)
 	}
-	where := strings.Join(conds, " AND ")
-	// Two branches, as in matching: the text branch is answered by the
-	// GIN index alone (no recheck of an OR on every match).
-	return "SELECT s.document_id AS id, s.created_at FROM " + from + " WHERE s.search_vector @@ $2::tsquery AND " + where +
-		" UNION ALL SELECT s.document_id AS id, s.created_at FROM " + from + " WHERE s.notes_vector @@ $3::tsquery" +
-		" AND (s.search_vector || s.notes_vector) @@ $2::tsquery AND NOT (s.search_vector @@ $2::tsquery) AND " + where, args
+	return matchingIn("s.document_id AS id, s.created_at", from, "s", "$2::tsquery", "$3::tsquery", strings.Join(conds, " AND ")), args
 }
 
 // matchCond is the SQL condition that document d matches p (its text or

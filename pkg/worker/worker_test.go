@@ -477,9 +477,10 @@ func TestSweeperCutsTheSearchIndex(t *testing.T) {
 		}
 		return parts
 	}
-	// Drain sweeps before it reads its documents (none is searchable
-	// yet); the next sweep cuts 5 documents into parts of 2, one left in
-	// the head.
+	// Drain sweeps before it reads its documents; they are searchable by
+	// their names already, so it cuts the 5 into parts of 2, one left in
+	// the head. Read since, each stays in the part of its date: a sweep
+	// after the drain finds the same 2 parts, and so does the next.
 	if _, err := r.Sweep(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
