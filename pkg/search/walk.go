@@ -81,10 +81,11 @@ func CutIndex(ctx context.Context, db sqlx.QueryerContext, partRows int) (int, e
 
 // walked says whether st's query is looked for in search_index from the
 // start (see broad): a phrase, a topic or unfiled filter, or a common
-// word with more than WalkAbove matches estimated.
-func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
+// word with more than WalkAbove matches estimated. est is that estimate
+// (ownMatches'), or -1 when it was not needed.
+func walked(ctx context.Context, tx *sqlx.Tx, st statement) (ok bool, est float64, err error) {
 	if st.q.TopicID != "" || st.q.Unfiled || phraseOps.MatchString(st.parsed.union) {
-		return true, nil
+		return true, -1, nil
 	}
 	// PostgreSQL estimates a word it has no statistics on (not among the
 	// most common words it sampled) as a fixed share of the table: a
@@ -97,10 +98,10 @@ func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
 			CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[]) e
 			WHERE s.schemaname = current_schema() AND s.tablename = 'documents' AND s.attname = 'search_vector' AND e = ANY($1))`,
 		pq.Array(st.parsed.words)); err != nil {
-		return false, fmt.Errorf("search: %w", err)
+		return false, -1, fmt.Errorf("search: %w", err)
 	}
 	if !common {
-		return false, nil
+		return false, -1, nil
 	}
 	// Walking pays when more than RankLimit match; fewer are all read by
 	// the statement at once, where the walk could read every part for
@@ -108,8 +109,8 @@ func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
 	// filter, estimated below it, then read 10,001 candidates before
 	// walking after all.)
 	own, args := ownMatches(st)
-	est, err := estimateRows(ctx, tx, own, args)
-	return est > WalkAbove, err
+	est, err = estimateRows(ctx, tx, own, args)
+	return est > WalkAbove, est, err
 }
 
 // span is a run of search_index's parts by creation time: [lower, upper),
@@ -126,9 +127,11 @@ func findNewest(ctx context.Context, tx *sqlx.Tx, st statement, force bool) (*br
 	if st.parsed.union == "" {
 		return nil, nil
 	}
+	est := -1.0
 	if !force {
-		ok, err := walked(ctx, tx, st)
-		if err != nil || !ok {
+		var ok bool
+		var err error
+		if ok, est, err = walked(ctx, tx, st); err != nil || !ok {
 			return nil, err
 		}
 	}
@@ -180,11 +183,13 @@ func findNewest(ctx context.Context, tx *sqlx.Tx, st statement, force bool) (*br
 		// The walk stopped early: the matches are as many as PostgreSQL
 		// estimates from documents' statistics, or as many as were found
 		// if that is more (a phrase is estimated as if its words were
-		// independent: too few).
-		own, args := ownMatches(st)
-		est, err := estimateRows(ctx, tx, own, args)
-		if err != nil {
-			return nil, err
+		// independent: too few). walked may have estimated it already.
+		if est < 0 {
+			own, args := ownMatches(st)
+			var err error
+			if est, err = estimateRows(ctx, tx, own, args); err != nil {
+				return nil, err
+			}
 		}
 		total = max(total, int64(est))
 	}
