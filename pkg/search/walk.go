@@ -284,6 +284,39 @@ func ownMatches(st statement) (string, []any) {
 	return matching("$2::tsquery", "$3::tsquery", strings.Join(conds, " AND ")), args
 }
 
+// Count returns how many documents match q's text and filters in their
+// own language's form of the query, the viewer's own and those shared with
+// them, counted one by one: what Total estimates when TotalExact is false
+// (filename matches aside). It reads every match, so it is for benchmarks
+// and checks, not for a page of results.
+func Count(ctx context.Context, db *sqlx.DB, q Query) (int64, error) {
+	tx, err := begin(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	st, err := prepare(ctx, tx, q)
+	if err != nil || st.parsed.union == "" {
+		return 0, err
+	}
+	args := []any{st.q.Viewer, st.parsed.union, st.parsed.anyTerm, pq.Array(st.parsed.configs), pq.Array(st.parsed.queries)}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	visible := append([]string{"(d.user_id = $1 OR " + shares.Reachable("d", "$1") + ")", "d.status <> 'uploading'", "d.trashed_at IS NULL"},
+		st.q.filter().Conditions(arg)...)
+	query := `WITH q AS (SELECT config, query::tsquery AS query FROM unnest($4::text[], $5::text[]) AS q(config, query))
+		SELECT count(*) FROM (` + matching("$2::tsquery", "$3::tsquery", strings.Join(visible, " AND ")) + `) c
+		JOIN documents d ON d.id = c.id JOIN q ON q.config = d.search_config
+		WHERE (d.search_vector || COALESCE(d.notes_vector, ''::tsvector)) @@ q.query`
+	var n int64
+	if err := tx.GetContext(ctx, &n, query, args...); err != nil {
+		return 0, fmt.Errorf("search: count: %w", err)
+	}
+	return n, nil
+}
+
 // sharedMatches is the SQL of the newest RankLimit documents shared with
 // the viewer (not their own) that match st's query, with n, how many match
 // in all; read from the viewer's grants, one document at a time.

@@ -142,6 +142,10 @@ func TestBroadSearchRanksTheNewestMatches(t *testing.T) {
 			} else if res.TotalExact || res.Total < int64(search.RankLimit) {
 				t.Errorf("%s: total %d exact %v, want an estimate of at least %d", c.text, res.Total, res.TotalExact, search.RankLimit)
 			}
+			// Count counts them one by one: exactly the matches plain SQL finds.
+			if counted, err := search.Count(ctx(t), v.app, q); err != nil || counted != int64(n) {
+				t.Errorf("%s: Count %d, %v; want %d, nil", c.text, counted, err, n)
+			}
 			t.Logf("%s: %d matches, total %d", c.text, n, res.Total)
 		})
 	}

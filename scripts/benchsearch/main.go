@@ -169,11 +169,25 @@ func run(ctx context.Context, o options) (err error) {
 	say("warm-up pass")
 	for i, bq := range queries {
 		results[i].q = bq
-		n, total, err := get(ctx, client, base+bq.params.Encode())
+		n, total, exact, err := getExact(ctx, client, base+bq.params.Encode())
 		if err != nil {
 			return fmt.Errorf("query %q: %w", bq.label, err)
 		}
-		results[i].hits, results[i].total = n, total
+		results[i].hits, results[i].total, results[i].exact = n, total, exact
+	}
+	say("counting the matches of the queries whose total is estimated")
+	for i, bq := range queries {
+		if results[i].exact {
+			continue
+		}
+		q, err := search.ParseQuery(st.user, bq.params)
+		if err != nil {
+			return fmt.Errorf("query %q: %w", bq.label, err)
+		}
+		if results[i].counted, err = search.Count(ctx, app, q); err != nil {
+			return fmt.Errorf("count %q: %w", bq.label, err)
+		}
+		say("  %s: about %d, counted %d", bq.label, results[i].total, results[i].counted)
 	}
 	say("%d timed passes through pkg/search (HTTP)", o.rounds)
 	for r := 0; r < o.rounds; r++ {
@@ -557,30 +571,38 @@ func loadShare(ctx context.Context, db *sqlx.DB, st stats, docs []corpusDoc, cfg
 
 // get runs one search over HTTP and returns its hits and total.
 func get(ctx context.Context, c *http.Client, u string) (int, int64, error) {
+	n, total, _, err := getExact(ctx, c, u)
+	return n, total, err
+}
+
+// getExact is get with the result's TotalExact.
+func getExact(ctx context.Context, c *http.Client, u string) (int, int64, bool, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
+		return 0, 0, false, fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
 	}
 	var r search.Result
 	if err := json.Unmarshal(body, &r); err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
-	return len(r.Hits), r.Total, nil
+	return len(r.Hits), r.Total, r.TotalExact, nil
 }
 
 type qresult struct {
 	q          benchQuery
 	hits       int
 	total      int64
+	exact      bool  // the result's TotalExact
+	counted    int64 // when not exact: the matches counted one by one (search.Count)
 	fts, ilike []time.Duration
 	ilikeHits  int
 }
@@ -669,6 +691,7 @@ func report(w io.Writer, o options, st stats, rs []qresult, plans []string) {
 		r := rs[i]
 		fmt.Fprintf(w, "| `%s` | %s | %d | %s | %s |\n", r.q.label, r.q.kind, r.total, ms(pct(r.fts, 50)), ms(pct(r.ilike, 50)))
 	}
+	estimates(w, rs)
 	fmt.Fprintf(w, "\nPlans (EXPLAIN of the search statement): %s\n", strings.Join(plans, "; "))
 }
 
@@ -691,4 +714,32 @@ func explainChecks(ctx context.Context, db *sqlx.DB, user string) ([]string, err
 		out = append(out, fmt.Sprintf("`%s` uses %s, seq scan of documents: %v", text, strings.Join(used, " + "), seq))
 	}
 	return out, nil
+}
+
+// estimates reports how far the estimated totals ("about N") are from the
+// matches counted one by one, by kind of query.
+func estimates(w io.Writer, rs []qresult) {
+	fmt.Fprintf(w, "\nEstimated totals (\"about N\") against the matches counted one by one (search.Count); ratio = estimate / count:\n\n| kind | estimated | ratio median | lowest | highest | worst query |\n|---|---|---|---|---|---|\n")
+	var order []string
+	by := map[string][]int{}
+	for i, r := range rs {
+		if r.exact || r.counted == 0 {
+			continue
+		}
+		if _, ok := by[r.q.kind]; !ok {
+			order = append(order, r.q.kind)
+		}
+		by[r.q.kind] = append(by[r.q.kind], i)
+	}
+	ratio := func(r qresult) float64 { return float64(r.total) / float64(r.counted) }
+	for _, k := range order {
+		idx := by[k]
+		sort.Slice(idx, func(a, b int) bool { return ratio(rs[idx[a]]) < ratio(rs[idx[b]]) })
+		worst := idx[0]
+		if lo, hi := ratio(rs[idx[0]]), ratio(rs[idx[len(idx)-1]]); hi*lo > 1 {
+			worst = idx[len(idx)-1] // the highest is further from 1
+		}
+		fmt.Fprintf(w, "| %s | %d | %.2f | %.2f | %.2f | `%s`: %d for %d |\n", k, len(idx), ratio(rs[idx[len(idx)/2]]),
+			ratio(rs[idx[0]]), ratio(rs[idx[len(idx)-1]]), rs[worst].q.label, rs[worst].total, rs[worst].counted)
+	}
 }
