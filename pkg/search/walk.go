@@ -81,11 +81,10 @@ func CutIndex(ctx context.Context, db sqlx.QueryerContext, partRows int) (int, e
 
 // walked says whether st's query is looked for in search_index from the
 // start (see broad): a phrase, a topic or unfiled filter, or a common
-// word with more than WalkAbove matches estimated. est is that estimate
-// (ownMatches'), or -1 when it was not needed.
-func walked(ctx context.Context, tx *sqlx.Tx, st statement) (ok bool, est float64, err error) {
+// word with more than WalkAbove matches estimated.
+func walked(ctx context.Context, tx *sqlx.Tx, st statement) (bool, error) {
 	if st.q.TopicID != "" || st.q.Unfiled || phraseOps.MatchString(st.parsed.union) {
-		return true, -1, nil
+		return true, nil
 	}
 	// PostgreSQL estimates a word it has no statistics on (not among the
 	// most common words it sampled) as a fixed share of the table: a
@@ -98,10 +97,10 @@ func walked(ctx context.Context, tx *sqlx.Tx, st statement) (ok bool, est float6
 			CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[]) e
 			WHERE s.schemaname = current_schema() AND s.tablename = 'documents' AND s.attname = 'search_vector' AND e = ANY($1))`,
 		pq.Array(st.parsed.words)); err != nil {
-		return false, -1, fmt.Errorf("search: %w", err)
+		return false, fmt.Errorf("search: %w", err)
 	}
 	if !common {
-		return false, -1, nil
+		return false, nil
 	}
 	// Walking pays when more than RankLimit match; fewer are all read by
 	// the statement at once, where the walk could read every part for
@@ -109,8 +108,8 @@ func walked(ctx context.Context, tx *sqlx.Tx, st statement) (ok bool, est float6
 	// filter, estimated below it, then read 10,001 candidates before
 	// walking after all.)
 	own, args := ownMatches(st)
-	est, err = estimateRows(ctx, tx, own, args)
-	return est > WalkAbove, est, err
+	est, err := estimateRows(ctx, tx, own, args)
+	return est > WalkAbove, err
 }
 
 // span is a run of search_index's parts by creation time: [lower, upper),
@@ -127,11 +126,8 @@ func findNewest(ctx context.Context, tx *sqlx.Tx, st statement, force bool) (*br
 	if st.parsed.union == "" {
 		return nil, nil
 	}
-	est := -1.0
 	if !force {
-		var ok bool
-		var err error
-		if ok, est, err = walked(ctx, tx, st); err != nil || !ok {
+		if ok, err := walked(ctx, tx, st); err != nil || !ok {
 			return nil, err
 		}
 	}
@@ -180,16 +176,14 @@ func findNewest(ctx context.Context, tx *sqlx.Tx, st statement, force bool) (*br
 	}
 	total := int64(len(found))
 	if !exact {
-		// The walk stopped early: the matches are as many as PostgreSQL
-		// estimates from documents' statistics, or as many as were found
-		// if that is more (a phrase is estimated as if its words were
-		// independent: too few). walked may have estimated it already.
-		if est < 0 {
-			own, args := ownMatches(st)
-			var err error
-			if est, err = estimateRows(ctx, tx, own, args); err != nil {
-				return nil, err
-			}
+		// The walk stopped early: the hits are as many as PostgreSQL
+		// estimates from documents' statistics (ownHits), or as many as
+		// were found if that is more (a phrase is estimated as if its
+		// words were independent: too few).
+		hits, args := ownHits(st)
+		est, err := estimateRows(ctx, tx, hits, args)
+		if err != nil {
+			return nil, err
 		}
 		total = max(total, int64(est))
 	}
@@ -315,6 +309,35 @@ func Count(ctx context.Context, db *sqlx.DB, q Query) (int64, error) {
 		return 0, fmt.Errorf("search: count: %w", err)
 	}
 	return n, nil
+}
+
+// ownHits is the SQL of the viewer's own documents that match st's query
+// in their own language's form of it and its filters: what PostgreSQL
+// estimates for a broad query's total. Each distinct form is a branch with
+// the languages that have it (Swedish stems "reactor" to "react": the
+// English documents that say "react" are not counted), estimated as if
+// the words and the languages were independent.
+func ownHits(st statement) (string, []any) {
+	args := []any{st.q.Viewer}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	conds := strings.Join(append([]string{"d.user_id = $1", "d.status <> 'uploading'", "d.trashed_at IS NULL"}, st.q.filter().Conditions(arg)...), " AND ")
+	var forms []string
+	langs := map[string][]string{}
+	for i, q := range st.parsed.queries {
+		if langs[q] == nil {
+			forms = append(forms, q)
+		}
+		langs[q] = append(langs[q], st.parsed.configs[i])
+	}
+	branches := make([]string, len(forms))
+	for i, f := range forms {
+		branches[i] = "SELECT d.id FROM documents d WHERE d.search_vector @@ " + arg(f) + "::tsquery AND d.search_config = ANY(" +
+			arg(pq.Array(langs[f])) + ") AND " + conds
+	}
+	return strings.Join(branches, " UNION ALL "), args
 }
 
 // sharedMatches is the SQL of the newest RankLimit documents shared with

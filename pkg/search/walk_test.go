@@ -292,3 +292,34 @@ func TestSearchIndexFollowsDocuments(t *testing.T) {
 		t.Fatalf("cut into parts of 0 documents: %v, want invalid_parameter_value (22023)", err)
 	}
 }
+
+// TestEstimatedTotalCountsHitsOnly: past RankLimit candidates, the total
+// counts the candidates that were not ranked at the rate the ranked ones
+// were hits. A candidate matches one of the query's forms, one per
+// language, and Swedish stems "reactor" to "react": 2,000 English
+// documents that say "react" are candidates for "reactor" and never hits.
+// Counted as hits, the total was 1,700 for 500.
+func TestEstimatedTotalCountsHitsOnly(t *testing.T) {
+	v := newVault(t)
+	ann := v.user(t, "ann")
+	v.exec(t, `INSERT INTO documents (user_id, filename, object_key, content_type, extracted_text, status, search_config, created_at)
+		SELECT $1::uuid, 'doc-' || i || '.txt', $1::text || '/' || i, 'text/plain',
+			CASE WHEN i % 5 = 0 THEN 'Notes on the reactor' ELSE 'How they react' END,
+			'classified', 'english', now() - i * interval '1 minute'
+		FROM generate_series(1, 2500) i`, ann)
+	if _, err := v.mig.ExecContext(ctx(t), `VACUUM ANALYZE documents`); err != nil {
+		t.Fatal(err)
+	}
+	q := search.Query{Viewer: ann, Text: "reactor"}
+	res := v.search(t, q)
+	counted, err := search.Count(ctx(t), v.app, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counted != 500 {
+		t.Fatalf("Count: %d, want the 500 documents that say reactor", counted)
+	}
+	if res.TotalExact || res.Total < 400 || res.Total > 600 {
+		t.Errorf("total %d (exact %v), want an estimate of the 500 hits within 100", res.Total, res.TotalExact)
+	}
+}
