@@ -22,6 +22,15 @@ echo "== go test"
 # The release snapshot test cross-compiles six targets: on a machine whose
 # Go build cache has never seen them, that alone can pass go test's default
 # 10-minute limit per package.
-go test -race -count=1 -timeout 40m ./...
+#
+# Each test process schedules its goroutines on one CPU (GOMAXPROCS=1) and
+# packages run as many at a time as there are CPUs (-p): on the two-vCPU VMs
+# this runs on, waking a goroutine on the other CPU was at times so costly
+# that argon2id (four lanes) took 0.81 s a hash with GOMAXPROCS=2 and 0.19 s
+# with 1, and pkg/api's tests (about 20 logins each) passed 40 minutes
+# (2026-12-05; TestSessionsOverHTTP 125 s against 12 s). The race detector
+# finds races from the order of events (happens-before), not from running
+# at the same instant, so it checks the same code paths.
+GOMAXPROCS=1 go test -p "$(nproc)" -race -count=1 -timeout 40m ./...
 echo "== fuzz (every fuzz target for 2 s; scripts/fuzz.sh runs them long)"
 bash scripts/fuzz.sh 2s
