@@ -176,7 +176,7 @@ func (a *app) runLinkAdd(ctx context.Context, o linkAddOptions, args []string, s
 			}
 			spec.DocumentID = id
 		}
-		svc, err := sharelinks.New(db, nil, sharelinks.Options{})
+		svc, err := sharelinks.New(db, nil, sharelinks.Options{HashCost: a.cfg.PasswordHashCost})
 		if err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (a *app) runLinkAdd(ctx context.Context, o linkAddOptions, args []string, s
 
 func (a *app) runLinkList(ctx context.Context, user string, asJSON bool) error {
 	return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
-		svc, err := sharelinks.New(db, nil, sharelinks.Options{})
+		svc, err := sharelinks.New(db, nil, sharelinks.Options{HashCost: a.cfg.PasswordHashCost})
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (a *app) runLinkList(ctx context.Context, user string, asJSON bool) error {
 
 func (a *app) runLinkRm(ctx context.Context, user, id string) error {
 	return a.withOwner(ctx, user, func(db *sqlx.DB, u users.User) error {
-		svc, err := sharelinks.New(db, nil, sharelinks.Options{})
+		svc, err := sharelinks.New(db, nil, sharelinks.Options{HashCost: a.cfg.PasswordHashCost})
 		if err != nil {
 			return err
 		}

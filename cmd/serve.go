@@ -19,7 +19,6 @@ import (
 	"github.com/docuvault/docuvault/pkg/mail"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/oidc"
-	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
@@ -113,6 +112,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		AccountLimit: auth.Limit{N: cfg.LoginLimit.N, Window: cfg.LoginLimit.Window},
 		IPLimit:      auth.Limit{N: cfg.LoginIPLimit.N, Window: cfg.LoginIPLimit.Window},
 		Namespace:    cfg.RedisNamespace,
+		HashCost:     cfg.PasswordHashCost,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -130,7 +130,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	if keyring != nil {
 		mailPoller = &mail.Poller{DB: db, Storage: svc, Keyring: keyring, Log: a.log, AuditActor: "api:mail"}
 	}
-	links, err := sharelinks.New(db, pool, sharelinks.Options{Secret: cfg.SecretKey, Namespace: cfg.RedisNamespace})
+	links, err := sharelinks.New(db, pool, sharelinks.Options{Secret: cfg.SecretKey, Namespace: cfg.RedisNamespace, HashCost: cfg.PasswordHashCost})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -155,7 +155,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 		TrustedProxies: proxies,
 		DefaultQuota:   cfg.DefaultQuota,
 		TrashDays:      cfg.TrashDays,
-		Passwords:      passwords.Policy{MinLen: cfg.PasswordMinLen},
+		Passwords:      a.policy(),
 		Classifiers:    a.classifiers(db),
 		Web:            web.Handler(web.FS()),
 		Links:          links,

@@ -77,7 +77,7 @@ policy (see ` + "`docuvault user passwd --help`" + `).`,
 			ctx := cmd.Context()
 			var u users.User
 			err := a.withDB(ctx, func(db *sqlx.DB) (err error) {
-				u, err = users.Create(ctx, db, users.NewUser{Handle: args[0], Email: email, Admin: admin, Password: password, QuotaBytes: q})
+				u, err = users.Create(ctx, db, users.NewUser{Handle: args[0], Email: email, Admin: admin, Password: password, QuotaBytes: q, HashCost: a.cfg.PasswordHashCost})
 				if err != nil {
 					return err
 				}

@@ -21,7 +21,9 @@ import (
 )
 
 // policy is the password policy of the configuration.
-func (a *app) policy() passwords.Policy { return passwords.Policy{MinLen: a.cfg.PasswordMinLen} }
+func (a *app) policy() passwords.Policy {
+	return passwords.Policy{MinLen: a.cfg.PasswordMinLen, Hash: a.cfg.PasswordHashCost}
+}
 
 // policyError makes a refused password a usage error (exit 64): the input
 // was wrong, the command can be run again with another.

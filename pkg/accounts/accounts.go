@@ -126,7 +126,7 @@ func hashFor(policy passwords.Policy, u users.User, password string) (string, er
 	if err := policy.Check(password, passwords.Account{Handle: u.Handle, Email: u.Email}); err != nil {
 		return "", err
 	}
-	return users.HashPassword(password)
+	return users.HashPassword(password, policy.Hash)
 }
 
 // ResetTTL is how long a reset link works.

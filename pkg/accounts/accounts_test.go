@@ -53,10 +53,10 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{db: db, auth: a, objects: d.AppStore(t)}
 	f.store = storage.New(db, f.objects, nil, storage.Limits{})
 	ctx := context.Background()
-	if f.admin, err = users.Create(ctx, db, users.NewUser{Handle: "root", Email: "root@example.org", Admin: true, Password: goodPassword}); err != nil {
+	if f.admin, err = users.Create(ctx, db, users.NewUser{HashCost: testenv.HashCost(), Handle: "root", Email: "root@example.org", Admin: true, Password: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
-	if f.ann, err = users.Create(ctx, db, users.NewUser{Handle: "ann", Email: "ann@example.org", Password: goodPassword}); err != nil {
+	if f.ann, err = users.Create(ctx, db, users.NewUser{HashCost: testenv.HashCost(), Handle: "ann", Email: "ann@example.org", Password: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -247,7 +247,7 @@ func pdf(i, size int) []byte {
 func TestDeleteUser(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	bob, err := users.Create(ctx, f.db, users.NewUser{Handle: "bob", Email: "bob@example.org", Password: goodPassword})
+	bob, err := users.Create(ctx, f.db, users.NewUser{HashCost: testenv.HashCost(), Handle: "bob", Email: "bob@example.org", Password: goodPassword})
 	if err != nil {
 		t.Fatal(err)
 	}

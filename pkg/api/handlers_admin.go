@@ -67,7 +67,7 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	u, err := users.Create(r.Context(), s.d.DB, users.NewUser{
-		Handle: req.Handle, Email: req.Email, Password: req.Password, Admin: req.Role == auth.RoleAdmin, QuotaBytes: quota,
+		Handle: req.Handle, Email: req.Email, Password: req.Password, Admin: req.Role == auth.RoleAdmin, QuotaBytes: quota, HashCost: s.d.Passwords.Hash,
 	})
 	if err != nil {
 		if isUserInputError(err) {

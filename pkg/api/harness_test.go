@@ -26,6 +26,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/jobs"
 	"github.com/docuvault/docuvault/pkg/objectstore"
 	"github.com/docuvault/docuvault/pkg/oidc"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/secrets"
 	"github.com/docuvault/docuvault/pkg/storage"
@@ -86,7 +87,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		o.ipLimit = auth.Limit{N: 1000, Window: time.Minute}
 	}
 	a, err := auth.New(e.db, e.pool, auth.Options{Secret: "0123456789abcdef0123456789abcdef-api-test", Namespace: d.Namespace,
-		AccountLimit: o.accountLimit, IPLimit: o.ipLimit, ReuseGrace: o.reuseGrace})
+		AccountLimit: o.accountLimit, IPLimit: o.ipLimit, ReuseGrace: o.reuseGrace, HashCost: testenv.HashCost()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +97,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		CORSOrigins: o.cors, TrustedProxies: o.proxies, DefaultQuota: users.DefaultQuota,
 		Classifiers: &worker.Classifiers{DB: e.db, Default: "builtin"},
 		Keyring:     testKeyring(t), CloudJobs: enq,
+		Passwords: passwords.Policy{Hash: testenv.HashCost()},
 	}
 	if o.sso != nil {
 		deps.SSO = oidc.New(e.db, e.pool, o.sso, oidc.Options{PublicURL: "http://" + o.listener.Addr().String(), Namespace: d.Namespace, Log: deps.Log})
@@ -115,7 +117,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	t.Cleanup(e.srv.Close)
 	quota := o.quota
 	for _, h := range []string{"ann", "bob", "root"} {
-		u, err := users.Create(context.Background(), e.db, users.NewUser{Handle: h, Email: h + "@example.org", Password: "password-" + h, Admin: h == "root", QuotaBytes: quota})
+		u, err := users.Create(context.Background(), e.db, users.NewUser{HashCost: testenv.HashCost(), Handle: h, Email: h + "@example.org", Password: "password-" + h, Admin: h == "root", QuotaBytes: quota})
 		if err != nil {
 			t.Fatal(err)
 		}

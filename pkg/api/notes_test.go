@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/tests/testenv"
 )
 
 // The notes routes: the owner and an edit recipient write, a view
@@ -14,7 +15,7 @@ import (
 // the note's id and length, never its text.
 func TestNoteRoutes(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	if _, err := users.Create(context.Background(), e.db, users.NewUser{Handle: "cat", Email: "cat@example.org", Password: "password-cat"}); err != nil {
+	if _, err := users.Create(context.Background(), e.db, users.NewUser{HashCost: testenv.HashCost(), Handle: "cat", Email: "cat@example.org", Password: "password-cat"}); err != nil {
 		t.Fatal(err)
 	}
 	ann, bob, cat, root := e.login("ann"), e.login("bob"), e.login("cat"), e.login("root")

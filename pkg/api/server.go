@@ -181,7 +181,7 @@ func New(d Deps) *Server {
 	if d.Links == nil {
 		// Without SECRET_KEY and Redis (tests, tools): links are made,
 		// listed and opened, but a password cannot be checked (503).
-		d.Links, _ = sharelinks.New(d.DB, nil, sharelinks.Options{})
+		d.Links, _ = sharelinks.New(d.DB, nil, sharelinks.Options{HashCost: d.Passwords.Hash})
 	}
 	if d.TOTP == nil {
 		d.TOTP = totp.New(d.DB, d.Keyring, "")

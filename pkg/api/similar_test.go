@@ -8,6 +8,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/extract"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/pkg/worker"
+	"github.com/docuvault/docuvault/tests/testenv"
 )
 
 type similarJSON struct {
@@ -39,7 +40,7 @@ func similarNames(t *testing.T, s similarJSON) []string {
 // gets 404. Every document shows its own date, and lists filter by it.
 func TestSimilarDocumentsAndDocumentDate(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	if _, err := users.Create(context.Background(), e.db, users.NewUser{Handle: "eve", Email: "eve@example.org", Password: "password-eve"}); err != nil {
+	if _, err := users.Create(context.Background(), e.db, users.NewUser{HashCost: testenv.HashCost(), Handle: "eve", Email: "eve@example.org", Password: "password-eve"}); err != nil {
 		t.Fatal(err)
 	}
 	ann, bob, eve := e.login("ann"), e.login("bob"), e.login("eve")

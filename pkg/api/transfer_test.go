@@ -12,6 +12,7 @@ import (
 
 	"github.com/docuvault/docuvault/pkg/transfer"
 	"github.com/docuvault/docuvault/pkg/users"
+	"github.com/docuvault/docuvault/tests/testenv"
 )
 
 // untar reads a small tar into memory.
@@ -61,7 +62,7 @@ func retar(t *testing.T, files map[string][]byte, order []string) []byte {
 // newer-schema tar is refused with a 4xx and nothing imported.
 func TestTransferAPI(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	if _, err := users.Create(context.Background(), e.db, users.NewUser{Handle: "carol", Email: "carol@example.org", Password: "password-carol"}); err != nil {
+	if _, err := users.Create(context.Background(), e.db, users.NewUser{HashCost: testenv.HashCost(), Handle: "carol", Email: "carol@example.org", Password: "password-carol"}); err != nil {
 		t.Fatal(err)
 	}
 	carol, bob, root := e.login("carol"), e.login("bob"), e.login("root")

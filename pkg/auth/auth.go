@@ -25,6 +25,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/passwords"
+	"github.com/docuvault/docuvault/pkg/users"
 )
 
 // Sentinel errors; test with errors.Is.
@@ -114,6 +116,9 @@ type Options struct {
 	// reused: two tabs refreshing at once. 0 means 30 seconds; a negative
 	// value, none.
 	ReuseGrace time.Duration
+	// HashCost is the cost of new password hashes (zero: the default): a
+	// login to an unknown account verifies a dummy hash at this cost.
+	HashCost passwords.HashCost
 }
 
 // Service logs people in and checks their tokens.
@@ -123,6 +128,7 @@ type Service struct {
 	key       []byte
 	opts      Options
 	hashSlots chan struct{} // bounds concurrent argon2id runs (64 MiB each)
+	dummyHash string        // users.DummyHash(opts.HashCost)
 
 	stmts    *database.Statements // Authenticate's query, prepared on first use
 	accounts *accountCache        // the accounts Authenticate has read lately
@@ -158,7 +164,7 @@ func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2),
+	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2), dummyHash: users.DummyHash(o.HashCost),
 		stmts: database.NewStatements(db), accounts: newAccountCache(o.AccountTTL, maxCachedAccounts)}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/tests/testenv"
@@ -32,10 +33,21 @@ func TestCheckSecret(t *testing.T) {
 	}
 }
 
+// The dummy hash an unknown account is checked against is readable and
+// at the configured cost, so it takes as long as a real one.
 func TestDummyHashIsReadable(t *testing.T) {
-	ok, err := users.VerifyPassword(dummyHash, "anything")
-	if ok || err != nil {
-		t.Fatalf("VerifyPassword(dummyHash) = %v, %v: an unknown account would answer faster", ok, err)
+	for _, cost := range []passwords.HashCost{{}, {Time: 2, MemoryKiB: 19 * 1024, Threads: 1}} {
+		s, err := New(nil, nil, Options{Secret: testSecret, HashCost: cost})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "$" + cost.String() + "$"; !strings.Contains(s.dummyHash, want) {
+			t.Errorf("dummy hash %q, want one at %s", s.dummyHash, want)
+		}
+		ok, err := users.VerifyPassword(s.dummyHash, "anything")
+		if ok || err != nil {
+			t.Fatalf("VerifyPassword(dummyHash) = %v, %v: an unknown account would answer faster", ok, err)
+		}
 	}
 }
 
@@ -93,12 +105,12 @@ func newFixture(t *testing.T, o Options) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pool.Close() })
-	o.Secret, o.Namespace = testSecret, d.Namespace
+	o.Secret, o.Namespace, o.HashCost = testSecret, d.Namespace, testenv.HashCost()
 	s, err := New(db, pool, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ann, err := users.Create(context.Background(), db, users.NewUser{Handle: "ann", Email: "ann@example.org", Password: "correct horse"})
+	ann, err := users.Create(context.Background(), db, users.NewUser{HashCost: testenv.HashCost(), Handle: "ann", Email: "ann@example.org", Password: "correct horse"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +124,44 @@ func (f *fixture) liveTokens(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A password hashed at another cost than the configured one is stored
+// again at the configured cost when its owner signs in, not when someone
+// gives a wrong one; the old hash kept signing in until then.
+func TestLoginRehashesAtTheConfiguredCost(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := context.Background()
+	bob, err := users.Create(ctx, f.db, users.NewUser{Handle: "bob", Email: "bob@example.org", Password: "bob's old-cost password"}) // the default cost
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := func() string {
+		t.Helper()
+		var h string
+		if err := f.db.Get(&h, `SELECT password_hash FROM users WHERE id = $1`, bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	before := stored()
+	if !strings.Contains(before, "$m=65536,t=3,p=4$") {
+		t.Fatalf("bob's hash %q is not at the default cost", before)
+	}
+	if _, _, err := f.s.Login(ctx, LoginAttempt{Identifier: "bob", Password: "a wrong password"}); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("wrong password: %v, want ErrInvalidCredentials", err)
+	}
+	if stored() != before {
+		t.Fatal("a wrong password changed the stored hash")
+	}
+	for i := 0; i < 2; i++ {
+		if _, _, err := f.s.Login(ctx, LoginAttempt{Identifier: "bob", Password: "bob's old-cost password"}); err != nil {
+			t.Fatalf("login %d: %v", i+1, err)
+		}
+		if h := stored(); !strings.Contains(h, "$"+testenv.HashCostSetting+"$") {
+			t.Fatalf("after login %d bob's hash is %q, want it at %s", i+1, h, testenv.HashCostSetting)
+		}
+	}
 }
 
 func TestLoginRefreshLogout(t *testing.T) {
@@ -281,7 +331,7 @@ func TestLoginWithoutRedisIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := users.Create(context.Background(), db, users.NewUser{Handle: "ann", Email: "ann@example.org", Password: "correct horse"}); err != nil {
+	if _, err := users.Create(context.Background(), db, users.NewUser{HashCost: testenv.HashCost(), Handle: "ann", Email: "ann@example.org", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.Login(context.Background(), LoginAttempt{Identifier: "ann", Password: "correct horse", ClientIP: "192.0.2.1"}); !errors.Is(err, ErrUnavailable) {

@@ -14,10 +14,6 @@ import (
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
-// dummyHash is verified against when no account matches, so an unknown
-// handle takes as long to refuse as a wrong password.
-const dummyHash = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$3o2VwnGq1fwVyyyzjaY0qM1Cz8ZmLOBRCeVqS5A5Ru0"
-
 // LoginAttempt is one login, for Login.
 type LoginAttempt struct {
 	Identifier string // handle or email
@@ -91,7 +87,9 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 		return acct.ID, Tokens{}, &RateLimitError{Scope: "account", RetryAfter: ttl}
 	}
 
-	hash := dummyHash
+	// With no account, a dummy hash at the configured cost: an unknown
+	// handle takes as long to refuse as a wrong password.
+	hash := s.dummyHash
 	if found {
 		hash = acct.Hash
 	}
@@ -115,6 +113,7 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 		return acct.ID, Tokens{}, ErrInactive
 	}
 	s.forget(ctx, acctKey)
+	s.rehash(ctx, acct.ID, acct.Hash, a.Password)
 	if a.SecondFactor != nil {
 		need, err := a.SecondFactor(ctx, acct.ID)
 		if err != nil {
@@ -130,6 +129,28 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 		return acct.ID, Tokens{}, err
 	}
 	return acct.ID, t, nil
+}
+
+// rehash stores password again at the configured cost when the account's
+// hash was made at another (DOCUVAULT_PASSWORD_HASH_COST changed since),
+// so a new cost reaches every account that signs in. It is best effort: a
+// failure leaves the old hash, which still verifies, and a hash changed
+// meanwhile (a new password) is not overwritten.
+func (s *Service) rehash(ctx context.Context, userID, old, password string) {
+	if !users.NeedsRehash(old, s.opts.HashCost) {
+		return
+	}
+	release, err := s.acquireHashSlot(ctx)
+	if err != nil {
+		return
+	}
+	h, err := users.HashPassword(password, s.opts.HashCost)
+	release()
+	s.returnHashMemory()
+	if err != nil {
+		return
+	}
+	_, _ = s.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, h, userID, old)
 }
 
 // key2 is a sign-in rate limit's Redis key (pkg/ratelimit).

@@ -31,6 +31,8 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"github.com/subosito/gotenv"
+
+	"github.com/docuvault/docuvault/pkg/passwords"
 )
 
 // Config is the effective configuration of one docuvault process.
@@ -62,6 +64,9 @@ type Config struct {
 	AllowedTypes   []string // DOCUVAULT_ALLOWED_TYPES: content types uploads may have
 	DefaultQuota   int64    // DOCUVAULT_DEFAULT_QUOTA: bytes, for new users
 	PasswordMinLen int      // DOCUVAULT_PASSWORD_MIN_LENGTH: characters a new password needs at least
+	// PasswordHashCost is DOCUVAULT_PASSWORD_HASH_COST: argon2id's cost
+	// for new password hashes.
+	PasswordHashCost passwords.HashCost
 
 	PDFExtractor   string        // DOCUVAULT_PDF_EXTRACTOR: auto, go or pdftotext
 	ExtractTimeout time.Duration // DOCUVAULT_EXTRACT_TIMEOUT: per document
@@ -175,6 +180,7 @@ func Settings() []Setting {
 		{Key: "allowed_types", Env: "DOCUVAULT_ALLOWED_TYPES", Default: "default", Help: "comma-separated content types uploads may have; 'default' is the built-in list"},
 		{Key: "default_quota", Env: "DOCUVAULT_DEFAULT_QUOTA", Default: "100MiB", Help: "quota of new users, e.g. 100MiB"},
 		{Key: "password_min_length", Env: "DOCUVAULT_PASSWORD_MIN_LENGTH", Default: "10", Help: "characters a new password needs at least (8 or more)"},
+		{Key: "password_hash_cost", Env: "DOCUVAULT_PASSWORD_HASH_COST", Default: "m=65536,t=3,p=4", Help: "argon2id's cost for new password hashes: m memory in KiB (19456 or more), t passes (2 or more), p lanes; a password is hashed again at a new cost when its owner next signs in"},
 		{Key: "pdf_extractor", Env: "DOCUVAULT_PDF_EXTRACTOR", Default: "auto", Help: "PDF text extractor: auto (the pure-Go reader, pdftotext when its text looks wrong), go or pdftotext"},
 		{Key: "ocr", Env: "DOCUVAULT_OCR", Default: "auto", Help: "which PDF pages are read by OCR (tesseract): auto (scanned pages without a text layer), always or never"},
 		{Key: "watch_settle", Env: "DOCUVAULT_WATCH_SETTLE", Default: "1s", Help: "docuvault watch takes a file once its size and time stayed the same this long, e.g. 5s for slow network shares"},
@@ -364,6 +370,9 @@ func Load(opts Options) (*Config, error) {
 		return nil, invalid("DOCUVAULT_PASSWORD_MIN_LENGTH", sources["password_min_length"], v.GetString("password_min_length"), "is not a whole number from 8 to 1024")
 	} else {
 		c.PasswordMinLen = n
+	}
+	if c.PasswordHashCost, err = passwords.ParseHashCost(v.GetString("password_hash_cost")); err != nil {
+		return nil, &InvalidError{Env: "DOCUVAULT_PASSWORD_HASH_COST", Source: sources["password_hash_cost"], Err: err}
 	}
 	if at := strings.TrimSpace(v.GetString("allowed_types")); at != "" && at != "default" {
 		for _, t := range strings.Split(at, ",") {
@@ -778,6 +787,8 @@ func (c *Config) raw(key string) string {
 		return humanize.IBytes(uint64(c.DefaultQuota))
 	case "password_min_length":
 		return strconv.Itoa(c.PasswordMinLen)
+	case "password_hash_cost":
+		return c.PasswordHashCost.String()
 	case "pdf_extractor":
 		return c.PDFExtractor
 	case "extract_timeout":

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/docuvault/docuvault/pkg/config"
+	"github.com/docuvault/docuvault/pkg/passwords"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -151,6 +152,9 @@ func TestBadInput(t *testing.T) {
 		{"bad log level", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_LOG_LEVEL": "loud"})}, isInvalid("DOCUVAULT_LOG_LEVEL")},
 		{"bad max fails", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_JOB_MAX_FAILS": "0"})}, isInvalid("DOCUVAULT_JOB_MAX_FAILS")},
 		{"bad retry delay", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_JOB_RETRY_DELAY": "soon"})}, isInvalid("DOCUVAULT_JOB_RETRY_DELAY")},
+		{"hash cost below OWASP's minimum", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_PASSWORD_HASH_COST": "m=8192,t=1,p=1"})}, func(err error) bool {
+			return isInvalid("DOCUVAULT_PASSWORD_HASH_COST")(err) && errors.Is(err, passwords.ErrHashCost)
+		}},
 		{"bad size", config.Options{LookupEnv: env(map[string]string{"DOCUVAULT_MAX_UPLOAD_SIZE": "huge"})}, isInvalid("DOCUVAULT_MAX_UPLOAD_SIZE")},
 		{"empty bucket", config.Options{LookupEnv: env(map[string]string{"MINIO_BUCKET": ""})}, func(err error) bool {
 			var m *config.MissingError

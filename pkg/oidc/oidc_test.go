@@ -136,7 +136,7 @@ func (f *fixture) exec(q string, args ...any) {
 func TestSignInWithDex(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	root, err := users.Create(ctx, f.db, users.NewUser{Handle: "root", Email: "root@example.org", Admin: true, Password: "a long root password"})
+	root, err := users.Create(ctx, f.db, users.NewUser{HashCost: testenv.HashCost(), Handle: "root", Email: "root@example.org", Admin: true, Password: "a long root password"})
 	if err != nil {
 		t.Fatal(err)
 	}

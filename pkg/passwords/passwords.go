@@ -42,9 +42,10 @@ const (
 	MaxLen         = 1024
 )
 
-// Policy says which passwords are accepted.
+// Policy says which passwords are accepted, and what new hashes cost.
 type Policy struct {
-	MinLen int // characters (runes); below AbsoluteMinLen counts as DefaultMinLen
+	MinLen int      // characters (runes); below AbsoluteMinLen counts as DefaultMinLen
+	Hash   HashCost // argon2id's cost for new hashes; zero is DefaultHashCost
 }
 
 // Default is the policy with the default minimum length.

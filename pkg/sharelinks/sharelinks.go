@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/ratelimit"
 	"github.com/docuvault/docuvault/pkg/shares"
 	"github.com/docuvault/docuvault/pkg/users"
@@ -95,6 +96,9 @@ type Options struct {
 	// AccessTTL is the life of an unlocked link's access value; 0 means
 	// one hour.
 	AccessTTL time.Duration
+	// HashCost is the cost of link password hashes (zero: the default);
+	// an unknown token verifies a dummy hash at this cost.
+	HashCost passwords.HashCost
 }
 
 // Service creates, reads and unlocks share links.
@@ -104,6 +108,7 @@ type Service struct {
 	key       []byte
 	opts      Options
 	hashSlots chan struct{} // bounds concurrent argon2id runs (64 MiB each)
+	dummyHash string        // users.DummyHash(opts.HashCost)
 }
 
 // New returns a Service. Without o.Secret (and a pool) it can create,
@@ -130,7 +135,7 @@ func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
 			return nil, fmt.Errorf("share links: %w", err)
 		}
 	}
-	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2)}, nil
+	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2), dummyHash: users.DummyHash(o.HashCost)}, nil
 }
 
 // Link is a share link as its owner sees it (never its token or hash).
@@ -196,7 +201,7 @@ func (s *Service) Create(ctx context.Context, ownerID string, n Spec) (Link, str
 	}
 	var pwHash sql.NullString
 	if n.Password != "" {
-		h, err := users.HashPassword(n.Password)
+		h, err := users.HashPassword(n.Password, s.opts.HashCost)
 		if err != nil {
 			return Link{}, "", invalid("%s", err)
 		}
@@ -370,10 +375,6 @@ func (s *Service) sign(linkID string, unix int64) []byte {
 	return m.Sum(nil)
 }
 
-// dummyHash is verified against when no link matches, so an unknown token
-// takes as long to refuse as a wrong password.
-const dummyHash = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$3o2VwnGq1fwVyyyzjaY0qM1Cz8ZmLOBRCeVqS5A5Ru0"
-
 // Unlock checks password for token's link and returns an access value for
 // Authorize and its expiry. A wrong password, an unknown token and a link
 // without a password that is not usable all answer ErrNotFound; failures
@@ -405,7 +406,9 @@ func (s *Service) Unlock(ctx context.Context, token, password, clientIP string) 
 		return "", time.Time{}, Link{}, err
 	}
 	found := err == nil
-	hash := dummyHash
+	// With no link (or none with a password), a dummy hash at the
+	// configured cost: an unknown token takes as long to refuse.
+	hash := s.dummyHash
 	if found && l.passwordHash.Valid {
 		hash = l.passwordHash.String
 	}

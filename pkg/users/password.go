@@ -10,23 +10,24 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/docuvault/docuvault/pkg/passwords"
 )
 
-// argon2id parameters (RFC 9106's second recommended option).
+// The length of a hash's key and salt, in bytes; its cost is a
+// passwords.HashCost.
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024 // KiB
-	argonThreads = 4
-	argonKeyLen  = 32
-	saltLen      = 16
+	argonKeyLen = 32
+	saltLen     = 16
 )
 
 // MinPasswordLen is the shortest password accepted.
 const MinPasswordLen = 8
 
-// HashPassword returns the argon2id hash of password in the PHC string
-// format: $argon2id$v=19$m=65536,t=3,p=4$salt$hash.
-func HashPassword(password string) (string, error) {
+// HashPassword returns the argon2id hash of password at cost (the zero
+// cost is passwords.DefaultHashCost) in the PHC string format:
+// $argon2id$v=19$m=65536,t=3,p=4$salt$hash.
+func HashPassword(password string, cost passwords.HashCost) (string, error) {
 	if utf8.RuneCountInString(password) < MinPasswordLen {
 		return "", fmt.Errorf("password too short: use at least %d characters", MinPasswordLen)
 	}
@@ -34,10 +35,21 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	cost = cost.OrDefault()
+	key := argon2.IDKey([]byte(password), salt, cost.Time, cost.MemoryKiB, cost.Threads, argonKeyLen)
+	return phc(cost, salt, key), nil
+}
+
+func phc(cost passwords.HashCost, salt, key []byte) string {
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return fmt.Sprintf("$argon2id$v=%d$%s$%s$%s", argon2.Version, cost, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// DummyHash is a hash at cost that no password matches (its key is not
+// any password's), to verify against when there is no account or link: a
+// guess at an unknown name then takes as long as one at a known name.
+func DummyHash(cost passwords.HashCost) string {
+	return phc(cost.OrDefault(), []byte("somesaltsomesalt"), make([]byte, argonKeyLen))
 }
 
 // ErrBadHash is returned by VerifyPassword for a hash it cannot read.
@@ -74,4 +86,16 @@ func VerifyPassword(hash, password string) (bool, error) {
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// NeedsRehash reports whether hash, a password's argon2id hash, was made
+// at a cost other than cost (the zero cost is the default): signing in
+// with the right password is then the moment to store it at cost. An
+// account without a password or an unreadable hash needs none.
+func NeedsRehash(hash string, cost passwords.HashCost) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	return parts[3] != cost.String()
 }

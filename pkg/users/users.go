@@ -19,6 +19,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/docuvault/docuvault/pkg/database"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/usertext"
 )
 
@@ -75,6 +76,8 @@ type NewUser struct {
 	Admin      bool
 	Password   string // "" makes an account that cannot log in
 	QuotaBytes int64  // 0 means DefaultQuota
+	// HashCost is the password hash's cost; zero is the default.
+	HashCost passwords.HashCost
 }
 
 var handleRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -123,7 +126,7 @@ func CreateTx(ctx context.Context, tx *sqlx.Tx, n NewUser) (string, error) {
 	}
 	hash := lockedHash
 	if n.Password != "" {
-		if hash, err = HashPassword(n.Password); err != nil {
+		if hash, err = HashPassword(n.Password, n.HashCost); err != nil {
 			return "", err
 		}
 	}

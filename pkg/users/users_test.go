@@ -8,20 +8,21 @@ import (
 	"testing"
 
 	"github.com/docuvault/docuvault/migrations"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/schema"
 	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/tests/testenv"
 )
 
 func TestPasswordHash(t *testing.T) {
-	h, err := users.HashPassword("correct horse battery")
+	h, err := users.HashPassword("correct horse battery", passwords.HashCost{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=65536,t=3,p=4$") {
 		t.Errorf("hash %q is not a PHC argon2id string", h)
 	}
-	h2, _ := users.HashPassword("correct horse battery")
+	h2, _ := users.HashPassword("correct horse battery", passwords.HashCost{})
 	if h == h2 {
 		t.Error("two hashes of one password are equal: no salt")
 	}
@@ -36,8 +37,36 @@ func TestPasswordHash(t *testing.T) {
 	if _, err := users.VerifyPassword("$argon2id$garbage", "x"); !errors.Is(err, users.ErrBadHash) {
 		t.Errorf("garbage hash: %v", err)
 	}
-	if _, err := users.HashPassword("short"); err == nil {
+	if _, err := users.HashPassword("short", passwords.HashCost{}); err == nil {
 		t.Error("a 5-character password was accepted")
+	}
+}
+
+// A configured cost is the one a hash is made with and carries, and a hash
+// verifies at the cost it carries, whatever is configured now.
+func TestPasswordHashCost(t *testing.T) {
+	cost, err := passwords.ParseHashCost("m=19456,t=2,p=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := users.HashPassword("correct horse battery", cost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash %q does not carry the cost m=19456,t=2,p=1", h)
+	}
+	if ok, err := users.VerifyPassword(h, "correct horse battery"); !ok || err != nil {
+		t.Errorf("VerifyPassword at the hash's own cost = %v, %v", ok, err)
+	}
+	for _, c := range []passwords.HashCost{{}, cost} {
+		d := users.DummyHash(c)
+		if !strings.Contains(d, "$"+c.String()+"$") {
+			t.Errorf("DummyHash(%v) = %q: not at that cost", c, d)
+		}
+		if ok, err := users.VerifyPassword(d, "correct horse battery"); ok || err != nil {
+			t.Errorf("VerifyPassword(DummyHash(%v)) = %v, %v: want false, nil (read, and matching nothing)", c, ok, err)
+		}
 	}
 }
 
@@ -217,5 +246,24 @@ func TestHandleMigrationRefusesDuplicates(t *testing.T) {
 	}
 	if _, err := m.Up(ctx); err != nil {
 		t.Fatalf("Up again: %v", err)
+	}
+}
+
+// BenchmarkHashPassword is one password hash (a sign-in's cost) at the
+// default cost and at OWASP's minimum, the least DOCUVAULT_PASSWORD_HASH_COST
+// takes: go test -run '^$' -bench HashPassword ./pkg/users/
+func BenchmarkHashPassword(b *testing.B) {
+	for _, setting := range []string{"m=65536,t=3,p=4", "m=19456,t=2,p=1"} {
+		cost, err := passwords.ParseHashCost(setting)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(setting, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := users.HashPassword("correct horse battery", cost); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

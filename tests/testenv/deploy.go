@@ -11,6 +11,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/config"
 	"github.com/docuvault/docuvault/pkg/database"
 	"github.com/docuvault/docuvault/pkg/objectstore"
+	"github.com/docuvault/docuvault/pkg/passwords"
 	"github.com/docuvault/docuvault/pkg/schema"
 )
 
@@ -71,23 +72,41 @@ func (d Deployment) Config() *config.Config {
 		MinioAccessKey: d.AppKey, MinioSecretKey: d.AppSecret,
 		MinioRootUser: d.MinIO.RootUser, MinioRootPassword: d.MinIO.RootPassword,
 		RedisURL: d.RedisURL, RedisNamespace: d.Namespace,
+		PasswordHashCost: HashCost(),
 	}
+}
+
+// HashCostSetting is the password hash cost (DOCUVAULT_PASSWORD_HASH_COST)
+// of test deployments: OWASP's argon2id minimum, a fifth of the default's
+// work. Logins are most of the suite's CPU otherwise: under the race
+// detector a default-cost hash takes about 0.8 s of CPU, and on a loaded
+// two-vCPU machine a login took 7 s.
+const HashCostSetting = "m=19456,t=2,p=1"
+
+// HashCost is HashCostSetting read.
+func HashCost() passwords.HashCost {
+	c, err := passwords.ParseHashCost(HashCostSetting)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 // Env is the deployment as environment variables, for the binary.
 func (d Deployment) Env() map[string]string {
 	return map[string]string{
-		"DATABASE_URL":              d.DB.AppURL,
-		"DATABASE_MIGRATE_URL":      d.DB.MigrateURL,
-		"MINIO_ENDPOINT":            d.MinIO.Endpoint,
-		"MINIO_BUCKET":              d.MinIO.Bucket,
-		"MINIO_ACCESS_KEY":          d.AppKey,
-		"MINIO_SECRET_KEY":          d.AppSecret,
-		"MINIO_ROOT_USER":           d.MinIO.RootUser,
-		"MINIO_ROOT_PASSWORD":       d.MinIO.RootPassword,
-		"REDIS_URL":                 d.RedisURL,
-		"DOCUVAULT_REDIS_NAMESPACE": d.Namespace,
-		"SECRET_KEY":                "0123456789abcdef0123456789abcdef-test",
+		"DATABASE_URL":                 d.DB.AppURL,
+		"DATABASE_MIGRATE_URL":         d.DB.MigrateURL,
+		"MINIO_ENDPOINT":               d.MinIO.Endpoint,
+		"MINIO_BUCKET":                 d.MinIO.Bucket,
+		"MINIO_ACCESS_KEY":             d.AppKey,
+		"MINIO_SECRET_KEY":             d.AppSecret,
+		"MINIO_ROOT_USER":              d.MinIO.RootUser,
+		"MINIO_ROOT_PASSWORD":          d.MinIO.RootPassword,
+		"REDIS_URL":                    d.RedisURL,
+		"DOCUVAULT_REDIS_NAMESPACE":    d.Namespace,
+		"SECRET_KEY":                   "0123456789abcdef0123456789abcdef-test",
+		"DOCUVAULT_PASSWORD_HASH_COST": HashCostSetting,
 	}
 }
 
