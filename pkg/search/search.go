@@ -356,9 +356,7 @@ func prepareWith(ctx context.Context, db sqlx.QueryerContext, q Query, found *br
 	var filterSQL string
 	filter := func() string {
 		if filterSQL == "" {
-			visible := []string{"(d.user_id = $1 OR " + shares.Reachable("d", "$1") + ")",
-				"d.status <> 'uploading'", "d.trashed_at IS NULL"}
-			filterSQL = strings.Join(append(visible, q.filter().Conditions(arg)...), " AND ")
+			filterSQL = visibleConds(q, arg)
 		}
 		return filterSQL
 	}

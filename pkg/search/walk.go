@@ -274,8 +274,23 @@ func ownMatches(st statement) (string, []any) {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	conds := append([]string{"d.user_id = $1", "d.status <> 'uploading'", "d.trashed_at IS NULL"}, st.q.filter().Conditions(arg)...)
-	return matching("$2::tsquery", "$3::tsquery", strings.Join(conds, " AND ")), args
+	return matching("$2::tsquery", "$3::tsquery", ownConds(st.q, arg)), args
+}
+
+// live is the condition on d of a document that can be found: uploaded,
+// not in the trash.
+const live = "d.status <> 'uploading' AND d.trashed_at IS NULL"
+
+// ownConds is the SQL condition on d of the viewer's ($1) own live
+// documents that pass q's filters, whose values arg adds.
+func ownConds(q Query, arg func(any) string) string {
+	return strings.Join(append([]string{"d.user_id = $1", live}, q.filter().Conditions(arg)...), " AND ")
+}
+
+// visibleConds is ownConds for every live document the viewer ($1) can
+// see: their own and those shared with them.
+func visibleConds(q Query, arg func(any) string) string {
+	return strings.Join(append([]string{"(d.user_id = $1 OR " + shares.Reachable("d", "$1") + ")", live}, q.filter().Conditions(arg)...), " AND ")
 }
 
 // Count returns how many documents match q's text and filters in their
@@ -298,10 +313,8 @@ func Count(ctx context.Context, db *sqlx.DB, q Query) (int64, error) {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	visible := append([]string{"(d.user_id = $1 OR " + shares.Reachable("d", "$1") + ")", "d.status <> 'uploading'", "d.trashed_at IS NULL"},
-		st.q.filter().Conditions(arg)...)
 	query := `WITH q AS (SELECT config, query::tsquery AS query FROM unnest($4::text[], $5::text[]) AS q(config, query))
-		SELECT count(*) FROM (` + matching("$2::tsquery", "$3::tsquery", strings.Join(visible, " AND ")) + `) c
+		SELECT count(*) FROM (` + matching("$2::tsquery", "$3::tsquery", visibleConds(st.q, arg)) + `) c
 		JOIN documents d ON d.id = c.id JOIN q ON q.config = d.search_config
 		WHERE (d.search_vector || COALESCE(d.notes_vector, ''::tsvector)) @@ q.query`
 	var n int64
@@ -323,7 +336,7 @@ func ownHits(st statement) (string, []any) {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	conds := strings.Join(append([]string{"d.user_id = $1", "d.status <> 'uploading'", "d.trashed_at IS NULL"}, st.q.filter().Conditions(arg)...), " AND ")
+	conds := ownConds(st.q, arg)
 	var forms []string
 	langs := map[string][]string{}
 	for i, q := range st.parsed.queries {
@@ -349,7 +362,7 @@ func sharedMatches(st statement) (string, []any) {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	filter := strings.Join(append([]string{"d.user_id = g.owner_id", "d.user_id <> $1", "d.status <> 'uploading'", "d.trashed_at IS NULL", matchCond},
+	filter := strings.Join(append([]string{"d.user_id = g.owner_id", "d.user_id <> $1", live, matchCond},
 		st.q.filter().Conditions(arg)...), " AND ")
 	return `SELECT m.id, m.created_at, count(*) OVER () AS n
 		FROM (SELECT DISTINCT g.document_id, g.owner_id FROM ` + shares.Grants + ` g WHERE g.user_id = $1) g
