@@ -30,9 +30,10 @@ echo "== go test"
 # with 1, and pkg/api's tests (about 20 logins each) passed 40 minutes
 # (2026-12-05; TestSessionsOverHTTP 125 s against 12 s). The race detector
 # finds races from the order of events (happens-before), not from running
-# at the same instant, so it checks the same code paths. The limit per
-# package is 60 minutes: pkg/api alone took 25 minutes or more that day even
-# so, and a package that hits the limit fails the whole run.
+# at the same instant, so it checks the same code paths. Test deployments
+# also hash passwords at OWASP's minimum cost (testenv.HashCostSetting):
+# pkg/api then took 5 minutes in a whole run instead of 34. The limit per
+# package stays 60 minutes, as a package that hits it fails the whole run.
 GOMAXPROCS=1 go test -p "$(nproc)" -race -count=1 -timeout 60m ./...
 echo "== fuzz (every fuzz target for 2 s; scripts/fuzz.sh runs them long)"
 bash scripts/fuzz.sh 2s
