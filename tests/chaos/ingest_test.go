@@ -118,7 +118,7 @@ func TestCloudSyncKilledMidBatch(t *testing.T) {
 	}
 
 	// 3. MinIO back: the rest.
-	v.minio.start()
+	v.restartMinIO()
 	r := v.cli("", "cloud", "sync", "dav")
 	r.want(t, 0)
 	check := func(maxStale int) {

@@ -123,7 +123,7 @@ func TestMailPollKilledMidBatch(t *testing.T) {
 	}
 
 	// 3. MinIO back: the rest.
-	v.minio.start()
+	v.restartMinIO()
 	v.runBinary(append(v.appEnv(), tlsEnv...), "", "mail", "poll", "office").want(t, 0)
 	check := func(maxStale int) {
 		t.Helper()

@@ -75,7 +75,7 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 		}
 		return nil
 	})
-	v.minio.start()
+	v.restartMinIO()
 	select {
 	case <-up.done:
 	case <-time.After(3 * time.Minute):
@@ -217,7 +217,7 @@ func TestMinIOStoppedDuringUploads(t *testing.T) {
 		}
 		return nil
 	})
-	v.minio.start()
+	v.restartMinIO()
 	wg.Wait()
 	done, failed = apiProgress()
 	t.Logf("API uploads: %d of %d failed while MinIO was down", failed, done)

@@ -244,6 +244,28 @@ func (d *daemon) stop(t *testing.T) int {
 	return d.cmd.ProcessState.ExitCode()
 }
 
+// restartMinIO starts the vault's MinIO again and waits until the app's
+// bucket-scoped key works: /minio/health/ready answers 200 before MinIO has
+// loaded its users, and a request signed with the app key meanwhile fails
+// with "IAM sub-system not initialized yet" (a CI run, 2026-12-05).
+func (v *vault) restartMinIO() {
+	v.t.Helper()
+	v.minio.start()
+	c, err := objectstore.NewClient(objectstore.Options{Endpoint: v.minio.addr, Bucket: v.bucket, AccessKey: v.appKey, SecretKey: v.appSecret})
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	waitFor(v.t, 2*time.Minute, "MinIO's users loaded (the app key works)", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ok, err := c.BucketExists(ctx, v.bucket)
+		if err == nil && !ok {
+			return &fatalError{fmt.Errorf("bucket %s is gone after MinIO's restart", v.bucket)}
+		}
+		return err
+	})
+}
+
 // rootStore is a MinIO client with the root key, to look at the bucket.
 func (v *vault) rootStore() *minio.Client {
 	v.t.Helper()
