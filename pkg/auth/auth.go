@@ -10,7 +10,6 @@
 package auth
 
 import (
-	"context"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
@@ -200,14 +199,4 @@ func newRefreshToken() (token, hash string, err error) {
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
-}
-
-// acquireHashSlot waits for a free argon2id slot, or ctx.
-func (s *Service) acquireHashSlot(ctx context.Context) (func(), error) {
-	select {
-	case s.hashSlots <- struct{}{}:
-		return func() { <-s.hashSlots }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }

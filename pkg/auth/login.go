@@ -93,13 +93,11 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 	if found {
 		hash = acct.Hash
 	}
-	release, err := s.acquireHashSlot(ctx)
-	if err != nil {
+	var ok bool
+	var verr error
+	if err := s.hashing(ctx, func() { ok, verr = users.VerifyPassword(hash, a.Password) }); err != nil {
 		return acct.ID, Tokens{}, err
 	}
-	ok, verr := users.VerifyPassword(hash, a.Password)
-	release()
-	s.returnHashMemory()
 	if verr != nil && !errors.Is(verr, users.ErrBadHash) {
 		return acct.ID, Tokens{}, verr
 	}
@@ -140,14 +138,9 @@ func (s *Service) rehash(ctx context.Context, userID, old, password string) {
 	if !users.NeedsRehash(old, s.opts.HashCost) {
 		return
 	}
-	release, err := s.acquireHashSlot(ctx)
-	if err != nil {
-		return
-	}
-	h, err := users.HashPassword(password, s.opts.HashCost)
-	release()
-	s.returnHashMemory()
-	if err != nil {
+	var h string
+	var herr error
+	if err := s.hashing(ctx, func() { h, herr = users.HashPassword(password, s.opts.HashCost) }); err != nil || herr != nil {
 		return
 	}
 	_, _ = s.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, h, userID, old)
@@ -187,14 +180,23 @@ func (s *Service) forget(ctx context.Context, key string) {
 	s.limits().Forget(ctx, key)
 }
 
-// returnHashMemory gives argon2id's 64 MiB back to the operating system
-// once no other verification is running: logins are rare and rate-limited,
-// and without this one login would keep serve's RSS that much higher until
-// the runtime's scavenger gets round to it.
-func (s *Service) returnHashMemory() {
+// hashing runs f, an argon2id hash or verification, in one of the bounded
+// slots (waiting for one, or ctx), then gives argon2id's memory back to
+// the operating system once no other hash is running: logins are rare and
+// rate-limited, and without this one login would keep serve's RSS that
+// much higher until the runtime's scavenger gets round to it.
+func (s *Service) hashing(ctx context.Context, f func()) error {
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	f()
+	<-s.hashSlots
 	if len(s.hashSlots) == 0 {
 		debug.FreeOSMemory()
 	}
+	return nil
 }
 
 // LimitPasswordCheck runs check, a comparison of userID's password outside
@@ -213,13 +215,9 @@ func (s *Service) LimitPasswordCheck(ctx context.Context, userID string, check f
 	if fails >= s.opts.AccountLimit.N {
 		return &RateLimitError{Scope: "account", RetryAfter: ttl}
 	}
-	release, err := s.acquireHashSlot(ctx)
-	if err != nil {
-		return err
+	if herr := s.hashing(ctx, func() { err = check() }); herr != nil {
+		return herr
 	}
-	err = check()
-	release()
-	s.returnHashMemory()
 	if err != nil && failed(err) {
 		if _, _, herr := s.hit(ctx, key, s.opts.AccountLimit.Window); herr != nil {
 			return errors.Join(err, herr)

@@ -61,30 +61,11 @@ func VerifyPassword(hash, password string) (bool, error) {
 	if hash == lockedHash {
 		return false, nil
 	}
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, ErrBadHash
-	}
-	var version int
-	var m uint32
-	var t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, ErrBadHash
-	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return false, ErrBadHash
-	}
-	b64 := base64.RawStdEncoding
-	salt, err := b64.DecodeString(parts[4])
+	cost, salt, want, err := parseHash(hash)
 	if err != nil {
-		return false, ErrBadHash
+		return false, err
 	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil {
-		return false, ErrBadHash
-	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := argon2.IDKey([]byte(password), salt, cost.Time, cost.MemoryKiB, cost.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
@@ -93,9 +74,30 @@ func VerifyPassword(hash, password string) (bool, error) {
 // with the right password is then the moment to store it at cost. An
 // account without a password or an unreadable hash needs none.
 func NeedsRehash(hash string, cost passwords.HashCost) bool {
+	had, _, _, err := parseHash(hash)
+	return err == nil && had != cost.OrDefault()
+}
+
+// parseHash reads a PHC argon2id string (phc's format): its cost, salt and
+// key, or ErrBadHash.
+func parseHash(hash string) (cost passwords.HashCost, salt, key []byte, err error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
+		return cost, nil, nil, ErrBadHash
 	}
-	return parts[3] != cost.String()
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return cost, nil, nil, ErrBadHash
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &cost.MemoryKiB, &cost.Time, &cost.Threads); err != nil {
+		return cost, nil, nil, ErrBadHash
+	}
+	b64 := base64.RawStdEncoding
+	if salt, err = b64.DecodeString(parts[4]); err != nil {
+		return cost, nil, nil, ErrBadHash
+	}
+	if key, err = b64.DecodeString(parts[5]); err != nil {
+		return cost, nil, nil, ErrBadHash
+	}
+	return cost, salt, key, nil
 }

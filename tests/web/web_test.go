@@ -208,17 +208,17 @@ type session struct {
 	base     string
 	handle   string
 	password string
-	token    *string
+	token    string
 }
 
-func login(t *testing.T, base, handle, password string) session {
+func login(t *testing.T, base, handle, password string) *session {
 	t.Helper()
-	s := session{t: t, base: base, handle: handle, password: password, token: new(string)}
+	s := &session{t: t, base: base, handle: handle, password: password}
 	s.signIn()
 	return s
 }
 
-func (s session) signIn() {
+func (s *session) signIn() {
 	s.t.Helper()
 	var tok struct {
 		AccessToken string `json:"access_token"`
@@ -226,13 +226,13 @@ func (s session) signIn() {
 	if code := s.send("POST", "/api/auth/login", map[string]string{"handle": s.handle, "password": s.password}, &tok); code != 200 {
 		s.t.Fatalf("login %s: %d", s.handle, code)
 	}
-	*s.token = tok.AccessToken
+	s.token = tok.AccessToken
 }
 
 // call sends in as JSON and decodes the answer into out; an answer that is
 // not 2xx fails the test when out is set (its zero value would pass for a
 // wrong answer).
-func (s session) call(method, path string, in, out any) int {
+func (s *session) call(method, path string, in, out any) int {
 	s.t.Helper()
 	code := s.send(method, path, in, out)
 	if code == http.StatusUnauthorized {
@@ -245,7 +245,7 @@ func (s session) call(method, path string, in, out any) int {
 	return code
 }
 
-func (s session) send(method, path string, in, out any) int {
+func (s *session) send(method, path string, in, out any) int {
 	s.t.Helper()
 	var body io.Reader
 	if in != nil {
@@ -259,8 +259,8 @@ func (s session) send(method, path string, in, out any) int {
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if s.token != nil && *s.token != "" {
-		req.Header.Set("Authorization", "Bearer "+*s.token)
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
