@@ -22,6 +22,7 @@ import (
 	"github.com/docuvault/docuvault/pkg/redisconn"
 	"github.com/docuvault/docuvault/pkg/sharelinks"
 	"github.com/docuvault/docuvault/pkg/storage"
+	"github.com/docuvault/docuvault/pkg/users"
 	"github.com/docuvault/docuvault/web"
 )
 
@@ -107,12 +108,15 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	enq := jobs.NewEnqueuer(cfg.RedisNamespace, pool)
 	svc := storage.New(db, store, enq, storage.Limits{MaxSize: cfg.MaxUploadSize, AllowedTypes: cfg.AllowedTypes})
 	defer svc.Close()
+	// One bound on argon2id's memory for the whole process: sign-ins and
+	// share-link passwords take turns in the same slots.
+	hasher := users.NewHasher(cfg.PasswordHashCost, 0)
 	authSvc, err := auth.New(db, pool, auth.Options{
 		Secret: cfg.SecretKey, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
 		AccountLimit: auth.Limit{N: cfg.LoginLimit.N, Window: cfg.LoginLimit.Window},
 		IPLimit:      auth.Limit{N: cfg.LoginIPLimit.N, Window: cfg.LoginIPLimit.Window},
 		Namespace:    cfg.RedisNamespace,
-		HashCost:     cfg.PasswordHashCost,
+		Hasher:       hasher,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -130,7 +134,7 @@ func runServe(ctx context.Context, a *app, o serveOptions) error {
 	if keyring != nil {
 		mailPoller = &mail.Poller{DB: db, Storage: svc, Keyring: keyring, Log: a.log, AuditActor: "api:mail"}
 	}
-	links, err := sharelinks.New(db, pool, sharelinks.Options{Secret: cfg.SecretKey, Namespace: cfg.RedisNamespace, HashCost: cfg.PasswordHashCost})
+	links, err := sharelinks.New(db, pool, sharelinks.Options{Secret: cfg.SecretKey, Namespace: cfg.RedisNamespace, Hasher: hasher})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

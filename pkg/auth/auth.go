@@ -118,16 +118,19 @@ type Options struct {
 	// HashCost is the cost of new password hashes (zero: the default): a
 	// login to an unknown account verifies a dummy hash at this cost.
 	HashCost passwords.HashCost
+	// Hasher, when set, runs the password hashes instead of one of the
+	// Service's own at HashCost (which is then not read): serve shares one
+	// with the share links, so argon2id's memory is bounded per process.
+	Hasher *users.Hasher
 }
 
 // Service logs people in and checks their tokens.
 type Service struct {
-	db        *sqlx.DB
-	redis     *redis.Pool
-	key       []byte
-	opts      Options
-	hashSlots chan struct{} // bounds concurrent argon2id runs (64 MiB each)
-	dummyHash string        // users.DummyHash(opts.HashCost)
+	db     *sqlx.DB
+	redis  *redis.Pool
+	key    []byte
+	opts   Options
+	hasher *users.Hasher // opts.Hasher, or one at opts.HashCost
 
 	stmts    *database.Statements // Authenticate's query, prepared on first use
 	accounts *accountCache        // the accounts Authenticate has read lately
@@ -163,7 +166,11 @@ func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2), dummyHash: users.DummyHash(o.HashCost),
+	h := o.Hasher
+	if h == nil {
+		h = users.NewHasher(o.HashCost, 0)
+	}
+	return &Service{db: db, redis: pool, key: key, opts: o, hasher: h,
 		stmts: database.NewStatements(db), accounts: newAccountCache(o.AccountTTL, maxCachedAccounts)}, nil
 }
 

@@ -33,21 +33,26 @@ func TestCheckSecret(t *testing.T) {
 	}
 }
 
-// The dummy hash an unknown account is checked against is readable and
-// at the configured cost, so it takes as long as a real one.
-func TestDummyHashIsReadable(t *testing.T) {
+// The Service hashes at the configured cost (and so checks an unknown
+// account against a dummy hash at it: pkg/users' TestHasher), or through
+// the Hasher it is given.
+func TestHasherCost(t *testing.T) {
 	for _, cost := range []passwords.HashCost{{}, {Time: 2, MemoryKiB: 19 * 1024, Threads: 1}} {
 		s, err := New(nil, nil, Options{Secret: testSecret, HashCost: cost})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := "$" + cost.String() + "$"; !strings.Contains(s.dummyHash, want) {
-			t.Errorf("dummy hash %q, want one at %s", s.dummyHash, want)
+		if got := s.hasher.Cost(); got != cost.OrDefault() {
+			t.Errorf("HashCost %v: the Service hashes at %v", cost, got)
 		}
-		ok, err := users.VerifyPassword(s.dummyHash, "anything")
-		if ok || err != nil {
-			t.Fatalf("VerifyPassword(dummyHash) = %v, %v: an unknown account would answer faster", ok, err)
-		}
+	}
+	shared := users.NewHasher(passwords.HashCost{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}, 1)
+	s, err := New(nil, nil, Options{Secret: testSecret, Hasher: shared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.hasher != shared {
+		t.Error("Options.Hasher was not used")
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -87,19 +86,15 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 		return acct.ID, Tokens{}, &RateLimitError{Scope: "account", RetryAfter: ttl}
 	}
 
-	// With no account, a dummy hash at the configured cost: an unknown
-	// handle takes as long to refuse as a wrong password.
-	hash := s.dummyHash
+	// With no account, a dummy hash at the configured cost (Verify of
+	// ""): an unknown handle takes as long to refuse as a wrong password.
+	hash := ""
 	if found {
 		hash = acct.Hash
 	}
-	var ok bool
-	var verr error
-	if err := s.hashing(ctx, func() { ok, verr = users.VerifyPassword(hash, a.Password) }); err != nil {
+	ok, err := s.hasher.Verify(ctx, hash, a.Password)
+	if err != nil && !errors.Is(err, users.ErrBadHash) {
 		return acct.ID, Tokens{}, err
-	}
-	if verr != nil && !errors.Is(verr, users.ErrBadHash) {
-		return acct.ID, Tokens{}, verr
 	}
 	if !found || !ok {
 		if _, _, err := s.hit(ctx, acctKey, s.opts.AccountLimit.Window); err != nil {
@@ -135,12 +130,11 @@ func (s *Service) Login(ctx context.Context, a LoginAttempt) (userID string, t T
 // failure leaves the old hash, which still verifies, and a hash changed
 // meanwhile (a new password) is not overwritten.
 func (s *Service) rehash(ctx context.Context, userID, old, password string) {
-	if !users.NeedsRehash(old, s.opts.HashCost) {
+	if !s.hasher.NeedsRehash(old) {
 		return
 	}
-	var h string
-	var herr error
-	if err := s.hashing(ctx, func() { h, herr = users.HashPassword(password, s.opts.HashCost) }); err != nil || herr != nil {
+	h, err := s.hasher.Hash(ctx, password)
+	if err != nil {
 		return
 	}
 	_, _ = s.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, h, userID, old)
@@ -180,25 +174,6 @@ func (s *Service) forget(ctx context.Context, key string) {
 	s.limits().Forget(ctx, key)
 }
 
-// hashing runs f, an argon2id hash or verification, in one of the bounded
-// slots (waiting for one, or ctx), then gives argon2id's memory back to
-// the operating system once no other hash is running: logins are rare and
-// rate-limited, and without this one login would keep serve's RSS that
-// much higher until the runtime's scavenger gets round to it.
-func (s *Service) hashing(ctx context.Context, f func()) error {
-	select {
-	case s.hashSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	f()
-	<-s.hashSlots
-	if len(s.hashSlots) == 0 {
-		debug.FreeOSMemory()
-	}
-	return nil
-}
-
 // LimitPasswordCheck runs check, a comparison of userID's password outside
 // Login (a person changing their password gives the current one), under
 // Login's per-account limit of failures: when the account has had
@@ -215,7 +190,7 @@ func (s *Service) LimitPasswordCheck(ctx context.Context, userID string, check f
 	if fails >= s.opts.AccountLimit.N {
 		return &RateLimitError{Scope: "account", RetryAfter: ttl}
 	}
-	if herr := s.hashing(ctx, func() { err = check() }); herr != nil {
+	if herr := s.hasher.Run(ctx, func() { err = check() }); herr != nil {
 		return herr
 	}
 	if err != nil && failed(err) {

@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -99,16 +98,19 @@ type Options struct {
 	// HashCost is the cost of link password hashes (zero: the default);
 	// an unknown token verifies a dummy hash at this cost.
 	HashCost passwords.HashCost
+	// Hasher, when set, runs the password hashes instead of one of the
+	// Service's own at HashCost (which is then not read): serve shares one
+	// with sign-in (pkg/auth), so argon2id's memory is bounded per process.
+	Hasher *users.Hasher
 }
 
 // Service creates, reads and unlocks share links.
 type Service struct {
-	db        *sqlx.DB
-	redis     *redis.Pool
-	key       []byte
-	opts      Options
-	hashSlots chan struct{} // bounds concurrent argon2id runs (64 MiB each)
-	dummyHash string        // users.DummyHash(opts.HashCost)
+	db     *sqlx.DB
+	redis  *redis.Pool
+	key    []byte
+	opts   Options
+	hasher *users.Hasher // opts.Hasher, or one at opts.HashCost
 }
 
 // New returns a Service. Without o.Secret (and a pool) it can create,
@@ -135,7 +137,11 @@ func New(db *sqlx.DB, pool *redis.Pool, o Options) (*Service, error) {
 			return nil, fmt.Errorf("share links: %w", err)
 		}
 	}
-	return &Service{db: db, redis: pool, key: key, opts: o, hashSlots: make(chan struct{}, 2), dummyHash: users.DummyHash(o.HashCost)}, nil
+	h := o.Hasher
+	if h == nil {
+		h = users.NewHasher(o.HashCost, 0)
+	}
+	return &Service{db: db, redis: pool, key: key, opts: o, hasher: h}, nil
 }
 
 // Link is a share link as its owner sees it (never its token or hash).
@@ -201,8 +207,11 @@ func (s *Service) Create(ctx context.Context, ownerID string, n Spec) (Link, str
 	}
 	var pwHash sql.NullString
 	if n.Password != "" {
-		h, err := users.HashPassword(n.Password, s.opts.HashCost)
+		h, err := s.hasher.Hash(ctx, n.Password)
 		if err != nil {
+			if ctx.Err() != nil {
+				return Link{}, "", ctx.Err()
+			}
 			return Link{}, "", invalid("%s", err)
 		}
 		pwHash = sql.NullString{String: h, Valid: true}
@@ -407,8 +416,9 @@ func (s *Service) Unlock(ctx context.Context, token, password, clientIP string) 
 	}
 	found := err == nil
 	// With no link (or none with a password), a dummy hash at the
-	// configured cost: an unknown token takes as long to refuse.
-	hash := s.dummyHash
+	// configured cost (Verify of ""): an unknown token takes as long to
+	// refuse.
+	hash := ""
 	if found && l.passwordHash.Valid {
 		hash = l.passwordHash.String
 	}
@@ -416,15 +426,10 @@ func (s *Service) Unlock(ctx context.Context, token, password, clientIP string) 
 	if found && !l.HasPassword {
 		ok = true
 	} else {
-		select {
-		case s.hashSlots <- struct{}{}:
-		case <-ctx.Done():
+		// A stored hash that does not parse (ErrBadHash) verifies nothing.
+		var verr error
+		if ok, verr = s.hasher.Verify(ctx, hash, password); verr != nil && ctx.Err() != nil {
 			return "", time.Time{}, Link{}, ctx.Err()
-		}
-		ok, _ = users.VerifyPassword(hash, password)
-		<-s.hashSlots
-		if len(s.hashSlots) == 0 {
-			debug.FreeOSMemory() // argon2id's 64 MiB, as pkg/auth does
 		}
 		ok = ok && found
 	}
