@@ -12,7 +12,8 @@
 #
 #   bash scripts/accept-classify.sh
 #
-# Needs the services (scripts/services.sh up; .dev/env is read) and Debian's
+# Needs the services (scripts/services.sh up; .dev/env is read; the deploy
+# steps migrate up, grant and bucket init are run here) and Debian's
 # libtasn1-doc, debian-faq, r-doc-html, debian-policy and pandoc (installed
 # if missing, as root). Builds docuvault into .dev/bin/docuvault unless
 # DOCUVAULT_BIN names one. The run's user and documents are removed at exit.
@@ -45,6 +46,11 @@ if [ -z "$DV" ]; then
   DV="$ROOT/.dev/bin/docuvault"
   go build -o "$DV" . || die "go build failed"
 fi
+# The deploy steps, as scripts/run.sh takes them (each is idempotent): on a
+# fresh machine the database has no tables yet.
+say "migrate up, grant, bucket init"
+"$DV" migrate up >/dev/null && "$DV" grant >/dev/null && "$DV" bucket init >/dev/null ||
+  die "the deploy steps failed (docuvault migrate up, grant, bucket init)"
 TOPICS=.dev/classify-corpus-long/topics.json
 [ -f "$TOPICS" ] || bash scripts/make-classify-corpus-long.sh >&2 || die "could not build the long-document corpus (for its topics)"
 
