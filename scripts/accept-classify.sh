@@ -49,8 +49,10 @@ fi
 # The deploy steps, as scripts/run.sh takes them (each is idempotent): on a
 # fresh machine the database has no tables yet.
 say "migrate up, grant, bucket init"
-"$DV" migrate up >/dev/null && "$DV" grant >/dev/null && "$DV" bucket init >/dev/null ||
-  die "the deploy steps failed (docuvault migrate up, grant, bucket init)"
+for step in "migrate up" grant "bucket init"; do
+  # shellcheck disable=SC2086 # the step's words are the subcommand's
+  "$DV" $step >/dev/null || die "docuvault $step failed"
+done
 TOPICS=.dev/classify-corpus-long/topics.json
 [ -f "$TOPICS" ] || bash scripts/make-classify-corpus-long.sh >&2 || die "could not build the long-document corpus (for its topics)"
 
