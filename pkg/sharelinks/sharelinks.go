@@ -426,10 +426,11 @@ func (s *Service) Unlock(ctx context.Context, token, password, clientIP string) 
 	if found && !l.HasPassword {
 		ok = true
 	} else {
-		// A stored hash that does not parse (ErrBadHash) verifies nothing.
+		// A stored hash that does not parse (ErrBadHash) verifies nothing;
+		// any other error is ctx's, waiting for a hash slot.
 		var verr error
-		if ok, verr = s.hasher.Verify(ctx, hash, password); verr != nil && ctx.Err() != nil {
-			return "", time.Time{}, Link{}, ctx.Err()
+		if ok, verr = s.hasher.Verify(ctx, hash, password); verr != nil && !errors.Is(verr, users.ErrBadHash) {
+			return "", time.Time{}, Link{}, verr
 		}
 		ok = ok && found
 	}
